@@ -1,0 +1,106 @@
+# MAX — build, test, run.  `make run` serves MAX on 127.0.0.1:$(MAX_PORT);
+# `make check` runs every test (unit + end-to-end against real servers).
+# `make check SAN=1` does the same with AddressSanitizer + UBSan.
+
+CC      ?= cc
+SAN     ?= 0
+PKGS    := json-c sqlite3 libcrypto
+CURLPKG := libcurl
+STD     := -std=c11 -D_GNU_SOURCE
+WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -Wno-unused-parameter
+OPT     ?= -O2 -g
+
+ifeq ($(SAN),1)
+BUILD   := build/san
+OPT     := -O1 -g -fno-omit-frame-pointer
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all
+else
+BUILD   := build
+SANFLAGS :=
+endif
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS  += $(STD) $(WARN) $(OPT) $(SANFLAGS) -Icore -I$(BUILD) $(PKG_CFLAGS) -MMD -MP
+LDFLAGS += $(SANFLAGS)
+LIBS    := $(PKG_LIBS) -lscrypt -lm
+
+CORE_SRC := $(sort $(wildcard core/*.c))
+CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/schema.o
+SCHEMA   := $(sort $(wildcard schema/[0-9]*.sql))
+LIB      := $(BUILD)/libmax.a
+
+FCGI_COMMON := $(BUILD)/obj/fcgi/adapter.o
+PROGS := $(BUILD)/max.fcgi $(BUILD)/osiris.fcgi $(BUILD)/maxctl $(BUILD)/hello.fcgi
+
+UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
+E2E_SRC  := $(sort $(wildcard tests/e2e/*.c))
+TEST_PROGS := $(BUILD)/tests/unit $(BUILD)/tests/e2e
+
+.PHONY: all deps check unit e2e run bench clean format
+all: $(PROGS)
+
+deps:
+	@./scripts/deps.sh
+
+$(BUILD)/schema.c: $(SCHEMA) scripts/embed-schema.sh
+	@mkdir -p $(@D)
+	./scripts/embed-schema.sh $@ $(SCHEMA)
+
+$(BUILD)/obj/schema.o: $(BUILD)/schema.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(LIB): $(CORE_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/max.fcgi: $(BUILD)/obj/fcgi/max.o $(FCGI_COMMON) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ -lfcgi $(LIBS)
+
+$(BUILD)/osiris.fcgi: $(BUILD)/obj/fcgi/osiris.o $(FCGI_COMMON) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ -lfcgi $(LIBS)
+
+$(BUILD)/hello.fcgi: $(BUILD)/obj/bench/hello.o
+	$(CC) $(LDFLAGS) -o $@ $^ -lfcgi
+
+$(BUILD)/maxctl: $(BUILD)/obj/tools/maxctl.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/unit: $(UNIT_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcunit $(LIBS)
+
+$(BUILD)/tests/e2e: $(E2E_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcunit $(shell pkg-config --libs $(CURLPKG)) $(LIBS)
+
+check: deps
+	$(MAKE) --no-print-directory SAN=$(SAN) $(PROGS) $(TEST_PROGS)
+	$(MAKE) --no-print-directory SAN=$(SAN) unit e2e
+
+unit: $(BUILD)/tests/unit
+	$(BUILD)/tests/unit
+
+e2e: $(PROGS) $(BUILD)/tests/e2e
+	./scripts/e2e.sh $(BUILD)
+
+run: deps
+	$(MAKE) --no-print-directory $(PROGS)
+	./scripts/run.sh $(BUILD)
+
+bench: deps
+	$(MAKE) --no-print-directory $(PROGS)
+	./bench/run
+
+format:
+	clang-format -i core/*.[ch] fcgi/*.[ch] tools/*.c tests/*/*.[ch] bench/*.c
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

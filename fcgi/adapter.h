@@ -1,0 +1,19 @@
+/*
+ * adapter.h — FastCGI to struct max_req / struct max_resp.
+ * The only place libfcgi is used; max.fcgi and osiris.fcgi both run
+ * fcgi_serve() with their own request function.
+ */
+#ifndef MAX_FCGI_ADAPTER_H
+#define MAX_FCGI_ADAPTER_H
+
+#include "max.h"
+
+struct max_config;
+
+typedef void (*fcgi_fn)(const struct max_req *req, struct max_resp *resp, void *arg);
+
+/* Accepts requests until the web server closes the socket; returns 0.
+ * Bodies larger than cfg->max_body are answered 413 without being read. */
+int fcgi_serve(const struct max_config *cfg, fcgi_fn fn, void *arg);
+
+#endif
