@@ -2,7 +2,6 @@
  * ids.c — ObjectIds, SHA-1/SHA-256 (OpenSSL libcrypto), getrandom(),
  * UUIDs and the one date format MAX writes.
  */
-#define _GNU_SOURCE
 #include "ids.h"
 
 #include <ctype.h>

@@ -93,8 +93,9 @@ struct max_ctx {
 	char *params[MAX_PARAMS];      /* URL placeholders, decoded, owned */
 	struct max_kv *qs;             /* parsed query string (and form params) */
 	size_t nqs;
+	const char *path;              /* after deprecated-URL rewriting */
 	json_object *body;             /* parsed JSON body, or NULL when empty */
-	int body_rewritten;            /* body was built by a URL rewrite */
+	int device_rewrite;            /* §1.9: answer with the caller's Person */
 	char auth_user[MAX_USERNAME_MAX + 1];  /* "" when not authenticated */
 	unsigned roles;                /* of auth_user */
 	char actor[MAX_USERNAME_MAX + 1];      /* acting user */

@@ -12,6 +12,7 @@
 #define MAX_STORE_H
 
 #include <sqlite3.h>
+#include <stddef.h>
 
 struct store {
 	sqlite3 *db;

@@ -6,6 +6,7 @@
 #include "adapter.h"
 #include "config.h"
 #include "http.h"
+#include "jsonx.h"
 #include "ids.h"
 #include "log.h"
 

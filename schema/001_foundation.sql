@@ -70,3 +70,8 @@ CREATE TABLE outbox (
     body        TEXT,                             -- publish: packed MaxCarrot JSON (or plain text)
     attempts    INTEGER NOT NULL DEFAULT 0
 );
+
+-- The security settings document's id (GET /admin/security), an ObjectId
+-- made of the creation time and random bytes.
+INSERT INTO meta (key, value)
+VALUES ('security_id', printf('%08x', CAST(strftime('%s', 'now') AS INTEGER)) || lower(hex(randomblob(8))));

@@ -1,0 +1,49 @@
+/*
+ * max.c — the max.fcgi worker: loads max.ini, opens its own SQLite
+ * connection (migrating it, so a fresh worker never runs on an old
+ * schema) and serves the REST API through http_handle().
+ */
+#include "adapter.h"
+#include "config.h"
+#include "http.h"
+#include "log.h"
+#include "store.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct worker {
+	struct max_config cfg;
+	struct store db;
+};
+
+static void serve(const struct max_req *req, struct max_resp *resp, void *arg)
+{
+	struct worker *w = arg;
+	http_handle(&w->cfg, &w->db, req, resp);
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = NULL;
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "-c") && i + 1 < argc)
+			path = argv[++i];
+	static struct worker w;
+	char err[512];
+	if (config_load(&w.cfg, path, err, sizeof err) < 0) {
+		log_event("-", "max.fcgi: config: %s", err);
+		return 1;
+	}
+	if (store_open(&w.db, config_get(&w.cfg, "store", "path"),
+		       (int)config_int(&w.cfg, "store", "busy_timeout_ms"), err, sizeof err) < 0 ||
+	    store_migrate(&w.db, err, sizeof err) < 0) {
+		log_event("-", "max.fcgi: store: %s", err);
+		return 1;
+	}
+	log_event("-", "max.fcgi ready (schema %d)", store_version(&w.db));
+	int rc = fcgi_serve(&w.cfg, serve, &w);
+	store_close(&w.db);
+	config_free(&w.cfg);
+	return rc ? 1 : 0;
+}
