@@ -1,0 +1,48 @@
+/*
+ * fixture.h — a throw-away database and config for handler tests, and a
+ * way to send a request through http_handle() without any web server.
+ */
+#ifndef MAX_FIXTURE_H
+#define MAX_FIXTURE_H
+
+#include "config.h"
+#include "http.h"
+#include "store.h"
+
+#include <json-c/json.h>
+
+struct fx {
+	char dir[64];
+	struct max_config cfg;
+	struct store db;
+};
+extern struct fx fx;
+
+/* Suite init/cleanup: a fresh database per suite. */
+int fx_init(void);
+int fx_cleanup(void);
+
+struct fx_resp {
+	int status;
+	json_object *json; /* parsed body, or NULL */
+	struct max_resp raw;
+};
+
+/* Sends method path[?query] with body (NULL: none) as user (NULL: no auth
+ * headers; a token is issued once per user). Extra headers: "name: value"
+ * strings, NULL-terminated. */
+struct fx_resp fx_req(const char *method, const char *path, const char *user, const char *body,
+		      ...);
+void fx_free(struct fx_resp *r);
+/* "" when absent */
+const char *fx_header(const struct fx_resp *r, const char *name);
+/* error name of a JSON error body, or "" */
+const char *fx_error(const struct fx_resp *r);
+const char *fx_str(const struct fx_resp *r, const char *key);
+/* An integer from the database (first column of the first row). */
+long long fx_scalar(const char *sql);
+/* Creates a user through POST /people as a Manager "fxadmin". */
+void fx_user(const char *username, const char *display_name);
+const char *fx_token(const char *user);
+
+#endif
