@@ -73,34 +73,37 @@ int store_version(struct store *st)
 	return v;
 }
 
+/* Each migration runs in BEGIN IMMEDIATE and re-reads user_version inside
+ * it, so workers starting together apply each step exactly once. */
 int store_migrate(struct store *st, char *err, size_t errlen)
 {
-	int have = store_version(st);
-	if (have < 0) {
-		snprintf(err, errlen, "cannot read user_version: %s", sqlite3_errmsg(st->db));
-		return -1;
-	}
-	if (have > store_latest_version()) {
-		snprintf(err, errlen, "database is at version %d, newer than this build (%d)",
-			 have, store_latest_version());
-		return -1;
-	}
 	for (int i = 0; i < store_migrations_count; i++) {
 		const struct store_migration *m = &store_migrations[i];
-		if (m->version <= have)
-			continue;
 		char *msg = NULL, bump[64];
-		snprintf(bump, sizeof bump, "PRAGMA user_version=%d;", m->version);
-		if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
-		    sqlite3_exec(st->db, m->sql, NULL, NULL, &msg) != SQLITE_OK ||
-		    sqlite3_exec(st->db, bump, NULL, NULL, &msg) != SQLITE_OK ||
-		    sqlite3_exec(st->db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
-			snprintf(err, errlen, "migration %s: %s", m->name, msg ? msg : "failed");
-			sqlite3_free(msg);
+		if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK)
+			goto fail;
+		int have = store_version(st);
+		if (have < 0 || have > store_latest_version()) {
+			snprintf(err, errlen, "database is at version %d, this build knows %d", have,
+				 store_latest_version());
 			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 			return -1;
 		}
-		have = m->version;
+		if (m->version <= have) {
+			sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+			continue;
+		}
+		snprintf(bump, sizeof bump, "PRAGMA user_version=%d;", m->version);
+		if (sqlite3_exec(st->db, m->sql, NULL, NULL, &msg) != SQLITE_OK ||
+		    sqlite3_exec(st->db, bump, NULL, NULL, &msg) != SQLITE_OK ||
+		    sqlite3_exec(st->db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK)
+			goto fail;
+		continue;
+	fail:
+		snprintf(err, errlen, "migration %s: %s", m->name, msg ? msg : "failed");
+		sqlite3_free(msg);
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
 	}
 	return 0;
 }

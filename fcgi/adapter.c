@@ -69,7 +69,7 @@ static void write_resp(FCGX_Stream *out, const struct max_req *req, struct max_r
 		FCGX_FPrintF(out, "%s: %s\r\n", r->headers[i].key, r->headers[i].val);
 	int head = !strcmp(req->method, "HEAD");
 	if (r->status != 204 && !head)
-		FCGX_FPrintF(out, "Content-Length: %zu\r\n", r->body.len);
+		FCGX_FPrintF(out, "Content-Length: %lu\r\n", (unsigned long)r->body.len);
 	FCGX_PutS("\r\n", out);
 	if (r->body.len && r->status != 204 && !head)
 		FCGX_PutStr(r->body.data, (int)r->body.len, out);
