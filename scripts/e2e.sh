@@ -1,0 +1,150 @@
+#!/bin/bash
+# e2e.sh BUILD — the end-to-end tests against the real servers.
+#
+# Creates a throw-away folder, writes a max.ini there, creates the database
+# (maxctl init), starts lighttpd with max.fcgi and osiris.fcgi on a free
+# loopback port, waits for GET /info, runs BUILD/tests/e2e against it and
+# always stops lighttpd and its workers and removes the folder, whatever
+# happens. Exits with the test binary's status; on failure prints the tail
+# of the server logs (worker stderr lands there).
+#
+# Environment for the tests: MAX_TEST_URL, MAX_TEST_INI, MAX_TEST_BUILD,
+# MAX_TEST_VAR. E2E_KEEP=1 keeps the folder for inspection; arguments after
+# BUILD go to the test binary (`scripts/e2e.sh build people` runs one suite).
+set -euo pipefail
+
+BUILD=${1:-build}
+[ $# -gt 0 ] && shift  # the rest (a suite name) goes to the test binary
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+BUILD=$(cd "$BUILD" && pwd)
+
+for p in max.fcgi osiris.fcgi maxctl tests/e2e; do
+	if [ ! -x "$BUILD/$p" ]; then
+		echo "e2e.sh: $BUILD/$p missing (run make first)" >&2
+		exit 2
+	fi
+done
+
+VAR=$(mktemp -d "${TMPDIR:-/tmp}/max-e2e.XXXXXX")
+LPID=""
+WORKERS=""
+
+stop_server() {
+	[ -n "$LPID" ] || return 0
+	WORKERS=$(pgrep -P "$LPID" 2>/dev/null || true)
+	kill -TERM "$LPID" 2>/dev/null || true
+	for _ in $(seq 50); do
+		kill -0 "$LPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$LPID" 2>/dev/null || true
+	wait "$LPID" 2>/dev/null || true
+	# lighttpd stops the workers it spawned; make sure of it
+	for w in $WORKERS; do
+		kill -KILL "$w" 2>/dev/null || true
+	done
+	LPID=""
+}
+
+cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	stop_server
+	if [ "${E2E_KEEP:-0}" = 1 ]; then
+		echo "e2e.sh: kept $VAR" >&2
+	else
+		rm -rf "$VAR"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+show_logs() {
+	for f in "$VAR/log/error.log" "$VAR/log/lighttpd.out"; do
+		[ -s "$f" ] || continue
+		echo "---- tail of ${f#"$VAR"/} ----" >&2
+		tail -n 60 "$f" >&2
+	done
+}
+
+free_port() {
+	if command -v python3 >/dev/null 2>&1; then
+		python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' && return
+	fi
+	local p
+	for _ in $(seq 100); do
+		p=$((20000 + RANDOM % 20000))
+		if ! ss -Hltn "sport = :$p" 2>/dev/null | grep -q .; then
+			echo "$p"
+			return
+		fi
+	done
+	echo "e2e.sh: no free port" >&2
+	return 1
+}
+
+PORT=$(free_port)
+URL="http://127.0.0.1:$PORT"
+mkdir -p "$VAR/run" "$VAR/log" "$VAR/www" "$VAR/files/avatars"
+
+MAX_BODY=65536
+cat > "$VAR/max.ini" <<INI
+# written by scripts/e2e.sh
+[max]
+server_id = e2e
+compat_id = e2e-compat
+oauth_server = $URL
+max_body_bytes = $MAX_BODY
+var = $VAR
+
+[store]
+path = $VAR/max.db
+files = $VAR/files
+avatars = $VAR/files/avatars
+
+[oauth]
+failure_delay_ms = 50
+cache_ttl = 1
+INI
+
+"$BUILD/maxctl" -c "$VAR/max.ini" init
+
+# lighttpd's own limit stays above the worker's so the worker answers 413
+sed -e "s#@PORT@#$PORT#g" -e "s#@VAR@#$VAR#g" -e "s#@BUILD@#$BUILD#g" \
+	-e "s#@PROCS@#${E2E_PROCS:-2}#g" -e "s#@MAXBODY_KB@#$((MAX_BODY * 2 / 1024 + 64))#g" \
+	lighttpd/max.conf.in > "$VAR/lighttpd.conf"
+lighttpd -tt -f "$VAR/lighttpd.conf" > "$VAR/log/lighttpd.out" 2>&1 || {
+	echo "e2e.sh: lighttpd rejects $VAR/lighttpd.conf" >&2
+	show_logs
+	exit 2
+}
+
+lighttpd -D -f "$VAR/lighttpd.conf" >> "$VAR/log/lighttpd.out" 2>&1 &
+LPID=$!
+
+up=0
+for _ in $(seq 100); do
+	if curl -fsS -o /dev/null --max-time 1 "$URL/info" 2>/dev/null; then
+		up=1
+		break
+	fi
+	kill -0 "$LPID" 2>/dev/null || break
+	sleep 0.1
+done
+if [ "$up" != 1 ]; then
+	echo "e2e.sh: GET $URL/info did not answer within 10 s" >&2
+	show_logs
+	exit 2
+fi
+
+export MAX_TEST_URL="$URL" MAX_TEST_INI="$VAR/max.ini" MAX_TEST_BUILD="$BUILD" MAX_TEST_VAR="$VAR"
+rc=0
+"$BUILD/tests/e2e" "$@" || rc=$?
+if [ "$rc" != 0 ]; then
+	echo "e2e.sh: end-to-end tests failed (status $rc)" >&2
+	show_logs
+fi
+exit "$rc"
