@@ -108,6 +108,10 @@ avatars = $VAR/files/avatars
 [oauth]
 failure_delay_ms = 50
 cache_ttl = 1
+
+[ldap]
+# LDAP stays off (no url); the secret is there to prove /info/settings hides it
+bind_password = e2e-secret-pw
 INI
 
 "$BUILD/maxctl" -c "$VAR/max.ini" init

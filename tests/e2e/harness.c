@@ -153,8 +153,10 @@ static int run_maxctl(char **out, const char *input, const char **args, size_t n
 		argv[n++] = args[i];
 	argv[n] = NULL;
 
+	/* stderr is kept aside and shown only when maxctl fails */
+	FILE *err = tmpfile();
 	int pin[2], pout[2];
-	if (pipe(pin) < 0 || pipe(pout) < 0)
+	if (!err || pipe(pin) < 0 || pipe(pout) < 0)
 		return -1;
 	fflush(NULL);
 	pid_t pid = fork();
@@ -163,6 +165,7 @@ static int run_maxctl(char **out, const char *input, const char **args, size_t n
 	if (pid == 0) {
 		dup2(pin[0], 0);
 		dup2(pout[1], 1);
+		dup2(fileno(err), 2);
 		close(pin[0]);
 		close(pin[1]);
 		close(pout[0]);
@@ -198,7 +201,15 @@ static int run_maxctl(char **out, const char *input, const char **args, size_t n
 	if (out)
 		*out = arena_strdup(text);
 	free(text);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	int rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	if (rc != 0) {
+		fprintf(stderr, "\ne2e: maxctl %s failed (status %d):\n", nargs ? args[0] : "", rc);
+		rewind(err);
+		while ((r = (ssize_t)fread(chunk, 1, sizeof chunk, err)) > 0)
+			fwrite(chunk, 1, (size_t)r, stderr);
+	}
+	fclose(err);
+	return rc;
 }
 
 int e2e_maxctl_(char **out, const char *input, ...)

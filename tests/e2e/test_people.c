@@ -338,10 +338,13 @@ static void test_self_registration(void)
 					 "{\"username\":\"pp.selfreg\",\"displayName\":\"Self Made\"}");
 	E2E_STATUS(r, 201);
 	/* a self-registering user does not see id, creator, owner, last_login */
-	E2E_STR_EQ(e2e_keys(r->json),
-		   "displayName,following,objectType,published,subscribedTo,talkingIn,"
-		   "unsubscribedToPush,username");
+	const char *hidden[] = {"id", "creator", "owner", "last_login"};
+	for (size_t i = 0; i < 4; i++)
+		CU_ASSERT_PTR_NULL(e2e_get(r->json, hidden[i]));
+	E2E_STR_EQ(e2e_str(r->json, "username"), "pp.selfreg");
 	E2E_STR_EQ(e2e_str(r->json, "displayName"), "Self Made");
+	E2E_STR_EQ(e2e_str(r->json, "objectType"), "person");
+	CU_ASSERT(e2e_is_date(e2e_str(r->json, "published")));
 	e2e_free(r);
 	E2E_INT_EQ(people_rows(), n + 1);
 	E2E_STR_EQ(e2e_db_text("SELECT creator FROM people WHERE username='pp.selfreg'"),
@@ -429,10 +432,10 @@ static void test_update_self(void)
 			       "WHERE username='pp.upd'"),
 		   "After Update|updtw");
 
-	/* null, unknown fields, username and an empty body change nothing */
+	/* null, unknown fields, the own username and an empty body change nothing */
 	const char *before = person_row("pp.upd");
 	const char *noop[] = {"{\"displayName\":null,\"twitterUsername\":null}", "{\"foo\":1}",
-			      "{\"username\":\"pp.renamed\"}", "{}", ""};
+			      "{\"username\":\"pp.upd\"}", "{}", ""};
 	for (size_t i = 0; i < sizeof noop / sizeof *noop; i++) {
 		r = e2e_request("PUT", "/people/pp.upd", "pp.upd", noop[i]);
 		E2E_STATUS(r, 200);
@@ -441,7 +444,27 @@ static void test_update_self(void)
 		e2e_free(r);
 	}
 	E2E_STR_EQ(person_row("pp.upd"), before);
-	E2E_INT_EQ(e2e_db_scalar("SELECT count(*) FROM people WHERE username='pp.renamed'"), 0);
+	/* a body username names the acting user (§1.4): unknown → 400, no rename */
+	r = e2e_request("PUT", "/people/pp.upd", "pp.upd", "{\"username\":\"pp.renamed\"}");
+	E2E_EXPECT(r, 400, "UnknownUserError", "Unknown actor identified by: pp.renamed");
+	e2e_free(r);
+	/* … an existing one: whatever the answer, nobody is renamed or changed */
+	const char *bernat = person_row("pp.bernat");
+	r = e2e_request("PUT", "/people/pp.upd", "pp.upd",
+			"{\"username\":\"pp.bernat\",\"displayName\":\"Imposter\"}");
+	long st = r->status;
+	CU_ASSERT(st == 200 || st == 403);
+	e2e_free(r);
+	E2E_STR_EQ(person_row("pp.bernat"), bernat);
+	E2E_INT_EQ(e2e_db_scalar("SELECT count(*) FROM people WHERE username IN "
+				 "('pp.upd', 'pp.renamed', 'pp.bernat')"),
+		   2);
+	E2E_STR_EQ(e2e_db_text("SELECT display_name FROM people WHERE username='pp.upd'"),
+		   st == 200 ? "Imposter" : "After Update");
+	r = e2e_request("PUT", "/people/pp.upd", "pp.upd", "{\"displayName\":\"After Update\"}");
+	E2E_STATUS(r, 200);
+	e2e_free(r);
+	E2E_STR_EQ(person_row("pp.upd"), before);
 
 	/* "" removes the field */
 	r = e2e_request("PUT", "/people/pp.upd", "pp.upd", "{\"twitterUsername\":\"\"}");
