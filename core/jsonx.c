@@ -40,9 +40,31 @@ int utf8_valid(const char *s, size_t len)
 	return 1;
 }
 
+/* json-c's strict mode still accepts 'single-quoted' strings: refuse a
+ * quote character outside of a double-quoted string. */
+static int single_quoted(const char *s, size_t len)
+{
+	int in_str = 0, esc = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (in_str) {
+			if (esc)
+				esc = 0;
+			else if (s[i] == '\\')
+				esc = 1;
+			else if (s[i] == '"')
+				in_str = 0;
+		} else if (s[i] == '"') {
+			in_str = 1;
+		} else if (s[i] == '\'') {
+			return 1;
+		}
+	}
+	return 0;
+}
+
 json_object *jx_parse(const char *s, size_t len)
 {
-	if (!utf8_valid(s, len) || memchr(s, 0, len))
+	if (!utf8_valid(s, len) || memchr(s, 0, len) || single_quoted(s, len))
 		return NULL;
 	json_tokener *tok = json_tokener_new_ex(JX_MAX_DEPTH);
 	if (!tok)

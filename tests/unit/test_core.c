@@ -1,0 +1,242 @@
+/*
+ * test_core.c — config parsing, migrations, router matching, ids, date
+ * filters, MaxCarrot packing: the pieces under every handler.
+ */
+#include "carrot.h"
+#include "config.h"
+#include "filters.h"
+#include "ids.h"
+#include "jsonx.h"
+#include "router.h"
+#include "store.h"
+#include "unit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void test_config_parse(void)
+{
+	struct max_config cfg;
+	char err[256] = "";
+	config_defaults(&cfg);
+	CU_ASSERT_EQUAL(config_parse(&cfg,
+				     "# comment\n[max]\nserver_id = demo \n; other\n"
+				     "[store]\npath=/tmp/x.db\n[oauth]\ncache_ttl = 5\n",
+				     err, sizeof err),
+			0);
+	CU_ASSERT_STRING_EQUAL(config_get(&cfg, "max", "server_id"), "demo");
+	CU_ASSERT_STRING_EQUAL(config_get(&cfg, "store", "path"), "/tmp/x.db");
+	CU_ASSERT_EQUAL(cfg.token_cache_ttl, 5);
+	CU_ASSERT_TRUE(config_isset(&cfg, "max", "server_id"));
+	CU_ASSERT_FALSE(config_isset(&cfg, "max", "compat_id"));
+	CU_ASSERT_STRING_EQUAL(config_get(&cfg, "store", "busy_timeout_ms"), "5000");
+	config_free(&cfg);
+}
+
+static void test_config_rejects_unknown(void)
+{
+	struct max_config cfg;
+	char err[256] = "";
+	config_defaults(&cfg);
+	CU_ASSERT_EQUAL(config_parse(&cfg, "[max]\nservr_id = typo\n", err, sizeof err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "unknown key [max] servr_id"));
+	CU_ASSERT_EQUAL(config_parse(&cfg, "[max\n", err, sizeof err), -1);
+	CU_ASSERT_EQUAL(config_parse(&cfg, "[max]\njust words\n", err, sizeof err), -1);
+	CU_ASSERT_EQUAL(config_parse(&cfg, "server_id = no section\n", err, sizeof err), -1);
+	config_free(&cfg);
+	CU_ASSERT_EQUAL(config_load(&cfg, "/nonexistent/max.ini", err, sizeof err), -1);
+	config_free(&cfg);
+}
+
+static void test_cache_ttl_capped(void)
+{
+	struct max_config cfg;
+	config_defaults(&cfg);
+	config_set(&cfg, "oauth", "cache_ttl", "3600");
+	CU_ASSERT_EQUAL(cfg.token_cache_ttl, 60);
+	config_free(&cfg);
+}
+
+static void test_migrations(void)
+{
+	char dir[] = "/tmp/max-mig-XXXXXX", path[64], err[256];
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/m.db", dir);
+	struct store st;
+	CU_ASSERT_EQUAL_FATAL(store_open(&st, path, 1000, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(store_version(&st), 0);
+	CU_ASSERT_EQUAL(store_migrate(&st, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(store_version(&st), store_latest_version());
+	/* idempotent */
+	CU_ASSERT_EQUAL(store_migrate(&st, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(store_version(&st), store_latest_version());
+	sqlite3_stmt *s = store_stmt(&st, "PRAGMA journal_mode");
+	CU_ASSERT_EQUAL(sqlite3_step(s), SQLITE_ROW);
+	CU_ASSERT_STRING_EQUAL((const char *)sqlite3_column_text(s, 0), "wal");
+	sqlite3_reset(s);
+	s = store_stmt(&st, "PRAGMA foreign_keys");
+	CU_ASSERT_EQUAL(sqlite3_step(s), SQLITE_ROW);
+	CU_ASSERT_EQUAL(sqlite3_column_int(s, 0), 1);
+	sqlite3_reset(s);
+	/* a database from the future is refused */
+	sqlite3_exec(st.db, "PRAGMA user_version=9999", NULL, NULL, NULL);
+	CU_ASSERT_EQUAL(store_migrate(&st, err, sizeof err), -1);
+	store_close(&st);
+	char cmd[96];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	CU_ASSERT_EQUAL(system(cmd), 0);
+}
+
+static const char *match(const char *method, const char *path, char *p0)
+{
+	const struct route *rt = NULL;
+	char *params[MAX_PARAMS] = {0};
+	enum router_match m = router_match(method, path, &rt, params);
+	if (p0)
+		snprintf(p0, 64, "%s", params[0] ? params[0] : "");
+	for (int i = 0; i < MAX_PARAMS; i++)
+		free(params[i]);
+	return m == ROUTER_FOUND ? rt->name : m == ROUTER_NO_METHOD ? "405" : "404";
+}
+
+static void test_router(void)
+{
+	char p0[64];
+	CU_ASSERT_STRING_EQUAL(match("GET", "/contexts/public", NULL), "public_contexts");
+	CU_ASSERT_STRING_EQUAL(match("GET", "/contexts/abc", p0), "context");
+	CU_ASSERT_STRING_EQUAL(p0, "abc");
+	CU_ASSERT_STRING_EQUAL(match("GET", "/activities/comments", NULL), "comments");
+	CU_ASSERT_STRING_EQUAL(match("GET", "/conversations/active", NULL), "conversations_active");
+	CU_ASSERT_STRING_EQUAL(match("HEAD", "/people/x/timeline", NULL), "timeline");
+	CU_ASSERT_STRING_EQUAL(match("GET", "/people/x/timeline/", NULL), "timeline");
+	CU_ASSERT_STRING_EQUAL(match("PATCH", "/people", NULL), "405");
+	CU_ASSERT_STRING_EQUAL(match("GET", "/people//x", NULL), "404");
+	CU_ASSERT_STRING_EQUAL(match("GET", "/nope", NULL), "404");
+	CU_ASSERT_STRING_EQUAL(match("GET", "", NULL), "404");
+	CU_ASSERT_STRING_EQUAL(match("GET", "/a/b/c/d/e/f/g/h/i/j", NULL), "404");
+	CU_ASSERT_STRING_EQUAL(match("PUT", "/contexts/h/permissions/u/read", p0),
+			       "context_user_permission");
+	CU_ASSERT_STRING_EQUAL(match("POST", "/contexts/h/permissions/u/defaults", NULL),
+			       "context_user_permissions_defaults");
+}
+
+static void test_ids(void)
+{
+	char a[25], b[25];
+	id_new(a);
+	id_new(b);
+	CU_ASSERT_TRUE(id_valid(a));
+	CU_ASSERT_TRUE(strcmp(a, b) < 0); /* creation order */
+	CU_ASSERT_FALSE(id_valid("zz0000000000000000000000"));
+	CU_ASSERT_FALSE(id_valid("1234"));
+	char h[41];
+	hash_sha1_hex("http://atenea.upc.edu", 21, h);
+	CU_ASSERT_STRING_EQUAL(h, "e6847aed3105e85ae603c56eb2790ce85e212997");
+	time_t t;
+	CU_ASSERT_EQUAL(time_parse_iso("2010-01-01T00:01:30Z", &t), 0);
+	char iso[21];
+	time_iso(t, iso);
+	CU_ASSERT_STRING_EQUAL(iso, "2010-01-01T00:01:30Z");
+	CU_ASSERT_EQUAL(time_parse_iso("2010-01-01T00:01:30.123+01:00", &t), 0);
+	time_iso(t, iso);
+	CU_ASSERT_STRING_EQUAL(iso, "2009-12-31T23:01:30Z");
+	CU_ASSERT_EQUAL(time_parse_iso("2010-01-01T00:01:30", &t), -1);
+	CU_ASSERT_EQUAL(time_parse_iso("2010-02-31T00:01:30Z", &t), -1);
+}
+
+static void test_date_filter(void)
+{
+	char f[21], t[21];
+	CU_ASSERT_EQUAL(filter_date_range("2015-3", f, t), 0);
+	CU_ASSERT_STRING_EQUAL(f, "2015-03-01T00:00:00Z");
+	CU_ASSERT_STRING_EQUAL(t, "2015-04-01T00:00:00Z");
+	CU_ASSERT_EQUAL(filter_date_range("+2015/12/31", f, t), 0);
+	CU_ASSERT_STRING_EQUAL(f, "2016-01-01T00:00:00Z");
+	CU_ASSERT_STRING_EQUAL(t, "");
+	CU_ASSERT_EQUAL(filter_date_range("-2015", f, t), 0);
+	CU_ASSERT_STRING_EQUAL(f, "");
+	CU_ASSERT_STRING_EQUAL(t, "2015-01-01T00:00:00Z");
+	CU_ASSERT_EQUAL(filter_date_range("garbage", f, t), -1);
+	CU_ASSERT_EQUAL(filter_date_range("2015-13", f, t), -1);
+}
+
+#define ODD "{\"a\":\"x\",\"o\":\"m\",\"zz\":1}"
+#define RAW "{\"d\":{\"text\":\"a\nb\"}}"
+
+static void test_carrot_roundtrip(void)
+{
+	const char *text =
+		"{\"action\":\"add\",\"object\":\"message\",\"source\":\"widget\",\"version\":\"4.1\","
+		"\"domain\":\"demo\",\"uuid\":\"u-1\",\"published\":\"2015-01-13T10:00:00Z\","
+		"\"user\":{\"username\":\"alice\",\"displayname\":\"Alice A.\",\"x\":1},"
+		"\"data\":{\"text\":\"Hola!\",\"action\":\"keep\"},\"junk\":1}";
+	json_object *u = json_tokener_parse(text), *p = carrot_pack(u);
+	CU_ASSERT_TRUE(carrot_is_packed(p));
+	CU_ASSERT_STRING_EQUAL(jx_str(p, "a"), "a");
+	CU_ASSERT_STRING_EQUAL(jx_str(p, "o"), "m");
+	CU_ASSERT_STRING_EQUAL(jx_str(p, "s"), "w");
+	json_object *pu = NULL, *pd = NULL;
+	jx_object(p, "u", &pu);
+	jx_object(p, "d", &pd);
+	CU_ASSERT_STRING_EQUAL(jx_str(pu, "d"), "Alice A.");
+	CU_ASSERT_STRING_EQUAL(jx_str(pd, "action"), "keep"); /* data is never translated */
+	const char *err = NULL;
+	const char *packed = jx_text(p);
+	json_object *back = carrot_unpack(packed, strlen(packed), &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(back);
+	CU_ASSERT_STRING_EQUAL(jx_str(back, "object"), "message");
+	CU_ASSERT_PTR_NULL(jx_str(back, "junk"));
+	json_object_put(back);
+	/* comment packs as activity; unknown codes and keys are dropped */
+	json_object *odd = carrot_unpack(ODD, strlen(ODD), &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(odd);
+	CU_ASSERT_EQUAL(json_object_object_length(odd), 1);
+	CU_ASSERT_STRING_EQUAL(jx_str(odd, "object"), "message");
+	json_object_put(odd);
+	CU_ASSERT_PTR_NULL(carrot_unpack("[1]", 3, &err));
+	CU_ASSERT_STRING_EQUAL(err, "Packed message is not json");
+	CU_ASSERT_PTR_NULL(carrot_unpack("{", 1, &err));
+	CU_ASSERT_STRING_EQUAL(err, "JSON decoding error");
+	/* raw control characters inside strings are tolerated */
+	json_object *raw = carrot_unpack(RAW, strlen(RAW), &err);
+	CU_ASSERT_PTR_NOT_NULL(raw);
+	json_object_put(raw);
+	json_object_put(p);
+	json_object_put(u);
+}
+
+static void test_json_strict(void)
+{
+	CU_ASSERT_PTR_NULL(jx_parse("{\"a\":1} x", 9));
+	CU_ASSERT_PTR_NULL(jx_parse("{'a':1}", 7));
+	CU_ASSERT_PTR_NULL(jx_parse("\"\xc3\x28\"", 4));
+	CU_ASSERT_PTR_NULL(jx_parse("\"\xed\xa0\x80\"", 5)); /* surrogate */
+	const char *ok = " {\"a\":\"\xc3\xa9 it's\"} \n";
+	json_object *o = jx_parse(ok, strlen(ok));
+	CU_ASSERT_PTR_NOT_NULL(o);
+	const char *s = NULL;
+	CU_ASSERT_EQUAL(jx_string(o, "a", &s), 1);
+	CU_ASSERT_EQUAL(jx_object(o, "a", NULL), -1);
+	CU_ASSERT_EQUAL(jx_string(o, "b", &s), 0);
+	json_object_put(o);
+	/* nesting is bounded */
+	char deep[200];
+	memset(deep, '[', 100);
+	memset(deep + 100, ']', 100);
+	CU_ASSERT_PTR_NULL(jx_parse(deep, 200));
+}
+
+UNIT_SUITE(core, NULL, NULL)
+{
+	UNIT_TEST(s, test_config_parse);
+	UNIT_TEST(s, test_config_rejects_unknown);
+	UNIT_TEST(s, test_cache_ttl_capped);
+	UNIT_TEST(s, test_migrations);
+	UNIT_TEST(s, test_router);
+	UNIT_TEST(s, test_ids);
+	UNIT_TEST(s, test_date_filter);
+	UNIT_TEST(s, test_carrot_roundtrip);
+	UNIT_TEST(s, test_json_strict);
+}
