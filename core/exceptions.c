@@ -45,10 +45,7 @@ void exceptions_record(struct max_ctx *c, struct max_resp *r)
 	time_now_iso(now);
 	buf_printf(&report, "%s\n%s\n%s", now, req.data, c->err);
 	hash_sha1_hex(report.data, report.len, id);
-	char date[20];
-	/* "YYYY/MM/DD HH:MM:SS", the original's format */
-	snprintf(date, sizeof date, "%.4s/%.2s/%.2s %.8s", now, now + 5, now + 8, now + 11);
-	const char *args[] = {id, date, req.data, c->err};
+	const char *args[] = {id, now, req.data, c->err};
 	store_rollback(c->db);
 	if (store_begin(c->db) == 0 &&
 	    store_exec(c->db,
@@ -77,6 +74,18 @@ void exceptions_record(struct max_ctx *c, struct max_resp *r)
 	buf_free(&report);
 }
 
+/* Stored as ISO-8601; shown as "YYYY/MM/DD HH:MM:SS", the original's format. */
+static void set_date(json_object *o, const char *iso)
+{
+	char date[20];
+	if (!iso || strlen(iso) < 19) {
+		jx_set_str(o, "date", iso);
+		return;
+	}
+	snprintf(date, sizeof date, "%.4s/%.2s/%.2s %.8s", iso, iso + 5, iso + 8, iso + 11);
+	jx_set_str(o, "date", date);
+}
+
 enum max_err exceptions_list(struct max_ctx *c, struct max_resp *r)
 {
 	sqlite3_stmt *s = store_stmt(c->db, "SELECT id, date FROM exceptions ORDER BY date DESC, id");
@@ -86,7 +95,7 @@ enum max_err exceptions_list(struct max_ctx *c, struct max_resp *r)
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		json_object *o = json_object_new_object();
 		jx_set_str(o, "id", (const char *)sqlite3_column_text(s, 0));
-		jx_set_str(o, "date", (const char *)sqlite3_column_text(s, 1));
+		set_date(o, (const char *)sqlite3_column_text(s, 1));
 		json_object_array_add(a, o);
 	}
 	sqlite3_reset(s);
@@ -110,7 +119,7 @@ enum max_err exceptions_get(struct max_ctx *c, struct max_resp *r)
 		return not_logged(c);
 	}
 	json_object *o = json_object_new_object();
-	jx_set_str(o, "date", (const char *)sqlite3_column_text(s, 0));
+	set_date(o, (const char *)sqlite3_column_text(s, 0));
 	jx_set_str(o, "request", (const char *)sqlite3_column_text(s, 1));
 	jx_set_str(o, "traceback", (const char *)sqlite3_column_text(s, 2));
 	sqlite3_reset(s);
