@@ -21,6 +21,7 @@
 #include "traverse.h"
 
 #include <stdio.h>
+#include <curl/curl.h>
 #include <string.h>
 #include <time.h>
 
@@ -69,8 +70,49 @@ static void cache_put(const char *key, int ttl)
 	cache[i].until = time(NULL) + ttl;
 }
 
-int auth_token_check(struct store *db, const char *token, const char *username, const char *scope)
+static size_t discard(char *p, size_t size, size_t n, void *arg)
 {
+	return size * n;
+}
+
+/* OAUTH.md §6: an external Osiris, asked exactly as the original asked it
+ * (form POST of access_token, username, scope; valid iff 200). */
+static int check_remote(const char *url, const char *token, const char *username,
+			const char *scope)
+{
+	CURL *h = curl_easy_init();
+	if (!h)
+		return -1;
+	char *t = curl_easy_escape(h, token, 0), *u = curl_easy_escape(h, username, 0),
+	     *sc = curl_easy_escape(h, scope, 0);
+	struct buf form;
+	buf_init(&form);
+	buf_printf(&form, "access_token=%s&username=%s&scope=%s", t, u, sc);
+	curl_free(t);
+	curl_free(u);
+	curl_free(sc);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDS, form.data);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, 5L);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
+	long status = 0;
+	CURLcode rc = curl_easy_perform(h);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(h);
+	buf_free(&form);
+	if (rc != CURLE_OK)
+		return -1;
+	return status == 200;
+}
+
+int auth_token_check(const struct max_config *cfg, struct store *db, const char *token,
+		     const char *username, const char *scope)
+{
+	const char *url = config_get(cfg, "oauth", "check_url");
+	if (*url)
+		return check_remote(url, token, username, scope);
 	return oauth_token_check(db, token, username, scope);
 }
 
@@ -103,9 +145,9 @@ enum max_err auth_authenticate(struct max_ctx *c)
 	char key[65];
 	cache_key(token, c->auth_user, key);
 	if (!c->cfg->token_cache_ttl || !cache_hit(key)) {
-		int ok = oauth_token_check(c->db, token, c->auth_user, scope);
+		int ok = auth_token_check(c->cfg, c->db, token, c->auth_user, scope);
 		if (ok < 0)
-			return max_fail(c, MAX_ESERVER, "token check failed");
+			return max_fail(c, MAX_EUNAVAILABLE, "The token server did not answer");
 		if (!ok) {
 			c->auth_user[0] = 0;
 			return max_fail(c, MAX_EUNAUTHORIZED, "Invalid token.");

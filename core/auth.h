@@ -12,12 +12,14 @@
 #include "max.h"
 
 struct store;
+struct max_config;
 
 /* Fills c->auth_user and c->roles, or fails with 401. */
 enum max_err auth_authenticate(struct max_ctx *c);
-/* Token table check: 1 valid, 0 not (expired rows are deleted). */
-int auth_token_check(struct store *db, const char *token, const char *username,
-		     const char *scope);
+/* 1 valid, 0 not, -1 could not tell: the token table (expired rows are
+ * deleted), or the external Osiris of [oauth] check_url when set. */
+int auth_token_check(const struct max_config *cfg, struct store *db, const char *token,
+		     const char *username, const char *scope);
 /* Clears the positive-answer cache (tests). */
 void auth_cache_clear(void);
 unsigned auth_roles(struct store *db, const char *username);

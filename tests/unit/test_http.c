@@ -191,6 +191,23 @@ static void test_unknown_actor(void)
 	fx_free(&r);
 }
 
+static void test_external_check_unreachable(void)
+{
+	/* [oauth] check_url: an external Osiris that does not answer → 503,
+	 * never a silent pass */
+	config_set(&fx.cfg, "oauth", "check_url", "http://127.0.0.1:1/checktoken");
+	config_set(&fx.cfg, "oauth", "cache_ttl", "0");
+	struct fx_resp r = fx_req("GET", "/people/fxadmin", "fxadmin", NULL, NULL);
+	CU_ASSERT_EQUAL(r.status, 503);
+	CU_ASSERT_STRING_EQUAL(fx_error(&r), "ServiceUnavailable");
+	fx_free(&r);
+	config_set(&fx.cfg, "oauth", "check_url", "");
+	config_set(&fx.cfg, "oauth", "cache_ttl", "30");
+	r = fx_req("GET", "/people/fxadmin", "fxadmin", NULL, NULL);
+	CU_ASSERT_EQUAL(r.status, 200);
+	fx_free(&r);
+}
+
 UNIT_SUITE(http, fx_init, fx_cleanup)
 {
 	UNIT_TEST(s, test_unknown_route_is_json_404);
@@ -206,4 +223,5 @@ UNIT_SUITE(http, fx_init, fx_cleanup)
 	UNIT_TEST(s, test_cors_and_options);
 	UNIT_TEST(s, test_traversal_before_auth);
 	UNIT_TEST(s, test_unknown_actor);
+	UNIT_TEST(s, test_external_check_unreachable);
 }
