@@ -9,7 +9,8 @@
 # of the server logs (worker stderr lands there).
 #
 # Environment for the tests: MAX_TEST_URL, MAX_TEST_INI, MAX_TEST_BUILD,
-# MAX_TEST_VAR. E2E_KEEP=1 keeps the folder for inspection; arguments after
+# MAX_TEST_VAR, MAX_TEST_LIGHTTPD_PID. After the tests the server's output is
+# searched for sanitizer reports (make check SAN=1), which fail the run too. E2E_KEEP=1 keeps the folder for inspection; arguments after
 # BUILD go to the test binary (`scripts/e2e.sh build people` runs one suite).
 set -euo pipefail
 
@@ -145,10 +146,22 @@ if [ "$up" != 1 ]; then
 fi
 
 export MAX_TEST_URL="$URL" MAX_TEST_INI="$VAR/max.ini" MAX_TEST_BUILD="$BUILD" MAX_TEST_VAR="$VAR"
+export MAX_TEST_LIGHTTPD_PID="$LPID"
 rc=0
 "$BUILD/tests/e2e" "$@" || rc=$?
 if [ "$rc" != 0 ]; then
 	echo "e2e.sh: end-to-end tests failed (status $rc)" >&2
 	show_logs
+fi
+
+# A sanitizer build reports worker errors (and leaks, at exit) only in the
+# server's output: stop the server, then look.
+stop_server
+if grep -qE 'ERROR: (Address|Leak|Memory|Thread)Sanitizer|runtime error:' \
+	"$VAR/log/lighttpd.out" "$VAR/log/error.log" 2>/dev/null; then
+	echo "e2e.sh: a worker reported a sanitizer error:" >&2
+	grep -hE -A30 'ERROR: (Address|Leak|Memory|Thread)Sanitizer|runtime error:' \
+		"$VAR/log/lighttpd.out" "$VAR/log/error.log" | head -n 80 >&2
+	[ "$rc" != 0 ] || rc=1
 fi
 exit "$rc"

@@ -7,8 +7,13 @@
  */
 #include "e2e.h"
 
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
 
 #define ALICE "http.alice"
 #define BOB "http.bob"
@@ -456,6 +461,72 @@ static void test_cors(void)
 	e2e_free(r);
 }
 
+/* max.fcgi processes whose parent is lighttpd; returns how many (≤ max). */
+static int max_workers(pid_t parent, pid_t *out, int max)
+{
+	DIR *d = opendir("/proc");
+	int n = 0;
+	for (struct dirent *e; d && (e = readdir(d)) && n < max;) {
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+		if (*end || pid <= 0)
+			continue;
+		char path[64], buf[512];
+		snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			continue;
+		size_t len = fread(buf, 1, sizeof buf - 1, f);
+		fclose(f);
+		buf[len] = 0;
+		char *rp = strrchr(buf, ')'), state;
+		int ppid = 0;
+		if (!rp || sscanf(rp + 1, " %c %d", &state, &ppid) != 2 || ppid != parent ||
+		    state == 'Z')
+			continue;
+		snprintf(path, sizeof path, "/proc/%ld/cmdline", pid);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		len = fread(buf, 1, sizeof buf - 1, f);
+		fclose(f);
+		buf[len] = 0;
+		if (strstr(buf, "max.fcgi"))
+			out[n++] = (pid_t)pid;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* lighttpd/max.conf.in: lighttpd restarts a worker that dies */
+static void test_worker_restart(void)
+{
+	const char *lp = getenv("MAX_TEST_LIGHTTPD_PID");
+	if (!lp || !*lp)
+		return;
+	pid_t parent = (pid_t)atoi(lp), before[64], after[64];
+	int n = max_workers(parent, before, 64);
+	CU_ASSERT_FATAL(n > 0);
+	CU_ASSERT_FATAL(kill(before[0], SIGKILL) == 0);
+	int m = 0, back = 0;
+	for (int i = 0; i < 100 && !back; i++) {
+		usleep(50 * 1000);
+		struct e2e_resp *r = e2e_request("GET", "/info", NULL, NULL);
+		e2e_free(r);
+		m = max_workers(parent, after, 64);
+		back = m == n;
+		for (int j = 0; j < m; j++)
+			back &= after[j] != before[0];
+	}
+	CU_ASSERT(back);
+	for (int i = 0; i < 20; i++) {
+		struct e2e_resp *r = e2e_request("GET", "/people/" ALICE, ALICE, NULL);
+		E2E_STATUS(r, 200);
+		e2e_free(r);
+	}
+}
+
 E2E_SUITE(http, init, NULL)
 {
 	E2E_TEST(s, test_banner);
@@ -478,4 +549,5 @@ E2E_SUITE(http, init, NULL)
 	E2E_TEST(s, test_body_too_large);
 	E2E_TEST(s, test_bad_bodies);
 	E2E_TEST(s, test_cors);
+	E2E_TEST(s, test_worker_restart);
 }
