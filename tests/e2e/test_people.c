@@ -157,6 +157,40 @@ static void test_list_max_users(void)
 	e2e_free(r);
 }
 
+static void test_list_date_filter(void)
+{
+	/* every fixture was published today */
+	struct e2e_resp *r = list("pp.ana", "username=lst.&date_filter=2000");
+	E2E_STATUS(r, 200);
+	E2E_STR_EQ(e2e_usernames(r->json), "");
+	e2e_free(r);
+	r = list("pp.ana", "username=lst.&date_filter=%2B2000-01-01");
+	E2E_STR_EQ(e2e_usernames(r->json), "lst.c1,lst.b2,lst.b1,lst.a2,lst.a1");
+	e2e_free(r);
+	r = list("pp.ana", "username=lst.&date_filter=-2000-01");
+	E2E_STR_EQ(e2e_usernames(r->json), "");
+	e2e_free(r);
+	/* unparsable: no filter */
+	r = list("pp.ana", "username=lst.&date_filter=someday");
+	E2E_STATUS(r, 200);
+	E2E_INT_EQ(e2e_len(r->json), 5);
+	e2e_free(r);
+}
+
+static void test_list_offsets(void)
+{
+	struct e2e_resp *r = list("pp.ana", "before=nothex");
+	E2E_EXPECT(r, 400, "InvalidSearchParams", "before must be a valid ObjectId BSON identifier");
+	e2e_free(r);
+	r = list("pp.ana", "after=123");
+	E2E_EXPECT(r, 400, "InvalidSearchParams", "after must be a valid ObjectId BSON identifier");
+	e2e_free(r);
+	r = list("pp.ana", "before=000000000000000000000000&after=000000000000000000000000");
+	E2E_EXPECT(r, 400, "InvalidSearchParams",
+		   "only one offset filter is allowed, after or before");
+	e2e_free(r);
+}
+
 static void test_list_twitter_enabled(void)
 {
 	struct e2e_resp *r = e2e_request("PUT", "/people/lst.a2", "lst.a2",
@@ -329,6 +363,46 @@ static void test_create_invalid(void)
 	e2e_free(r);
 	E2E_STR_EQ(e2e_db_text("SELECT count(*) || ':' || group_concat(username) FROM people"),
 		   before);
+}
+
+/* MESSAGING.md §2.4: a new user's exchanges are declared through the outbox
+ * (no bridge runs during e2e, so the rows stay) unless notifications=false;
+ * an existing user's only with notifications=true. */
+static long long declared(const char *u)
+{
+	return e2e_db_scalar("SELECT count(*) FROM outbox WHERE op = 'declare_user' AND "
+			     "destination = '%s'",
+			     u);
+}
+
+static void test_create_notifications(void)
+{
+	const char *m = e2e_manager();
+	struct e2e_resp *r = e2e_request("POST", "/people", m, "{\"username\":\"pp.notif\"}");
+	E2E_STATUS(r, 201);
+	e2e_free(r);
+	E2E_INT_EQ(declared("pp.notif"), 1);
+	r = e2e_request("POST", "/people", m, "{\"username\":\"pp.notif\"}");
+	E2E_STATUS(r, 200);
+	e2e_free(r);
+	E2E_INT_EQ(declared("pp.notif"), 1);
+	r = e2e_request("POST", "/people?notifications=true", m, "{\"username\":\"pp.notif\"}");
+	E2E_STATUS(r, 200);
+	e2e_free(r);
+	E2E_INT_EQ(declared("pp.notif"), 2);
+
+	r = e2e_request("POST", "/people?notifications=false", m, "{\"username\":\"pp.quiet\"}");
+	E2E_STATUS(r, 201);
+	e2e_free(r);
+	E2E_INT_EQ(declared("pp.quiet"), 0);
+	r = e2e_request("POST", "/people", m, "{\"username\":\"pp.quiet\"}");
+	E2E_STATUS(r, 200);
+	e2e_free(r);
+	E2E_INT_EQ(declared("pp.quiet"), 0);
+	r = e2e_request("POST", "/people?notifications=true", m, "{\"username\":\"pp.quiet\"}");
+	E2E_STATUS(r, 200);
+	e2e_free(r);
+	E2E_INT_EQ(declared("pp.quiet"), 1);
 }
 
 static void test_self_registration(void)
@@ -565,12 +639,15 @@ E2E_SUITE(people, init, NULL)
 	E2E_TEST(s, test_list_username_filter);
 	E2E_TEST(s, test_list_limit);
 	E2E_TEST(s, test_list_max_users);
+	E2E_TEST(s, test_list_date_filter);
+	E2E_TEST(s, test_list_offsets);
 	E2E_TEST(s, test_list_twitter_enabled);
 	E2E_TEST(s, test_list_unauthenticated);
 	E2E_TEST(s, test_nonvisible);
 	E2E_TEST(s, test_create);
 	E2E_TEST(s, test_create_fields);
 	E2E_TEST(s, test_create_invalid);
+	E2E_TEST(s, test_create_notifications);
 	E2E_TEST(s, test_self_registration);
 	E2E_TEST(s, test_read_visibility);
 	E2E_TEST(s, test_read_names);
