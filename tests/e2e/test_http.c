@@ -191,6 +191,19 @@ static void test_head(void)
 		e2e_free(h);
 	}
 
+	/* §1.10: HEAD skips the permission check (counts are public to users),
+	 * but not authentication */
+	g = e2e_request("GET", "/admin/security", ALICE, NULL);
+	E2E_STATUS(g, 403);
+	e2e_free(g);
+	h = e2e_request("HEAD", "/admin/security", ALICE, NULL);
+	E2E_STATUS(h, 200);
+	E2E_INT_EQ(h->body_len, 0);
+	e2e_free(h);
+	h = e2e_request("HEAD", "/admin/security", NULL, NULL);
+	E2E_STATUS(h, 401);
+	e2e_free(h);
+
 	/* errors keep their status on HEAD */
 	h = e2e_request("HEAD", "/people", NULL, NULL);
 	E2E_STATUS(h, 401);
@@ -461,6 +474,32 @@ static void test_cors(void)
 	e2e_free(r);
 }
 
+/* lighttpd/max.conf.in: only the token server's exact paths go to osiris */
+static void test_routing(void)
+{
+	/* /tokens is MAX's (#75, POST only), not the token server's /token */
+	struct e2e_resp *r = e2e_request("GET", "/tokens", ALICE, NULL);
+	E2E_STATUS(r, 405);
+	E2E_STR_EQ(e2e_str(r->json, "objectType"), "error");
+	e2e_free(r);
+	const char *maxpaths[] = {"/tokenx", "/token-bypass/x", "/checktoken/x", "/rabbitmqx",
+				  "/revoke/x"};
+	for (size_t i = 0; i < sizeof maxpaths / sizeof *maxpaths; i++) {
+		r = e2e_request("GET", maxpaths[i], ALICE, NULL);
+		E2E_EXPECT(r, 404, "ObjectNotFound", NULL);
+		e2e_free(r);
+	}
+	/* /token is the token server's: an OAuth error, not a MAX one */
+	r = e2e_request("POST", "/token", NULL, "", "Content-Type: application/x-www-form-urlencoded");
+	E2E_STATUS(r, 501);
+	E2E_STR_EQ(e2e_str(r->json, "error"), "unsupported_grant_type");
+	CU_ASSERT_PTR_NULL(e2e_get(r->json, "objectType"));
+	e2e_free(r);
+	r = e2e_request("POST", "/token?grant_type=client_credentials", NULL, NULL);
+	E2E_STATUS(r, 501);
+	e2e_free(r);
+}
+
 /* max.fcgi processes whose parent is lighttpd; returns how many (≤ max). */
 static int max_workers(pid_t parent, pid_t *out, int max)
 {
@@ -549,5 +588,6 @@ E2E_SUITE(http, init, NULL)
 	E2E_TEST(s, test_body_too_large);
 	E2E_TEST(s, test_bad_bodies);
 	E2E_TEST(s, test_cors);
+	E2E_TEST(s, test_routing);
 	E2E_TEST(s, test_worker_restart);
 }

@@ -122,6 +122,8 @@ static void test_token_refused(void)
 		form("grant_type=password&username=%s&password=%s&scope=widgetcli", ALICE, "wrong"),
 		FORM);
 	expect_oauth(r, 400, "invalid_grant", NULL);
+	E2E_STR_EQ(e2e_header(r, "Cache-Control"), "no-store"); /* on every answer */
+	E2E_STR_EQ(e2e_header(r, "Pragma"), "no-cache");
 	e2e_free(r);
 	r = e2e_request("POST", "/token", NULL,
 			form("grant_type=password&username=%s&password=%s&scope=widgetcli", ALICE, ""),
