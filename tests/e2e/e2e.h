@@ -66,6 +66,14 @@ struct e2e_resp *e2e_request_raw(const char *method, const char *path, const cha
 				 const char *body, size_t body_len,
 				 const char *const *headers);
 void e2e_free(struct e2e_resp *r);
+/* Sends a request whose body is of no further interest and checks its
+ * status (a test failure otherwise); returns 1 when it matched:
+ *   E2E_SEND(204, "DELETE", "/people/bob", manager, NULL); */
+#define E2E_SEND(status, method, path, user, ...)                             \
+	e2e_send_(status, __FILE__, __LINE__, __func__, method, path, user,    \
+		  __VA_ARGS__, (const char *)NULL)
+int e2e_send_(long status, const char *file, int line, const char *func, const char *method,
+	      const char *path, const char *user, const char *body, ...);
 
 /* Value of a response header (case-insensitive name; the last one wins),
  * or NULL. */

@@ -140,6 +140,16 @@ const char *e2e_escape(const char *s)
 	return o;
 }
 
+/* Collects a NULL-terminated list of strings (header lines, maxctl
+ * arguments) into out[16]. */
+static void string_args(const char **out, va_list ap)
+{
+	size_t n = 0;
+	for (const char *a; n < 15 && (a = va_arg(ap, const char *));)
+		out[n++] = a;
+	out[n] = NULL;
+}
+
 /* ---- maxctl and tokens ------------------------------------------------------- */
 
 static int run_maxctl(char **out, const char *input, const char **args, size_t nargs)
@@ -214,13 +224,14 @@ static int run_maxctl(char **out, const char *input, const char **args, size_t n
 
 int e2e_maxctl_(char **out, const char *input, ...)
 {
-	const char *args[24];
-	size_t n = 0;
+	const char *args[16];
 	va_list ap;
 	va_start(ap, input);
-	for (const char *a; n < 24 && (a = va_arg(ap, const char *));)
-		args[n++] = a;
+	string_args(args, ap);
 	va_end(ap);
+	size_t n = 0;
+	while (args[n])
+		n++;
 	return run_maxctl(out, input, args, n);
 }
 
@@ -428,14 +439,25 @@ struct e2e_resp *e2e_request_(const char *method, const char *path, const char *
 			      const char *body, ...)
 {
 	const char *hs[16];
-	size_t n = 0;
 	va_list ap;
 	va_start(ap, body);
-	for (const char *h; n < 15 && (h = va_arg(ap, const char *));)
-		hs[n++] = h;
+	string_args(hs, ap);
 	va_end(ap);
-	hs[n] = NULL;
 	return e2e_request_raw(method, path, user, body, body ? strlen(body) : 0, hs);
+}
+
+int e2e_send_(long status, const char *file, int line, const char *func, const char *method,
+	      const char *path, const char *user, const char *body, ...)
+{
+	const char *hs[16];
+	va_list ap;
+	va_start(ap, body);
+	string_args(hs, ap);
+	va_end(ap);
+	struct e2e_resp *r = e2e_request_raw(method, path, user, body, body ? strlen(body) : 0, hs);
+	int ok = e2e_expect_(r, status, NULL, NULL, file, line, func);
+	e2e_free(r);
+	return ok;
 }
 
 void e2e_free(struct e2e_resp *r)
@@ -724,31 +746,35 @@ static const char *db_first(const char *sql, int *isnull, int *ok)
 	return res;
 }
 
+/* db_first on a formatted query; a failed query is a test failure (*ok = 0). */
+static const char *db_vfirst(const char *fmt, va_list ap, int *isnull, int *ok)
+{
+	char *sql = vfmt(fmt, ap);
+	const char *v = db_first(sql, isnull, ok);
+	if (!*ok)
+		fail_at(__FILE__, __LINE__, "e2e_db", "SQL failed: %s", sql);
+	return v;
+}
+
 long long e2e_db_scalar(const char *fmt, ...)
 {
+	int isnull, ok;
 	va_list ap;
 	va_start(ap, fmt);
-	char *sql = vfmt(fmt, ap);
+	const char *v = db_vfirst(fmt, ap, &isnull, &ok);
 	va_end(ap);
-	int isnull, ok;
-	const char *v = db_first(sql, &isnull, &ok);
-	if (!ok) {
-		fail_at(__FILE__, __LINE__, __func__, "SQL failed: %s", sql);
+	if (!ok)
 		return -1;
-	}
 	return isnull ? 0 : strtoll(v, NULL, 10);
 }
 
 const char *e2e_db_text(const char *fmt, ...)
 {
+	int isnull, ok;
 	va_list ap;
 	va_start(ap, fmt);
-	char *sql = vfmt(fmt, ap);
+	const char *v = db_vfirst(fmt, ap, &isnull, &ok);
 	va_end(ap);
-	int isnull, ok;
-	const char *v = db_first(sql, &isnull, &ok);
-	if (!ok)
-		fail_at(__FILE__, __LINE__, __func__, "SQL failed: %s", sql);
 	return isnull ? NULL : v;
 }
 

@@ -93,7 +93,8 @@ static void test_info_api(void)
 	CU_ASSERT_PTR_NULL(e2e_get(methods, "HEAD")); /* GET /people does not count */
 	E2E_INT_EQ(e2e_bool(users, "filesystem"), 0);
 	json_object *get = e2e_get(methods, "GET");
-	const char *keys = "description,documentation,modifiers,payload,permission,query_params,rest_params";
+	const char *keys =
+		"description,documentation,modifiers,payload,permission,query_params,rest_params";
 	E2E_STR_EQ(e2e_keys(get), keys);
 	CU_ASSERT(e2e_len(e2e_get(get, "modifiers")) > 0);
 	CU_ASSERT(has_string(e2e_get(get, "modifiers"), "twitter_enabled"));
@@ -184,9 +185,7 @@ static void test_info_settings(void)
 	CU_ASSERT_PTR_NULL(e2e_get(r->json, "rabbitmq.url"));
 	e2e_free(r);
 	/* a Manager need not exist as a person for /info* */
-	r = e2e_request("GET", "/info/settings", GHOST_MANAGER, NULL);
-	E2E_STATUS(r, 200);
-	e2e_free(r);
+	E2E_SEND(200, "GET", "/info/settings", GHOST_MANAGER, NULL);
 }
 
 /* ---- #86–#90 security ----------------------------------------------------------------- */
@@ -209,9 +208,7 @@ static void test_security_get(void)
 	r = e2e_request("GET", "/admin/security", PLAIN, NULL);
 	forbidden(r, PLAIN, "Manage security settings");
 	e2e_free(r);
-	r = e2e_request("GET", "/admin/security", GHOST_MANAGER, NULL);
-	E2E_STATUS(r, 200);
-	e2e_free(r);
+	E2E_SEND(200, "GET", "/admin/security", GHOST_MANAGER, NULL);
 }
 
 static void test_security_users(void)
@@ -259,9 +256,7 @@ static void test_security_role_cycle(void)
 	E2E_EXPECT(r, 404, "ObjectNotFound", "User " PLAIN " doesn't have role Manager");
 	e2e_free(r);
 	/* the plain user cannot use the admin API */
-	r = e2e_request("GET", "/admin/security", PLAIN, NULL);
-	E2E_STATUS(r, 403);
-	e2e_free(r);
+	E2E_SEND(403, "GET", "/admin/security", PLAIN, NULL);
 
 	r = e2e_request("POST", url, m, NULL);
 	E2E_STATUS(r, 201);
@@ -282,9 +277,7 @@ static void test_security_role_cycle(void)
 	CU_ASSERT(has_string(e2e_get(r->json, "roles"), "Manager"));
 	e2e_free(r);
 	/* takes effect on the next request */
-	r = e2e_request("GET", "/admin/security", PLAIN, NULL);
-	E2E_STATUS(r, 200);
-	e2e_free(r);
+	E2E_SEND(200, "GET", "/admin/security", PLAIN, NULL);
 
 	r = e2e_request("DELETE", url, m, NULL);
 	E2E_STATUS(r, 204);
@@ -314,12 +307,8 @@ static void test_security_role_any_user(void)
 	E2E_INT_EQ(e2e_db_scalar("SELECT count(*) FROM roles WHERE role='NonVisible' AND "
 				 "username='adm.nobody'"),
 		   1);
-	r = e2e_request("GET", "/admin/security/roles/NonVisible/users/adm.nobody", m, NULL);
-	E2E_STATUS(r, 200);
-	e2e_free(r);
-	r = e2e_request("DELETE", "/admin/security/roles/NonVisible/users/adm.nobody", m, NULL);
-	E2E_STATUS(r, 204);
-	e2e_free(r);
+	E2E_SEND(200, "GET", "/admin/security/roles/NonVisible/users/adm.nobody", m, NULL);
+	E2E_SEND(204, "DELETE", "/admin/security/roles/NonVisible/users/adm.nobody", m, NULL);
 	E2E_INT_EQ(role_rows(), n);
 }
 
@@ -330,15 +319,11 @@ static void test_security_nonvisible_via_api(void)
 	struct e2e_resp *r = e2e_request("GET", "/people?username=adm.hide", PLAIN, NULL);
 	E2E_STR_EQ(e2e_usernames(r->json), "adm.hide");
 	e2e_free(r);
-	r = e2e_request("POST", "/admin/security/roles/NonVisible/users/adm.hide", m, NULL);
-	E2E_STATUS(r, 201);
-	e2e_free(r);
+	E2E_SEND(201, "POST", "/admin/security/roles/NonVisible/users/adm.hide", m, NULL);
 	r = e2e_request("GET", "/people?username=adm.hide", PLAIN, NULL);
 	E2E_STR_EQ(e2e_usernames(r->json), "");
 	e2e_free(r);
-	r = e2e_request("DELETE", "/admin/security/roles/NonVisible/users/adm.hide", m, NULL);
-	E2E_STATUS(r, 204);
-	e2e_free(r);
+	E2E_SEND(204, "DELETE", "/admin/security/roles/NonVisible/users/adm.hide", m, NULL);
 	r = e2e_request("GET", "/people?username=adm.hide", PLAIN, NULL);
 	E2E_STR_EQ(e2e_usernames(r->json), "adm.hide");
 	e2e_free(r);
@@ -402,9 +387,7 @@ static void test_exceptions_empty(void)
 	r = e2e_request("GET", "/admin/maintenance/exceptions", PLAIN, NULL);
 	E2E_EXPECT(r, 403, "Forbidden", NULL);
 	e2e_free(r);
-	r = e2e_request("GET", "/admin/maintenance/exceptions", GHOST_MANAGER, NULL);
-	E2E_STATUS(r, 200);
-	e2e_free(r);
+	E2E_SEND(200, "GET", "/admin/maintenance/exceptions", GHOST_MANAGER, NULL);
 }
 
 static void test_exceptions_logged(void)
@@ -448,9 +431,7 @@ static void test_exceptions_logged(void)
 	r = e2e_request("GET", "/admin/maintenance/exceptions/" EXC_NEW, m, NULL);
 	E2E_EXPECT(r, 404, "ObjectNotFound", "There is no logged exception with this hash");
 	e2e_free(r);
-	r = e2e_request("DELETE", "/admin/maintenance/exceptions/" EXC_OLD, m, NULL);
-	E2E_STATUS(r, 204);
-	e2e_free(r);
+	E2E_SEND(204, "DELETE", "/admin/maintenance/exceptions/" EXC_OLD, m, NULL);
 	E2E_INT_EQ(e2e_db_scalar("SELECT count(*) FROM exceptions"), rows - 2);
 }
 

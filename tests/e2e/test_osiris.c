@@ -105,12 +105,10 @@ static void test_token_issue(void)
 	CU_ASSERT(is_token(e2e_str(r->json, "access_token")));
 	e2e_free(r);
 	/* the login is lower-cased and trimmed */
-	r = e2e_request("POST", "/token", NULL,
-			form("grant_type=password&username=%s&password=%s&scope=widgetcli",
-			     " OS.Alice ", PASSWORD),
-			FORM);
-	E2E_STATUS(r, 200);
-	e2e_free(r);
+	E2E_SEND(200, "POST", "/token", NULL,
+		 form("grant_type=password&username=%s&password=%s&scope=widgetcli", " OS.Alice ",
+		      PASSWORD),
+		 FORM);
 }
 
 /* 2 */
@@ -181,10 +179,8 @@ static void test_checktoken(void)
 	expect_oauth(r, 400, "invalid_request", "Required parameter username not found in the request");
 	e2e_free(r);
 	/* legacy parameter names are accepted on /checktoken */
-	r = e2e_request("POST", "/checktoken", NULL,
-			form("oauth_token=%s&user_id=%s&scope=widgetcli", t, ALICE), FORM);
-	E2E_STATUS(r, 200);
-	e2e_free(r);
+	E2E_SEND(200, "POST", "/checktoken", NULL,
+		 form("oauth_token=%s&user_id=%s&scope=widgetcli", t, ALICE), FORM);
 	/* maxctl's tokens are the same kind */
 	E2E_INT_EQ(check(e2e_token(ALICE), ALICE, "widgetcli"), 200);
 }
@@ -223,9 +219,7 @@ static void test_revoke(void)
 	E2E_INT_EQ(check(t, ALICE, "widgetcli"), 401);
 	E2E_INT_EQ(e2e_db_scalar("SELECT count(*) FROM oauth_tokens"), rows - 1);
 	/* twice: nothing left to revoke */
-	r = e2e_request("POST", "/revoke", NULL, form("access_token=%s&username=%s", t, ALICE), FORM);
-	E2E_STATUS(r, 401);
-	e2e_free(r);
+	E2E_SEND(401, "POST", "/revoke", NULL, form("access_token=%s&username=%s", t, ALICE), FORM);
 }
 
 /* 7 */
@@ -264,9 +258,7 @@ static void test_max_uses_tokens(void)
 	e2e_free(r);
 
 	/* revoked: MAX refuses it at the latest after the cache TTL (1 s here) */
-	r = e2e_request("POST", "/revoke", NULL, form("access_token=%s&username=%s", t, ALICE), FORM);
-	E2E_STATUS(r, 204);
-	e2e_free(r);
+	E2E_SEND(204, "POST", "/revoke", NULL, form("access_token=%s&username=%s", t, ALICE), FORM);
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	long st = 0;

@@ -202,9 +202,7 @@ static void test_list_twitter_enabled(void)
 	json_object *it = json_object_array_get_idx(r->json, 0);
 	E2E_STR_EQ(e2e_str(it, "twitterUsername"), "lsta2tw");
 	e2e_free(r);
-	r = e2e_request("PUT", "/people/lst.a2", "lst.a2", "{\"twitterUsername\":\"\"}");
-	E2E_STATUS(r, 200);
-	e2e_free(r);
+	E2E_SEND(200, "PUT", "/people/lst.a2", "lst.a2", "{\"twitterUsername\":\"\"}");
 	r = list("pp.ana", "username=lst.&twitter_enabled=1");
 	E2E_STR_EQ(e2e_usernames(r->json), "");
 	e2e_free(r);
@@ -242,9 +240,7 @@ static void test_nonvisible(void)
 	E2E_STR_EQ(e2e_header(r, "X-Has-Remaining-Items"), "1");
 	e2e_free(r);
 	/* the profile itself stays readable */
-	r = e2e_request("GET", "/people/vis.hidden", "vis.viewer", NULL);
-	E2E_STATUS(r, 200);
-	e2e_free(r);
+	E2E_SEND(200, "GET", "/people/vis.hidden", "vis.viewer", NULL);
 	/* role changes take effect on the next request */
 	CU_ASSERT_FATAL(e2e_revoke_role("vis.hidden", "NonVisible"));
 	r = list("vis.viewer", "username=vis.");
@@ -358,9 +354,7 @@ static void test_create_invalid(void)
 	struct e2e_resp *r = e2e_request("POST", "/people", m, "{\"username\":42}");
 	E2E_STATUS(r, 400);
 	e2e_free(r);
-	r = e2e_request("POST", "/people", m, "{\"username\":\"\"}");
-	E2E_STATUS(r, 400);
-	e2e_free(r);
+	E2E_SEND(400, "POST", "/people", m, "{\"username\":\"\"}");
 	E2E_STR_EQ(e2e_db_text("SELECT count(*) || ':' || group_concat(username) FROM people"),
 		   before);
 }
@@ -382,26 +376,16 @@ static void test_create_notifications(void)
 	E2E_STATUS(r, 201);
 	e2e_free(r);
 	E2E_INT_EQ(declared("pp.notif"), 1);
-	r = e2e_request("POST", "/people", m, "{\"username\":\"pp.notif\"}");
-	E2E_STATUS(r, 200);
-	e2e_free(r);
+	E2E_SEND(200, "POST", "/people", m, "{\"username\":\"pp.notif\"}");
 	E2E_INT_EQ(declared("pp.notif"), 1);
-	r = e2e_request("POST", "/people?notifications=true", m, "{\"username\":\"pp.notif\"}");
-	E2E_STATUS(r, 200);
-	e2e_free(r);
+	E2E_SEND(200, "POST", "/people?notifications=true", m, "{\"username\":\"pp.notif\"}");
 	E2E_INT_EQ(declared("pp.notif"), 2);
 
-	r = e2e_request("POST", "/people?notifications=false", m, "{\"username\":\"pp.quiet\"}");
-	E2E_STATUS(r, 201);
-	e2e_free(r);
+	E2E_SEND(201, "POST", "/people?notifications=false", m, "{\"username\":\"pp.quiet\"}");
 	E2E_INT_EQ(declared("pp.quiet"), 0);
-	r = e2e_request("POST", "/people", m, "{\"username\":\"pp.quiet\"}");
-	E2E_STATUS(r, 200);
-	e2e_free(r);
+	E2E_SEND(200, "POST", "/people", m, "{\"username\":\"pp.quiet\"}");
 	E2E_INT_EQ(declared("pp.quiet"), 0);
-	r = e2e_request("POST", "/people?notifications=true", m, "{\"username\":\"pp.quiet\"}");
-	E2E_STATUS(r, 200);
-	e2e_free(r);
+	E2E_SEND(200, "POST", "/people?notifications=true", m, "{\"username\":\"pp.quiet\"}");
 	E2E_INT_EQ(declared("pp.quiet"), 1);
 }
 
@@ -535,9 +519,7 @@ static void test_update_self(void)
 		   2);
 	E2E_STR_EQ(e2e_db_text("SELECT display_name FROM people WHERE username='pp.upd'"),
 		   st == 200 ? "Imposter" : "After Update");
-	r = e2e_request("PUT", "/people/pp.upd", "pp.upd", "{\"displayName\":\"After Update\"}");
-	E2E_STATUS(r, 200);
-	e2e_free(r);
+	E2E_SEND(200, "PUT", "/people/pp.upd", "pp.upd", "{\"displayName\":\"After Update\"}");
 	E2E_STR_EQ(person_row("pp.upd"), before);
 
 	/* "" removes the field */
@@ -546,7 +528,9 @@ static void test_update_self(void)
 	CU_ASSERT_PTR_NULL(e2e_get(r->json, "twitterUsername"));
 	E2E_STR_EQ(e2e_str(r->json, "displayName"), "After Update");
 	e2e_free(r);
-	E2E_INT_EQ(e2e_db_scalar("SELECT twitter_username IS NULL FROM people WHERE username='pp.upd'"), 1);
+	E2E_INT_EQ(e2e_db_scalar("SELECT twitter_username IS NULL FROM people "
+				 "WHERE username='pp.upd'"),
+		   1);
 	r = e2e_request("GET", "/people/pp.upd", "pp.bernat", NULL);
 	E2E_STR_EQ(e2e_keys(r->json), PUBLIC_KEYS);
 	e2e_free(r);
