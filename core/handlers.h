@@ -14,6 +14,34 @@ enum max_err people_get(struct max_ctx *c, struct max_resp *r);
 enum max_err people_update(struct max_ctx *c, struct max_resp *r);
 enum max_err people_delete(struct max_ctx *c, struct max_resp *r);
 
+/* core/contexts.c (#9, #36–#45) */
+enum max_err context_avatar(struct max_ctx *c, struct max_resp *r);
+enum max_err contexts_list(struct max_ctx *c, struct max_resp *r);
+enum max_err contexts_create(struct max_ctx *c, struct max_resp *r);
+enum max_err contexts_public(struct max_ctx *c, struct max_resp *r);
+enum max_err context_get(struct max_ctx *c, struct max_resp *r);
+enum max_err context_update(struct max_ctx *c, struct max_resp *r);
+enum max_err context_delete(struct max_ctx *c, struct max_resp *r);
+enum max_err context_tags_get(struct max_ctx *c, struct max_resp *r);
+enum max_err context_tags_add(struct max_ctx *c, struct max_resp *r);
+enum max_err context_tags_clear(struct max_ctx *c, struct max_resp *r);
+enum max_err context_tag_delete(struct max_ctx *c, struct max_resp *r);
+
+/* core/subscriptions.c (#46–#49, #53–#56) */
+enum max_err subscriptions_of_person(struct max_ctx *c, struct max_resp *r);
+enum max_err subscription_add(struct max_ctx *c, struct max_resp *r);
+enum max_err subscriptions_of_context(struct max_ctx *c, struct max_resp *r);
+enum max_err subscription_remove(struct max_ctx *c, struct max_resp *r);
+enum max_err pushoptouts_of_person(struct max_ctx *c, struct max_resp *r);
+enum max_err pushoptouts_of_context(struct max_ctx *c, struct max_resp *r);
+enum max_err pushoptout_add(struct max_ctx *c, struct max_resp *r);
+enum max_err pushoptout_remove(struct max_ctx *c, struct max_resp *r);
+
+/* core/permissions.c (#50–#52) */
+enum max_err permission_grant(struct max_ctx *c, struct max_resp *r);
+enum max_err permission_revoke(struct max_ctx *c, struct max_resp *r);
+enum max_err permission_reset(struct max_ctx *c, struct max_resp *r);
+
 /* core/security.c */
 enum max_err security_get(struct max_ctx *c, struct max_resp *r);
 enum max_err security_users(struct max_ctx *c, struct max_resp *r);

@@ -236,10 +236,10 @@ static void test_specific_rows(void)
 	rt = find_row("/tokens", "POST");
 	CU_ASSERT_FATAL(rt != NULL);
 	CU_ASSERT_EQUAL(rt->acl, ACL_SELF);
-	/* Families not written yet answer 501 through a NULL handler. */
 	rt = find_row("/contexts", "POST");
 	CU_ASSERT_FATAL(rt != NULL);
-	CU_ASSERT_PTR_NULL(rt->handler);
+	CU_ASSERT(rt->handler == contexts_create && rt->acl == ACL_MANAGER);
+	CU_ASSERT_STRING_EQUAL(rt->permission, "Add context");
 
 	/* §1.10: exactly these ten GETs count on HEAD. */
 	static const char *const counting[] = {
