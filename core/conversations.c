@@ -21,6 +21,7 @@
 #include "jsonx.h"
 #include "outbox.h"
 #include "people.h"
+#include "perm.h"
 #include "router.h"
 #include "store.h"
 #include "traverse.h"
@@ -29,8 +30,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const PERMS[8] = {"invite", "read",        "write", "subscribe",
-				     "flag",   "unsubscribe", "kick",  "delete"};
 static const char *const POLICY =
 	"{\"read\":\"subscribed\",\"write\":\"subscribed\",\"subscribe\":\"restricted\","
 	"\"unsubscribe\":\"subscribed\"}";
@@ -70,77 +69,17 @@ void conv_date_quirk(const char *stored, char out[27])
 		snprintf(out, 27, "%.19s", stored ? stored : "");
 }
 
-/* ---- permission lists (§6.2, §6.3) ------------------------------------ */
+/* ---- members (§6.2, §6.3 on a conversation subscription) ---------------- */
 
-static unsigned mask_of(json_object *list)
+/* The list a new member gets: read first, then the policy's (§8.1). */
+static void member_list(json_object *policy, struct perm_list *out)
 {
-	unsigned m = 0;
-	size_t n = list ? json_object_array_length(list) : 0;
-	for (size_t i = 0; i < n; i++) {
-		const char *p = json_object_get_string(json_object_array_get_idx(list, i));
-		for (int b = 0; b < 8 && p; b++)
-			if (!strcmp(p, PERMS[b]))
-				m |= 1u << b;
-	}
-	return m;
-}
-
-static int arr_has(json_object *arr, const char *s)
-{
-	size_t n = arr ? json_object_array_length(arr) : 0;
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(json_object_get_string(json_object_array_get_idx(arr, i)), s))
-			return 1;
-	return 0;
-}
-
-static void arr_add(json_object *arr, const char *s)
-{
-	if (!arr_has(arr, s))
-		json_object_array_add(arr, json_object_new_string(s));
-}
-
-static void arr_del(json_object *arr, const char *s)
-{
-	for (size_t i = json_object_array_length(arr); i-- > 0;)
-		if (!strcmp(json_object_get_string(json_object_array_get_idx(arr, i)), s))
-			json_object_array_del_idx(arr, i, 1);
-}
-
-/* Policy of permission p in a conversation's permissions dict: missing →
- * restricted, except unsubscribe, which falls back to subscribe. */
-static int policy_grants(json_object *policy, const char *p)
-{
-	const char *v = jx_str(policy, p);
-	if (!v && !strcmp(p, "unsubscribe"))
-		v = jx_str(policy, "subscribe");
-	return v && strcmp(v, "restricted");
-}
-
-/* The subscription list of a policy; read_first puts read in front as a
- * new subscription does (maintenance recomputes without it). */
-static json_object *policy_list(json_object *policy, int read_first)
-{
-	json_object *l = json_object_new_array();
-	if (read_first)
-		arr_add(l, "read");
-	for (int b = 0; b < 8; b++)
-		if (policy_grants(policy, PERMS[b]))
-			arr_add(l, PERMS[b]);
-	return l;
-}
-
-/* A member's permissions, grants and vetos (NULL: never set). */
-struct member {
-	json_object *perms, *grants, *vetos;
-};
-
-static void member_free(struct member *m)
-{
-	json_object_put(m->perms);
-	json_object_put(m->grants);
-	json_object_put(m->vetos);
-	memset(m, 0, sizeof *m);
+	struct perm_list l;
+	perm_policy_list(policy, &l);
+	out->n = 0;
+	perm_list_add(out, PERM_READ);
+	for (unsigned i = 0; i < l.n; i++)
+		perm_list_add(out, l.p[i]);
 }
 
 static json_object *parse_text(const char *t)
@@ -149,7 +88,7 @@ static json_object *parse_text(const char *t)
 }
 
 /* 1 found, 0 not a member, -1 error. */
-static int member_get(struct max_ctx *c, const char *cid, const char *user, struct member *m)
+static int member_get(struct max_ctx *c, const char *cid, const char *user, struct perm_state *m)
 {
 	memset(m, 0, sizeof *m);
 	sqlite3_stmt *s = store_stmt(c->db,
@@ -161,18 +100,19 @@ static int member_get(struct max_ctx *c, const char *cid, const char *user, stru
 	store_bind_text(s, 2, user);
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		m->perms = parse_text(col(s, 0));
-		m->grants = parse_text(col(s, 1));
-		m->vetos = parse_text(col(s, 2));
-		if (!m->perms)
-			m->perms = json_object_new_array();
+		perm_list_parse(col(s, 0), &m->perms);
+		m->has_gv = col(s, 1) || col(s, 2);
+		if (col(s, 1))
+			perm_list_parse(col(s, 1), &m->grants);
+		if (col(s, 2))
+			perm_list_parse(col(s, 2), &m->vetos);
 	}
 	sqlite3_reset(s);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
 static enum max_err member_put(struct max_ctx *c, const char *cid, const char *user,
-			       const struct member *m)
+			       const struct perm_state *m)
 {
 	sqlite3_stmt *s = store_stmt(c->db,
 				     "UPDATE conversation_members SET permissions_json = ?3,"
@@ -180,38 +120,20 @@ static enum max_err member_put(struct max_ctx *c, const char *cid, const char *u
 				     " WHERE conversation_id = ?1 AND username = ?2");
 	if (!s)
 		return db_fail(c, "member update");
+	json_object *perms = perm_list_json(&m->perms);
+	json_object *grants = m->has_gv ? perm_list_json(&m->grants) : NULL;
+	json_object *vetos = m->has_gv ? perm_list_json(&m->vetos) : NULL;
 	store_bind_text(s, 1, cid);
 	store_bind_text(s, 2, user);
-	store_bind_text(s, 3, jx_text(m->perms));
-	sqlite3_bind_int64(s, 4, mask_of(m->perms));
-	store_bind_text(s, 5, m->grants ? jx_text(m->grants) : NULL);
-	store_bind_text(s, 6, m->vetos ? jx_text(m->vetos) : NULL);
-	return step_done(s) < 0 ? db_fail(c, "member update") : MAX_OK;
-}
-
-/* §6.3 grant / revoke on a member. */
-static void member_grant(struct member *m, const char *p, int permanent)
-{
-	arr_add(m->perms, p);
-	if (!m->grants)
-		m->grants = json_object_new_array();
-	if (!m->vetos)
-		m->vetos = json_object_new_array();
-	if (permanent)
-		arr_add(m->grants, p);
-	arr_del(m->vetos, p);
-}
-
-static void member_revoke(struct member *m, const char *p, int permanent)
-{
-	arr_del(m->perms, p);
-	if (!m->grants)
-		m->grants = json_object_new_array();
-	if (!m->vetos)
-		m->vetos = json_object_new_array();
-	if (permanent)
-		arr_add(m->vetos, p);
-	arr_del(m->grants, p);
+	store_bind_text(s, 3, jx_text(perms));
+	sqlite3_bind_int64(s, 4, perm_list_mask(&m->perms));
+	store_bind_text(s, 5, grants ? jx_text(grants) : NULL);
+	store_bind_text(s, 6, vetos ? jx_text(vetos) : NULL);
+	int rc = step_done(s);
+	json_object_put(perms);
+	json_object_put(grants);
+	json_object_put(vetos);
+	return rc < 0 ? db_fail(c, "member update") : MAX_OK;
 }
 
 /* ---- conversation rows ------------------------------------------------ */
@@ -429,8 +351,10 @@ static json_object *conv_policy(struct max_ctx *c, const char *cid)
 enum max_err conv_subscribe(struct max_ctx *c, const char *cid, const char *user)
 {
 	json_object *policy = conv_policy(c, cid);
-	json_object *list = policy_list(policy, 1);
+	struct perm_list l;
+	member_list(policy, &l);
 	json_object_put(policy);
+	json_object *list = perm_list_json(&l);
 	char now[21];
 	time_now_iso(now);
 	sqlite3_stmt *s = store_stmt(
@@ -446,7 +370,7 @@ enum max_err conv_subscribe(struct max_ctx *c, const char *cid, const char *user
 	store_bind_text(s, 1, cid);
 	store_bind_text(s, 2, user);
 	store_bind_text(s, 3, jx_text(list));
-	sqlite3_bind_int64(s, 4, mask_of(list));
+	sqlite3_bind_int64(s, 4, perm_list_mask(&l));
 	store_bind_text(s, 5, now);
 	int rc = step_done(s);
 	json_object_put(list);
@@ -747,17 +671,15 @@ static enum max_err create_conv(struct max_ctx *c, const struct new_conv *nc,
 	if (nc->n > 2) {
 		/* §8.1: the group's creator may invite and kick but not leave
 		 * (non-permanent changes, lost on a policy recomputation) */
-		struct member m;
+		struct perm_state m;
 		int found = member_get(c, cid, c->actor, &m);
 		if (found < 0)
 			return db_fail(c, "member lookup");
 		if (found) {
-			member_grant(&m, "invite", 0);
-			member_grant(&m, "kick", 0);
-			member_revoke(&m, "unsubscribe", 0);
-			e = member_put(c, cid, c->actor, &m);
-			member_free(&m);
-			if (e)
+			perm_grant(&m, PERM_INVITE, 0);
+			perm_grant(&m, PERM_KICK, 0);
+			perm_revoke(&m, PERM_UNSUBSCRIBE, 0);
+			if ((e = member_put(c, cid, c->actor, &m)))
 				return e;
 		}
 	}
@@ -885,12 +807,17 @@ enum max_err conversations_list(struct max_ctx *c, struct max_resp *r)
 
 /* #61 (and the rule for its media, §8.2): Manager, owner, or a member of
  * the authenticated user's with read. */
+int conv_head_passes(const struct max_ctx *c)
+{
+	return c->is_head && !(c->route->flags & RT_PERM_ON_HEAD);
+}
+
 static int can_view(struct max_ctx *c, const struct conv *cv)
 {
-	if (auth_is_manager(c) || !strcmp(cv->owner, c->auth_user))
+	if (conv_head_passes(c) || auth_is_manager(c) || !strcmp(cv->owner, c->auth_user))
 		return 1;
 	long m = conv_member_mask(c, cv->id, c->auth_user);
-	return m >= 0 && (m & CP_READ);
+	return m >= 0 && (m & PERM_BIT(PERM_READ));
 }
 
 static enum max_err load_url_conv(struct max_ctx *c, struct conv *cv)
@@ -921,25 +848,20 @@ enum max_err conversation_user_get(struct max_ctx *c, struct max_resp *r)
 	if (e)
 		return e;
 	const char *u = c->params[0];
-	struct member m;
+	struct perm_state m;
 	int found = member_get(c, cv.id, u, &m);
 	if (found < 0)
 		return db_fail(c, "member lookup");
-	int allowed = auth_is_manager(c) || !strcmp(cv.owner, c->auth_user) ||
-		      (found && auth_is_self(c));
-	if (!allowed) {
-		member_free(&m);
+	int allowed = conv_head_passes(c) || auth_is_manager(c) ||
+		      !strcmp(cv.owner, c->auth_user) || (found && auth_is_self(c));
+	if (!allowed)
 		return perm_deny(c);
-	}
 	if (!found) /* ⚠ 500 in the original; Clean: 404 */
 		return max_fail(c, MAX_ENOTFOUND, "%s is not susbcribed to %s", u, cv.id);
 	json_object *o = conv_render(c, cv.id, u, CONV_REAL_NAME | CONV_LAST);
-	if (!o) {
-		member_free(&m);
+	if (!o)
 		return max_fail(c, MAX_ESERVER, "conversation vanished");
-	}
-	jx_set(o, "permissions", json_object_get(m.perms));
-	member_free(&m);
+	jx_set(o, "permissions", perm_list_json(&m.perms));
 	return resp_json(r, 200, o);
 }
 
@@ -1051,41 +973,38 @@ enum max_err conversation_transfer(struct max_ctx *c, struct max_resp *r)
 	enum max_err e = load_url_conv(c, &cv);
 	if (e)
 		return e;
-	struct member to, from;
+	struct perm_state to, from;
 	int found = member_get(c, cv.id, c->actor, &to);
 	if (found < 0)
 		return db_fail(c, "member lookup");
-	if (!found || !is_owner_or_manager(c, &cv)) {
-		member_free(&to);
+	if (!found || !is_owner_or_manager(c, &cv))
 		return perm_deny(c);
-	}
 	if (strcmp(cv.owner, c->actor)) {
-		member_grant(&to, "invite", 1);
-		member_grant(&to, "kick", 1);
-		member_revoke(&to, "unsubscribe", 1);
-		e = member_put(c, cv.id, c->actor, &to);
-		found = e ? 0 : member_get(c, cv.id, cv.owner, &from);
-		if (found > 0) {
-			member_revoke(&from, "invite", 1);
-			member_revoke(&from, "kick", 1);
-			member_grant(&from, "unsubscribe", 1);
-			e = member_put(c, cv.id, cv.owner, &from);
-			member_free(&from);
+		/* #64: the new owner may invite and kick and may not leave; the
+		 * previous one the other way round (permanent) */
+		perm_grant(&to, PERM_INVITE, 1);
+		perm_grant(&to, PERM_KICK, 1);
+		perm_revoke(&to, PERM_UNSUBSCRIBE, 1);
+		if ((e = member_put(c, cv.id, c->actor, &to)))
+			return e;
+		found = member_get(c, cv.id, cv.owner, &from);
+		if (found < 0)
+			return db_fail(c, "member lookup");
+		if (found) {
+			perm_revoke(&from, PERM_INVITE, 1);
+			perm_revoke(&from, PERM_KICK, 1);
+			perm_grant(&from, PERM_UNSUBSCRIBE, 1);
+			if ((e = member_put(c, cv.id, cv.owner, &from)))
+				return e;
 		}
-		sqlite3_stmt *s = e ? NULL
-				    : store_stmt(c->db, "UPDATE conversations SET owner = ?2 WHERE id = ?1");
-		if (!e && s) {
-			store_bind_text(s, 1, cv.id);
-			store_bind_text(s, 2, c->actor);
-			if (step_done(s) < 0)
-				e = db_fail(c, "conversation update");
-		} else if (!e) {
-			e = db_fail(c, "conversation update");
-		}
+		sqlite3_stmt *s = store_stmt(c->db, "UPDATE conversations SET owner = ?2 WHERE id = ?1");
+		if (!s)
+			return db_fail(c, "conversation update");
+		store_bind_text(s, 1, cv.id);
+		store_bind_text(s, 2, c->actor);
+		if (step_done(s) < 0)
+			return db_fail(c, "conversation update");
 	}
-	member_free(&to);
-	if (e)
-		return e;
 	json_object *o = conv_render(c, cv.id, c->actor, 0);
 	return o ? resp_json(r, 200, o) : max_fail(c, MAX_ESERVER, "conversation vanished");
 }
@@ -1117,7 +1036,7 @@ enum max_err conversation_join(struct max_ctx *c, struct max_resp *r)
 	if (e)
 		return e;
 	long mine = conv_member_mask(c, cv.id, c->auth_user);
-	if (!auth_is_manager(c) && !(mine >= 0 && (mine & CP_INVITE)))
+	if (!auth_is_manager(c) && !(mine >= 0 && (mine & PERM_BIT(PERM_INVITE))))
 		return perm_deny(c);
 	const char *u = c->actor;
 	char aid[MAX_ID_LEN + 1];
@@ -1205,7 +1124,7 @@ enum max_err conversation_leave(struct max_ctx *c, struct max_resp *r)
 	if (!auth_is_manager(c)) {
 		long mine = conv_member_mask(c, cv.id, c->auth_user);
 		int self = auth_is_self(c) && !strcmp(u, c->auth_user);
-		unsigned need = self ? CP_UNSUBSCRIBE : CP_KICK;
+		unsigned need = PERM_BIT(self ? PERM_UNSUBSCRIBE : PERM_KICK);
 		if (mine < 0 || !(mine & need))
 			return perm_deny(c);
 	}
@@ -1360,23 +1279,13 @@ static enum max_err rebuild_permissions(struct max_ctx *c, const char *cid, json
 	enum max_err e = MAX_OK;
 	for (size_t i = 0; !e && i < json_object_array_length(users); i++) {
 		const char *u = json_object_get_string(json_object_array_get_idx(users, i));
-		struct member m;
+		struct perm_state m;
 		if (member_get(c, cid, u, &m) != 1) {
 			e = db_fail(c, "member lookup");
 			break;
 		}
-		json_object *list = policy_list(policy, 0);
-		for (size_t g = 0; m.grants && g < json_object_array_length(m.grants); g++)
-			arr_add(list, json_object_get_string(json_object_array_get_idx(m.grants, g)));
-		for (size_t v = 0; m.vetos && v < json_object_array_length(m.vetos); v++) {
-			const char *p = json_object_get_string(json_object_array_get_idx(m.vetos, v));
-			if (!arr_has(m.grants, p))
-				arr_del(list, p);
-		}
-		json_object_put(m.perms);
-		m.perms = list;
+		perm_recompute(&m, policy);
 		e = member_put(c, cid, u, &m);
-		member_free(&m);
 		if (!e)
 			e = conv_bindings(c, cid, u, 1);
 	}

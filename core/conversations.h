@@ -18,18 +18,6 @@
 #define CONV_PARTICIPANTS_MAX 200   /* §5.8 #66, and (Clean) at creation */
 #define CONV_NAME_MAX 1024          /* bytes of a displayName */
 
-/* The eight permissions of API.md §6.1, one bit each. */
-enum {
-	CP_INVITE = 1 << 0,
-	CP_READ = 1 << 1,
-	CP_WRITE = 1 << 2,
-	CP_SUBSCRIBE = 1 << 3,
-	CP_FLAG = 1 << 4,
-	CP_UNSUBSCRIBE = 1 << 5,
-	CP_KICK = 1 << 6,
-	CP_DELETE = 1 << 7,
-};
-
 /* One conversation row. */
 struct conv {
 	char id[MAX_ID_LEN + 1];
@@ -40,8 +28,11 @@ struct conv {
 
 /* Loads cid into out: 1 found, 0 not, -1 storage error. */
 int conv_load(struct max_ctx *c, const char *cid, struct conv *out);
-/* The member's permission mask, or -1 when user is not subscribed. */
+/* The member's permission mask (perm.h PERM_BIT), or -1 when user is not
+ * subscribed. */
 long conv_member_mask(struct max_ctx *c, const char *cid, const char *user);
+/* A HEAD passes the permission checks of GET handlers (API.md §1.10). */
+int conv_head_passes(const struct max_ctx *c);
 /* 1 when user is in the participants list. */
 int conv_is_participant(struct max_ctx *c, const char *cid, const char *user);
 

@@ -18,6 +18,7 @@
 #include "ids.h"
 #include "jsonx.h"
 #include "people.h"
+#include "perm.h"
 #include "store.h"
 #include "text.h"
 #include "traverse.h"
@@ -270,7 +271,7 @@ static enum max_err post_message(struct max_ctx *c, struct max_resp *r, const ch
 	if (!auth_is_manager(c)) {
 		/* §8.2: Self with write, and not archived */
 		long m = conv_member_mask(c, cid, c->auth_user);
-		if (!auth_is_self(c) || m < 0 || !(m & CP_WRITE) || cv.archive)
+		if (!auth_is_self(c) || m < 0 || !(m & PERM_BIT(PERM_WRITE)) || cv.archive)
 			return perm_deny(c);
 	}
 	enum max_err e;
@@ -328,9 +329,9 @@ enum max_err conversation_messages_list(struct max_ctx *c, struct max_resp *r)
 	const char *cid = c->params[0];
 	if (conv_load(c, cid, &cv) != 1)
 		return traverse_not_found(c, "_id", cid, "conversations");
-	if (!auth_is_manager(c)) {
+	if (!auth_is_manager(c) && !conv_head_passes(c)) {
 		long m = conv_member_mask(c, cid, c->auth_user);
-		if (m < 0 || !(m & CP_READ))
+		if (m < 0 || !(m & PERM_BIT(PERM_READ)))
 			return perm_deny(c);
 	}
 	long limit;
