@@ -1,0 +1,331 @@
+/*
+ * test_messages.c — messages #68–#71 and #60 (API.md §4.9, §5.8): posting
+ * as oneself and as somebody else, the single/archive rules, the mobile
+ * notification (MESSAGING.md §3), sanitised content and keywords, paging
+ * a conversation oldest-first with before, the Manager's global list and
+ * active conversations with their HEAD counts. Users are "msg.*".
+ */
+#include "e2e.h"
+
+#include <string.h>
+
+#define LEAN_KEYS "actor,contexts,generator,id,object,objectType,published,replies,verb"
+#define FULL_KEYS                                                                         \
+	"actor,contexts,creator,generator,id,keywords,object,objectType,owner,published," \
+	"replies,verb"
+
+static const char *body(const char *content)
+{
+	return e2e_fmt("{\"object\":{\"objectType\":\"note\",\"content\":\"%s\"}}", content);
+}
+
+static const char *new_conv(const char *user, const char *participants)
+{
+	struct e2e_resp *r = e2e_request(
+		"POST", "/conversations", user,
+		e2e_fmt("{\"contexts\":[{\"objectType\":\"conversation\",\"participants\":%s}],"
+			"\"object\":{\"objectType\":\"note\",\"content\":\"first\"}}",
+			participants));
+	E2E_STATUS(r, 201);
+	json_object *c0 = json_object_array_get_idx(e2e_get(r->json, "contexts"), 0);
+	const char *cid = e2e_fmt("%s", e2e_str(c0, "id") ? e2e_str(c0, "id") : "");
+	e2e_free(r);
+	return cid;
+}
+
+static const char *post_id(const char *cid, const char *user, const char *content)
+{
+	struct e2e_resp *r =
+		e2e_request("POST", e2e_fmt("/conversations/%s/messages", cid), user, body(content));
+	E2E_STATUS(r, 201);
+	const char *id = e2e_fmt("%s", e2e_str(r->json, "id") ? e2e_str(r->json, "id") : "");
+	e2e_free(r);
+	return id;
+}
+
+static int forbidden(const struct e2e_resp *r, const char *user, const char *perm)
+{
+	return E2E_EXPECT(r, 403, "Forbidden",
+			  e2e_fmt("User \"%s\" has no permission \"%s\" here ", user, perm));
+}
+
+static int init(void)
+{
+	int ok = 1;
+	ok &= e2e_person("msg.messi", "Leo Messi");
+	ok &= e2e_person("msg.xavi", "Xavi");
+	ok &= e2e_person("msg.shakira", "Shakira");
+	ok &= e2e_person("msg.out", "Outsider");
+	e2e_manager();
+	return !ok;
+}
+
+static void test_post(void)
+{
+	const char *cid = new_conv("msg.messi", "[\"msg.messi\",\"msg.xavi\",\"msg.shakira\"]");
+	const char *path = e2e_fmt("/conversations/%s/messages", cid);
+	long long outbox = e2e_db_scalar("SELECT max(id) FROM outbox");
+	struct e2e_resp *r = e2e_request(
+		"POST", path, "msg.shakira",
+		"{\"object\":{\"objectType\":\"note\",\"content\":\"M'agrada <i>Terrassa</i>"
+		"<img src=x onerror=alert(1)> & d'estatus #Nou\"},\"published\":"
+		"\"2001-01-01T00:00:00Z\",\"generator\":\"uTalk\"}");
+	E2E_STATUS(r, 201);
+	E2E_STR_EQ(e2e_keys(r->json), FULL_KEYS);
+	E2E_STR_EQ(e2e_str(r->json, "owner"), "msg.shakira");
+	E2E_STR_EQ(e2e_str(r->json, "generator"), "uTalk");
+	E2E_INT_EQ(e2e_len(e2e_get(r->json, "replies")), 0);
+	E2E_INT_EQ(e2e_len(e2e_get(r->json, "keywords")), 0);
+	CU_ASSERT(strncmp(e2e_str(r->json, "published"), "2001", 4) != 0); /* ignored */
+	json_object *o = e2e_get(r->json, "object");
+	E2E_STR_EQ(e2e_keys(o), "content,hashtags,keywords,objectType");
+	/* §3: tags stripped (text kept), & escaped */
+	E2E_STR_EQ(e2e_str(o, "content"), "M'agrada <i>Terrassa</i> &amp; d'estatus #Nou");
+	E2E_STR_EQ(json_object_to_json_string_ext(e2e_get(o, "hashtags"), JSON_C_TO_STRING_PLAIN),
+		   "[\"nou\"]");
+	E2E_STR_EQ(json_object_to_json_string_ext(e2e_get(o, "keywords"), JSON_C_TO_STRING_PLAIN),
+		   "[\"agrada\",\"estatus\",\"nou\",\"msg.shakira\"]");
+	json_object *c0 = json_object_array_get_idx(e2e_get(r->json, "contexts"), 0);
+	E2E_STR_EQ(e2e_keys(c0), "displayName,id,objectType");
+	E2E_STR_EQ(e2e_str(c0, "id"), cid);
+	e2e_free(r);
+	/* no mobile: nothing published, nothing bound */
+	E2E_INT_EQ(e2e_db_scalar("SELECT count(*) FROM outbox WHERE id > %lld", outbox), 0);
+	/* the newest message is the conversation's lastMessage */
+	r = e2e_request("GET", e2e_fmt("/conversations/%s", cid), "msg.messi", NULL);
+	json_object *lm = e2e_get(r->json, "lastMessage");
+	E2E_STR_EQ(e2e_str(lm, "actor"), "Shakira");
+	E2E_STR_EQ(e2e_str(lm, "objectType"), "note");
+	e2e_free(r);
+
+	/* mobile: re-bind everyone, then add/message with text and message_id */
+	r = e2e_request("POST", path, "msg.xavi",
+			"{\"object\":{\"objectType\":\"note\",\"content\":\"des del mòbil\","
+			"\"mobile\":true}}");
+	E2E_STATUS(r, 201);
+	const char *mid = e2e_fmt("%s", e2e_str(r->json, "id"));
+	CU_ASSERT(e2e_get(e2e_get(r->json, "object"), "mobile") == NULL);
+	e2e_free(r);
+	E2E_INT_EQ(e2e_db_scalar("SELECT count(*) FROM outbox WHERE id > %lld AND op = 'bind'"
+				 " AND routing_key = '%s.*'",
+				 outbox, cid),
+		   6);
+	E2E_STR_EQ(e2e_db_text("SELECT json_extract(body, '$.a') || json_extract(body, '$.o') ||"
+			       " '|' || json_extract(body, '$.u.u') || '|' || json_extract(body,"
+			       " '$.u.d') || '|' || json_extract(body, '$.d.text') || '|' ||"
+			       " json_extract(body, '$.d.message_id') FROM outbox WHERE id > %lld"
+			       " AND op = 'publish' AND exchange = 'conversations'"
+			       " AND routing_key = '%s.notifications'",
+			       outbox, cid),
+		   e2e_fmt("am|msg.xavi|Xavi|des del mòbil|%s", mid));
+	E2E_INT_EQ(e2e_db_scalar("SELECT max(id) FROM outbox WHERE op = 'publish'"),
+		   e2e_db_scalar("SELECT max(id) FROM outbox"));
+}
+
+static void test_post_rules(void)
+{
+	const char *cid = new_conv("msg.messi", "[\"msg.messi\",\"msg.xavi\"]");
+	const char *path = e2e_fmt("/conversations/%s/messages", cid);
+	long long msgs = e2e_db_scalar("SELECT count(*) FROM messages");
+	struct e2e_resp *r = e2e_request("POST", path, "msg.out", body("intrús"));
+	forbidden(r, "msg.out", "Add a message to a conversation");
+	e2e_free(r);
+	/* a participant cannot post as the other (Clean §1.4) */
+	r = e2e_request("POST", path, "msg.messi",
+			"{\"actor\":{\"objectType\":\"person\",\"username\":\"msg.xavi\"},"
+			"\"object\":{\"objectType\":\"note\",\"content\":\"fake\"}}");
+	forbidden(r, "msg.messi", "Add a message to a conversation");
+	e2e_free(r);
+	r = e2e_request("POST", e2e_fmt("/people/msg.xavi/conversations/%s/messages", cid),
+			"msg.messi", body("fake"));
+	forbidden(r, "msg.messi", "Add a message to a conversation");
+	e2e_free(r);
+	/* validation */
+	r = e2e_request("POST", path, "msg.messi", "{}");
+	E2E_EXPECT(r, 400, "MissingField", "Required parameter \"object\" not found in the request");
+	e2e_free(r);
+	r = e2e_request("POST", path, "msg.messi", "{\"object\":{\"objectType\":\"note\"}}");
+	E2E_EXPECT(r, 400, "MissingField", "Required parameter \"content\" not found in the request");
+	e2e_free(r);
+	r = e2e_request("POST", path, "msg.messi", "{\"object\":{\"objectType\":\"video\"}}");
+	E2E_EXPECT(r, 400, "ObjectNotSupported",
+		   "Activitystrea.ms object type video unknown or unsupported");
+	e2e_free(r);
+	r = e2e_request("POST", path, "msg.messi", "{\"object\":{\"objectType\":\"note\",\"content\":5}}");
+	E2E_STATUS(r, 400);
+	e2e_free(r);
+	E2E_INT_EQ(e2e_db_scalar("SELECT count(*) FROM messages"), msgs);
+	/* ids and conversations */
+	r = e2e_request("POST", "/conversations/0123456789abcdef01234567/messages", "msg.messi",
+			body("x"));
+	E2E_EXPECT(r, 404, "ObjectNotFound",
+		   "Object with _id 0123456789abcdef01234567 not found inside conversations");
+	e2e_free(r);
+	r = e2e_request("POST", "/people/msg.messi/conversations/nothex/messages", "msg.messi",
+			body("x"));
+	E2E_STATUS(r, 400);
+	E2E_STR_EQ(e2e_str(r->json, "error"), "InvalidId");
+	e2e_free(r);
+	r = e2e_request("POST", e2e_fmt("/people/msg.nobody/conversations/%s/messages", cid),
+			"msg.messi", body("x"));
+	E2E_EXPECT(r, 400, "UnknownUserError", "Unknown actor identified by: msg.nobody");
+	e2e_free(r);
+	/* #70 as oneself, and a Manager as anybody (even a non-participant) */
+	r = e2e_request("POST", e2e_fmt("/people/msg.xavi/conversations/%s/messages", cid),
+			"msg.xavi", body("jo mateix"));
+	E2E_STATUS(r, 201);
+	E2E_STR_EQ(e2e_str(e2e_get(r->json, "actor"), "username"), "msg.xavi");
+	e2e_free(r);
+	const char *m = e2e_manager();
+	r = e2e_request("POST", path, m,
+			"{\"actor\":{\"objectType\":\"person\",\"username\":\"msg.xavi\"},"
+			"\"object\":{\"objectType\":\"note\",\"content\":\"per tu\"}}");
+	E2E_STATUS(r, 201);
+	E2E_STR_EQ(e2e_str(e2e_get(r->json, "actor"), "username"), "msg.xavi");
+	E2E_STR_EQ(e2e_str(r->json, "creator"), m);
+	E2E_STR_EQ(e2e_str(r->json, "owner"), "msg.xavi");
+	e2e_free(r);
+	E2E_SEND(201, "POST", e2e_fmt("/people/%s/conversations/%s/messages", m, cid), m,
+		 body("des de fora"));
+}
+
+static void test_single_rejoin(void)
+{
+	e2e_person("msg.s1", NULL);
+	e2e_person("msg.s2", NULL);
+	const char *cid = new_conv("msg.s1", "[\"msg.s1\",\"msg.s2\"]");
+	E2E_SEND(204, "DELETE", e2e_fmt("/conversations/%s/participants/msg.s2", cid), "msg.s2",
+		 NULL);
+	/* the leaver cannot post; the other side can and brings him back */
+	struct e2e_resp *r =
+		e2e_request("POST", e2e_fmt("/conversations/%s/messages", cid), "msg.s2", body("x"));
+	E2E_STATUS(r, 403);
+	e2e_free(r);
+	long long outbox = e2e_db_scalar("SELECT max(id) FROM outbox");
+	post_id(cid, "msg.s1", "torna");
+	E2E_INT_EQ(e2e_db_scalar("SELECT tag_single FROM conversations WHERE id = '%s'", cid), 0);
+	/* bind the returning member, then add/conversation (before the message) */
+	E2E_STR_EQ(e2e_db_text("SELECT group_concat(op, ',') FROM (SELECT op FROM outbox WHERE"
+			       " id > %lld ORDER BY id)",
+			       outbox),
+		   "bind,bind,publish");
+	E2E_STR_EQ(e2e_db_text("SELECT json_extract(body, '$.o') FROM outbox WHERE id > %lld"
+			       " AND op = 'publish'",
+			       outbox),
+		   "c");
+	r = e2e_request("GET", e2e_fmt("/conversations/%s/messages", cid), "msg.s2", NULL);
+	E2E_STATUS(r, 200);
+	E2E_INT_EQ(e2e_len(r->json), 2);
+	e2e_free(r);
+}
+
+static void test_list_paging(void)
+{
+	const char *cid = new_conv("msg.messi", "[\"msg.messi\",\"msg.shakira\"]");
+	const char *ids[13];
+	ids[0] = NULL;
+	for (int i = 1; i <= 12; i++)
+		ids[i] = post_id(cid, i % 2 ? "msg.messi" : "msg.shakira", e2e_fmt("m%02d", i));
+	const char *path = e2e_fmt("/conversations/%s/messages", cid);
+	struct e2e_resp *r = e2e_request("GET", path, "msg.shakira", NULL);
+	E2E_STATUS(r, 200);
+	E2E_INT_EQ(e2e_len(r->json), 10); /* default limit */
+	E2E_STR_EQ(e2e_header(r, "X-Has-Remaining-Items"), "1");
+	json_object *first = json_object_array_get_idx(r->json, 0);
+	json_object *last = json_object_array_get_idx(r->json, 9);
+	E2E_STR_EQ(e2e_keys(first), LEAN_KEYS);
+	E2E_STR_EQ(e2e_keys(e2e_get(first, "object")), "content,objectType");
+	E2E_STR_EQ(e2e_str(e2e_get(first, "object"), "content"), "m03"); /* oldest first */
+	E2E_STR_EQ(e2e_str(last, "id"), ids[12]);
+	e2e_free(r);
+	r = e2e_request("GET", e2e_fmt("%s?before=%s&limit=5", path, ids[3]), "msg.messi", NULL);
+	E2E_INT_EQ(e2e_len(r->json), 3); /* first, m01, m02 */
+	E2E_STR_EQ(e2e_str(e2e_get(json_object_array_get_idx(r->json, 0), "object"), "content"),
+		   "first");
+	E2E_STR_EQ(e2e_str(json_object_array_get_idx(r->json, 2), "id"), ids[2]);
+	E2E_STR_EQ(e2e_header(r, "X-Has-Remaining-Items"), NULL);
+	e2e_free(r);
+	r = e2e_request("GET", e2e_fmt("%s?limit=2&after=%s", path, ids[9]), "msg.messi", NULL);
+	E2E_INT_EQ(e2e_len(r->json), 2);
+	E2E_STR_EQ(e2e_str(json_object_array_get_idx(r->json, 1), "id"), ids[12]);
+	e2e_free(r);
+	r = e2e_request("GET", e2e_fmt("%s?before=zz", path), "msg.messi", NULL);
+	E2E_EXPECT(r, 400, "InvalidSearchParams", "before must be a valid ObjectId BSON identifier");
+	e2e_free(r);
+	r = e2e_request("GET", path, "msg.out", NULL);
+	forbidden(r, "msg.out", "View all conversation messages");
+	e2e_free(r);
+	/* HEAD passes the permission check (§1.10) but shows nothing */
+	r = e2e_request("HEAD", path, "msg.out", NULL);
+	E2E_STATUS(r, 200);
+	E2E_INT_EQ(r->body_len, 0);
+	e2e_free(r);
+	r = e2e_request("GET", path, e2e_manager(), NULL);
+	E2E_STATUS(r, 200);
+	e2e_free(r);
+}
+
+static void test_global_and_active(void)
+{
+	e2e_person("msg.g1", NULL);
+	e2e_person("msg.g2", NULL);
+	const char *a = new_conv("msg.g1", "[\"msg.g1\",\"msg.g2\"]");
+	const char *b = new_conv("msg.g2", "[\"msg.g2\",\"msg.messi\"]");
+	post_id(a, "msg.g1", "zebra #ratlles");
+	const char *m = e2e_manager();
+	struct e2e_resp *r = e2e_request("GET", "/messages?limit=3", m, NULL);
+	E2E_STATUS(r, 200);
+	E2E_INT_EQ(e2e_len(r->json), 3);
+	json_object *m0 = json_object_array_get_idx(r->json, 0);
+	E2E_STR_EQ(e2e_keys(m0), FULL_KEYS);
+	E2E_STR_EQ(e2e_str(e2e_get(m0, "object"), "content"), "zebra #ratlles"); /* newest first */
+	e2e_free(r);
+	r = e2e_request("GET", "/messages?actor=MSG.G1%20&keyword=zebra", m, NULL);
+	E2E_INT_EQ(e2e_len(r->json), 1);
+	e2e_free(r);
+	r = e2e_request("GET", "/messages?hashtag=ratlles&keyword=nothing", m, NULL);
+	E2E_INT_EQ(e2e_len(r->json), 0);
+	e2e_free(r);
+	r = e2e_request("GET", "/messages?date_filter=2001", m, NULL);
+	E2E_INT_EQ(e2e_len(r->json), 0);
+	e2e_free(r);
+	r = e2e_request("HEAD", "/messages?actor=msg.g1", m, NULL);
+	E2E_STATUS(r, 200);
+	E2E_STR_EQ(e2e_header(r, "X-totalItems"), "2");
+	E2E_INT_EQ(r->body_len, 0);
+	e2e_free(r);
+	/* HEAD counts are public to users; GET is for Managers */
+	r = e2e_request("HEAD", "/messages?actor=msg.g1", "msg.g1", NULL);
+	E2E_STR_EQ(e2e_header(r, "X-totalItems"), "2");
+	e2e_free(r);
+	r = e2e_request("GET", "/messages", "msg.g1", NULL);
+	forbidden(r, "msg.g1", "View all conversation messages");
+	e2e_free(r);
+	/* #60: the conversations of the newest messages */
+	r = e2e_request("GET", "/conversations/active?limit=2", m, NULL);
+	E2E_STATUS(r, 200);
+	E2E_INT_EQ(e2e_len(r->json), 2);
+	json_object *c0 = json_object_array_get_idx(r->json, 0);
+	E2E_STR_EQ(e2e_keys(c0), "displayName,id,objectType");
+	E2E_STR_EQ(e2e_str(c0, "id"), a);
+	E2E_STR_EQ(e2e_str(json_object_array_get_idx(r->json, 1), "id"), b);
+	e2e_free(r);
+	r = e2e_request("HEAD", "/conversations/active?limit=2", m, NULL);
+	E2E_STR_EQ(e2e_header(r, "X-totalItems"), "2");
+	e2e_free(r);
+	r = e2e_request("GET", "/conversations/active?date_filter=2001-01", m, NULL);
+	E2E_INT_EQ(e2e_len(r->json), 0);
+	e2e_free(r);
+	r = e2e_request("GET", "/conversations/active", "msg.g1", NULL); /* Clean: Managers */
+	forbidden(r, "msg.g1", "List conversations");
+	e2e_free(r);
+}
+
+E2E_SUITE(messages, init, NULL)
+{
+	E2E_TEST(s, test_post);
+	E2E_TEST(s, test_post_rules);
+	E2E_TEST(s, test_single_rejoin);
+	E2E_TEST(s, test_list_paging);
+	E2E_TEST(s, test_global_and_active);
+}
