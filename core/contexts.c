@@ -589,7 +589,7 @@ static enum max_err list_contexts(struct max_ctx *c, struct max_resp *r, int pub
 		"SELECT " CONTEXT_COLS " FROM contexts c"
 		" WHERE (?1 = 0 OR c.twitter_username IS NOT NULL OR c.twitter_hashtag IS NOT NULL)"
 		"   AND (?2 = 0 OR json_extract(c.permissions_json, '$.subscribe') = 'public')"
-		"   AND (?3 IS NULL OR c.id < ?3) AND (?4 IS NULL OR c.id > ?4)"
+		"   AND c.id < coalesce(?3, '~') AND c.id > coalesce(?4, '')"
 		"   AND (?5 IS NULL OR NOT EXISTS (SELECT 1 FROM json_each(?5) t"
 		"        WHERE t.value NOT IN (SELECT value FROM json_each(c.tags_json))))"
 		"   AND (?6 IS NULL OR c.published >= ?6) AND (?7 IS NULL OR c.published < ?7)"

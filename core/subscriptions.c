@@ -428,7 +428,9 @@ enum max_err subscription_add(struct max_ctx *c, struct max_resp *r)
 	return e;
 }
 
-/* #48 and #54: users of a context, newest user first, paged by user id. */
+/* #48 and #54: users of a context, newest user first, paged by user id.
+ * The bounds are plain ranges ('~' sorts after every hex id, '' before),
+ * so a page is an index range scan however deep it is. */
 static enum max_err context_users(struct max_ctx *c, struct max_resp *r, int optouts)
 {
 	struct context ctx;
@@ -447,11 +449,11 @@ static enum max_err context_users(struct max_ctx *c, struct max_resp *r, int opt
 	}
 	sqlite3_stmt *s =
 		optouts ? store_stmt(c->db, "SELECT username FROM push_optouts WHERE hash = ?1"
-					    " AND (?2 IS NULL OR user_id < ?2) AND (?3 IS NULL OR user_id > ?3)"
+					    " AND user_id < coalesce(?2, '~') AND user_id > coalesce(?3, '')"
 					    " ORDER BY user_id DESC LIMIT ?4")
 			: store_stmt(c->db, "SELECT username, permissions_json, grants_json, vetos_json"
 					    " FROM subscriptions WHERE hash = ?1"
-					    " AND (?2 IS NULL OR user_id < ?2) AND (?3 IS NULL OR user_id > ?3)"
+					    " AND user_id < coalesce(?2, '~') AND user_id > coalesce(?3, '')"
 					    " ORDER BY user_id DESC LIMIT ?4");
 	if (!s) {
 		context_free(&ctx);
