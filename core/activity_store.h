@@ -34,9 +34,13 @@ enum max_err activity_insert(struct max_ctx *c, const struct activity_new *a, ch
 enum {
 	ACT_PRIVATE = 1,  /* creator, owner, keywords, object.keywords/hashtags */
 	ACT_ACTING = 2,   /* deletable, liked, favorited for the acting user */
+	ACT_NO_KEYWORDS = 4,  /* create answers: keywords left out at every level */
+	ACT_NO_FAVORITES = 8, /* #28: no deletable, favorited, favorites */
 };
 
-/* The §4.4 document of activity id, or NULL when there is none. */
+/* The §4.4 document of activity id, or NULL when there is none: replies,
+ * likes and favorites included; lean (no private field) without
+ * ACT_PRIVATE. */
 json_object *activity_render(struct max_ctx *c, const char *id, unsigned flags);
 
 /* The actor object {"objectType":"person","username","displayName"} of a

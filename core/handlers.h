@@ -69,6 +69,35 @@ enum max_err maintenance_conversations(struct max_ctx *c, struct max_resp *r);
 enum max_err maintenance_users(struct max_ctx *c, struct max_resp *r);
 enum max_err maintenance_tokens(struct max_ctx *c, struct max_resp *r);
 
+/* the activity stream: core/timeline.c (#11 #12 #15 #17 #18), core/activities.c
+ * (#13 #14 #16 #19–#23), core/comments.c (#24–#29), core/reactions.c (#30–#35),
+ * core/maintenance_stream.c (#91–#93) */
+enum max_err timeline_get(struct max_ctx *c, struct max_resp *r);
+enum max_err timeline_authors(struct max_ctx *c, struct max_resp *r);
+enum max_err activities_user_list(struct max_ctx *c, struct max_resp *r);
+enum max_err activities_user_add(struct max_ctx *c, struct max_resp *r);
+enum max_err context_activities(struct max_ctx *c, struct max_resp *r);
+enum max_err activities_context_add(struct max_ctx *c, struct max_resp *r);
+enum max_err context_authors(struct max_ctx *c, struct max_resp *r);
+enum max_err activities_global(struct max_ctx *c, struct max_resp *r);
+enum max_err activity_get(struct max_ctx *c, struct max_resp *r);
+enum max_err activity_delete(struct max_ctx *c, struct max_resp *r);
+enum max_err comments_global(struct max_ctx *c, struct max_resp *r);
+enum max_err comments_of_activity(struct max_ctx *c, struct max_resp *r);
+enum max_err comments_add(struct max_ctx *c, struct max_resp *r);
+enum max_err comment_delete(struct max_ctx *c, struct max_resp *r);
+enum max_err comments_of_user(struct max_ctx *c, struct max_resp *r);
+enum max_err comments_of_context(struct max_ctx *c, struct max_resp *r);
+enum max_err likes_add(struct max_ctx *c, struct max_resp *r);
+enum max_err like_remove(struct max_ctx *c, struct max_resp *r);
+enum max_err favorites_add(struct max_ctx *c, struct max_resp *r);
+enum max_err favorite_remove(struct max_ctx *c, struct max_resp *r);
+enum max_err flag_add(struct max_ctx *c, struct max_resp *r);
+enum max_err flag_remove(struct max_ctx *c, struct max_resp *r);
+enum max_err maintenance_keywords(struct max_ctx *c, struct max_resp *r);
+enum max_err maintenance_dates(struct max_ctx *c, struct max_resp *r);
+enum max_err maintenance_subscriptions(struct max_ctx *c, struct max_resp *r);
+
 /* core/security.c */
 enum max_err security_get(struct max_ctx *c, struct max_resp *r);
 enum max_err security_users(struct max_ctx *c, struct max_resp *r);

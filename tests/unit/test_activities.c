@@ -1,0 +1,633 @@
+/*
+ * test_activities.c — the activity stream through http_handle() on a temp
+ * database: what the store holds after posts, comments, likes, flags and
+ * deletions (index rows, counters, outbox), the listing engine's orders
+ * checked against a brute-force order of the same rows, full-text search
+ * and the maintenance rebuilds. The HTTP shapes are in tests/e2e.
+ */
+#include "fixture.h"
+#include "ids.h"
+#include "unit.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+__attribute__((format(printf, 1, 2))) static const char *fmt(const char *f, ...)
+{
+	static char p[8][1024];
+	static int i;
+	i = (i + 1) % 8;
+	va_list ap;
+	va_start(ap, f);
+	vsnprintf(p[i], sizeof p[i], f, ap);
+	va_end(ap);
+	return p[i];
+}
+
+#define SCALAR(...) fx_scalar(fmt(__VA_ARGS__))
+
+static const char *hash_of(const char *url)
+{
+	static char h[4][41];
+	static int i;
+	i = (i + 1) % 4;
+	hash_sha1_hex(url, strlen(url), h[i]);
+	return h[i];
+}
+
+static int status(const char *method, const char *p, const char *user, const char *body)
+{
+	struct fx_resp r = fx_req(method, p, user, body, NULL);
+	int st = r.status;
+	fx_free(&r);
+	return st;
+}
+
+static json_object *get(json_object *o, const char *k)
+{
+	json_object *v = NULL;
+	return o && json_object_object_get_ex(o, k, &v) ? v : NULL;
+}
+
+static int has(json_object *o, const char *k)
+{
+	return o && json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, k, NULL);
+}
+
+static void mkctx(const char *url, const char *perms, const char *notifications)
+{
+	const char *body = fmt("{\"url\":\"%s\",\"displayName\":\"Ctx %s\",\"tags\":[\"T\"],"
+			       "\"permissions\":%s%s%s}",
+			       url, url, perms, notifications ? ",\"notifications\":" : "",
+			       notifications ? notifications : "");
+	CU_ASSERT_EQUAL(status("POST", "/contexts", "fxadmin", body), 201);
+}
+
+static void subscribe(const char *user, const char *url)
+{
+	CU_ASSERT_EQUAL(status("POST", fmt("/contexts/%s/subscriptions", hash_of(url)), "fxadmin",
+			       fmt("{\"actor\":{\"objectType\":\"person\",\"username\":\"%s\"}}", user)),
+			201);
+}
+
+#define OPEN "{\"read\":\"subscribed\",\"write\":\"subscribed\",\"subscribe\":\"public\"}"
+
+/* Posts content as user (to url's context, or the timeline); the id. */
+static const char *post(const char *user, const char *url, const char *content)
+{
+	static char ids[8][25];
+	static int i;
+	i = (i + 1) % 8;
+	const char *body = fmt("{\"object\":{\"objectType\":\"note\",\"content\":\"%s\"}}", content);
+	struct fx_resp r = url ? fx_req("POST", fmt("/contexts/%s/activities", hash_of(url)), user,
+					body, NULL)
+			       : fx_req("POST", fmt("/people/%s/activities", user), user, body, NULL);
+	CU_ASSERT_EQUAL(r.status, 201);
+	snprintf(ids[i], sizeof ids[i], "%s", fx_str(&r, "id"));
+	fx_free(&r);
+	return ids[i];
+}
+
+static const char *comment(const char *user, const char *id, const char *content)
+{
+	static char cid[25];
+	struct fx_resp r =
+		fx_req("POST", fmt("/activities/%s/comments", id), user,
+		       fmt("{\"object\":{\"objectType\":\"comment\",\"content\":\"%s\"}}", content),
+		       NULL);
+	CU_ASSERT_EQUAL(r.status, 201);
+	snprintf(cid, sizeof cid, "%s", fx_str(&r, "id"));
+	fx_free(&r);
+	return cid;
+}
+
+/* ids of a listing, comma-joined */
+static const char *listing(const char *path, const char *user)
+{
+	static char out[4096];
+	out[0] = 0;
+	struct fx_resp r = fx_req("GET", path, user, NULL, NULL);
+	CU_ASSERT_EQUAL(r.status, 200);
+	if (r.json && json_object_is_type(r.json, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(r.json); i++) {
+			if (i)
+				strcat(out, ",");
+			strcat(out, json_object_get_string(
+					    get(json_object_array_get_idx(r.json, i), "id")));
+		}
+	fx_free(&r);
+	return out;
+}
+
+static int init(void)
+{
+	if (fx_init())
+		return 1;
+	fx_user("messi", "Lionel Messi");
+	fx_user("xavi", "Xavi Hernandez");
+	fx_user("puyol", "Carles Puyol");
+	return 0;
+}
+
+static void test_post_stores_indexes(void)
+{
+	struct fx_resp r = fx_req(
+		"POST", "/people/messi/activities", "messi",
+		"{\"object\":{\"objectType\":\"note\",\"content\":\"<p>Testejant la creació d'un "
+		"#canvi d'estatus <script>x</script></p>\"},\"generator\":\"Twitter\"}",
+		NULL);
+	CU_ASSERT_EQUAL(r.status, 201);
+	const char *id = fx_str(&r, "id");
+	json_object *obj = get(r.json, "object");
+	CU_ASSERT_STRING_EQUAL(json_object_get_string(get(obj, "content")),
+			       "Testejant la creació d'un #canvi d'estatus x");
+	/* §4.4: the create answer keeps hashtags, has no keywords, no deletable */
+	CU_ASSERT_TRUE(has(obj, "hashtags"));
+	CU_ASSERT_FALSE(has(obj, "keywords") || has(r.json, "keywords"));
+	CU_ASSERT_FALSE(has(r.json, "deletable") || has(r.json, "liked") || has(r.json, "favorited"));
+	CU_ASSERT_STRING_EQUAL(fx_str(&r, "lastComment"), id);
+	CU_ASSERT_STRING_EQUAL(fx_str(&r, "generator"), "Twitter");
+	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM stream_keywords WHERE activity_id = '%s'"
+			       " AND keyword IN ('testejant', 'creació', 'canvi', 'estatus', 'messi',"
+			       " 'lionel')",
+			       id),
+			6);
+	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM stream_hashtags WHERE activity_id = '%s'"
+			       " AND hashtag = 'canvi'",
+			       id),
+			1);
+	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM stream_text WHERE post_id = '%s'", id), 1);
+	fx_free(&r);
+}
+
+static void test_duplicate_guard(void)
+{
+	const char *body = "{\"object\":{\"objectType\":\"note\",\"content\":\"same thing\"}}";
+	long long before = SCALAR("SELECT count(*) FROM activities WHERE verb = 'post'");
+	struct fx_resp a = fx_req("POST", "/people/xavi/activities", "xavi", body, NULL);
+	struct fx_resp b = fx_req("POST", "/people/xavi/activities", "fxadmin", body, NULL);
+	CU_ASSERT_EQUAL(a.status, 201);
+	CU_ASSERT_EQUAL(b.status, 200);
+	CU_ASSERT_STRING_EQUAL(fx_str(&a, "id"), fx_str(&b, "id"));
+	/* the 200 answer carries the acting user's flags */
+	CU_ASSERT_TRUE(has(b.json, "deletable"));
+	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM activities WHERE verb = 'post'"), before + 1);
+	/* backdated: the post of now is "later than 60 s before" → the same */
+	struct fx_resp c = fx_req("POST", "/people/xavi/activities", "xavi",
+				  "{\"object\":{\"objectType\":\"note\",\"content\":\"same thing\"},"
+				  "\"published\":\"2010-01-01T00:01:30.000Z\"}",
+				  NULL);
+	CU_ASSERT_EQUAL(c.status, 200);
+	fx_free(&c);
+	c = fx_req("POST", "/people/xavi/activities", "xavi",
+		   "{\"object\":{\"objectType\":\"note\",\"content\":\"old thing\"},"
+		   "\"published\":\"2010-01-01T00:01:30.000Z\"}",
+		   NULL);
+	CU_ASSERT_EQUAL(c.status, 201);
+	CU_ASSERT_STRING_EQUAL(fx_str(&c, "published"), "2010-01-01T00:01:30Z");
+	fx_free(&a);
+	fx_free(&b);
+	fx_free(&c);
+}
+
+static void test_rejected_posts_change_nothing(void)
+{
+	long long n = SCALAR("SELECT count(*) FROM activities");
+	long long t = SCALAR("SELECT count(*) FROM stream_text");
+	static const struct {
+		const char *body, *error, *text;
+	} bad[] = {
+		{"{}", "MissingField", "Required parameter \"object\" not found in the request"},
+		{"{\"object\":null}", "MissingField", "Required parameter \"object\" found but empty"},
+		{"{\"object\":\"x\"}", "ValidationError", NULL},
+		{"{\"object\":{\"content\":\"x\"}}", "MissingField",
+		 "Required parameter \"objectType\" not found in the request"},
+		{"{\"object\":{\"objectType\":\"person\",\"content\":\"x\"}}", "ObjectNotSupported",
+		 "Activitystrea.ms object type person unknown or unsupported"},
+		{"{\"object\":{\"objectType\":\"note\"}}", "MissingField",
+		 "Required parameter \"content\" not found in the request"},
+		{"{\"object\":{\"objectType\":\"note\",\"content\":\"\"}}", "MissingField",
+		 "Required parameter \"content\" found but empty"},
+		{"{\"object\":{\"objectType\":\"note\",\"content\":5}}", "ValidationError", NULL},
+		{"{\"object\":{\"objectType\":\"note\",\"content\":\"x\"},\"published\":\"yesterday\"}",
+		 "ValidationError", "Validation error on field \"published\": not an RFC 3339 date"},
+		{"{\"object\":{\"objectType\":\"note\",\"content\":\"x\"},\"generator\":[1]}",
+		 "ValidationError", NULL},
+		{"[1,2]", "ValidationError", "Unexpected data type in request"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct fx_resp r = fx_req("POST", "/people/messi/activities", "messi", bad[i].body, NULL);
+		CU_ASSERT_EQUAL(r.status, 400);
+		CU_ASSERT_STRING_EQUAL(fx_error(&r), bad[i].error);
+		if (bad[i].text)
+			CU_ASSERT_STRING_EQUAL(fx_str(&r, "error_description"), bad[i].text);
+		fx_free(&r);
+	}
+	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM activities"), n);
+	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM stream_text"), t);
+}
+
+static void test_keywords_follow_comments(void)
+{
+	const char *url = "http://unit.test/kw";
+	mkctx(url, "{\"read\":\"public\",\"write\":\"subscribed\",\"subscribe\":\"restricted\"}",
+	      NULL);
+	subscribe("messi", url);
+	subscribe("xavi", url);
+	char id[25];
+	snprintf(id, sizeof id, "%s", post("messi", url, "[A] Testejant la creació d'un canvi d'estatus"));
+	char cid[25];
+	snprintf(cid, sizeof cid, "%s",
+		 comment("xavi", id, "[C] Testejant un #comentari #nou a una activitat"));
+	/* the original's test_activities_keyword_generation */
+	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM stream_keywords WHERE activity_id = '%s'", id),
+			12);
+	CU_ASSERT_STRING_EQUAL(
+		fmt("%lld", SCALAR("SELECT json_array_length(keywords_json) FROM activities"
+				   " WHERE id = '%s'",
+				   id)),
+		"12");
+	CU_ASSERT_EQUAL(SCALAR("SELECT last_comment = '%s' FROM activities WHERE id = '%s'", cid, id),
+			1);
+	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM stream_hashtags WHERE activity_id = '%s'", id),
+			2);
+	/* the comment's own rows: its object keywords, its text tied to the post */
+	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM stream_keywords WHERE activity_id = '%s'"
+			       " AND keyword = 'comentari'",
+			       cid),
+			1);
+	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM stream_text WHERE activity_id = '%s'"
+			       " AND post_id = '%s'",
+			       cid, id),
+			1);
+	/* deleting the comment: keywords back to the post's own, lastComment the
+	 * post, hashtags stay (§5.4), the comment activity stays */
+	CU_ASSERT_EQUAL(status("DELETE", fmt("/activities/%s/comments/%s", id, cid), "xavi", NULL),
+			204);
+	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM stream_keywords WHERE activity_id = '%s'", id),
+			6);
+	CU_ASSERT_EQUAL(SCALAR("SELECT last_comment = id FROM activities WHERE id = '%s'", id), 1);
+	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM stream_hashtags WHERE activity_id = '%s'", id),
+			2);
+	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM activities WHERE id = '%s'", cid), 1);
+	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM stream_text WHERE activity_id = '%s'"
+			       " AND post_id IS NULL",
+			       cid),
+			1);
+	/* the same comment cannot be deleted twice */
+	struct fx_resp r = fx_req("DELETE", fmt("/activities/%s/comments/%s", id, cid), "fxadmin",
+				  NULL, NULL);
+	CU_ASSERT_EQUAL(r.status, 404);
+	CU_ASSERT_STRING_EQUAL(fx_error(&r), "ObjectNotFound");
+	fx_free(&r);
+}
+
+static void test_marks_and_counters(void)
+{
+	const char *url = "http://unit.test/marks";
+	mkctx(url, OPEN, NULL);
+	subscribe("messi", url);
+	subscribe("xavi", url);
+	char id[25];
+	snprintf(id, sizeof id, "%s", post("messi", url, "mark me"));
+	CU_ASSERT_EQUAL(status("POST", fmt("/activities/%s/likes", id), "xavi", NULL), 201);
+	CU_ASSERT_EQUAL(status("POST", fmt("/activities/%s/likes", id), "xavi", NULL), 200);
+	CU_ASSERT_EQUAL(status("POST", fmt("/activities/%s/likes", id), "messi", NULL), 201);
+	CU_ASSERT_EQUAL(SCALAR("SELECT likes_count FROM activities WHERE id = '%s'", id), 2);
+	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM activities WHERE verb = 'like'"
+			       " AND json_extract(object_json, '$.id') = '%s'",
+			       id),
+			2);
+	CU_ASSERT_EQUAL(SCALAR("SELECT length(last_like) FROM activities WHERE id = '%s'", id), 27);
+	CU_ASSERT_EQUAL(status("DELETE", fmt("/activities/%s/likes/xavi", id), "xavi", NULL), 204);
+	CU_ASSERT_EQUAL(status("DELETE", fmt("/activities/%s/likes/xavi", id), "xavi", NULL), 403);
+	CU_ASSERT_EQUAL(SCALAR("SELECT likes_count FROM activities WHERE id = '%s'", id), 1);
+	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM activities WHERE verb = 'unlike'"), 1);
+
+	CU_ASSERT_EQUAL(status("POST", fmt("/activities/%s/favorites", id), "xavi", NULL), 201);
+	CU_ASSERT_EQUAL(SCALAR("SELECT favorites_count FROM activities WHERE id = '%s'", id), 1);
+	struct fx_resp r = fx_req("DELETE", fmt("/activities/%s/favorites/xavi", id), "xavi", NULL,
+				  NULL);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_STRING_EQUAL(fx_str(&r, "verb"), "unfavorite");
+	CU_ASSERT_EQUAL(json_object_get_int(get(get(r.json, "object"), "favoritesCount")), 0);
+	fx_free(&r);
+	/* a Manager may always unfavorite, the user only what he favorited */
+	CU_ASSERT_EQUAL(status("DELETE", fmt("/activities/%s/favorites/xavi", id), "xavi", NULL), 403);
+	CU_ASSERT_EQUAL(status("DELETE", fmt("/activities/%s/favorites/xavi", id), "fxadmin", NULL),
+			200);
+
+	/* flags: a contextless post cannot be flagged, not even by a Manager */
+	char solo[25];
+	snprintf(solo, sizeof solo, "%s", post("messi", NULL, "solo post to flag"));
+	CU_ASSERT_EQUAL(status("POST", fmt("/activities/%s/flag", solo), "fxadmin", NULL), 403);
+	CU_ASSERT_EQUAL(status("POST", fmt("/activities/%s/flag", id), "fxadmin", NULL), 201);
+	CU_ASSERT_EQUAL(status("POST", fmt("/activities/%s/flag", id), "fxadmin", NULL), 200);
+	CU_ASSERT_EQUAL(SCALAR("SELECT flag_state FROM activities WHERE id = '%s'", id), 1);
+	CU_ASSERT_EQUAL(status("DELETE", fmt("/activities/%s/flag", id), "fxadmin", NULL), 204);
+	CU_ASSERT_EQUAL(SCALAR("SELECT flag_state * 10 + (flagged IS NULL) FROM activities"
+			       " WHERE id = '%s'",
+			       id),
+			21);
+	/* nothing of this publishes */
+	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM outbox WHERE exchange = 'activity'"), 0);
+}
+
+static void test_delete_takes_marks_and_indexes(void)
+{
+	const char *url = "http://unit.test/del";
+	mkctx(url, OPEN, NULL);
+	subscribe("messi", url);
+	subscribe("xavi", url);
+	char id[25], cid[25];
+	snprintf(id, sizeof id, "%s", post("messi", url, "to be deleted #gone"));
+	snprintf(cid, sizeof cid, "%s", comment("xavi", id, "a reply"));
+	CU_ASSERT_EQUAL(status("POST", fmt("/activities/%s/likes", id), "xavi", NULL), 201);
+	CU_ASSERT_EQUAL(status("POST", fmt("/activities/%s/favorites", id), "xavi", NULL), 201);
+	/* another member has no delete permission */
+	CU_ASSERT_EQUAL(status("DELETE", fmt("/activities/%s", id), "xavi", NULL), 403);
+	CU_ASSERT_EQUAL(status("DELETE", fmt("/activities/%s", id), "messi", NULL), 204);
+	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM activities WHERE id = '%s'", id), 0);
+	static const char *const tables[] = {"likes", "favorites", "stream_keywords",
+					     "stream_hashtags", "stream_text"};
+	for (size_t i = 0; i < 5; i++)
+		CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM %s WHERE activity_id = '%s'", tables[i], id),
+				0);
+	/* the comment activity stays, out of any replies and post search */
+	CU_ASSERT_EQUAL(SCALAR("SELECT reply_deleted FROM activities WHERE id = '%s'", cid), 1);
+	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM stream_text WHERE post_id = '%s'", id), 0);
+	CU_ASSERT_EQUAL(status("GET", fmt("/activities/%s", id), "fxadmin", NULL), 404);
+	CU_ASSERT_EQUAL(status("GET", fmt("/activities/%s", cid), "fxadmin", NULL), 200);
+}
+
+static void test_notifications_in_outbox(void)
+{
+	const char *posts = "http://unit.test/notify-posts", *comments = "http://unit.test/notify-c",
+		   *quiet = "http://unit.test/quiet";
+	mkctx(posts, OPEN, "\"posts\"");
+	mkctx(comments, OPEN, "\"comments\"");
+	mkctx(quiet, OPEN, "false");
+	subscribe("puyol", posts);
+	subscribe("puyol", comments);
+	subscribe("puyol", quiet);
+	long long before = SCALAR("SELECT count(*) FROM outbox WHERE op = 'publish'");
+	char a[25], b[25];
+	snprintf(a, sizeof a, "%s", post("puyol", posts, "post notified"));
+	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM outbox WHERE op = 'publish'"
+			       " AND exchange = 'activity' AND routing_key = '%s'"
+			       " AND json_extract(body, '$.d.activityid') = '%s'"
+			       " AND json_extract(body, '$.d.text') = 'post notified'"
+			       " AND json_extract(body, '$.a') = 'a' AND json_extract(body, '$.o') = 'a'"
+			       " AND json_extract(body, '$.u.u') = 'puyol'",
+			       hash_of(posts), a),
+			1);
+	/* a comment in a "posts" context is not notified, in "comments" it is */
+	comment("puyol", a, "not notified");
+	snprintf(b, sizeof b, "%s", post("puyol", comments, "also notified"));
+	char cid[25];
+	snprintf(cid, sizeof cid, "%s", comment("puyol", b, "comment notified"));
+	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM outbox WHERE op = 'publish'"
+			       " AND routing_key = '%s' AND json_extract(body, '$.d.commentid') = '%s'"
+			       " AND json_extract(body, '$.d.activityid') = '%s'",
+			       hash_of(comments), cid, b),
+			1);
+	post("puyol", quiet, "silent");
+	post("puyol", NULL, "timeline post, silent");
+	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM outbox WHERE op = 'publish'"), before + 3);
+	/* a rejected post leaves no outbox row */
+	CU_ASSERT_EQUAL(status("POST", fmt("/contexts/%s/activities", hash_of(posts)), "puyol",
+			       "{\"object\":{\"objectType\":\"note\"}}"),
+			400);
+	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM outbox WHERE op = 'publish'"), before + 3);
+}
+
+/* The merge of per-context scans against a plain ORDER BY of the same
+ * rows, page by page. */
+static void test_timeline_merge_matches_brute_force(void)
+{
+	fx_user("merger", "Merger");
+	fx_user("writer", "Writer");
+	const char *urls[] = {"http://unit.test/m1", "http://unit.test/m2", "http://unit.test/m3",
+			      "http://unit.test/m4"};
+	for (int i = 0; i < 4; i++) {
+		mkctx(urls[i], OPEN, NULL);
+		subscribe("writer", urls[i]);
+		if (i < 3)
+			subscribe("merger", urls[i]);
+	}
+	/* uneven contexts, the reader's own posts, and a context he is not in */
+	for (int i = 0; i < 23; i++)
+		post("writer", urls[(i * 7) % 4], fmt("merge %d", i));
+	for (int i = 0; i < 4; i++)
+		post("merger", NULL, fmt("own %d", i));
+	char want[4096] = "";
+	sqlite3_stmt *s = NULL;
+	sqlite3_prepare_v2(fx.db.db,
+			   "SELECT id FROM activities WHERE verb = 'post' AND visible = 1 AND"
+			   " (context_hash IN (SELECT hash FROM subscriptions WHERE username = 'merger')"
+			   " OR actor = 'merger') ORDER BY id DESC",
+			   -1, &s, NULL);
+	int total = 0;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		if (total++)
+			strcat(want, ",");
+		strcat(want, (const char *)sqlite3_column_text(s, 0));
+	}
+	sqlite3_finalize(s);
+	CU_ASSERT_EQUAL(total, 4 + 17); /* 23 posts, 6 of them in m4 */
+	char got[4096] = "", before[25] = "";
+	for (int page = 0; page < 10; page++) {
+		const char *ids = listing(fmt("/people/merger/timeline?limit=4%s%s",
+					      before[0] ? "&before=" : "", before),
+					  "merger");
+		if (!*ids)
+			break;
+		if (*got)
+			strcat(got, ",");
+		strcat(got, ids);
+		const char *last = strrchr(ids, ',');
+		snprintf(before, sizeof before, "%s", last ? last + 1 : ids);
+	}
+	CU_ASSERT_STRING_EQUAL(got, want);
+	/* limit=0 is everything (capped) */
+	CU_ASSERT_STRING_EQUAL(listing("/people/merger/timeline?limit=0", "merger"), want);
+}
+
+static void test_likes_order_pages_across_ties(void)
+{
+	const char *url = "http://unit.test/likes-order";
+	mkctx(url, OPEN, NULL);
+	const char *users[] = {"l1", "l2", "l3", "l4", "l5"};
+	for (int i = 0; i < 5; i++) {
+		fx_user(users[i], users[i]);
+		subscribe(users[i], url);
+	}
+	char ids[8][25];
+	for (int i = 0; i < 8; i++)
+		snprintf(ids[i], sizeof ids[i], "%s", post("l1", url, fmt("liked %d", i)));
+	/* counts: 0→3, 1→1, 2→3, 3→0, 4→1, 5→3, 6→0, 7→2; liked in this order */
+	const int likes[][2] = {{0, 0}, {0, 1}, {1, 0}, {2, 0}, {2, 1}, {0, 2}, {4, 0}, {5, 0},
+				{5, 1}, {2, 2}, {5, 2}, {7, 0}, {7, 1}};
+	for (size_t i = 0; i < sizeof likes / sizeof likes[0]; i++)
+		CU_ASSERT_EQUAL(status("POST", fmt("/activities/%s/likes", ids[likes[i][0]]),
+				       users[likes[i][1]], NULL),
+				201);
+	/* 3 likes, newest last like first: 5, 2, 0; then 7; then 4, 1; then
+	 * the unliked newest first: 6, 3 */
+	char want[256];
+	snprintf(want, sizeof want, "%s,%s,%s,%s,%s,%s,%s,%s", ids[5], ids[2], ids[0], ids[7],
+		 ids[4], ids[1], ids[6], ids[3]);
+	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?sort=likes", hash_of(url)), "l1"),
+			       want);
+	char got[1024] = "", before[25] = "";
+	for (int page = 0; page < 8; page++) {
+		const char *p = listing(fmt("/contexts/%s/activities?sort=likes&limit=3%s%s",
+					    hash_of(url), before[0] ? "&before=" : "", before),
+					"l1");
+		if (!*p)
+			break;
+		if (*got)
+			strcat(got, ",");
+		strcat(got, p);
+		const char *last = strrchr(p, ',');
+		snprintf(before, sizeof before, "%s", last ? last + 1 : p);
+	}
+	CU_ASSERT_STRING_EQUAL(got, want);
+	/* the same through the timeline, in pages of 1 */
+	got[0] = before[0] = 0;
+	for (int page = 0; page < 10; page++) {
+		const char *p = listing(fmt("/people/l2/timeline?sort=likes&limit=1%s%s",
+					    before[0] ? "&before=" : "", before),
+					"l2");
+		if (!*p)
+			break;
+		if (*got)
+			strcat(got, ",");
+		strcat(got, p);
+		snprintf(before, sizeof before, "%s", p);
+	}
+	CU_ASSERT_STRING_EQUAL(got, want);
+	/* HEAD counts what follows `before` in the same order */
+	struct fx_resp r = fx_req("HEAD", fmt("/contexts/%s/activities?sort=likes&before=%s",
+					      hash_of(url), ids[7]),
+				  "l1", NULL, NULL);
+	CU_ASSERT_STRING_EQUAL(fx_header(&r, "X-totalItems"), "4");
+	fx_free(&r);
+	/* an unknown item to continue after */
+	r = fx_req("GET", fmt("/contexts/%s/activities?sort=likes&before=%s", hash_of(url),
+			      "000000000000000000000000"),
+		   "l1", NULL, NULL);
+	CU_ASSERT_EQUAL(r.status, 404);
+	fx_free(&r);
+}
+
+static void test_flagged_order(void)
+{
+	const char *url = "http://unit.test/flag-order";
+	mkctx(url, OPEN, NULL);
+	fx_user("f1", "F1");
+	subscribe("f1", url);
+	char ids[6][25];
+	for (int i = 0; i < 6; i++)
+		snprintf(ids[i], sizeof ids[i], "%s", post("f1", url, fmt("flagged %d", i)));
+	const int order[] = {0, 3, 1, 5};
+	for (int i = 0; i < 4; i++)
+		CU_ASSERT_EQUAL(status("POST", fmt("/activities/%s/flag", ids[order[i]]), "fxadmin",
+				       NULL),
+				201);
+	/* unflagged (null) counts as never flagged */
+	CU_ASSERT_EQUAL(status("DELETE", fmt("/activities/%s/flag", ids[3]), "fxadmin", NULL), 204);
+	char want[256];
+	snprintf(want, sizeof want, "%s,%s,%s,%s,%s,%s", ids[5], ids[1], ids[0], ids[4], ids[3],
+		 ids[2]);
+	CU_ASSERT_STRING_EQUAL(listing("/people/f1/timeline?sort=flagged", "f1"), want);
+	CU_ASSERT_STRING_EQUAL(listing(fmt("/people/f1/timeline?sort=flagged&limit=2&before=%s",
+					   ids[1]),
+				       "f1"),
+			       fmt("%s,%s", ids[0], ids[4]));
+	CU_ASSERT_STRING_EQUAL(listing(fmt("/people/f1/timeline?sortBy=flagged&limit=2&before=%s",
+					   ids[4]),
+				       "f1"),
+			       fmt("%s,%s", ids[3], ids[2]));
+}
+
+static void test_full_text_search(void)
+{
+	const char *url = "http://unit.test/fts";
+	mkctx(url, OPEN, NULL);
+	fx_user("reader", "Reader");
+	subscribe("reader", url);
+	char a[25], b[25], c[25];
+	snprintf(a, sizeof a, "%s", post("reader", url, "La creació del món"));
+	snprintf(b, sizeof b, "%s", post("reader", url, "<b>Barça</b> guanya la lliga"));
+	snprintf(c, sizeof c, "%s", post("reader", url, "res a veure"));
+	char cid[25];
+	snprintf(cid, sizeof cid, "%s", comment("reader", c, "parlem de la creacio igualment"));
+	const char *h = hash_of(url);
+	/* diacritics fold; a post matches by its replies too; newest first */
+	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?q=creacio", h), "reader"),
+			       fmt("%s,%s", c, a));
+	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?q=barca+lliga", h), "reader"),
+			       b);
+	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?q=lli*", h), "reader"), b);
+	/* tags are not text */
+	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?q=b", h), "reader"), "");
+	/* hostile FTS syntax is just words */
+	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?q=%%22NEAR(%%20OR%%20*", h),
+				       "reader"),
+			       "");
+	/* comment listings search the comment's own text */
+	CU_ASSERT_STRING_EQUAL(listing("/activities/comments?q=igualment", "fxadmin"), cid);
+	CU_ASSERT_STRING_EQUAL(listing("/people/reader/timeline?q=creacio&limit=1", "reader"), c);
+	/* once the comment is deleted the post no longer matches through it */
+	CU_ASSERT_EQUAL(status("DELETE", fmt("/activities/%s/comments/%s", c, cid), "reader", NULL),
+			204);
+	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?q=creacio", h), "reader"), a);
+	struct fx_resp r = fx_req("GET", "/people/reader/timeline?q=a+b+c+d+e+f+g+h+i+j+k+l+m+n+o+p+q",
+				  "reader", NULL, NULL);
+	CU_ASSERT_EQUAL(r.status, 400);
+	CU_ASSERT_STRING_EQUAL(fx_error(&r), "InvalidSearchParams");
+	fx_free(&r);
+}
+
+static void test_maintenance_rebuilds(void)
+{
+	/* damage the derived state, then rebuild it */
+	CU_ASSERT_EQUAL(fx_scalar("SELECT count(*) FROM activities WHERE verb = 'post'") > 10, 1);
+	long long kw = fx_scalar("SELECT count(*) FROM stream_keywords");
+	long long txt = fx_scalar("SELECT count(*) FROM stream_text WHERE post_id IS NOT NULL");
+	sqlite3_exec(fx.db.db,
+		     "DELETE FROM stream_keywords; DELETE FROM stream_text;"
+		     " UPDATE activities SET last_comment = NULL WHERE verb = 'post'",
+		     NULL, NULL, NULL);
+	struct fx_resp r = fx_req("POST", "/admin/maintenance/keywords", "fxadmin", NULL, NULL);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_STRING_EQUAL(r.raw.body.data, "[]");
+	fx_free(&r);
+	CU_ASSERT_EQUAL(status("POST", "/admin/maintenance/dates", "fxadmin", NULL), 200);
+	CU_ASSERT_EQUAL(fx_scalar("SELECT count(*) FROM stream_keywords"), kw);
+	CU_ASSERT_EQUAL(fx_scalar("SELECT count(*) FROM stream_text WHERE post_id IS NOT NULL"), txt);
+	CU_ASSERT_EQUAL(fx_scalar("SELECT count(*) FROM activities WHERE verb = 'post'"
+				  " AND last_comment IS NULL"),
+			0);
+	CU_ASSERT_EQUAL(status("POST", "/admin/maintenance/subscriptions", "fxadmin", NULL), 200);
+	CU_ASSERT_EQUAL(status("POST", "/admin/maintenance/keywords", "messi", NULL), 403);
+}
+
+UNIT_SUITE(activities, init, fx_cleanup)
+{
+	UNIT_TEST(s, test_post_stores_indexes);
+	UNIT_TEST(s, test_duplicate_guard);
+	UNIT_TEST(s, test_rejected_posts_change_nothing);
+	UNIT_TEST(s, test_keywords_follow_comments);
+	UNIT_TEST(s, test_marks_and_counters);
+	UNIT_TEST(s, test_delete_takes_marks_and_indexes);
+	UNIT_TEST(s, test_notifications_in_outbox);
+	UNIT_TEST(s, test_timeline_merge_matches_brute_force);
+	UNIT_TEST(s, test_likes_order_pages_across_ties);
+	UNIT_TEST(s, test_flagged_order);
+	UNIT_TEST(s, test_full_text_search);
+	UNIT_TEST(s, test_maintenance_rebuilds);
+}
