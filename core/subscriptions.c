@@ -318,12 +318,11 @@ enum max_err subscriptions_person_deleted(struct max_ctx *c, const char *u)
 	return MAX_OK;
 }
 
+/* §5.2 #5: conversations first, then the context subscriptions. */
 enum max_err hook_person_deleted(struct max_ctx *c, const char *u)
 {
-	enum max_err e = subscriptions_person_deleted(c, u);
-	if (!e && conversations_person_deleted)
-		e = conversations_person_deleted(c, u);
-	return e;
+	enum max_err e = conversations_person_deleted ? conversations_person_deleted(c, u) : MAX_OK;
+	return e ? e : subscriptions_person_deleted(c, u);
 }
 
 /* ---- subscribe activities --------------------------------------------------- */
@@ -404,30 +403,6 @@ static enum max_err person_target(struct max_ctx *c, struct context *ctx, enum p
 	return perm_require(c, ctx, a);
 }
 
-/* #47 POST /contexts/{hash}/subscriptions */
-enum max_err subscription_add(struct max_ctx *c, struct max_resp *r)
-{
-	struct context ctx;
-	char id[25];
-	enum max_err e = person_target(c, &ctx, PA_SUBSCRIBE);
-	int found = e ? 0 : perm_subscribed(c, c->actor, ctx.hash);
-	if (found < 0)
-		e = max_fail(c, MAX_ESERVER, "subscription lookup failed");
-	if (!e && found) {
-		e = answer_latest(c, r, &ctx, c->actor);
-	} else if (!e) {
-		e = subscription_insert(c, &ctx, c->actor);
-		if (!e)
-			e = subscribe_activity(c, &ctx, c->actor, id);
-		if (!e && context_notifies(&ctx) && route(c, c->actor, ctx.hash, 1) < 0)
-			e = max_fail(c, MAX_ESERVER, "outbox insert failed");
-		if (!e)
-			e = answer_activity(c, r, 201, id);
-	}
-	context_free(&ctx);
-	return e;
-}
-
 /* #48 and #54: users of a context, newest user first, paged by user id.
  * The bounds are plain ranges ('~' sorts after every hex id, '' before),
  * so a page is an index range scan however deep it is. */
@@ -494,25 +469,6 @@ enum max_err subscriptions_of_context(struct max_ctx *c, struct max_resp *r)
 	return context_users(c, r, 0);
 }
 
-/* #49 DELETE /contexts/{hash}/subscriptions/{username}: a user without the
- * right gets 403 before "not subscribed" is told (404, §11). */
-enum max_err subscription_remove(struct max_ctx *c, struct max_resp *r)
-{
-	struct context ctx;
-	enum max_err e = person_target(c, &ctx, PA_UNSUBSCRIBE);
-	int found = e ? 0 : perm_subscribed(c, c->actor, ctx.hash);
-	if (!e && found < 0)
-		e = max_fail(c, MAX_ESERVER, "subscription lookup failed");
-	else if (!e && !found)
-		e = max_fail(c, MAX_ENOTFOUND, "%s is not susbcribed to %s", c->actor, ctx.hash);
-	if (!e)
-		e = unsubscribe(c, c->actor, ctx.hash);
-	context_free(&ctx);
-	if (!e)
-		r->status = 204;
-	return e;
-}
-
 /* ---- #53–#56 push opt-out ---------------------------------------------------- */
 
 /* #53 GET /people/{username}/unsubscriptionpush */
@@ -530,11 +486,19 @@ enum max_err pushoptouts_of_context(struct max_ctx *c, struct max_resp *r)
 	return context_users(c, r, 1);
 }
 
-/* 1 when u opted out of hash's pushes, 0 not, -1 error */
-static int opted_out(struct max_ctx *c, const char *u, const char *hash)
+/* ---- #47 #49 #55 #56: joining and leaving ------------------------------------- */
+
+/* The two per-user lists of a context: its subscribers and the subscribers
+ * who opted out of its pushes. */
+enum list { SUBSCRIBERS, OPTOUTS };
+
+/* 1 when u is on the list, 0 not, -1 error */
+static int listed(struct max_ctx *c, enum list l, const char *u, const char *hash)
 {
 	sqlite3_stmt *s =
-		store_stmt(c->db, "SELECT 1 FROM push_optouts WHERE username = ?1 AND hash = ?2");
+		l == SUBSCRIBERS
+			? store_stmt(c->db, "SELECT 1 FROM subscriptions WHERE username = ?1 AND hash = ?2")
+			: store_stmt(c->db, "SELECT 1 FROM push_optouts WHERE username = ?1 AND hash = ?2");
 	if (!s)
 		return -1;
 	store_bind_text(s, 1, u);
@@ -544,29 +508,45 @@ static int opted_out(struct max_ctx *c, const char *u, const char *hash)
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* #55 POST /contexts/{hash}/unsubscriptionpush/{username}: 201 with a
- * subscribe activity (⚠ the original's verb), 200 when already opted out.
- * §5.7 Clean: only the list changes, no binding. */
-enum max_err pushoptout_add(struct max_ctx *c, struct max_resp *r)
+/* Puts u on the list: a subscription with the policy's list, bound when
+ * the context notifies; or an opt-out keeping its snapshot (§5.7 Clean:
+ * only the list changes, no binding). */
+static enum max_err list_add(struct max_ctx *c, enum list l, const struct context *ctx,
+			     const char *u)
+{
+	if (l == SUBSCRIBERS) {
+		enum max_err e = subscription_insert(c, ctx, u);
+		if (!e && context_notifies(ctx) && route(c, u, ctx->hash, 1) < 0)
+			e = max_fail(c, MAX_ESERVER, "outbox insert failed");
+		return e;
+	}
+	json_object *snap = pushoptout_snapshot(ctx);
+	char id[25];
+	id_new(id); /* the opt-out's own id orders the person's list */
+	const char *args[] = {u, ctx->hash, id, jx_text(snap)};
+	int rc = store_exec(c->db,
+			    "INSERT INTO push_optouts (username, hash, id, user_id, snapshot_json)"
+			    " SELECT ?1, ?2, ?3, p.id, ?4 FROM people p WHERE p.username = ?1",
+			    4, args);
+	json_object_put(snap);
+	return rc < 0 ? max_fail(c, MAX_ESERVER, "opt-out insert failed") : MAX_OK;
+}
+
+/* #47 and #55: the acting user joins the list; 201 with a new subscribe
+ * activity (⚠ the original's verb for opt-outs too), 200 with his latest
+ * one when he is on it already. */
+static enum max_err join(struct max_ctx *c, struct max_resp *r, enum list l)
 {
 	struct context ctx;
 	char id[25];
 	enum max_err e = person_target(c, &ctx, PA_SUBSCRIBE);
-	int found = e ? 0 : opted_out(c, c->actor, ctx.hash);
+	int found = e ? 0 : listed(c, l, c->actor, ctx.hash);
 	if (found < 0)
-		e = max_fail(c, MAX_ESERVER, "opt-out lookup failed");
+		e = max_fail(c, MAX_ESERVER, "subscription lookup failed");
 	if (!e && found) {
 		e = answer_latest(c, r, &ctx, c->actor);
 	} else if (!e) {
-		json_object *snap = pushoptout_snapshot(&ctx);
-		id_new(id); /* the opt-out's own id orders the person's list */
-		const char *args[] = {c->actor, ctx.hash, id, jx_text(snap)};
-		if (store_exec(c->db,
-			       "INSERT INTO push_optouts (username, hash, id, user_id, snapshot_json)"
-			       " SELECT ?1, ?2, ?3, p.id, ?4 FROM people p WHERE p.username = ?1",
-			       4, args) < 0)
-			e = max_fail(c, MAX_ESERVER, "opt-out insert failed");
-		json_object_put(snap);
+		e = list_add(c, l, &ctx, c->actor);
 		if (!e)
 			e = subscribe_activity(c, &ctx, c->actor, id);
 		if (!e)
@@ -576,18 +556,22 @@ enum max_err pushoptout_add(struct max_ctx *c, struct max_resp *r)
 	return e;
 }
 
-/* #56 DELETE /contexts/{hash}/subscriptionpush/{username} */
-enum max_err pushoptout_remove(struct max_ctx *c, struct max_resp *r)
+/* #49 and #56: the acting user leaves the list; 204. A user without the
+ * right gets 403 before "not on it" is told (404, §11). Unsubscribing
+ * also drops the opt-out and unbinds. */
+static enum max_err leave(struct max_ctx *c, struct max_resp *r, enum list l)
 {
 	struct context ctx;
 	enum max_err e = person_target(c, &ctx, PA_UNSUBSCRIBE);
-	int found = e ? 0 : opted_out(c, c->actor, ctx.hash);
+	int found = e ? 0 : listed(c, l, c->actor, ctx.hash);
 	const char *args[] = {c->actor, ctx.hash};
 	if (!e && found < 0)
-		e = max_fail(c, MAX_ESERVER, "opt-out lookup failed");
+		e = max_fail(c, MAX_ESERVER, "subscription lookup failed");
 	else if (!e && !found)
-		e = max_fail(c, MAX_ENOTFOUND, "%s is not unsubscribedToPush to %s", c->actor,
-			     ctx.hash);
+		e = max_fail(c, MAX_ENOTFOUND, "%s is not %s to %s", c->actor,
+			     l == SUBSCRIBERS ? "susbcribed" : "unsubscribedToPush", ctx.hash);
+	else if (!e && l == SUBSCRIBERS)
+		e = unsubscribe(c, c->actor, ctx.hash);
 	else if (!e && store_exec(c->db,
 				  "DELETE FROM push_optouts WHERE username = ?1 AND hash = ?2", 2,
 				  args) < 0)
@@ -596,4 +580,28 @@ enum max_err pushoptout_remove(struct max_ctx *c, struct max_resp *r)
 	if (!e)
 		r->status = 204;
 	return e;
+}
+
+/* #47 POST /contexts/{hash}/subscriptions */
+enum max_err subscription_add(struct max_ctx *c, struct max_resp *r)
+{
+	return join(c, r, SUBSCRIBERS);
+}
+
+/* #49 DELETE /contexts/{hash}/subscriptions/{username} */
+enum max_err subscription_remove(struct max_ctx *c, struct max_resp *r)
+{
+	return leave(c, r, SUBSCRIBERS);
+}
+
+/* #55 POST /contexts/{hash}/unsubscriptionpush/{username} */
+enum max_err pushoptout_add(struct max_ctx *c, struct max_resp *r)
+{
+	return join(c, r, OPTOUTS);
+}
+
+/* #56 DELETE /contexts/{hash}/subscriptionpush/{username} */
+enum max_err pushoptout_remove(struct max_ctx *c, struct max_resp *r)
+{
+	return leave(c, r, OPTOUTS);
 }
