@@ -413,7 +413,7 @@ static void test_grant_revoke_reset(void)
 
 /* ---- #16 through the permissions: who may post ------------------------------------------- */
 
-__attribute__((unused)) static void test_writing_needs_a_subscription_with_write(void)
+static void test_writing_needs_a_subscription_with_write(void)
 {
 	const char *h = mkctx("http://sub.test/write", CLOSED, NULL);
 	const char *post = "{\"object\":{\"objectType\":\"note\",\"content\":\"hola\"}}";
@@ -514,6 +514,6 @@ E2E_SUITE(subscriptions, init, NULL)
 	E2E_TEST(s, test_context_subscribers);
 	E2E_TEST(s, test_unsubscribe);
 	E2E_TEST(s, test_grant_revoke_reset);
-	/* E2E_TEST(s, test_writing_needs_a_subscription_with_write); once #16 exists */
+	E2E_TEST(s, test_writing_needs_a_subscription_with_write);
 	E2E_TEST(s, test_push_optout);
 }
