@@ -756,6 +756,8 @@ enum max_err context_update(struct max_ctx *c, struct max_resp *r)
 		e = context_propagate(c, old.hash, &now);
 	if (!e && !json_object_equal(old.permissions, now.permissions))
 		e = subscriptions_recompute(c, &now);
+	if (!e && strcmp(old.hash, now.hash))
+		e = subscriptions_rekey(c, old.hash, &now);
 	if (!e && in.notif_set)
 		e = subscriptions_bind_all(c, now.hash, context_notifies(&now));
 	if (!e && str_differs(old.twitter_username, now.twitter_username))

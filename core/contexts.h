@@ -90,6 +90,11 @@ enum max_err subscriptions_recompute(struct max_ctx *c, const struct context *ct
 /* Binds (bind != 0) or unbinds every subscriber of ctx to its
  * notifications (MESSAGING.md §2.4). */
 enum max_err subscriptions_bind_all(struct max_ctx *c, const char *hash, int bind);
+/* After a url change (new hash, subscriptions already moved to it): the
+ * subscribers unbound from the old key and, when ctx notifies, bound to
+ * the new one. */
+enum max_err subscriptions_rekey(struct max_ctx *c, const char *old_hash,
+				 const struct context *ctx);
 
 /* The context part of a person's deletion: subscriptions and push
  * opt-outs removed, bindings undone. hook_person_deleted() calls it. */

@@ -161,7 +161,8 @@ static enum max_err unsubscribe(struct max_ctx *c, const char *username, const c
 	return MAX_OK;
 }
 
-enum max_err subscriptions_bind_all(struct max_ctx *c, const char *hash, int bind)
+/* (Un)binds every subscriber of hash to the routing key `key`. */
+static enum max_err route_all(struct max_ctx *c, const char *hash, const char *key, int bind)
 {
 	sqlite3_stmt *s = store_stmt(c->db, "SELECT username FROM subscriptions WHERE hash = ?1");
 	if (!s)
@@ -169,10 +170,22 @@ enum max_err subscriptions_bind_all(struct max_ctx *c, const char *hash, int bin
 	store_bind_text(s, 1, hash);
 	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		if (route(c, (const char *)sqlite3_column_text(s, 0), hash, bind) < 0)
+		if (route(c, (const char *)sqlite3_column_text(s, 0), key, bind) < 0)
 			break;
 	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? MAX_OK : max_fail(c, MAX_ESERVER, "outbox insert failed");
+}
+
+enum max_err subscriptions_bind_all(struct max_ctx *c, const char *hash, int bind)
+{
+	return route_all(c, hash, hash, bind);
+}
+
+enum max_err subscriptions_rekey(struct max_ctx *c, const char *old_hash,
+				 const struct context *ctx)
+{
+	enum max_err e = route_all(c, ctx->hash, old_hash, 0);
+	return e || !context_notifies(ctx) ? e : route_all(c, ctx->hash, ctx->hash, 1);
 }
 
 enum max_err subscriptions_recompute(struct max_ctx *c, const struct context *ctx)

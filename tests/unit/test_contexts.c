@@ -322,6 +322,34 @@ static void test_url_change_repoints_everything(void)
 	fx_free(&r);
 }
 
+/* the bindings follow a new url: unbound from the old key, bound to the new */
+static void test_url_change_rebinds(void)
+{
+	fx_user("rk.dan", NULL);
+	CU_ASSERT_EQUAL(status("POST", "/contexts", "fxadmin",
+			       "{\"url\":\"http://u.test/rk1\",\"notifications\":\"comments\"}"),
+			201);
+	const char *old = hash_of("http://u.test/rk1"), *new = hash_of("http://u.test/rk2");
+	CU_ASSERT_EQUAL(subscribe("http://u.test/rk1", "rk.dan", "fxadmin"), 201);
+	CU_ASSERT_EQUAL(status("PUT", path("/contexts/%s", old), "fxadmin",
+			       "{\"url\":\"http://u.test/rk2\"}"),
+			200);
+	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM outbox WHERE op='unbind' AND exchange='activity'"
+			       " AND destination='rk.dan.subscribe' AND routing_key='%s'",
+			       old),
+			1);
+	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM outbox WHERE op='bind' AND exchange='activity'"
+			       " AND destination='rk.dan.subscribe' AND routing_key='%s'",
+			       new),
+			1);
+	/* in order: the unbind of the old key before the bind of the new one */
+	CU_ASSERT_EQUAL(scalar("SELECT (SELECT max(id) FROM outbox WHERE op='unbind' AND"
+			       " routing_key='%s') < (SELECT max(id) FROM outbox WHERE op='bind' AND"
+			       " routing_key='%s')",
+			       old, new),
+			1);
+}
+
 static void test_shared_context_visibility(void)
 {
 	fx_user("sv.a", NULL);
@@ -349,5 +377,6 @@ UNIT_SUITE(contexts, fx_init, fx_cleanup)
 	UNIT_TEST(s, test_subscription_lists_follow_the_context);
 	UNIT_TEST(s, test_bindings_in_the_outbox);
 	UNIT_TEST(s, test_url_change_repoints_everything);
+	UNIT_TEST(s, test_url_change_rebinds);
 	UNIT_TEST(s, test_shared_context_visibility);
 }
