@@ -53,6 +53,33 @@ static int step_done(sqlite3_stmt *s)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* Steps s (prepared and bound) to its end: column 0 of every row. */
+static json_object *strings_of(sqlite3_stmt *s)
+{
+	json_object *a = json_object_new_array();
+	while (s && sqlite3_step(s) == SQLITE_ROW)
+		json_object_array_add(a, json_object_new_string(col(s, 0)));
+	if (s)
+		sqlite3_reset(s);
+	return a;
+}
+
+static const char *str_at(json_object *a, size_t i)
+{
+	return json_object_get_string(json_object_array_get_idx(a, i));
+}
+
+/* Column 0 of sql (a literal with ?1 = cid) for every row, or NULL when
+ * the statement cannot be prepared. */
+static json_object *strings_for(struct max_ctx *c, const char *sql, const char *cid)
+{
+	sqlite3_stmt *s = store_stmt(c->db, sql);
+	if (!s)
+		return NULL;
+	store_bind_text(s, 1, cid);
+	return strings_of(s);
+}
+
 /* ---- time ------------------------------------------------------------- */
 
 void conv_date_out(const char *stored, char out[21])
@@ -406,23 +433,24 @@ static void display_of(struct max_ctx *c, const char *user, char *out, size_t le
 		snprintf(out, len, "%s", user);
 }
 
-enum max_err conv_bind_all(struct max_ctx *c, const char *cid)
+/* Binds or unbinds every user of the list for cid. */
+static enum max_err bind_users(struct max_ctx *c, const char *cid, json_object *users, int bind)
 {
-	sqlite3_stmt *s = store_stmt(c->db, "SELECT username FROM conversation_participants"
-					    " WHERE conversation_id = ?1 ORDER BY position");
-	if (!s)
-		return db_fail(c, "participants");
-	store_bind_text(s, 1, cid);
-	json_object *users = json_object_new_array();
-	while (sqlite3_step(s) == SQLITE_ROW)
-		json_object_array_add(users, json_object_new_string(col(s, 0)));
-	sqlite3_reset(s);
-	enum max_err e = MAX_OK;
+	enum max_err e = users ? MAX_OK : db_fail(c, "users");
 	for (size_t i = 0; !e && i < json_object_array_length(users); i++)
-		e = conv_bindings(c, cid, json_object_get_string(json_object_array_get_idx(users, i)),
-				  1);
+		e = conv_bindings(c, cid, str_at(users, i), bind);
 	json_object_put(users);
 	return e;
+}
+
+static const char *const PARTICIPANTS_SQL = "SELECT username FROM conversation_participants"
+					    " WHERE conversation_id = ?1 ORDER BY position";
+static const char *const MEMBERS_SQL = "SELECT username FROM conversation_members"
+				       " WHERE conversation_id = ?1 ORDER BY username";
+
+enum max_err conv_bind_all(struct max_ctx *c, const char *cid)
+{
+	return bind_users(c, cid, strings_for(c, PARTICIPANTS_SQL, cid), 1);
 }
 
 enum max_err conv_notify_added(struct max_ctx *c, const struct conv *cv)
@@ -487,8 +515,7 @@ enum max_err conv_rejoin_single(struct max_ctx *c, struct conv *cv)
 	if (*gone)
 		e = traverse_not_found(c, "username", gone, "users");
 	for (size_t i = 0; !e && i < json_object_array_length(missing); i++)
-		e = conv_subscribe(c, cv->id,
-				   json_object_get_string(json_object_array_get_idx(missing, i)));
+		e = conv_subscribe(c, cv->id, str_at(missing, i));
 	json_object_put(missing);
 	if (e)
 		return e;
@@ -786,16 +813,11 @@ enum max_err conversations_list(struct max_ctx *c, struct max_resp *r)
 	store_bind_text(s, 2, before ? key : NULL);
 	store_bind_text(s, 3, before);
 	sqlite3_bind_int64(s, 4, limit + 1);
-	json_object *ids = json_object_new_array();
-	while (sqlite3_step(s) == SQLITE_ROW)
-		json_object_array_add(ids, json_object_new_string(col(s, 0)));
-	sqlite3_reset(s);
+	json_object *ids = strings_of(s);
 	size_t n = json_object_array_length(ids);
 	json_object *out = json_object_new_array();
 	for (size_t i = 0; i < n && i < (size_t)limit; i++) {
-		json_object *cv = conv_render(
-			c, json_object_get_string(json_object_array_get_idx(ids, i)), c->actor,
-			CONV_REAL_NAME | CONV_LAST);
+		json_object *cv = conv_render(c, str_at(ids, i), c->actor, CONV_REAL_NAME | CONV_LAST);
 		if (cv)
 			json_object_array_add(out, cv);
 	}
@@ -908,23 +930,10 @@ enum max_err conversation_update(struct max_ctx *c, struct max_resp *r)
  * participants and members go with it (ON DELETE CASCADE). */
 static enum max_err delete_conv(struct max_ctx *c, const char *cid)
 {
-	sqlite3_stmt *s = store_stmt(c->db, "SELECT username FROM conversation_members"
-					    " WHERE conversation_id = ?1 ORDER BY username");
-	if (!s)
-		return db_fail(c, "members");
-	store_bind_text(s, 1, cid);
-	json_object *users = json_object_new_array();
-	while (sqlite3_step(s) == SQLITE_ROW)
-		json_object_array_add(users, json_object_new_string(col(s, 0)));
-	sqlite3_reset(s);
-	enum max_err e = MAX_OK;
-	for (size_t i = 0; !e && i < json_object_array_length(users); i++)
-		e = conv_bindings(c, cid, json_object_get_string(json_object_array_get_idx(users, i)),
-				  0);
-	json_object_put(users);
+	enum max_err e = bind_users(c, cid, strings_for(c, MEMBERS_SQL, cid), 0);
 	if (e)
 		return e;
-	s = store_stmt(c->db, "DELETE FROM conversations WHERE id = ?1");
+	sqlite3_stmt *s = store_stmt(c->db, "DELETE FROM conversations WHERE id = ?1");
 	if (!s)
 		return db_fail(c, "conversation delete");
 	store_bind_text(s, 1, cid);
@@ -952,13 +961,10 @@ enum max_err conversations_purge(struct max_ctx *c, struct max_resp *r)
 	sqlite3_stmt *s = store_stmt(c->db, "SELECT id FROM conversations ORDER BY id");
 	if (!s)
 		return db_fail(c, "conversations");
-	json_object *ids = json_object_new_array();
-	while (sqlite3_step(s) == SQLITE_ROW)
-		json_object_array_add(ids, json_object_new_string(col(s, 0)));
-	sqlite3_reset(s);
+	json_object *ids = strings_of(s);
 	enum max_err e = MAX_OK;
 	for (size_t i = 0; !e && i < json_object_array_length(ids); i++)
-		e = delete_conv(c, json_object_get_string(json_object_array_get_idx(ids, i)));
+		e = delete_conv(c, str_at(ids, i));
 	json_object_put(ids);
 	if (e)
 		return e;
@@ -1226,18 +1232,14 @@ enum max_err hook_person_created(struct max_ctx *c, const char *username, int re
 
 enum max_err conversations_person_deleted(struct max_ctx *c, const char *username)
 {
-	sqlite3_stmt *s = store_stmt(c->db, "SELECT conversation_id FROM conversation_participants"
-					    " WHERE username = ?1 ORDER BY conversation_id");
-	if (!s)
+	json_object *ids = strings_for(c, "SELECT conversation_id FROM conversation_participants"
+					  " WHERE username = ?1 ORDER BY conversation_id",
+				       username);
+	if (!ids)
 		return db_fail(c, "participants");
-	store_bind_text(s, 1, username);
-	json_object *ids = json_object_new_array();
-	while (sqlite3_step(s) == SQLITE_ROW)
-		json_object_array_add(ids, json_object_new_string(col(s, 0)));
-	sqlite3_reset(s);
 	enum max_err e = MAX_OK;
 	for (size_t i = 0; !e && i < json_object_array_length(ids); i++) {
-		const char *cid = json_object_get_string(json_object_array_get_idx(ids, i));
+		const char *cid = str_at(ids, i);
 		struct conv cv;
 		if (conv_load(c, cid, &cv) != 1) {
 			e = db_fail(c, "conversation lookup");
@@ -1267,18 +1269,12 @@ enum max_err conversations_person_deleted(struct max_ctx *c, const char *usernam
 /* §6.3 policy recomputation: policy list ∪ grants, minus vetos not granted. */
 static enum max_err rebuild_permissions(struct max_ctx *c, const char *cid, json_object *policy)
 {
-	sqlite3_stmt *s = store_stmt(c->db, "SELECT username FROM conversation_members"
-					    " WHERE conversation_id = ?1 ORDER BY username");
-	if (!s)
+	json_object *users = strings_for(c, MEMBERS_SQL, cid);
+	if (!users)
 		return db_fail(c, "members");
-	store_bind_text(s, 1, cid);
-	json_object *users = json_object_new_array();
-	while (sqlite3_step(s) == SQLITE_ROW)
-		json_object_array_add(users, json_object_new_string(col(s, 0)));
-	sqlite3_reset(s);
 	enum max_err e = MAX_OK;
 	for (size_t i = 0; !e && i < json_object_array_length(users); i++) {
-		const char *u = json_object_get_string(json_object_array_get_idx(users, i));
+		const char *u = str_at(users, i);
 		struct perm_state m;
 		if (member_get(c, cid, u, &m) != 1) {
 			e = db_fail(c, "member lookup");
@@ -1380,9 +1376,9 @@ enum max_err conversations_rebuild(struct max_ctx *c)
 	sqlite3_reset(s);
 	enum max_err e = MAX_OK;
 	for (size_t i = 0; !e && i < json_object_array_length(empty); i++)
-		e = delete_conv(c, json_object_get_string(json_object_array_get_idx(empty, i)));
+		e = delete_conv(c, str_at(empty, i));
 	for (size_t i = 0; !e && i < json_object_array_length(ids); i++) {
-		const char *cid = json_object_get_string(json_object_array_get_idx(ids, i));
+		const char *cid = str_at(ids, i);
 		e = rebuild_permissions(c, cid, json_object_array_get_idx(policies, i));
 		if (!e)
 			e = rebuild_tags(c, cid);

@@ -153,30 +153,34 @@ enum max_err tokens_user_delete(struct max_ctx *c, struct max_resp *r)
 	return MAX_OK;
 }
 
-/* #81 GET /contexts/{hash}/tokens: subscribers minus push opt-outs
- * (tables of schema/003_contexts.sql) */
-enum max_err tokens_context_list(struct max_ctx *c, struct max_resp *r)
+/* The tokens of the users that sql (a literal, ?1 = the URL's id) selects,
+ * newest token first. */
+static enum max_err tokens_of(struct max_ctx *c, struct max_resp *r, const char *sql)
 {
-	sqlite3_stmt *s = store_stmt(
-		c->db, "SELECT t.token, t.platform, t.owner FROM device_tokens t"
-		       " WHERE t.owner IN (SELECT s.username FROM subscriptions s WHERE s.hash = ?1"
-		       "  AND NOT EXISTS (SELECT 1 FROM push_optouts o"
-		       "   WHERE o.hash = s.hash AND o.username = s.username))"
-		       " ORDER BY t.id DESC");
+	sqlite3_stmt *s = store_stmt(c->db, sql);
 	if (s)
 		store_bind_text(s, 1, c->params[0]);
 	return token_list(c, r, s);
 }
 
+/* #81 GET /contexts/{hash}/tokens: subscribers minus push opt-outs
+ * (tables of schema/003_contexts.sql) */
+enum max_err tokens_context_list(struct max_ctx *c, struct max_resp *r)
+{
+	return tokens_of(c, r,
+			 "SELECT t.token, t.platform, t.owner FROM device_tokens t"
+			 " WHERE t.owner IN (SELECT s.username FROM subscriptions s WHERE s.hash = ?1"
+			 "  AND NOT EXISTS (SELECT 1 FROM push_optouts o"
+			 "   WHERE o.hash = s.hash AND o.username = s.username))"
+			 " ORDER BY t.id DESC");
+}
+
 /* #82 GET /conversations/{id}/tokens: members' tokens; [] when unknown */
 enum max_err tokens_conversation_list(struct max_ctx *c, struct max_resp *r)
 {
-	sqlite3_stmt *s = store_stmt(
-		c->db, "SELECT t.token, t.platform, t.owner FROM device_tokens t"
-		       " WHERE t.owner IN (SELECT m.username FROM conversation_members m"
-		       "  WHERE m.conversation_id = ?1)"
-		       " ORDER BY t.id DESC");
-	if (s)
-		store_bind_text(s, 1, c->params[0]);
-	return token_list(c, r, s);
+	return tokens_of(c, r,
+			 "SELECT t.token, t.platform, t.owner FROM device_tokens t"
+			 " WHERE t.owner IN (SELECT m.username FROM conversation_members m"
+			 "  WHERE m.conversation_id = ?1)"
+			 " ORDER BY t.id DESC");
 }
