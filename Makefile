@@ -4,7 +4,7 @@
 
 CC      ?= cc
 SAN     ?= 0
-PKGS    := json-c sqlite3 libcrypto
+PKGS    := json-c sqlite3 libcrypto gdlib
 CURLPKG := libcurl
 STD     := -std=c11 -D_GNU_SOURCE
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -Wno-unused-parameter

@@ -37,6 +37,8 @@ static const struct config_key keys[] = {
 	{"store", "busy_timeout_ms", "5000", 0},
 	{"store", "files", "var/files", 0},      /* file_repository */
 	{"store", "avatars", "var/files/avatars", 0}, /* avatar_folder */
+	{"store", "max_upload_bytes", "10485760", 0}, /* one uploaded file */
+	{"store", "max_image_pixels", "25000000", 0}, /* width × height decoded */
 	/* [oauth]: the token server and the token check */
 	{"oauth", "cache_ttl", "30", 0},         /* seconds, positive answers only */
 	{"oauth", "token_expiry", "0", 0},       /* seconds, 0 = never */

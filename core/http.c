@@ -16,6 +16,7 @@
 #include "exceptions.h"
 #include "jsonx.h"
 #include "log.h"
+#include "multipart.h"
 #include "people.h"
 #include "rewrite.h"
 #include "router.h"
@@ -82,11 +83,11 @@ static enum max_err parse_params(struct max_ctx *c)
 	c->nqs = nq;
 	if (!req->body_len || blank(req->body, req->body_len))
 		return MAX_OK;
-	if (is_multipart(req))
-		return MAX_OK; /* parsed by the handlers that take uploads */
+	if (is_multipart(req)) /* json_data becomes the body, the file c->upload */
+		return upload_from_multipart(c);
 	c->body = jx_parse(req->body, req->body_len);
-	if (c->body)
-		return MAX_OK;
+	if (c->body) /* §1.1's base64 variant, if it is one */
+		return upload_from_json(c);
 	if (!is_form(req))
 		return max_fail(c, MAX_EVALIDATION, "The request body is not valid JSON");
 	struct max_kv *f = NULL;
@@ -263,5 +264,7 @@ void http_handle(const struct max_config *cfg, struct store *db, const struct ma
 	cors(cfg, resp);
 	if (t.nextra)
 		free(t.copy.headers);
+	/* files stored for a request that failed (rolled back) are removed */
+	upload_free(c.upload, e == MAX_OK);
 	ctx_free(&c);
 }

@@ -78,6 +78,7 @@ struct max_resp {
 struct max_config;
 struct store;
 struct route;
+struct upload;
 
 /* Global roles (§1.5), a bit mask. */
 enum { ROLE_MANAGER = 1, ROLE_NONVISIBLE = 2 };
@@ -95,6 +96,7 @@ struct max_ctx {
 	size_t nqs;
 	const char *path;              /* after deprecated-URL rewriting */
 	json_object *body;             /* parsed JSON body, or NULL when empty */
+	struct upload *upload;         /* the uploaded file (multipart.h), or NULL */
 	int device_rewrite;            /* §1.9: answer with the caller's Person */
 	char auth_user[MAX_USERNAME_MAX + 1];  /* "" when not authenticated */
 	unsigned roles;                /* of auth_user */

@@ -4,7 +4,8 @@
 set -eu
 
 PKGS="build-essential pkg-config clang libfcgi-dev libjson-c-dev libsqlite3-dev sqlite3
-libscrypt-dev libssl-dev libcunit1-dev libcurl4-openssl-dev curl lighttpd wrk valgrind"
+libscrypt-dev libssl-dev libcunit1-dev libcurl4-openssl-dev curl lighttpd wrk valgrind
+libgd-dev"
 
 missing=""
 for p in $PKGS; do
