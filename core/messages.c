@@ -71,9 +71,7 @@ enum max_err message_object(struct max_ctx *c, json_object *body, const char *se
 				"Validation error on field \"content\": longer than %d bytes",
 				CONTENT_MAX);
 	if (!note) /* media uploads: core/media.h has not landed yet */
-		return max_fail(c, MAX_EVALIDATION,
-				"Validation error on field \"file\": image and file messages need "
-				"an upload");
+		return max_fail(c, MAX_EMISSING, "Required parameter \"file\" not found in the request");
 	json_object *o = json_object_new_object();
 	jx_set_str(o, "objectType", type);
 	char *clean = text_sanitize(content ? content : "");
