@@ -1126,7 +1126,7 @@ enum max_err conversation_leave(struct max_ctx *c, struct max_resp *r)
 	enum max_err e = load_url_conv(c, &cv);
 	if (e)
 		return e;
-	const char *u = c->params[1];
+	const char *u = c->actor; /* the URL user, lower-cased (§1.4) */
 	if (!auth_is_manager(c)) {
 		long mine = conv_member_mask(c, cv.id, c->auth_user);
 		int self = auth_is_self(c) && !strcmp(u, c->auth_user);
