@@ -263,11 +263,11 @@ const struct route routes[] = {
 	 "User conversation messages", "Adds a message to a conversation"},
 	{"messages", "/messages", "GET", messages_list, ACL_MANAGER, P_LIST_MESSAGES, CNT,
 	 "Messages", "All messages", "Get all messages"},
-	{"message_image", "/messages/{id}/image", "GET", NULL, ACL_HANDLER, P_VIEW_MESSAGE, 0,
+	{"message_image", "/messages/{id}/image", "GET", message_image, ACL_HANDLER, P_VIEW_MESSAGE, 0,
 	 "Messages", "Image", "Get a message image"},
-	{"message_image_sizes", "/messages/{id}/image/{size}", "GET", NULL, ACL_HANDLER,
+	{"message_image_sizes", "/messages/{id}/image/{size}", "GET", message_image, ACL_HANDLER,
 	 P_VIEW_MESSAGE, 0, "Messages", "Named size Image", "Get a message image"},
-	{"message_file_download", "/messages/{id}/file/download", "GET", NULL, ACL_HANDLER,
+	{"message_file_download", "/messages/{id}/file/download", "GET", message_file, ACL_HANDLER,
 	 P_VIEW_MESSAGE, 0, "Messages", "File", "Get a message file"},
 
 	/* Device tokens (#75–#82) */
