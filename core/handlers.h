@@ -59,6 +59,8 @@ enum max_err conversation_messages_list(struct max_ctx *c, struct max_resp *r);
 enum max_err conversation_message_add(struct max_ctx *c, struct max_resp *r);
 enum max_err user_conversation_message_add(struct max_ctx *c, struct max_resp *r);
 enum max_err messages_list(struct max_ctx *c, struct max_resp *r);
+enum max_err message_image(struct max_ctx *c, struct max_resp *r);
+enum max_err message_file(struct max_ctx *c, struct max_resp *r);
 enum max_err tokens_add(struct max_ctx *c, struct max_resp *r);
 enum max_err tokens_delete(struct max_ctx *c, struct max_resp *r);
 enum max_err tokens_user_list(struct max_ctx *c, struct max_resp *r);
@@ -97,35 +99,6 @@ enum max_err flag_remove(struct max_ctx *c, struct max_resp *r);
 enum max_err maintenance_keywords(struct max_ctx *c, struct max_resp *r);
 enum max_err maintenance_dates(struct max_ctx *c, struct max_resp *r);
 enum max_err maintenance_subscriptions(struct max_ctx *c, struct max_resp *r);
-
-/* core/conversations.c (#57–#67), core/messages.c (#60, #68–#71),
- * core/device_tokens.c (#75–#82), core/maintenance.c (#94–#96) */
-enum max_err conversations_list(struct max_ctx *c, struct max_resp *r);
-enum max_err conversations_create(struct max_ctx *c, struct max_resp *r);
-enum max_err conversations_purge(struct max_ctx *c, struct max_resp *r);
-enum max_err conversations_active(struct max_ctx *c, struct max_resp *r);
-enum max_err conversation_get(struct max_ctx *c, struct max_resp *r);
-enum max_err conversation_update(struct max_ctx *c, struct max_resp *r);
-enum max_err conversation_delete(struct max_ctx *c, struct max_resp *r);
-enum max_err conversation_transfer(struct max_ctx *c, struct max_resp *r);
-enum max_err conversation_user_get(struct max_ctx *c, struct max_resp *r);
-enum max_err conversation_join(struct max_ctx *c, struct max_resp *r);
-enum max_err conversation_leave(struct max_ctx *c, struct max_resp *r);
-enum max_err conversation_messages_list(struct max_ctx *c, struct max_resp *r);
-enum max_err conversation_message_add(struct max_ctx *c, struct max_resp *r);
-enum max_err user_conversation_message_add(struct max_ctx *c, struct max_resp *r);
-enum max_err messages_list(struct max_ctx *c, struct max_resp *r);
-enum max_err message_image(struct max_ctx *c, struct max_resp *r);
-enum max_err message_file(struct max_ctx *c, struct max_resp *r);
-enum max_err tokens_add(struct max_ctx *c, struct max_resp *r);
-enum max_err tokens_delete(struct max_ctx *c, struct max_resp *r);
-enum max_err tokens_user_list(struct max_ctx *c, struct max_resp *r);
-enum max_err tokens_user_delete(struct max_ctx *c, struct max_resp *r);
-enum max_err tokens_context_list(struct max_ctx *c, struct max_resp *r);
-enum max_err tokens_conversation_list(struct max_ctx *c, struct max_resp *r);
-enum max_err maintenance_conversations(struct max_ctx *c, struct max_resp *r);
-enum max_err maintenance_users(struct max_ctx *c, struct max_resp *r);
-enum max_err maintenance_tokens(struct max_ctx *c, struct max_resp *r);
 
 /* core/security.c */
 enum max_err security_get(struct max_ctx *c, struct max_resp *r);
