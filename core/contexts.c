@@ -237,7 +237,7 @@ enum max_err context_propagate(struct max_ctx *c, const char *old_hash, const st
 			return max_fail(c, MAX_ESERVER, "snapshot update failed: %s",
 					sqlite3_errmsg(c->db->db));
 	}
-	/* push opt-outs keep a snapshot with the policy's list (as when made) */
+	/* push opt-outs keep a copy: the snapshot with the policy's list */
 	json_object *snap = pushoptout_snapshot(ctx);
 	const char *args[] = {old_hash, ctx->hash, jx_text(snap)};
 	int rc = store_exec(c->db,

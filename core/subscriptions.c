@@ -6,9 +6,10 @@
  *
  * One row of `subscriptions` per (user, context) holds the user's
  * permission state (core/perm.h); the §4.3 JSON is that state rendered
- * with the live context row. Push opt-outs (`push_optouts`) keep the
- * snapshot they were made with, as the original does, because they outlive
- * a deleted context. Notification routing goes through the outbox
+ * with the live context row. Push opt-outs (`push_optouts`) keep a copy
+ * of the snapshot (refreshed by context_propagate() while the context
+ * exists) because they outlive a deleted context (§5.6 #41). Notification
+ * routing goes through the outbox
  * (MESSAGING.md §2.4): bind on subscribe when the context notifies, unbind
  * on every unsubscription.
  */
