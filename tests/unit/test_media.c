@@ -1,0 +1,558 @@
+/*
+ * test_media.c — core/media.c: uploads stored under [store] files with
+ * real PNG and JPEG images made here with libgd, thumbnails (size, EXIF
+ * orientation from a hand-built APP1 segment), files that lie about their
+ * type, the pixel limit, removal after a failed request, and the §9.2
+ * download rules (410, base64, ETag/304, Content-Disposition).
+ */
+#include "fixture.h"
+#include "ids.h"
+#include "jsonx.h"
+#include "media.h"
+#include "multipart.h"
+#include "unit.h"
+
+#include <gd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char files_dir[128];
+
+static int init(void)
+{
+	if (fx_init())
+		return -1;
+	snprintf(files_dir, sizeof files_dir, "%s/files", fx.dir);
+	config_set(&fx.cfg, "store", "files", files_dir);
+	return 0;
+}
+
+/* ---- images made here -------------------------------------------------------- */
+
+#define RED 0xff0000
+#define BLUE 0x0000ff
+
+/* w×h, left half red, right half blue. */
+static gdImagePtr two_halves(int w, int h)
+{
+	gdImagePtr im = gdImageCreateTrueColor(w, h);
+	gdImageFilledRectangle(im, 0, 0, w / 2 - 1, h - 1, RED);
+	gdImageFilledRectangle(im, w / 2, 0, w - 1, h - 1, BLUE);
+	return im;
+}
+
+static char *encoded(gdImagePtr im, int jpeg, size_t *len)
+{
+	int n = 0;
+	void *p = jpeg ? gdImageJpegPtr(im, &n, 90) : gdImagePngPtr(im, &n);
+	gdImageDestroy(im);
+	char *out = xmalloc((size_t)n);
+	memcpy(out, p, (size_t)n);
+	gdFree(p);
+	*len = (size_t)n;
+	return out;
+}
+
+/* A JPEG with an EXIF APP1 segment right after SOI holding one IFD0 entry:
+ * Orientation (0x0112, SHORT) = orientation, big-endian TIFF. */
+static char *jpeg_with_orientation(int w, int h, int orientation, size_t *len)
+{
+	size_t n;
+	char *jpg = encoded(two_halves(w, h), 1, &n);
+	static const unsigned char app1_head[] = {0xff, 0xe1, 0x00, 0x22, 'E', 'x', 'i', 'f', 0, 0,
+						  'M', 'M', 0x00, 0x2a, 0x00, 0x00, 0x00, 0x08,
+						  0x00, 0x01, 0x01, 0x12, 0x00, 0x03, 0x00, 0x00,
+						  0x00, 0x01};
+	unsigned char tail[] = {0x00, (unsigned char)orientation, 0x00, 0x00, 0, 0, 0, 0};
+	char *out = xmalloc(n + sizeof app1_head + sizeof tail);
+	memcpy(out, jpg, 2);
+	memcpy(out + 2, app1_head, sizeof app1_head);
+	memcpy(out + 2 + sizeof app1_head, tail, sizeof tail);
+	memcpy(out + 2 + sizeof app1_head + sizeof tail, jpg + 2, n - 2);
+	*len = n + sizeof app1_head + sizeof tail;
+	free(jpg);
+	return out;
+}
+
+/* ---- helpers ----------------------------------------------------------------- */
+
+static struct upload *upload(const char *data, size_t len, const char *type, const char *name)
+{
+	struct upload *u = xcalloc(1, sizeof *u);
+	u->multipart = u->present = u->nfiles = 1;
+	u->owned = xmalloc(len + 1);
+	memcpy(u->owned, data, len);
+	u->data = u->owned;
+	u->len = len;
+	u->content_type = type ? xstrdup(type) : NULL;
+	u->filename = name ? xstrdup(name) : NULL;
+	return u;
+}
+
+static struct max_req req;
+static struct max_ctx ctx(void)
+{
+	memset(&req, 0, sizeof req);
+	req.method = "GET";
+	return (struct max_ctx){.cfg = &fx.cfg, .db = &fx.db, .req = &req};
+}
+
+static const char *blob(const char *id, const char *suffix)
+{
+	static char path[256];
+	snprintf(path, sizeof path, "%s/%.2s/%.2s/%.2s/%.2s/%.2s/%.2s/%s%s", files_dir, id, id + 2,
+		 id + 4, id + 6, id + 8, id + 10, id + 12, suffix);
+	return path;
+}
+
+static int read_all(const char *path, struct buf *b)
+{
+	buf_init(b);
+	return media_read_file(path, b);
+}
+
+static int exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+static json_object *object(const char *type)
+{
+	json_object *o = json_object_new_object();
+	jx_set_str(o, "objectType", type);
+	return o;
+}
+
+/* Decodes the stored thumbnail: a JPEG; returns its size and two pixels. */
+static gdImagePtr thumb_of(const char *id)
+{
+	struct buf b;
+	if (read_all(blob(id, ".thumb"), &b) < 0)
+		return NULL;
+	gdImagePtr im = media_sniff(b.data, b.len) == MEDIA_JPEG
+				? gdImageCreateFromJpegPtr((int)b.len, b.data)
+				: NULL;
+	buf_free(&b);
+	return im;
+}
+
+static int near(int color, int want)
+{
+	int dr = gdTrueColorGetRed(color) - gdTrueColorGetRed(want);
+	int dg = gdTrueColorGetGreen(color) - gdTrueColorGetGreen(want);
+	int db = gdTrueColorGetBlue(color) - gdTrueColorGetBlue(want);
+	return dr * dr + dg * dg + db * db < 60 * 60;
+}
+
+/* ---- storing ----------------------------------------------------------------- */
+
+static void test_store_png(void)
+{
+	size_t n;
+	char *png = encoded(two_halves(800, 200), 0, &n);
+	struct upload *u = upload(png, n, "image/png", "C-photo.png");
+	json_object *o = object("image");
+	char id[25];
+	id_new(id);
+	struct max_ctx c = ctx();
+	CU_ASSERT_EQUAL_FATAL(media_store(&c, "activities", id, u, o), MAX_OK);
+	/* stored as uploaded, at the path of the id */
+	struct buf b;
+	CU_ASSERT_EQUAL_FATAL(read_all(blob(id, ""), &b), 0);
+	CU_ASSERT(b.len == n && !memcmp(b.data, png, n));
+	buf_free(&b);
+	gdImagePtr t = thumb_of(id);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_EQUAL(gdImageSX(t), 400);
+	CU_ASSERT_EQUAL(gdImageSY(t), 100);
+	gdImageDestroy(t);
+	CU_ASSERT_STRING_EQUAL(jx_str(o, "mimetype"), "image/png");
+	CU_ASSERT_STRING_EQUAL(jx_str(o, "filename"), "C-photo.png");
+	char url[96];
+	snprintf(url, sizeof url, "/activities/%s/image/full", id);
+	CU_ASSERT_STRING_EQUAL(jx_str(o, "fullURL"), url);
+	snprintf(url, sizeof url, "/activities/%s/image/thumb", id);
+	CU_ASSERT_STRING_EQUAL(jx_str(o, "thumbURL"), url);
+	upload_free(u, 1); /* the request succeeded: the files stay */
+	CU_ASSERT(exists(blob(id, "")) && exists(blob(id, ".thumb")));
+	json_object_put(o);
+	free(png);
+}
+
+static void test_store_jpeg_small_declared_otherwise(void)
+{
+	size_t n;
+	char *jpg = encoded(two_halves(300, 200), 1, &n);
+	/* declared as a generic type and named "file" (maxclient): the bytes
+	 * decide the type, the name is dropped */
+	struct upload *u = upload(jpg, n, "application/octet-stream", "file");
+	json_object *o = object("image");
+	char id[25];
+	id_new(id);
+	struct max_ctx c = ctx();
+	CU_ASSERT_EQUAL_FATAL(media_store(&c, "messages", id, u, o), MAX_OK);
+	CU_ASSERT_STRING_EQUAL(jx_str(o, "mimetype"), "image/jpeg");
+	CU_ASSERT_PTR_NULL(jx_str(o, "filename"));
+	CU_ASSERT(strstr(jx_str(o, "fullURL"), "/messages/") == jx_str(o, "fullURL"));
+	gdImagePtr t = thumb_of(id); /* never enlarged */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_EQUAL(gdImageSX(t), 300);
+	CU_ASSERT_EQUAL(gdImageSY(t), 200);
+	gdImageDestroy(t);
+	upload_free(u, 1);
+	json_object_put(o);
+	free(jpg);
+}
+
+static void check_orientation(int orientation, int tw, int th, int top, int bottom)
+{
+	size_t n;
+	char *jpg = jpeg_with_orientation(800, 400, orientation, &n);
+	CU_ASSERT_EQUAL(media_jpeg_orientation(jpg, n), orientation);
+	unsigned w, h;
+	CU_ASSERT(media_image_size(jpg, n, &w, &h) == 0 && w == 800 && h == 400);
+	struct upload *u = upload(jpg, n, "image/jpeg", "turned.jpg");
+	json_object *o = object("image");
+	char id[25];
+	id_new(id);
+	struct max_ctx c = ctx();
+	CU_ASSERT_EQUAL_FATAL(media_store(&c, "activities", id, u, o), MAX_OK);
+	gdImagePtr t = thumb_of(id);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_EQUAL(gdImageSX(t), tw);
+	CU_ASSERT_EQUAL(gdImageSY(t), th);
+	CU_ASSERT(near(gdImageGetTrueColorPixel(t, tw / 2, 5), top));
+	CU_ASSERT(near(gdImageGetTrueColorPixel(t, tw / 2, th - 6), bottom));
+	gdImageDestroy(t);
+	/* the full image is kept as uploaded */
+	struct buf b;
+	CU_ASSERT(read_all(blob(id, ""), &b) == 0 && b.len == n && !memcmp(b.data, jpg, n));
+	buf_free(&b);
+	upload_free(u, 1);
+	json_object_put(o);
+	free(jpg);
+}
+
+static void test_exif_orientation(void)
+{
+	/* 6: 90° clockwise — the left (red) half ends on top */
+	check_orientation(6, 200, 400, RED, BLUE);
+	/* 8: 90° counter-clockwise — the left half ends at the bottom */
+	check_orientation(8, 200, 400, BLUE, RED);
+	/* 3 is read too; no EXIF at all reads as 1 */
+	size_t n;
+	char *jpg = jpeg_with_orientation(800, 400, 3, &n);
+	CU_ASSERT_EQUAL(media_jpeg_orientation(jpg, n), 3);
+	free(jpg);
+	jpg = encoded(two_halves(10, 10), 1, &n);
+	CU_ASSERT_EQUAL(media_jpeg_orientation(jpg, n), 1);
+	free(jpg);
+}
+
+static void test_type_lies(void)
+{
+	const char *text = "<html><script>alert(1)</script></html>";
+	char id[25];
+	id_new(id);
+	struct max_ctx c = ctx();
+	/* an image post whose bytes are text */
+	struct upload *u = upload(text, strlen(text), "image/png", "evil.png");
+	json_object *o = object("image");
+	CU_ASSERT_EQUAL(media_store(&c, "activities", id, u, o), MAX_EVALIDATION);
+	CU_ASSERT_PTR_NULL(jx_str(o, "fullURL"));
+	CU_ASSERT_FALSE(exists(blob(id, "")));
+	upload_free(u, 1);
+	json_object_put(o);
+	/* a file post declared image/png: also refused */
+	u = upload(text, strlen(text), "image/png", "evil.png");
+	o = object("file");
+	CU_ASSERT_EQUAL(media_store(&c, "activities", id, u, o), MAX_EVALIDATION);
+	CU_ASSERT_STRING_EQUAL(c.err,
+			       "Validation error on field \"file\": not a PNG, JPEG, GIF or WebP image");
+	CU_ASSERT_FALSE(exists(blob(id, "")));
+	upload_free(u, 1);
+	json_object_put(o);
+	/* declared text/html: stored, but never served as HTML */
+	static const struct {
+		const char *data, *declared, *want;
+	} cases[] = {
+		{"<html></html>", "text/html", "application/octet-stream"},
+		{"plain words", "application/pdf", "application/octet-stream"},
+		{"%PDF-1.4 ...", "application/octet-stream", "application/pdf"},
+		{"PK\3\4 docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document; x=y",
+		 "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
+		{"a,b\n1,2\n", "TEXT/CSV", "text/csv"},
+		{"\x89PNG\r\n\x1a\n....", "application/pdf", "image/png"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		id_new(id);
+		u = upload(cases[i].data, strlen(cases[i].data), cases[i].declared, "doc");
+		o = object("file");
+		CU_ASSERT_EQUAL(media_store(&c, "activities", id, u, o), MAX_OK);
+		CU_ASSERT_STRING_EQUAL(jx_str(o, "mimetype"), cases[i].want);
+		CU_ASSERT_PTR_NULL(jx_str(o, "thumbURL"));
+		CU_ASSERT(exists(blob(id, "")) && !exists(blob(id, ".thumb")));
+		upload_free(u, 1);
+		json_object_put(o);
+	}
+}
+
+static void test_filename_rules(void)
+{
+	struct max_ctx c = ctx();
+	char id[25];
+	id_new(id);
+	struct upload *u = upload("data", 4, "text/plain", "upload-name.txt");
+	json_object *o = object("file");
+	jx_set_str(o, "filename", "given name.txt");
+	CU_ASSERT_EQUAL(media_store(&c, "messages", id, u, o), MAX_OK);
+	CU_ASSERT_STRING_EQUAL(jx_str(o, "filename"), "given name.txt");
+	char url[96];
+	snprintf(url, sizeof url, "/messages/%s/file/download", id);
+	CU_ASSERT_STRING_EQUAL(jx_str(o, "fullURL"), url);
+	upload_free(u, 1);
+	json_object_put(o);
+	/* a control character, or no upload at all */
+	id_new(id);
+	u = upload("data", 4, "text/plain", NULL);
+	o = object("file");
+	jx_set_str(o, "filename", "bad\r\nname");
+	CU_ASSERT_EQUAL(media_store(&c, "messages", id, u, o), MAX_EVALIDATION);
+	CU_ASSERT_FALSE(exists(blob(id, "")));
+	CU_ASSERT_EQUAL(media_store(&c, "messages", id, NULL, o), MAX_EMISSING);
+	CU_ASSERT_STRING_EQUAL(c.err, "Required parameter \"file\" not found in the request");
+	upload_free(u, 1);
+	json_object_put(o);
+}
+
+static void test_pixel_limit_and_broken_images(void)
+{
+	struct max_ctx c = ctx();
+	char id[25];
+	id_new(id);
+	size_t n;
+	/* a header claiming 100000×100000 pixels: refused before decoding */
+	char *png = encoded(two_halves(4, 4), 0, &n);
+	unsigned char big[4] = {0x00, 0x01, 0x86, 0xa0};
+	memcpy(png + 16, big, 4);
+	memcpy(png + 20, big, 4);
+	unsigned w, h;
+	CU_ASSERT(media_image_size(png, n, &w, &h) == 0 && w == 100000 && h == 100000);
+	struct upload *u = upload(png, n, "image/png", "bomb.png");
+	json_object *o = object("image");
+	CU_ASSERT_EQUAL(media_store(&c, "activities", id, u, o), MAX_EVALIDATION);
+	CU_ASSERT(strstr(c.err, "larger than") != NULL);
+	upload_free(u, 1);
+	free(png);
+	/* the configured limit applies */
+	config_set(&fx.cfg, "store", "max_image_pixels", "1000");
+	png = encoded(two_halves(40, 30), 0, &n);
+	u = upload(png, n, "image/png", "x.png");
+	CU_ASSERT_EQUAL(media_store(&c, "activities", id, u, o), MAX_EVALIDATION);
+	upload_free(u, 1);
+	config_set(&fx.cfg, "store", "max_image_pixels", "25000000");
+	/* a PNG signature followed by garbage */
+	memset(png + 33, 0x5a, n - 33);
+	u = upload(png, n, "image/png", "x.png");
+	CU_ASSERT_EQUAL(media_store(&c, "activities", id, u, o), MAX_EVALIDATION);
+	CU_ASSERT_STRING_EQUAL(c.err, "Validation error on field \"file\": the image cannot be decoded");
+	upload_free(u, 1);
+	free(png);
+	CU_ASSERT_FALSE(exists(blob(id, "")));
+	json_object_put(o);
+}
+
+static void test_failed_request_removes_files(void)
+{
+	size_t n;
+	char *png = encoded(two_halves(50, 50), 0, &n);
+	struct upload *u = upload(png, n, "image/png", "a.png");
+	json_object *o = object("image");
+	char id[25];
+	id_new(id);
+	struct max_ctx c = ctx();
+	CU_ASSERT_EQUAL_FATAL(media_store(&c, "activities", id, u, o), MAX_OK);
+	CU_ASSERT(exists(blob(id, "")) && exists(blob(id, ".thumb")));
+	upload_free(u, 0); /* rolled back */
+	CU_ASSERT_FALSE(exists(blob(id, "")));
+	CU_ASSERT_FALSE(exists(blob(id, ".thumb")));
+	json_object_put(o);
+	free(png);
+}
+
+static void test_sniff_and_sizes(void)
+{
+	static const struct {
+		const char *bytes;
+		size_t len;
+		enum media_type t;
+	} cases[] = {
+		{"GIF89a\1\0\1\0", 10, MEDIA_GIF},
+		{"RIFF\0\0\0\0WEBPVP8 ", 16, MEDIA_WEBP},
+		{"II*\0\x08\0\0\0", 8, MEDIA_TIFF},
+		{"\0\0\0\x18" "ftypheic", 12, MEDIA_HEIC},
+		{"\0\0\0\x18" "ftypavif", 12, MEDIA_AVIF},
+		{"BM\0\0\0\0\0\0\0\0\0\0\0\0\x28\0\0\0", 18, MEDIA_BMP},
+		{"BMW is a car brand", 18, MEDIA_UNKNOWN},
+		{"%PDF-1.7", 8, MEDIA_PDF},
+		{"\xff\xd8", 2, MEDIA_UNKNOWN},
+		{"", 0, MEDIA_UNKNOWN},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		CU_ASSERT_EQUAL(media_sniff(cases[i].bytes, cases[i].len), cases[i].t);
+	/* GIF and WebP sizes from their headers, checked against libgd's own */
+	gdImagePtr im = gdImageCreate(37, 21);
+	gdImageColorAllocate(im, 1, 2, 3);
+	int n = 0;
+	void *gif = gdImageGifPtr(im, &n);
+	unsigned w, h;
+	CU_ASSERT(media_image_size(gif, (size_t)n, &w, &h) == 0 && w == 37 && h == 21);
+	CU_ASSERT_EQUAL(media_image_size(gif, 12, &w, &h), -1); /* truncated */
+	gdFree(gif);
+	gdImageDestroy(im);
+	im = gdImageCreateTrueColor(123, 45);
+	void *webp = gdImageWebpPtr(im, &n);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(webp);
+	CU_ASSERT(media_image_size(webp, (size_t)n, &w, &h) == 0 && w == 123 && h == 45);
+	gdFree(webp);
+	gdImageDestroy(im);
+	/* every prefix of a JPEG: no read past the end (ASan), no bogus size */
+	size_t jn;
+	char *jpg = encoded(two_halves(16, 8), 1, &jn);
+	for (size_t k = 0; k < 200 && k < jn; k++) {
+		char *cut = xmalloc(k ? k : 1);
+		memcpy(cut, jpg, k);
+		if (media_image_size(cut, k, &w, &h) == 0)
+			CU_ASSERT(w == 16 && h == 8);
+		(void)media_jpeg_orientation(cut, k);
+		free(cut);
+	}
+	free(jpg);
+}
+
+/* ---- serving ----------------------------------------------------------------- */
+
+static void add_header(const char *name, const char *value)
+{
+	static struct max_kv h[4];
+	h[req.nheaders].key = (char *)name;
+	h[req.nheaders].val = (char *)value;
+	req.headers = h;
+	req.nheaders++;
+}
+
+static const char *header(const struct max_resp *r, const char *name)
+{
+	for (size_t i = 0; i < r->nheaders; i++)
+		if (!strcmp(r->headers[i].key, name))
+			return r->headers[i].val;
+	return "";
+}
+
+static void test_serve(void)
+{
+	size_t n;
+	char *png = encoded(two_halves(500, 100), 0, &n);
+	struct upload *u = upload(png, n, "image/png", "a.png");
+	json_object *o = object("image");
+	char id[25], etag[64];
+	id_new(id);
+	struct max_ctx c = ctx();
+	CU_ASSERT_EQUAL_FATAL(media_store(&c, "activities", id, u, o), MAX_OK);
+	upload_free(u, 1);
+	json_object_put(o);
+
+	struct max_resp r;
+	resp_init(&r);
+	CU_ASSERT_EQUAL(media_serve_image(&c, &r, "activities", id, NULL, "image/png"), MAX_OK);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_STRING_EQUAL(r.content_type, "image/png");
+	CU_ASSERT(r.body.len == n && !memcmp(r.body.data, png, n));
+	snprintf(etag, sizeof etag, "\"%s-full\"", id);
+	CU_ASSERT_STRING_EQUAL(header(&r, "ETag"), etag);
+	CU_ASSERT(strstr(header(&r, "Cache-Control"), "max-age=") != NULL);
+	resp_free(&r);
+	/* the same ETag back: 304 without a body */
+	c = ctx();
+	add_header("if-none-match", etag);
+	resp_init(&r);
+	CU_ASSERT_EQUAL(media_serve_image(&c, &r, "activities", id, "full", "image/png"), MAX_OK);
+	CU_ASSERT_EQUAL(r.status, 304);
+	CU_ASSERT_EQUAL(r.body.len, 0);
+	resp_free(&r);
+	/* thumb; unknown stored type → the default */
+	c = ctx();
+	add_header("if-none-match", "\"other\"");
+	resp_init(&r);
+	CU_ASSERT_EQUAL(media_serve_image(&c, &r, "activities", id, "thumb", "text/html"), MAX_OK);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_STRING_EQUAL(r.content_type, "image/jpeg");
+	CU_ASSERT_EQUAL(media_sniff(r.body.data, r.body.len), MEDIA_JPEG);
+	resp_free(&r);
+	resp_init(&r);
+	CU_ASSERT_EQUAL(media_serve_image(&c, &r, "activities", id, NULL, "text/html"), MAX_OK);
+	CU_ASSERT_STRING_EQUAL(r.content_type, "image/jpeg");
+	resp_free(&r);
+	/* the widget's base64 */
+	c = ctx();
+	add_header("content-type", "application/base64");
+	resp_init(&r);
+	CU_ASSERT_EQUAL(media_serve_image(&c, &r, "activities", id, "full", "image/png"), MAX_OK);
+	CU_ASSERT_STRING_EQUAL(r.content_type, "application/base64");
+	size_t dn;
+	char *decoded = base64_decode(r.body.data, r.body.len, &dn);
+	CU_ASSERT(decoded && dn == n && !memcmp(decoded, png, n));
+	free(decoded);
+	resp_free(&r);
+	/* other sizes, and files that are not there: 410 */
+	c = ctx();
+	resp_init(&r);
+	CU_ASSERT_EQUAL(media_serve_image(&c, &r, "activities", id, "large", NULL), MAX_EGONE);
+	char other[25];
+	id_new(other);
+	CU_ASSERT_EQUAL(media_serve_image(&c, &r, "activities", other, NULL, NULL), MAX_EGONE);
+	CU_ASSERT_EQUAL(media_serve_file(&c, &r, "activities", other, NULL, NULL), MAX_EGONE);
+	CU_ASSERT_EQUAL(media_serve_file(&c, &r, "activities", "../../etc/passwd", NULL, NULL),
+			MAX_EGONE);
+	resp_free(&r);
+	/* as a file: Content-Disposition, quoted and with an RFC 8187 form */
+	resp_init(&r);
+	CU_ASSERT_EQUAL(media_serve_file(&c, &r, "activities", id, "fitxer \"é\".png", "image/png"),
+			MAX_OK);
+	CU_ASSERT_STRING_EQUAL(r.content_type, "image/png");
+	CU_ASSERT_STRING_EQUAL(header(&r, "Content-Disposition"),
+			       "attachment; filename=\"fitxer ___.png\"; "
+			       "filename*=UTF-8''fitxer%20%22%C3%A9%22.png");
+	resp_free(&r);
+	resp_init(&r);
+	CU_ASSERT_EQUAL(media_serve_file(&c, &r, "activities", id, NULL, "text/html"), MAX_OK);
+	CU_ASSERT_STRING_EQUAL(r.content_type, "application/octet-stream");
+	char cd[96];
+	snprintf(cd, sizeof cd, "attachment; filename=\"%s\"", id);
+	CU_ASSERT_STRING_EQUAL(header(&r, "Content-Disposition"), cd);
+	resp_free(&r);
+	c = ctx();
+	add_header("x-from-utalk", "App");
+	resp_init(&r);
+	CU_ASSERT_EQUAL(media_serve_file(&c, &r, "activities", id, "a.png", "image/png"), MAX_OK);
+	CU_ASSERT_STRING_EQUAL(r.content_type, "application/base64");
+	CU_ASSERT_EQUAL(r.body.len, (n + 2) / 3 * 4);
+	resp_free(&r);
+	free(png);
+}
+
+UNIT_SUITE(media, init, fx_cleanup)
+{
+	UNIT_TEST(s, test_store_png);
+	UNIT_TEST(s, test_store_jpeg_small_declared_otherwise);
+	UNIT_TEST(s, test_exif_orientation);
+	UNIT_TEST(s, test_type_lies);
+	UNIT_TEST(s, test_filename_rules);
+	UNIT_TEST(s, test_pixel_limit_and_broken_images);
+	UNIT_TEST(s, test_failed_request_removes_files);
+	UNIT_TEST(s, test_sniff_and_sizes);
+	UNIT_TEST(s, test_serve);
+}
