@@ -17,6 +17,7 @@
 #include "http.h"
 #include "ids.h"
 #include "jsonx.h"
+#include "media.h"
 #include "multipart.h"
 #include "people.h"
 #include "perm.h"
@@ -30,21 +31,6 @@
 #include <string.h>
 
 #define CONTENT_MAX (64 * 1024) /* bytes of a message's content */
-
-/* core/media.c may land after this file: weak until then (501 meanwhile) */
-__attribute__((weak)) enum max_err media_store(struct max_ctx *c, const char *kind, const char *id,
-					       struct upload *up, json_object *object);
-__attribute__((weak)) enum max_err media_serve_image(struct max_ctx *c, struct max_resp *r,
-						     const char *kind, const char *id,
-						     const char *size, const char *mimetype);
-__attribute__((weak)) enum max_err media_serve_file(struct max_ctx *c, struct max_resp *r,
-						    const char *kind, const char *id,
-						    const char *filename, const char *mimetype);
-
-static enum max_err no_media(struct max_ctx *c)
-{
-	return max_fail(c, MAX_ENOTIMPL, "image and file messages are not available yet");
-}
 
 static const char *col(sqlite3_stmt *s, int i)
 {
@@ -123,8 +109,7 @@ enum max_err message_store(struct max_ctx *c, const char *cid, const char *sende
 	id_new(id);
 	text_now_us(published);
 	if (strcmp(jx_str(object, "objectType"), "note")) {
-		enum max_err e = media_store ? media_store(c, "messages", id, c->upload, object)
-					     : no_media(c);
+		enum max_err e = media_store(c, "messages", id, c->upload, object);
 		if (e) {
 			json_object_put(object);
 			return e;
@@ -596,9 +581,8 @@ enum max_err message_image(struct max_ctx *c, struct max_resp *r)
 	json_object *obj = NULL;
 	enum max_err e = attachment(c, "image", &obj);
 	if (!e)
-		e = media_serve_image ? media_serve_image(c, r, "messages", c->params[0],
-							  c->params[1], jx_str(obj, "mimetype"))
-				      : no_media(c);
+		e = media_serve_image(c, r, "messages", c->params[0], c->params[1],
+				      jx_str(obj, "mimetype"));
 	json_object_put(obj);
 	return e;
 }
@@ -609,9 +593,8 @@ enum max_err message_file(struct max_ctx *c, struct max_resp *r)
 	json_object *obj = NULL;
 	enum max_err e = attachment(c, "file", &obj);
 	if (!e)
-		e = media_serve_file ? media_serve_file(c, r, "messages", c->params[0],
-							jx_str(obj, "filename"), jx_str(obj, "mimetype"))
-				     : no_media(c);
+		e = media_serve_file(c, r, "messages", c->params[0], jx_str(obj, "filename"),
+				     jx_str(obj, "mimetype"));
 	json_object_put(obj);
 	return e;
 }

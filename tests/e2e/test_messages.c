@@ -3,10 +3,13 @@
  * as oneself and as somebody else, the single/archive rules, the mobile
  * notification (MESSAGING.md §3), sanitised content and keywords, paging
  * a conversation oldest-first with before, the Manager's global list and
- * active conversations with their HEAD counts. Users are "msg.*".
+ * active conversations with their HEAD counts; image and file messages
+ * (multipart and base64 JSON) read back byte for byte, thumbnails, base64
+ * downloads and who may fetch them. Users are "msg.*".
  */
 #include "e2e.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define LEAN_KEYS "actor,contexts,generator,id,object,objectType,published,replies,verb"
@@ -321,6 +324,214 @@ static void test_global_and_active(void)
 	e2e_free(r);
 }
 
+/* ---- #58 #69 with media, #72–#74 (API.md §8.5, §9.2) ------------------------ */
+
+/* a 4×3 RGB PNG */
+static const unsigned char PNG[] = {
+	0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44,
+	0x52, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x03, 0x08, 0x02, 0x00, 0x00, 0x00, 0x3b,
+	0x96, 0x39, 0x91, 0x00, 0x00, 0x00, 0x2a, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x0d, 0xc7,
+	0x31, 0x01, 0x00, 0x30, 0x0c, 0xc3, 0x30, 0x03, 0x2b, 0x88, 0xc0, 0xe9, 0x69, 0x28, 0x01,
+	0x51, 0x80, 0x9b, 0x3e, 0x01, 0x0e, 0x2e, 0x1e, 0x42, 0x9c, 0xb8, 0xf1, 0xf2, 0x53, 0xa7,
+	0x6e, 0xbd, 0xfa, 0x00, 0xe3, 0xb7, 0x0d, 0xf9, 0x6c, 0x6c, 0xcb, 0xd2, 0x00, 0x00, 0x00,
+	0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
+
+#define BOUNDARY "----max-e2e-7d2b1f0c"
+
+/* POST path as user: multipart/form-data with json_data and a file part. */
+static struct e2e_resp *post_upload(const char *path, const char *user, const char *json,
+				    const char *filename, const char *type, const void *data,
+				    size_t len)
+{
+	const char *head = e2e_fmt("--" BOUNDARY "\r\nContent-Disposition: form-data; "
+				   "name=\"json_data\"\r\n\r\n%s\r\n--" BOUNDARY "\r\n"
+				   "Content-Disposition: form-data; name=\"file\"; filename=\"%s\"\r\n"
+				   "Content-Type: %s\r\n\r\n",
+				   json, filename, type);
+	const char *tail = "\r\n--" BOUNDARY "--\r\n";
+	size_t hl = strlen(head), tl = strlen(tail);
+	char *body = malloc(hl + len + tl);
+	memcpy(body, head, hl);
+	memcpy(body + hl, data, len);
+	memcpy(body + hl + len, tail, tl);
+	const char *headers[] = {"Content-Type: multipart/form-data; boundary=" BOUNDARY, NULL};
+	struct e2e_resp *r = e2e_request_raw("POST", path, user, body, hl + len + tl, headers);
+	free(body);
+	return r;
+}
+
+/* n bytes of every value, NULs included */
+static void binary(unsigned char *out, size_t n)
+{
+	unsigned x = 2463534242u;
+	for (size_t i = 0; i < n; i++) {
+		x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+		out[i] = (unsigned char)(i % 7 ? x : 0);
+	}
+}
+
+static void test_media_image(void)
+{
+	e2e_person("msg.m1", "Em One");
+	e2e_person("msg.m2", NULL);
+	const char *cid = new_conv("msg.m1", "[\"msg.m1\",\"msg.m2\"]");
+	long long outbox = e2e_db_scalar("SELECT max(id) FROM outbox");
+	struct e2e_resp *r = post_upload(
+		e2e_fmt("/conversations/%s/messages", cid), "msg.m1",
+		"{\"object\":{\"objectType\":\"image\",\"content\":\"mira\",\"mobile\":true}}",
+		"pixels.png", "image/png", PNG, sizeof PNG);
+	E2E_STATUS(r, 201);
+	const char *mid = e2e_fmt("%s", e2e_str(r->json, "id") ? e2e_str(r->json, "id") : "");
+	json_object *o = e2e_get(r->json, "object");
+	E2E_STR_EQ(e2e_str(o, "objectType"), "image");
+	E2E_STR_EQ(e2e_str(o, "content"), "mira");
+	E2E_STR_EQ(e2e_str(o, "mimetype"), "image/png");
+	E2E_STR_EQ(e2e_str(o, "filename"), "pixels.png");
+	E2E_STR_EQ(e2e_str(o, "fullURL"), e2e_fmt("/messages/%s/image/full", mid));
+	E2E_STR_EQ(e2e_str(o, "thumbURL"), e2e_fmt("/messages/%s/image/thumb", mid));
+	e2e_free(r);
+	/* the push text is the placeholder */
+	E2E_STR_EQ(e2e_db_text("SELECT json_extract(body, '$.d.text') FROM outbox WHERE id > %lld"
+			       " AND op = 'publish'",
+			       outbox),
+		   "Add image");
+	/* byte-exact, for the other participant; image == image/full */
+	const char *paths[] = {"image", "image/full"};
+	for (int i = 0; i < 2; i++) {
+		r = e2e_request("GET", e2e_fmt("/messages/%s/%s", mid, paths[i]), "msg.m2", NULL);
+		E2E_STATUS(r, 200);
+		E2E_INT_EQ(r->body_len, sizeof PNG);
+		CU_ASSERT(r->body_len == sizeof PNG && !memcmp(r->body, PNG, sizeof PNG));
+		E2E_STR_EQ(e2e_header(r, "Content-Type"), "image/png");
+		e2e_free(r);
+	}
+	r = e2e_request("GET", e2e_fmt("/messages/%s/image/thumb", mid), "msg.m2", NULL);
+	E2E_STATUS(r, 200);
+	E2E_STR_EQ(e2e_header(r, "Content-Type"), "image/jpeg");
+	CU_ASSERT(r->body_len > 2 && (unsigned char)r->body[0] == 0xff &&
+		  (unsigned char)r->body[1] == 0xd8);
+	e2e_free(r);
+	r = e2e_request("GET", e2e_fmt("/messages/%s/image", mid), "msg.out", NULL);
+	E2E_STATUS(r, 403);
+	CU_ASSERT(!memmem(r->body, r->body_len, PNG, 16));
+	e2e_free(r);
+	r = e2e_request("GET", e2e_fmt("/messages/%s/image/thumb", mid), "msg.out", NULL);
+	E2E_STATUS(r, 403);
+	e2e_free(r);
+	r = e2e_request("GET", e2e_fmt("/messages/%s/image/large", mid), "msg.m2", NULL);
+	E2E_STATUS(r, 410);
+	e2e_free(r);
+	/* the widget asks for base64 */
+	r = e2e_request("GET", e2e_fmt("/messages/%s/image", mid), "msg.m2", NULL,
+			"Content-Type: application/base64");
+	E2E_STATUS(r, 200);
+	E2E_STR_EQ(e2e_header(r, "Content-Type"), "application/base64");
+	E2E_STR_EQ(r->body, "iVBORw0KGgoAAAANSUhEUgAAAAQAAAADCAIAAAA7ljmRAAAAKklEQVR4nA3HMQEAMAzDMAMriMDpaSgBUYCbPgEOLh5CnLjx8lOnbr36AOO3DflsbMvSAAAAAElFTkSuQmCC");
+	e2e_free(r);
+	/* lastMessage of a media message carries its URLs */
+	r = e2e_request("GET", e2e_fmt("/conversations/%s", cid), "msg.m1", NULL);
+	json_object *lm = e2e_get(r->json, "lastMessage");
+	E2E_STR_EQ(e2e_str(lm, "objectType"), "image");
+	E2E_STR_EQ(e2e_str(lm, "fullURL"), e2e_fmt("/messages/%s/image/full", mid));
+	E2E_STR_EQ(e2e_str(lm, "thumbURL"), e2e_fmt("/messages/%s/image/thumb", mid));
+	e2e_free(r);
+	/* no file for an image, no image for a note */
+	r = e2e_request("GET", e2e_fmt("/messages/%s/file/download", mid), "msg.m2", NULL);
+	E2E_STATUS(r, 404);
+	e2e_free(r);
+	const char *note_id = post_id(cid, "msg.m1", "text");
+	r = e2e_request("GET", e2e_fmt("/messages/%s/image", note_id), "msg.m1", NULL);
+	E2E_STATUS(r, 404);
+	e2e_free(r);
+	r = e2e_request("GET", "/messages/0123456789abcdef01234567/image", "msg.m1", NULL);
+	E2E_EXPECT(r, 404, "ObjectNotFound",
+		   "Object with _id 0123456789abcdef01234567 not found inside messages");
+	e2e_free(r);
+	r = e2e_request("GET", "/messages/bad/image", "msg.m1", NULL);
+	E2E_STATUS(r, 400);
+	e2e_free(r);
+	/* a message that says image but is not one: nothing stored */
+	long long msgs = e2e_db_scalar("SELECT count(*) FROM messages");
+	r = post_upload(e2e_fmt("/conversations/%s/messages", cid), "msg.m1",
+			"{\"object\":{\"objectType\":\"image\"}}", "fake.png", "image/png",
+			"not an image", 12);
+	E2E_STATUS(r, 400);
+	e2e_free(r);
+	r = e2e_request("POST", e2e_fmt("/conversations/%s/messages", cid), "msg.m1",
+			"{\"object\":{\"objectType\":\"image\"}}");
+	E2E_EXPECT(r, 400, "MissingField", "Required parameter \"file\" not found in the request");
+	e2e_free(r);
+	E2E_INT_EQ(e2e_db_scalar("SELECT count(*) FROM messages"), msgs);
+}
+
+static void test_media_file(void)
+{
+	e2e_person("msg.f1", NULL);
+	e2e_person("msg.f2", NULL);
+	e2e_person("msg.f3", NULL);
+	unsigned char data[30000];
+	binary(data, sizeof data);
+	/* a new conversation started with a file (#58, multipart) */
+	struct e2e_resp *r = post_upload(
+		"/conversations", "msg.f1",
+		"{\"contexts\":[{\"objectType\":\"conversation\",\"participants\":[\"msg.f1\","
+		"\"msg.f2\"]}],\"object\":{\"objectType\":\"file\",\"filename\":\"report.bin\"}}",
+		"upload.bin", "application/octet-stream", data, sizeof data);
+	E2E_STATUS(r, 201);
+	const char *mid = e2e_fmt("%s", e2e_str(r->json, "id") ? e2e_str(r->json, "id") : "");
+	const char *cid = e2e_fmt(
+		"%s", e2e_str(json_object_array_get_idx(e2e_get(r->json, "contexts"), 0), "id"));
+	json_object *o = e2e_get(r->json, "object");
+	E2E_STR_EQ(e2e_str(o, "filename"), "report.bin");
+	E2E_STR_EQ(e2e_str(o, "fullURL"), e2e_fmt("/messages/%s/file/download", mid));
+	CU_ASSERT(e2e_get(o, "thumbURL") == NULL);
+	e2e_free(r);
+	r = e2e_request("GET", e2e_fmt("/messages/%s/file/download", mid), "msg.f2", NULL);
+	E2E_STATUS(r, 200);
+	E2E_INT_EQ(r->body_len, sizeof data);
+	CU_ASSERT(r->body_len == sizeof data && !memcmp(r->body, data, sizeof data));
+	E2E_STR_EQ(e2e_header(r, "Content-Disposition"), "attachment; filename=\"report.bin\"");
+	e2e_free(r);
+	r = e2e_request("GET", e2e_fmt("/messages/%s/file/download", mid), "msg.f1", NULL,
+			"X-From-Utalk: App");
+	E2E_STATUS(r, 200);
+	E2E_STR_EQ(e2e_header(r, "Content-Type"), "application/base64");
+	e2e_free(r);
+	/* the §1.1 base64 JSON variant, byte-exact too */
+	r = e2e_request("POST", e2e_fmt("/conversations/%s/messages", cid), "msg.f2",
+			"{\"data\":{\"json_data\":\"{\\\"object\\\":{\\\"objectType\\\":\\\"file\\\","
+			"\\\"filename\\\":\\\"hi.txt\\\",\\\"mimetype\\\":\\\"text/plain\\\"}}\","
+			"\"file\":\"aGVsbG8sIHdvcmxkIQ==\"}}");
+	E2E_STATUS(r, 201);
+	const char *mid2 = e2e_fmt("%s", e2e_str(r->json, "id") ? e2e_str(r->json, "id") : "");
+	e2e_free(r);
+	r = e2e_request("GET", e2e_fmt("/messages/%s/file/download", mid2), "msg.f1", NULL);
+	E2E_STATUS(r, 200);
+	E2E_STR_EQ(r->body, "hello, world!");
+	e2e_free(r);
+	/* ACL: neither an outsider nor a former member reads it; the sender
+	 * and a Manager do */
+	r = e2e_request("GET", e2e_fmt("/messages/%s/file/download", mid), "msg.f3", NULL);
+	E2E_EXPECT(r, 403, "Forbidden",
+		   "User \"msg.f3\" has no permission \"View a conversation message and "
+		   "attachments\" here ");
+	CU_ASSERT(r->body_len < 300 && !memmem(r->body, r->body_len, data, 64));
+	e2e_free(r);
+	E2E_SEND(204, "DELETE", e2e_fmt("/people/msg.f2/conversations/%s", cid), "msg.f2", NULL);
+	r = e2e_request("GET", e2e_fmt("/messages/%s/file/download", mid), "msg.f2", NULL);
+	E2E_STATUS(r, 403);
+	e2e_free(r);
+	r = e2e_request("GET", e2e_fmt("/messages/%s/file/download", mid2), "msg.f2", NULL);
+	E2E_STATUS(r, 200); /* his own message */
+	e2e_free(r);
+	r = e2e_request("GET", e2e_fmt("/messages/%s/file/download", mid), e2e_manager(), NULL);
+	E2E_STATUS(r, 200);
+	e2e_free(r);
+	r = e2e_request("GET", e2e_fmt("/messages/%s/file/download", mid), NULL, NULL);
+	E2E_STATUS(r, 401);
+	e2e_free(r);
+}
+
 E2E_SUITE(messages, init, NULL)
 {
 	E2E_TEST(s, test_post);
@@ -328,4 +539,6 @@ E2E_SUITE(messages, init, NULL)
 	E2E_TEST(s, test_single_rejoin);
 	E2E_TEST(s, test_list_paging);
 	E2E_TEST(s, test_global_and_active);
+	E2E_TEST(s, test_media_image);
+	E2E_TEST(s, test_media_file);
 }
