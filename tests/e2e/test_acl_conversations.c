@@ -3,8 +3,8 @@
  * messages and device tokens (API.md §8.2, §5.9), as a matrix: every
  * endpoint × Manager, owner, member, former member, outsider and nobody.
  * The properties that must never break: a non-participant never reads a
- * conversation or its messages; a user never lists or deletes another
- * user's device tokens. Users are "acl.*"; each denied write is checked to
+ * conversation, its messages, images or files; a user never lists or
+ * deletes another user's device tokens. Users are "acl.*"; each denied write is checked to
  * change nothing.
  */
 #include "e2e.h"
@@ -225,11 +225,47 @@ static void test_maintenance_matrix(void)
 	ROW("POST", "/admin/maintenance/tokens%s", "", "", {"acl.owner", 403}, {"M", 200});
 }
 
+/* a message with an upload, through the §1.1 base64 JSON variant */
+static const char *media_message(const char *cid, const char *user, const char *type,
+				 const char *base64)
+{
+	struct e2e_resp *r = e2e_request(
+		"POST", e2e_fmt("/conversations/%s/messages", cid), user,
+		e2e_fmt("{\"data\":{\"json_data\":\"{\\\"object\\\":{\\\"objectType\\\":"
+			"\\\"%s\\\"}}\",\"file\":\"%s\"}}",
+			type, base64));
+	E2E_STATUS(r, 201);
+	const char *id = e2e_fmt("%s", e2e_str(r->json, "id") ? e2e_str(r->json, "id") : "");
+	e2e_free(r);
+	return id;
+}
+
+static void test_attachment_matrix(void)
+{
+	/* a 4×3 PNG, and a file */
+	const char *png = "iVBORw0KGgoAAAANSUhEUgAAAAQAAAADCAIAAAA7ljmRAAAAKklEQVR4nA3HMQEAMAzDMA"
+			  "MriMDpaSgBUYCbPgEOLh5CnLjx8lOnbr36AOO3DflsbMvSAAAAAElFTkSuQmCC";
+	const char *img = media_message(group, "acl.p1", "image", png);
+	const char *file = media_message(group, "acl.p2", "file", "c2VjcmV0IGJ5dGVz");
+	ROW("GET", "/messages/%s/image", img, NULL, {"M", 200}, {"acl.owner", 200},
+	    {"acl.p1", 200}, {"acl.p2", 200}, {"acl.left", 403}, {"acl.out", 403}, {NULL, 401});
+	ROW("GET", "/messages/%s/image/thumb", img, NULL, {"acl.p2", 200}, {"acl.left", 403},
+	    {"acl.out", 403}, {NULL, 401});
+	ROW("GET", "/messages/%s/file/download", file, NULL, {"M", 200}, {"acl.owner", 200},
+	    {"acl.p2", 200}, {"acl.left", 403}, {"acl.out", 403}, {NULL, 401});
+	/* the 403 carries no byte of the file */
+	struct e2e_resp *r =
+		e2e_request("GET", e2e_fmt("/messages/%s/file/download", file), "acl.out", NULL);
+	CU_ASSERT(!strstr(r->body, "secret"));
+	e2e_free(r);
+}
+
 E2E_SUITE(acl_conversations, init, NULL)
 {
 	E2E_TEST(s, test_read_matrix);
 	E2E_TEST(s, test_write_matrix);
 	E2E_TEST(s, test_owner_who_left);
+	E2E_TEST(s, test_attachment_matrix);
 	E2E_TEST(s, test_token_matrix);
 	E2E_TEST(s, test_maintenance_matrix);
 }
