@@ -4,8 +4,8 @@
  * endpoint × Manager, owner, member, former member, outsider and nobody.
  * The properties that must never break: a non-participant never reads a
  * conversation, its messages, images or files; a user never lists or
- * deletes another user's device tokens. Users are "acl.*"; each denied write is checked to
- * change nothing.
+ * deletes another user's device tokens. Users are "acl.*"; each denied
+ * write is checked to change nothing.
  */
 #include "e2e.h"
 
