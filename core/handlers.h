@@ -100,6 +100,11 @@ enum max_err maintenance_keywords(struct max_ctx *c, struct max_resp *r);
 enum max_err maintenance_dates(struct max_ctx *c, struct max_resp *r);
 enum max_err maintenance_subscriptions(struct max_ctx *c, struct max_resp *r);
 
+/* core/avatars.c */
+enum max_err avatar_person_get(struct max_ctx *c, struct max_resp *r);       /* #6, #8 */
+enum max_err avatar_person_upload(struct max_ctx *c, struct max_resp *r);    /* #7 */
+enum max_err avatar_conversation_get(struct max_ctx *c, struct max_resp *r); /* #10 */
+
 /* core/security.c */
 enum max_err security_get(struct max_ctx *c, struct max_resp *r);
 enum max_err security_users(struct max_ctx *c, struct max_resp *r);

@@ -85,15 +85,16 @@ const struct route routes[] = {
 	 "User", "User", "Delete a user"},
 
 	/* Avatars (#6–#10) */
-	{"avatar", "/people/{username}/avatar", "GET", NULL, ACL_PUBLIC, NULL, FS,
+	{"avatar", "/people/{username}/avatar", "GET", avatar_person_get, ACL_PUBLIC, NULL, FS,
 	 "User", "User avatar", "Get user avatar"},
-	{"avatar", "/people/{username}/avatar", "POST", NULL, ACL_OWN, P_MODIFY_AVATAR, FS,
-	 "User", "User avatar", "Upload user avatar"},
-	{"avatar_sizes", "/people/{username}/avatar/{size}", "GET", NULL, ACL_PUBLIC, NULL, FS,
-	 "User", "User avatar sizes", "Get user avatar"},
+	{"avatar", "/people/{username}/avatar", "POST", avatar_person_upload, ACL_OWN,
+	 P_MODIFY_AVATAR, FS, "User", "User avatar", "Upload user avatar"},
+	{"avatar_sizes", "/people/{username}/avatar/{size}", "GET", avatar_person_get,
+	 ACL_PUBLIC, NULL, FS, "User", "User avatar sizes", "Get user avatar"},
 	{"context_avatar", "/contexts/{hash}/avatar", "GET", context_avatar, ACL_PUBLIC, NULL, FS,
 	 "Contexts", "Context avatar", "Get context avatar"},
-	{"conversation_avatar", "/conversations/{id}/avatar", "GET", NULL, ACL_PUBLIC, NULL, FS,
+	{"conversation_avatar", "/conversations/{id}/avatar", "GET", avatar_conversation_get,
+	 ACL_PUBLIC, NULL, FS,
 	 "Conversations", "Conversation avatar", "Get conversation avatar"},
 
 	/* Timeline and activities (#11–#23) */
