@@ -806,6 +806,7 @@ static void test_person_lifecycle(void)
 	e2e_free(r);
 	/* re-created: archive → single; a message brings him back */
 	e2e_person("cv.p2", "Pe Two Again");
+	e2e_forget_token("cv.p2"); /* the deletion revoked his token */
 	E2E_STR_EQ(tags(pair), "single");
 	E2E_SEND(201, "POST", e2e_fmt("/people/cv.p1/conversations/%s/messages", pair), "cv.p1",
 		 e2e_fmt("{\"object\":%s}", note("tornes?")));
