@@ -16,10 +16,12 @@
 #include "http.h"
 #include "ids.h"
 #include "jsonx.h"
+#include "log.h"
 #include "multipart.h"
 
 #include <gd.h>
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -316,9 +318,55 @@ int media_jpeg_orientation(const void *data, size_t len)
 
 /* ---- decoding and drawing ---------------------------------------------------- */
 
+/* libgd and the codecs it pulls in (PNG, JPEG, WebP, TIFF, HEIF, AVIF,
+ * fontconfig…: some 55 libraries) cost each worker about 8 MB of resident
+ * memory, 1 MB of it private; only image uploads need them, so they are
+ * loaded on first use. Serving stored files never does. */
+#define GD_FUNCS(X)                                                                        \
+	X(gdImagePtr, gdImageCreateFromPngPtr, (int, void *))                                \
+	X(gdImagePtr, gdImageCreateFromJpegPtrEx, (int, void *, int))                        \
+	X(gdImagePtr, gdImageCreateFromGifPtr, (int, void *))                                \
+	X(gdImagePtr, gdImageCreateFromWebpPtr, (int, void *))                               \
+	X(void, gdImageDestroy, (gdImagePtr))                                                \
+	X(int, gdImagePaletteToTrueColor, (gdImagePtr))                                      \
+	X(gdImagePtr, gdImageCreateTrueColor, (int, int))                                    \
+	X(void, gdImageFilledRectangle, (gdImagePtr, int, int, int, int, int))               \
+	X(void, gdImageAlphaBlending, (gdImagePtr, int))                                     \
+	X(void, gdImageSaveAlpha, (gdImagePtr, int))                                         \
+	X(void, gdImageCopyResampled,                                                        \
+	  (gdImagePtr, gdImagePtr, int, int, int, int, int, int, int, int))                  \
+	X(void *, gdImageJpegPtr, (gdImagePtr, int *, int))                                  \
+	X(void *, gdImagePngPtr, (gdImagePtr, int *))                                        \
+	X(void, gdFree, (void *))                                                            \
+	X(void, gdSetErrorMethod, (gdErrorMethod))
+
+static struct {
+	int tried, ok;
+#define X(ret, name, args) ret(*name) args;
+	GD_FUNCS(X)
+#undef X
+} gd;
+
 static void gd_quiet(int priority, const char *format, va_list args)
 {
 	(void)priority, (void)format, (void)args; /* a bad upload is the client's 400 */
+}
+
+static enum max_err gd_load(struct max_ctx *c)
+{
+	if (!gd.tried) {
+		gd.tried = 1;
+		void *h = dlopen("libgd.so.3", RTLD_NOW | RTLD_LOCAL);
+		gd.ok = h != NULL;
+#define X(ret, name, args) gd.ok = gd.ok && (*(void **)&gd.name = dlsym(h, #name));
+		GD_FUNCS(X)
+#undef X
+		if (gd.ok)
+			gd.gdSetErrorMethod(gd_quiet);
+		else
+			log_event("-", "libgd cannot be loaded: %s", h ? "missing symbol" : dlerror());
+	}
+	return gd.ok ? MAX_OK : max_fail(c, MAX_ESERVER, "image processing is unavailable (libgd)");
 }
 
 static enum max_err not_an_image(struct max_ctx *c)
@@ -331,16 +379,14 @@ static enum max_err not_an_image(struct max_ctx *c)
  * libgd does not read here and sizes over [store] max_image_pixels. */
 static enum max_err load_image(struct max_ctx *c, const void *data, size_t len, gdImagePtr *out)
 {
-	static int quiet;
-	if (!quiet) {
-		gdSetErrorMethod(gd_quiet);
-		quiet = 1;
-	}
 	*out = NULL;
 	enum media_type t = media_sniff(data, len);
 	unsigned w, h;
 	if (!is_decodable(t) || len > INT_MAX || media_image_size(data, len, &w, &h) < 0)
 		return not_an_image(c);
+	enum max_err e = gd_load(c);
+	if (e)
+		return e;
 	long long max = config_int(c->cfg, "store", "max_image_pixels");
 	if ((unsigned long long)w * h > (unsigned long long)(max > 0 ? max : 0))
 		return max_fail(c, MAX_EVALIDATION,
@@ -348,17 +394,17 @@ static enum max_err load_image(struct max_ctx *c, const void *data, size_t len, 
 				"than %lld pixels",
 				w, h, max);
 	void *d = (void *)data; /* libgd reads it only */
-	gdImagePtr im = t == MEDIA_PNG	  ? gdImageCreateFromPngPtr((int)len, d)
-			: t == MEDIA_JPEG ? gdImageCreateFromJpegPtrEx((int)len, d, 1)
-			: t == MEDIA_GIF  ? gdImageCreateFromGifPtr((int)len, d)
-					  : gdImageCreateFromWebpPtr((int)len, d);
+	gdImagePtr im = t == MEDIA_PNG	  ? gd.gdImageCreateFromPngPtr((int)len, d)
+			: t == MEDIA_JPEG ? gd.gdImageCreateFromJpegPtrEx((int)len, d, 1)
+			: t == MEDIA_GIF  ? gd.gdImageCreateFromGifPtr((int)len, d)
+					  : gd.gdImageCreateFromWebpPtr((int)len, d);
 	if (!im)
 		return max_fail(c, MAX_EVALIDATION,
 				"Validation error on field \"file\": the image cannot be decoded");
 	if ((unsigned long long)gdImageSX(im) * (unsigned)gdImageSY(im) >
 		    (unsigned long long)w * h ||
-	    (!gdImageTrueColor(im) && !gdImagePaletteToTrueColor(im))) {
-		gdImageDestroy(im);
+	    (!gdImageTrueColor(im) && !gd.gdImagePaletteToTrueColor(im))) {
+		gd.gdImageDestroy(im);
 		return max_fail(c, MAX_EVALIDATION,
 				"Validation error on field \"file\": the image cannot be decoded");
 	}
@@ -370,7 +416,7 @@ static enum max_err load_image(struct max_ctx *c, const void *data, size_t len, 
 static gdImagePtr orient(gdImagePtr s, int orientation)
 {
 	int w = gdImageSX(s), h = gdImageSY(s), quarter = orientation == 6 || orientation == 8;
-	gdImagePtr d = gdImageCreateTrueColor(quarter ? h : w, quarter ? w : h);
+	gdImagePtr d = gd.gdImageCreateTrueColor(quarter ? h : w, quarter ? w : h);
 	if (!d)
 		return NULL;
 	for (int y = 0; y < h; y++)
@@ -398,15 +444,15 @@ static gdImagePtr thumbnail(gdImagePtr src, int orientation)
 		tw = tw < 1 ? 1 : tw;
 		th = th < 1 ? 1 : th;
 	}
-	gdImagePtr t = gdImageCreateTrueColor(tw, th);
+	gdImagePtr t = gd.gdImageCreateTrueColor(tw, th);
 	if (!t)
 		return NULL;
-	gdImageFilledRectangle(t, 0, 0, tw - 1, th - 1, gdTrueColor(255, 255, 255));
-	gdImageAlphaBlending(t, 1);
-	gdImageCopyResampled(t, src, 0, 0, 0, 0, tw, th, w, h);
+	gd.gdImageFilledRectangle(t, 0, 0, tw - 1, th - 1, gdTrueColor(255, 255, 255));
+	gd.gdImageAlphaBlending(t, 1);
+	gd.gdImageCopyResampled(t, src, 0, 0, 0, 0, tw, th, w, h);
 	if (orientation == 3 || orientation == 6 || orientation == 8) {
 		gdImagePtr o = orient(t, orientation);
-		gdImageDestroy(t);
+		gd.gdImageDestroy(t);
 		t = o;
 	}
 	return t;
@@ -421,24 +467,24 @@ enum max_err media_square_pngs(struct max_ctx *c, const void *data, size_t len, 
 		return e;
 	int side = gdImageSX(src) < gdImageSY(src) ? gdImageSX(src) : gdImageSY(src);
 	for (size_t i = 0; i < n && !e; i++) {
-		gdImagePtr d = gdImageCreateTrueColor(sizes[i], sizes[i]);
+		gdImagePtr d = gd.gdImageCreateTrueColor(sizes[i], sizes[i]);
 		int size = 0;
 		void *png = NULL;
 		if (d) {
-			gdImageAlphaBlending(d, 0);
-			gdImageSaveAlpha(d, 1);
+			gd.gdImageAlphaBlending(d, 0);
+			gd.gdImageSaveAlpha(d, 1);
 			/* the top-left square of the source fills the target */
-			gdImageCopyResampled(d, src, 0, 0, 0, 0, sizes[i], sizes[i], side, side);
-			png = gdImagePngPtr(d, &size);
-			gdImageDestroy(d);
+			gd.gdImageCopyResampled(d, src, 0, 0, 0, 0, sizes[i], sizes[i], side, side);
+			png = gd.gdImagePngPtr(d, &size);
+			gd.gdImageDestroy(d);
 		}
 		if (!png)
 			e = max_fail(c, MAX_ESERVER, "avatar encoding failed");
 		else
 			buf_add(&out[i], png, (size_t)size);
-		gdFree(png);
+		gd.gdFree(png);
 	}
-	gdImageDestroy(src);
+	gd.gdImageDestroy(src);
 	return e;
 }
 
@@ -609,10 +655,10 @@ enum max_err media_store(struct max_ctx *c, const char *kind, const char *id, st
 		if (e)
 			return e;
 		gdImagePtr th = thumbnail(im, media_jpeg_orientation(up->data, up->len));
-		gdImageDestroy(im);
+		gd.gdImageDestroy(im);
 		if (th) {
-			thumb = gdImageJpegPtr(th, &thumb_len, THUMB_QUALITY);
-			gdImageDestroy(th);
+			thumb = gd.gdImageJpegPtr(th, &thumb_len, THUMB_QUALITY);
+			gd.gdImageDestroy(th);
 		}
 		if (!thumb)
 			return max_fail(c, MAX_ESERVER, "thumbnail encoding failed");
@@ -620,7 +666,7 @@ enum max_err media_store(struct max_ctx *c, const char *kind, const char *id, st
 	enum max_err e = store_blob(c, up, id, "", up->data, up->len);
 	if (!e && thumb)
 		e = store_blob(c, up, id, ".thumb", thumb, (size_t)thumb_len);
-	gdFree(thumb);
+	gd.gdFree(thumb);
 	if (e)
 		return e;
 	jx_set_str(object, "mimetype", mimetype);
