@@ -276,6 +276,21 @@ static const char *real_name(json_object *participants, int group, const char *v
 	return stored;
 }
 
+/* The permissions dict of a conversation as JSON. Nearly every one holds
+ * the creation policy: that text is parsed once per process and shared
+ * (json-c objects are reference counted). */
+static json_object *policy_json(const char *text)
+{
+	static json_object *standard;
+	if (text && !strcmp(text, POLICY)) {
+		if (!standard)
+			standard = json_tokener_parse(POLICY);
+		return json_object_get(standard);
+	}
+	json_object *p = parse_text(text);
+	return p ? p : json_object_new_object();
+}
+
 json_object *conv_render(struct max_ctx *c, const char *cid, const char *viewer, unsigned flags)
 {
 	sqlite3_stmt *s = store_stmt(
@@ -299,8 +314,7 @@ json_object *conv_render(struct max_ctx *c, const char *cid, const char *viewer,
 					     : col(s, 0));
 	jx_set(o, "participants", parts);
 	jx_set(o, "tags", tags_json(group, sqlite3_column_int(s, 6), sqlite3_column_int(s, 7)));
-	json_object *perm = parse_text(col(s, 1));
-	jx_set(o, "permissions", perm ? perm : json_object_new_object());
+	jx_set(o, "permissions", policy_json(col(s, 1)));
 	jx_set_str(o, "published", col(s, 4));
 	jx_set_str(o, "creator", col(s, 2));
 	jx_set_str(o, "owner", col(s, 3));

@@ -199,8 +199,13 @@ json_object *message_render(struct max_ctx *c, const char *mid, int lean)
 
 json_object *message_last(struct max_ctx *c, const char *mid, int talking_in)
 {
-	sqlite3_stmt *s = store_stmt(c->db, "SELECT object_json, actor, actor_display, published"
-					    " FROM messages WHERE id = ?1");
+	/* the object's fields straight from SQLite: no JSON tree per message */
+	sqlite3_stmt *s = store_stmt(
+		c->db, "SELECT coalesce(json_extract(object_json, '$.objectType'), 'note'),"
+		       " coalesce(json_extract(object_json, '$.content'), ''),"
+		       " coalesce(json_extract(object_json, '$.fullURL'), ''),"
+		       " coalesce(json_extract(object_json, '$.thumbURL'), ''),"
+		       " actor, actor_display, published FROM messages WHERE id = ?1");
 	if (!s)
 		return NULL;
 	store_bind_text(s, 1, mid);
@@ -208,32 +213,26 @@ json_object *message_last(struct max_ctx *c, const char *mid, int talking_in)
 		sqlite3_reset(s);
 		return NULL;
 	}
-	json_object *obj = json_tokener_parse(col(s, 0)), *o = json_object_new_object();
-	const char *type = jx_str(obj, "objectType");
-	const char *content = jx_str(obj, "content");
-	jx_set_str(o, "objectType", type ? type : "note");
-	jx_set_str(o, "content", content ? content : "");
+	json_object *o = json_object_new_object();
+	const char *type = col(s, 0);
+	jx_set_str(o, "objectType", type);
+	jx_set_str(o, "content", col(s, 1));
 	if (talking_in) {
 		char d[27];
-		conv_date_quirk(col(s, 3), d);
+		conv_date_quirk(col(s, 6), d);
 		jx_set_str(o, "published", d);
 	} else {
 		char d[21];
-		conv_date_out(col(s, 3), d);
+		conv_date_out(col(s, 6), d);
 		jx_set_str(o, "published", d);
-		const char *dn = col(s, 2);
-		jx_set_str(o, "actor", dn && *dn ? dn : col(s, 1));
+		const char *dn = col(s, 5);
+		jx_set_str(o, "actor", dn && *dn ? dn : col(s, 4));
 	}
-	if (type && (!strcmp(type, "image") || !strcmp(type, "file"))) {
-		const char *full = jx_str(obj, "fullURL");
-		jx_set_str(o, "fullURL", full ? full : "");
-		if (!strcmp(type, "image")) {
-			const char *thumb = jx_str(obj, "thumbURL");
-			jx_set_str(o, "thumbURL", thumb ? thumb : "");
-		}
-	}
+	if (!strcmp(type, "image") || !strcmp(type, "file"))
+		jx_set_str(o, "fullURL", col(s, 2));
+	if (!strcmp(type, "image"))
+		jx_set_str(o, "thumbURL", col(s, 3));
 	sqlite3_reset(s);
-	json_object_put(obj);
 	return o;
 }
 
