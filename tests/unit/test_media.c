@@ -126,6 +126,21 @@ static json_object *object(const char *type)
 	return o;
 }
 
+/* media_store of data (declared type, upload name) for a new kind/type
+ * object: id gets the new id, *out the object (the caller puts it); the
+ * upload is then freed as after a successful request. */
+static enum max_err store(struct max_ctx *c, const char *kind, const char *type, const char *data,
+			  size_t n, const char *declared, const char *name, char id[25],
+			  json_object **out)
+{
+	struct upload *u = upload(data, n, declared, name);
+	*out = object(type);
+	id_new(id);
+	enum max_err e = media_store(c, kind, id, u, *out);
+	upload_free(u, 1);
+	return e;
+}
+
 /* Decodes the stored thumbnail: a JPEG; returns its size and two pixels. */
 static gdImagePtr thumb_of(const char *id)
 {
@@ -153,12 +168,13 @@ static void test_store_png(void)
 {
 	size_t n;
 	char *png = encoded(two_halves(800, 200), 0, &n);
-	struct upload *u = upload(png, n, "image/png", "C-photo.png");
-	json_object *o = object("image");
+	json_object *o;
 	char id[25];
-	id_new(id);
 	struct max_ctx c = ctx();
-	CU_ASSERT_EQUAL_FATAL(media_store(&c, "activities", id, u, o), MAX_OK);
+	CU_ASSERT_EQUAL_FATAL(
+		store(&c, "activities", "image", png, n, "image/png", "C-photo.png", id, &o), MAX_OK);
+	/* the request succeeded: the files stay */
+	CU_ASSERT(exists(blob(id, "")) && exists(blob(id, ".thumb")));
 	/* stored as uploaded, at the path of the id */
 	struct buf b;
 	CU_ASSERT_EQUAL_FATAL(read_all(blob(id, ""), &b), 0);
@@ -176,8 +192,6 @@ static void test_store_png(void)
 	CU_ASSERT_STRING_EQUAL(jx_str(o, "fullURL"), url);
 	snprintf(url, sizeof url, "/activities/%s/image/thumb", id);
 	CU_ASSERT_STRING_EQUAL(jx_str(o, "thumbURL"), url);
-	upload_free(u, 1); /* the request succeeded: the files stay */
-	CU_ASSERT(exists(blob(id, "")) && exists(blob(id, ".thumb")));
 	json_object_put(o);
 	free(png);
 }
@@ -188,12 +202,12 @@ static void test_store_jpeg_small_declared_otherwise(void)
 	char *jpg = encoded(two_halves(300, 200), 1, &n);
 	/* declared as a generic type and named "file" (maxclient): the bytes
 	 * decide the type, the name is dropped */
-	struct upload *u = upload(jpg, n, "application/octet-stream", "file");
-	json_object *o = object("image");
+	json_object *o;
 	char id[25];
-	id_new(id);
 	struct max_ctx c = ctx();
-	CU_ASSERT_EQUAL_FATAL(media_store(&c, "messages", id, u, o), MAX_OK);
+	CU_ASSERT_EQUAL_FATAL(store(&c, "messages", "image", jpg, n, "application/octet-stream",
+				    "file", id, &o),
+			      MAX_OK);
 	CU_ASSERT_STRING_EQUAL(jx_str(o, "mimetype"), "image/jpeg");
 	CU_ASSERT_PTR_NULL(jx_str(o, "filename"));
 	CU_ASSERT(strstr(jx_str(o, "fullURL"), "/messages/") == jx_str(o, "fullURL"));
@@ -202,7 +216,6 @@ static void test_store_jpeg_small_declared_otherwise(void)
 	CU_ASSERT_EQUAL(gdImageSX(t), 300);
 	CU_ASSERT_EQUAL(gdImageSY(t), 200);
 	gdImageDestroy(t);
-	upload_free(u, 1);
 	json_object_put(o);
 	free(jpg);
 }
@@ -214,12 +227,11 @@ static void check_orientation(int orientation, int tw, int th, int top, int bott
 	CU_ASSERT_EQUAL(media_jpeg_orientation(jpg, n), orientation);
 	unsigned w, h;
 	CU_ASSERT(media_image_size(jpg, n, &w, &h) == 0 && w == 800 && h == 400);
-	struct upload *u = upload(jpg, n, "image/jpeg", "turned.jpg");
-	json_object *o = object("image");
+	json_object *o;
 	char id[25];
-	id_new(id);
 	struct max_ctx c = ctx();
-	CU_ASSERT_EQUAL_FATAL(media_store(&c, "activities", id, u, o), MAX_OK);
+	CU_ASSERT_EQUAL_FATAL(
+		store(&c, "activities", "image", jpg, n, "image/jpeg", "turned.jpg", id, &o), MAX_OK);
 	gdImagePtr t = thumb_of(id);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
 	CU_ASSERT_EQUAL(gdImageSX(t), tw);
@@ -231,7 +243,6 @@ static void check_orientation(int orientation, int tw, int th, int top, int bott
 	struct buf b;
 	CU_ASSERT(read_all(blob(id, ""), &b) == 0 && b.len == n && !memcmp(b.data, jpg, n));
 	buf_free(&b);
-	upload_free(u, 1);
 	json_object_put(o);
 	free(jpg);
 }
@@ -256,25 +267,20 @@ static void test_type_lies(void)
 {
 	const char *text = "<html><script>alert(1)</script></html>";
 	char id[25];
-	id_new(id);
 	struct max_ctx c = ctx();
-	/* an image post whose bytes are text */
-	struct upload *u = upload(text, strlen(text), "image/png", "evil.png");
-	json_object *o = object("image");
-	CU_ASSERT_EQUAL(media_store(&c, "activities", id, u, o), MAX_EVALIDATION);
-	CU_ASSERT_PTR_NULL(jx_str(o, "fullURL"));
-	CU_ASSERT_FALSE(exists(blob(id, "")));
-	upload_free(u, 1);
-	json_object_put(o);
-	/* a file post declared image/png: also refused */
-	u = upload(text, strlen(text), "image/png", "evil.png");
-	o = object("file");
-	CU_ASSERT_EQUAL(media_store(&c, "activities", id, u, o), MAX_EVALIDATION);
-	CU_ASSERT_STRING_EQUAL(c.err,
-			       "Validation error on field \"file\": not a PNG, JPEG, GIF or WebP image");
-	CU_ASSERT_FALSE(exists(blob(id, "")));
-	upload_free(u, 1);
-	json_object_put(o);
+	json_object *o;
+	/* an image post whose bytes are text; a file post declared image/png */
+	static const char *const types[] = {"image", "file"};
+	for (size_t i = 0; i < 2; i++) {
+		CU_ASSERT_EQUAL(store(&c, "activities", types[i], text, strlen(text), "image/png",
+				      "evil.png", id, &o),
+				MAX_EVALIDATION);
+		CU_ASSERT_STRING_EQUAL(
+			c.err, "Validation error on field \"file\": not a PNG, JPEG, GIF or WebP image");
+		CU_ASSERT_PTR_NULL(jx_str(o, "fullURL"));
+		CU_ASSERT_FALSE(exists(blob(id, "")));
+		json_object_put(o);
+	}
 	/* declared text/html: stored, but never served as HTML */
 	static const struct {
 		const char *data, *declared, *want;
@@ -288,14 +294,12 @@ static void test_type_lies(void)
 		{"\x89PNG\r\n\x1a\n....", "application/pdf", "image/png"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		id_new(id);
-		u = upload(cases[i].data, strlen(cases[i].data), cases[i].declared, "doc");
-		o = object("file");
-		CU_ASSERT_EQUAL(media_store(&c, "activities", id, u, o), MAX_OK);
+		CU_ASSERT_EQUAL(store(&c, "activities", "file", cases[i].data, strlen(cases[i].data),
+				      cases[i].declared, "doc", id, &o),
+				MAX_OK);
 		CU_ASSERT_STRING_EQUAL(jx_str(o, "mimetype"), cases[i].want);
 		CU_ASSERT_PTR_NULL(jx_str(o, "thumbURL"));
 		CU_ASSERT(exists(blob(id, "")) && !exists(blob(id, ".thumb")));
-		upload_free(u, 1);
 		json_object_put(o);
 	}
 }
@@ -507,13 +511,11 @@ static void test_serve(void)
 {
 	size_t n;
 	char *png = encoded(two_halves(500, 100), 0, &n);
-	struct upload *u = upload(png, n, "image/png", "a.png");
-	json_object *o = object("image");
+	json_object *o;
 	char id[25], etag[64];
-	id_new(id);
 	struct max_ctx c = ctx();
-	CU_ASSERT_EQUAL_FATAL(media_store(&c, "activities", id, u, o), MAX_OK);
-	upload_free(u, 1);
+	CU_ASSERT_EQUAL_FATAL(store(&c, "activities", "image", png, n, "image/png", "a.png", id, &o),
+			      MAX_OK);
 	json_object_put(o);
 
 	struct max_resp r;
