@@ -50,6 +50,10 @@
 
 /* ---- SQL ------------------------------------------------------------------- */
 
+/* Join orders and indexes are pinned (CROSS JOIN, INDEXED BY): without
+ * statistics SQLite would rather walk every post by id and look each one
+ * up in the subscriptions. */
+
 #define FILTERS(X)                                                                          \
 	" AND (:from IS NULL OR " X ".published >= :from)"                                  \
 	" AND (:to IS NULL OR " X ".published < :to)"                                       \
@@ -78,6 +82,9 @@
 #define MODE(X) " AND (:mode != 1 OR " X ".likes_count = 0) AND (:mode != 2 OR " X ".flag_state != 1)"
 
 #define POST_FILTERS(X) MODE(X) FILTERS(X) Q_POSTS(X)
+/* the plain timeline and context listings have no filter at all: their
+ * statements skip even the tests of NULL parameters */
+#define NO_FILTERS(X) ""
 
 /* contexts whose posts a timeline shows: the subscriptions holding read */
 #define SET_TIMELINE "SELECT hash FROM subscriptions WHERE username = :u AND perm_mask & 2"
@@ -87,94 +94,141 @@
 	" AND (:all OR hash IN (SELECT hash FROM subscriptions WHERE username = :r"           \
 	"      AND perm_mask & 2) OR json_extract(permissions_json, '$.read') = 'public')"
 
-/* the newest :k posts of the contexts of SET in key K, each context
- * contributing at most :k candidates */
-#define MERGE(K, SET, EXTRA)                                                                 \
-	"SELECT k, id FROM (SELECT a." K " AS k, a.id AS id FROM (" SET ") s"                \
-	" JOIN activities a ON a.context_hash = s.hash AND a.verb = 'post' AND a.visible = 1" \
-	" AND a." K " < :hi AND a." K " > :lo"                                              \
-	" AND a." K " >= IFNULL((SELECT b." K " FROM activities b"                          \
-	"   WHERE b.context_hash = s.hash AND b.verb = 'post' AND b.visible = 1"              \
-	"   AND b." K " < :hi AND b." K " > :lo" POST_FILTERS("b")                          \
-	"   ORDER BY b." K " DESC LIMIT 1 OFFSET :k1), '')" POST_FILTERS("a") EXTRA         \
-	") ORDER BY k DESC, id DESC LIMIT :k"
-/* … and the user's own posts, wherever they are */
-#define OWN(K)                                                                               \
-	" UNION SELECT k, id FROM (SELECT a." K " AS k, a.id AS id FROM activities a"        \
-	" WHERE a.actor = :u AND a.actor_kind = 'person' AND a.verb = 'post' AND a.visible = 1" \
-	" AND a." K " < :hi AND a." K " > :lo" POST_FILTERS("a")                            \
-	" ORDER BY a." K " DESC LIMIT :k)"
+/* the live posts of the contexts of SET, through index IDX, key K in range */
+#define IN_SET(SET, IDX, K)                                                                  \
+	" FROM (" SET ") s CROSS JOIN activities a INDEXED BY " IDX                           \
+	" ON a.context_hash = s.hash AND a.verb = 'post' AND a.visible = 1"                   \
+	" AND a." K " < :hi AND a." K " > :lo"
+/* the user's own live posts, wherever they are */
+#define OWN(IDX, K)                                                                          \
+	" FROM activities a INDEXED BY " IDX " WHERE a.actor = :u AND a.actor_kind = 'person'" \
+	" AND a.verb = 'post' AND a.visible = 1 AND a." K " < :hi AND a." K " > :lo"
 
-#define PRED_TIMELINE                                                                        \
-	"(a.context_hash IN (" SET_TIMELINE ") OR (a.actor = :u AND a.actor_kind = 'person'))"
-#define PRED_CONTEXT "a.context_hash IN (" SET_CONTEXT ")"
+/* The newest :k posts of many contexts without sorting them all. With
+ * H the k-th highest of the contexts' newest keys ("heads"), every one of
+ * the k newest posts has a key >= H (the k heads above it are k posts),
+ * so it lives in a context whose head is >= H (at most k of them) and is
+ * among that context's own newest k. So: one index seek per context for
+ * its head, then, in the <= k contexts that qualify, a range scan from
+ * max(H, the context's k-th key, just above :lo) up to its head. The work
+ * is (contexts + k²) index entries whatever the number of posts. */
+#define HEAD_OF(X, IDX, K, PF, OFFSET)                                                       \
+	"(SELECT b." K " FROM activities b INDEXED BY " IDX " WHERE b.context_hash = " X      \
+	" AND b.verb = 'post' AND b.visible = 1 AND b." K " < :hi AND b." K " > :lo" PF("b") \
+	" ORDER BY b." K " DESC LIMIT 1" OFFSET ")"
+#define HEADS(SET, IDX, K, PF)                                                               \
+	"WITH heads AS MATERIALIZED (SELECT s.hash AS hash, "                                 \
+	HEAD_OF("s.hash", IDX, K, PF, "") " AS head FROM (" SET ") s),"                       \
+	" th(v) AS (SELECT IFNULL((SELECT head FROM heads WHERE head IS NOT NULL"              \
+	" ORDER BY head DESC LIMIT 1 OFFSET :k1), '')) "
+#define FROM_HEADS(IDX, K, PF)                                                               \
+	" FROM heads h CROSS JOIN activities a INDEXED BY " IDX                               \
+	" ON a.context_hash = h.hash AND a.verb = 'post' AND a.visible = 1"                   \
+	" AND a." K " <= h.head AND a." K " >= max(:lo1, (SELECT v FROM th),"                 \
+	" IFNULL(" HEAD_OF("h.hash", IDX, K, PF, " OFFSET :k1") ", ''))" PF("a")             \
+	" WHERE h.head >= (SELECT v FROM th)"
 
-/* the liked part of the likes order, continued after (:clc, :csk, :cid) */
-#define SK_LIKES "(CASE WHEN :prio THEN a.last_comment ELSE a.last_like END)"
-#define LIKED_WHERE(PRED)                                                                    \
-	" FROM activities a WHERE " PRED " AND a.verb = 'post' AND a.visible = 1"            \
-	" AND a.likes_count > 0 AND (:cont = 0 OR a.likes_count < :clc"                      \
-	"      OR (a.likes_count = :clc AND (" SK_LIKES " < :csk"                           \
-	"      OR (" SK_LIKES " = :csk AND a.id < :cid))))" FILTERS("a") Q_POSTS("a")
-#define LIKED(PRED)                                                                          \
-	"SELECT a.id" LIKED_WHERE(PRED) " ORDER BY a.likes_count DESC, " SK_LIKES " DESC,"   \
-	" a.id DESC LIMIT :k"
-/* the flagged part of the flagged order, continued after (:cf, :csk, :cid) */
-#define SK_FLAGGED "(CASE WHEN :prio THEN a.last_comment ELSE a.id END)"
-#define FLAGGED_WHERE(PRED)                                                                  \
-	" FROM activities a WHERE " PRED " AND a.verb = 'post' AND a.visible = 1"            \
-	" AND a.flag_state = 1 AND (:cont = 0 OR a.flagged < :cf"                            \
-	"      OR (a.flagged = :cf AND (" SK_FLAGGED " < :csk"                              \
-	"      OR (" SK_FLAGGED " = :csk AND a.id < :cid))))" FILTERS("a") Q_POSTS("a")
-#define FLAGGED(PRED)                                                                        \
-	"SELECT a.id" FLAGGED_WHERE(PRED) " ORDER BY a.flagged DESC, " SK_FLAGGED " DESC,"   \
-	" a.id DESC LIMIT :k"
+#define IDX_ID "activities_ctx_posts_id"
+#define IDX_LASTC "activities_ctx_posts_lastc"
+#define OWN_ID "activities_actor"
+#define OWN_LASTC "activities_actor_posts_lastc"
+
+#define MERGE_TIMELINE(K, IDX, OIDX, PF)                                                     \
+	HEADS(SET_TIMELINE, IDX, K, PF) "SELECT k, id FROM (SELECT a." K " AS k, a.id AS id"   \
+	FROM_HEADS(IDX, K, PF) " UNION SELECT k, id FROM (SELECT a." K " AS k, a.id AS id"     \
+	OWN(OIDX, K) PF("a") " ORDER BY a." K " DESC LIMIT :k)) ORDER BY k DESC, id DESC LIMIT :k"
+#define MERGE_CONTEXT(K, IDX, PF)                                                            \
+	HEADS(SET_CONTEXT, IDX, K, PF) "SELECT k, id FROM (SELECT a." K " AS k, a.id AS id"    \
+	FROM_HEADS(IDX, K, PF) ") ORDER BY k DESC, id DESC LIMIT :k"
+#define COUNT_TIMELINE(K, IDX, OIDX)                                                         \
+	"SELECT count(*) FROM (SELECT a.id" IN_SET(SET_TIMELINE, IDX, K) POST_FILTERS("a")     \
+	" UNION SELECT a.id" OWN(OIDX, K) POST_FILTERS("a") ")"
+#define COUNT_CONTEXT(K, IDX) "SELECT count(*)" IN_SET(SET_CONTEXT, IDX, K) POST_FILTERS("a")
+
+/* The first part of the likes and flagged orders: the liked (flagged)
+ * posts, sorted in full by (c1, c2, id), continued after (:c1, :c2, :cid). */
+#define CONTINUE                                                                             \
+	" AND (:cont = 0 OR c1 < :c1 OR (c1 = :c1 AND (c2 < :c2 OR (c2 = :c2 AND id < :cid))))"
+#define LIKED_COLS                                                                           \
+	"SELECT a.likes_count AS c1,"                                                        \
+	" (CASE WHEN :prio THEN a.last_comment ELSE a.last_like END) AS c2, a.id AS id"
+#define FLAGGED_COLS                                                                         \
+	"SELECT a.flagged AS c1, (CASE WHEN :prio THEN a.last_comment ELSE a.id END) AS c2,"  \
+	" a.id AS id"
+#define LIKED_SET(SET)                                                                       \
+	LIKED_COLS " FROM (" SET ") s CROSS JOIN activities a INDEXED BY activities_ctx_liked" \
+	" ON a.context_hash = s.hash AND a.verb = 'post' AND a.likes_count > 0"               \
+	" AND a.visible = 1" FILTERS("a") Q_POSTS("a")
+#define LIKED_OWN                                                                            \
+	LIKED_COLS " FROM activities a INDEXED BY activities_actor WHERE a.actor = :u"        \
+	" AND a.actor_kind = 'person' AND a.verb = 'post' AND a.likes_count > 0"              \
+	" AND a.visible = 1" FILTERS("a") Q_POSTS("a")
+#define FLAGGED_SET(SET)                                                                     \
+	FLAGGED_COLS " FROM (" SET ") s CROSS JOIN activities a"                              \
+	" INDEXED BY activities_ctx_flagged ON a.context_hash = s.hash AND a.verb = 'post'"   \
+	" AND a.flag_state = 1 AND a.visible = 1" FILTERS("a") Q_POSTS("a")
+#define FLAGGED_OWN                                                                          \
+	FLAGGED_COLS " FROM activities a INDEXED BY activities_actor WHERE a.actor = :u"      \
+	" AND a.actor_kind = 'person' AND a.verb = 'post' AND a.flag_state = 1"               \
+	" AND a.visible = 1" FILTERS("a") Q_POSTS("a")
+#define PART(ARMS) "SELECT id FROM (" ARMS ") WHERE 1" CONTINUE " ORDER BY c1 DESC, c2 DESC, id DESC LIMIT :k"
+#define PART_COUNT(ARMS) "SELECT count(*) FROM (" ARMS ") WHERE 1" CONTINUE
 
 /* single-index listings, newest first */
 #define BOUNDS " AND a.id < :hi AND a.id > :lo"
 #define WHERE_USER                                                                           \
-	" FROM activities a WHERE a.actor = :u AND a.actor_kind = 'person'"                   \
-	" AND a.verb = 'post' AND a.visible = 1" BOUNDS                                       \
+	" FROM activities a INDEXED BY activities_actor WHERE a.actor = :u"                   \
+	" AND a.actor_kind = 'person' AND a.verb = 'post' AND a.visible = 1" BOUNDS           \
 	" AND ((:ctx IS NULL AND a.context_hash IS NULL) OR ((:ctx IS NULL OR"               \
 	"      a.context_hash = :ctx) AND a.context_hash IN (SELECT s.hash FROM subscriptions s" \
 	"      WHERE s.username = :u AND (:all OR s.hash IN (SELECT hash FROM subscriptions"   \
 	"      WHERE username = :r) OR EXISTS (SELECT 1 FROM contexts x WHERE x.hash = s.hash" \
 	"      AND json_extract(x.permissions_json, '$.read') = 'public')))))"               \
 	FILTERS("a") Q_POSTS("a")
-#define WHERE_GLOBAL " FROM activities a WHERE a.verb = 'post'" BOUNDS FILTERS("a") Q_POSTS("a")
+#define WHERE_GLOBAL                                                                         \
+	" FROM activities a INDEXED BY activities_verb WHERE a.verb = 'post'" BOUNDS          \
+	FILTERS("a") Q_POSTS("a")
 #define WHERE_CONTEXT_EXACT                                                                  \
-	" FROM activities a WHERE a.context_hash = :ctx AND a.verb = 'post' AND a.visible = 1" \
-	BOUNDS FILTERS("a") Q_POSTS("a")
-#define WHERE_COMMENTS " FROM activities a WHERE a.verb = 'comment'" BOUNDS FILTERS("a") Q_COMMENTS("a")
-#define WHERE_USER_COMMENTS                                                                  \
-	" FROM activities a WHERE a.actor = :u AND a.actor_kind = 'person'"                   \
-	" AND a.verb = 'comment'" BOUNDS FILTERS("a") Q_COMMENTS("a")
-#define WHERE_CONTEXT_COMMENTS                                                               \
-	" FROM activities a WHERE a.reply_context = :ctx AND a.verb = 'comment'" BOUNDS       \
+	" FROM activities a INDEXED BY " IDX_ID " WHERE a.context_hash = :ctx"                \
+	" AND a.verb = 'post' AND a.visible = 1" BOUNDS FILTERS("a") Q_POSTS("a")
+#define WHERE_COMMENTS                                                                       \
+	" FROM activities a INDEXED BY activities_verb WHERE a.verb = 'comment'" BOUNDS       \
 	FILTERS("a") Q_COMMENTS("a")
+#define WHERE_USER_COMMENTS                                                                  \
+	" FROM activities a INDEXED BY activities_actor WHERE a.actor = :u"                   \
+	" AND a.actor_kind = 'person' AND a.verb = 'comment'" BOUNDS FILTERS("a")             \
+	Q_COMMENTS("a")
+#define WHERE_CONTEXT_COMMENTS                                                               \
+	" FROM activities a INDEXED BY activities_reply_ctx WHERE a.reply_context = :ctx"     \
+	" AND a.verb = 'comment'" BOUNDS FILTERS("a") Q_COMMENTS("a")
 #define LIST(W) "SELECT a.id" W " ORDER BY a.id DESC LIMIT :k"
 #define COUNT(W) "SELECT count(*)" W
 
-/* Each text once, so that store_stmt() caches it by address. */
-static const char *const merge_sql[2][2] = {
-	{MERGE("id", SET_TIMELINE, OWN("id")), MERGE("last_comment", SET_TIMELINE, OWN("last_comment"))},
-	{MERGE("id", SET_CONTEXT, ""), MERGE("last_comment", SET_CONTEXT, "")},
+/* Each text once, so that store_stmt() caches it by address:
+ * [timeline 0, context 1][id 0, lastComment 1][unfiltered 0, filtered 1] */
+static const char *const merge_sql[2][2][2] = {
+	{{MERGE_TIMELINE("id", IDX_ID, OWN_ID, NO_FILTERS),
+	  MERGE_TIMELINE("id", IDX_ID, OWN_ID, POST_FILTERS)},
+	 {MERGE_TIMELINE("last_comment", IDX_LASTC, OWN_LASTC, NO_FILTERS),
+	  MERGE_TIMELINE("last_comment", IDX_LASTC, OWN_LASTC, POST_FILTERS)}},
+	{{MERGE_CONTEXT("id", IDX_ID, NO_FILTERS), MERGE_CONTEXT("id", IDX_ID, POST_FILTERS)},
+	 {MERGE_CONTEXT("last_comment", IDX_LASTC, NO_FILTERS),
+	  MERGE_CONTEXT("last_comment", IDX_LASTC, POST_FILTERS)}},
 };
-#define COUNT_PRED(K, PRED)                                                                  \
-	"SELECT count(*) FROM activities a WHERE " PRED " AND a.verb = 'post'"              \
-	" AND a.visible = 1 AND a." K " < :hi AND a." K " > :lo" POST_FILTERS("a")
 static const char *const merge_count_sql[2][2] = {
-	{COUNT_PRED("id", PRED_TIMELINE), COUNT_PRED("last_comment", PRED_TIMELINE)},
-	{COUNT_PRED("id", PRED_CONTEXT), COUNT_PRED("last_comment", PRED_CONTEXT)},
+	{COUNT_TIMELINE("id", IDX_ID, OWN_ID), COUNT_TIMELINE("last_comment", IDX_LASTC, OWN_LASTC)},
+	{COUNT_CONTEXT("id", IDX_ID), COUNT_CONTEXT("last_comment", IDX_LASTC)},
 };
-/* [source][likes 0, flagged 1] */
+/* [timeline 0, context 1][likes 0, flagged 1] */
 static const char *const part_sql[2][2] = {
-	{LIKED(PRED_TIMELINE), FLAGGED(PRED_TIMELINE)},
-	{LIKED(PRED_CONTEXT), FLAGGED(PRED_CONTEXT)},
+	{PART(LIKED_SET(SET_TIMELINE) " UNION " LIKED_OWN),
+	 PART(FLAGGED_SET(SET_TIMELINE) " UNION " FLAGGED_OWN)},
+	{PART(LIKED_SET(SET_CONTEXT)), PART(FLAGGED_SET(SET_CONTEXT))},
 };
 static const char *const part_count_sql[2][2] = {
-	{"SELECT count(*)" LIKED_WHERE(PRED_TIMELINE), "SELECT count(*)" FLAGGED_WHERE(PRED_TIMELINE)},
-	{"SELECT count(*)" LIKED_WHERE(PRED_CONTEXT), "SELECT count(*)" FLAGGED_WHERE(PRED_CONTEXT)},
+	{PART_COUNT(LIKED_SET(SET_TIMELINE) " UNION " LIKED_OWN),
+	 PART_COUNT(FLAGGED_SET(SET_TIMELINE) " UNION " FLAGGED_OWN)},
+	{PART_COUNT(LIKED_SET(SET_CONTEXT)), PART_COUNT(FLAGGED_SET(SET_CONTEXT))},
 };
 
 static const char *simple_sql(enum stream_src src, int count)
@@ -208,11 +262,13 @@ static int merged(enum stream_src src)
 /* The values of the paging parameters of one statement run. */
 struct run {
 	const char *hi, *lo;
+	char lo1[MAX_ID_LEN + 2];
 	long long k;
 	int mode;                /* MODE(): 0, 1 unliked, 2 unflagged */
 	int cont;                /* continue the composite order after: */
-	long long clc;
-	char csk[32], cid[MAX_ID_LEN + 1], cf[32];
+	int c1_is_int;           /* likes: c1 is the likes count */
+	long long c1i;
+	char c1[32], c2[32], cid[MAX_ID_LEN + 1];
 	char urlhi[4096];
 };
 
@@ -255,15 +311,23 @@ static void bind_all(sqlite3_stmt *s, const struct stream_q *q, struct run *x)
 	bind_text(s, ":q", q->q.len ? q->q.data : NULL);
 	bind_text(s, ":hi", x->hi);
 	bind_text(s, ":lo", x->lo);
+	snprintf(x->lo1, sizeof x->lo1, "%s%s", x->lo, *x->lo ? "\x01" : "");
+	bind_text(s, ":lo1", x->lo1);
 	bind_int(s, ":k", x->k);
 	bind_int(s, ":k1", x->k > 0 ? x->k - 1 : 0);
 	bind_int(s, ":mode", x->mode);
 	bind_int(s, ":prio", q->by_comments);
 	bind_int(s, ":cont", x->cont);
-	bind_int(s, ":clc", x->clc);
-	bind_text(s, ":csk", x->csk);
-	bind_text(s, ":cid", x->cid);
-	bind_text(s, ":cf", x->cf);
+	if (x->cont) {
+		/* the likes count is an integer column: compare it as one */
+		int i = sqlite3_bind_parameter_index(s, ":c1");
+		if (i && x->c1_is_int)
+			sqlite3_bind_int64(s, i, x->c1i);
+		else if (i)
+			store_bind_text(s, i, x->c1);
+		bind_text(s, ":c2", x->c2);
+		bind_text(s, ":cid", x->cid);
+	}
 }
 
 /* Runs sql and appends the ids it returns (column idcol). */
@@ -324,14 +388,15 @@ static enum max_err composite_start(struct max_ctx *c, const struct stream_q *q,
 	int liked = sqlite3_column_int64(s, 0) > 0, in_a;
 	if (q->sort == SORT_LIKES) {
 		in_a = liked;
-		x->clc = sqlite3_column_int64(s, 0);
-		snprintf(x->csk, sizeof x->csk, "%s",
+		x->c1_is_int = 1;
+		x->c1i = sqlite3_column_int64(s, 0);
+		snprintf(x->c2, sizeof x->c2, "%s",
 			 q->by_comments ? (last_comment ? last_comment : q->before)
 					: (last_like ? last_like : ""));
 	} else {
 		in_a = sqlite3_column_int(s, 3) == 1;
-		snprintf(x->cf, sizeof x->cf, "%s", flagged ? flagged : "");
-		snprintf(x->csk, sizeof x->csk, "%s",
+		snprintf(x->c1, sizeof x->c1, "%s", flagged ? flagged : "");
+		snprintf(x->c2, sizeof x->c2, "%s",
 			 q->by_comments && last_comment ? last_comment : q->before);
 	}
 	sqlite3_reset(s);
@@ -343,6 +408,13 @@ static enum max_err composite_start(struct max_ctx *c, const struct stream_q *q,
 		x->hi = q->before;
 	}
 	return MAX_OK;
+}
+
+/* Does q filter at all (the second part of a likes/flagged order does)? */
+static int filtered(const struct stream_q *q)
+{
+	return q->from[0] || q->to[0] || q->actor || q->fav || q->hashtags || q->keywords ||
+	       q->ctags || q->q.len;
 }
 
 static int src_index(enum stream_src src)
@@ -360,7 +432,8 @@ enum max_err stream_page(struct max_ctx *c, struct stream_q *q, char (*ids)[MAX_
 		return run_ids(c, simple_sql(q->src, 0), q, &x, 0, ids, n, (size_t)q->limit);
 	int si = src_index(q->src);
 	if (q->sort == SORT_PUBLISHED)
-		return run_ids(c, merge_sql[si][q->by_comments], q, &x, 1, ids, n, (size_t)q->limit);
+		return run_ids(c, merge_sql[si][q->by_comments][filtered(q)], q, &x, 1, ids, n,
+			       (size_t)q->limit);
 	int skip_a;
 	x.hi = KEY_TOP;
 	enum max_err e = composite_start(c, q, &x, &skip_a);
@@ -374,7 +447,7 @@ enum max_err stream_page(struct max_ctx *c, struct stream_q *q, char (*ids)[MAX_
 	x.k = q->limit - (long long)*n;
 	x.mode = kind ? 2 : 1;
 	x.cont = 0;
-	return run_ids(c, merge_sql[si][0], q, &x, 1, ids, n, (size_t)q->limit);
+	return run_ids(c, merge_sql[si][0][1], q, &x, 1, ids, n, (size_t)q->limit);
 }
 
 enum max_err stream_count(struct max_ctx *c, struct stream_q *q, long long *n)
