@@ -100,6 +100,10 @@ bench: deps
 format:
 	clang-format -i core/*.[ch] fcgi/*.[ch] tools/*.c tests/*/*.[ch] bench/*.c
 
+# bench/stream: the activity stream's seeding tool (not part of `all`)
+$(BUILD)/seed_stream: $(BUILD)/obj/bench/seed_stream.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
 clean:
 	rm -rf build
 
