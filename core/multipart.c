@@ -336,8 +336,8 @@ enum max_err upload_from_multipart(struct max_ctx *c)
 {
 	const struct mp_limits lim = {MP_MAX_PARTS, MP_MAX_HEADER, MP_MAX_FIELD, max_upload(c)};
 	struct mp_form form;
-	enum max_err e = mp_parse(req_header(c->req, "content-type"), c->req->body, c->req->body_len, &lim,
-				  &form, c->err, sizeof c->err);
+	enum max_err e = mp_parse(req_header(c->req, "content-type"), c->req->body,
+				  c->req->body_len, &lim, &form, c->err, sizeof c->err);
 	if (e)
 		return e;
 	struct upload *u = xcalloc(1, sizeof *u);
@@ -380,13 +380,6 @@ out:
 	return e;
 }
 
-static void set_declared(char **slot, json_object *object, const char *key)
-{
-	const char *v = jx_str(object, key);
-	if (v && *v && strlen(v) <= MP_NAME_MAX)
-		*slot = xstrdup(v);
-}
-
 enum max_err upload_from_json(struct max_ctx *c)
 {
 	const char *ct = req_header(c->req, "content-type");
@@ -418,11 +411,13 @@ enum max_err upload_from_json(struct max_ctx *c)
 	u->nfiles = u->present = 1;
 	u->data = u->owned = bytes;
 	u->len = n;
+	/* the declared type is object.mimetype; media_store reads
+	 * object.filename itself */
 	json_object *object = NULL;
-	if (jx_object(payload, "object", &object) == 1) {
-		set_declared(&u->content_type, object, "mimetype");
-		set_declared(&u->filename, object, "filename");
-	}
+	const char *mimetype = NULL;
+	if (jx_object(payload, "object", &object) == 1 &&
+	    (mimetype = jx_str(object, "mimetype")) && *mimetype && strlen(mimetype) <= MP_NAME_MAX)
+		u->content_type = xstrdup(mimetype);
 	json_object_put(c->body);
 	c->body = payload;
 	c->upload = u;

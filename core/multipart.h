@@ -74,8 +74,7 @@ enum max_err upload_from_multipart(struct max_ctx *c);
 /* JSON body already in c->body: when the request is application/json and
  * the body is {"data":{"json_data":"<json>","file":"<base64>"}}, c->body
  * becomes the parsed json_data and c->upload the decoded bytes (declared
- * type and filename from object.mimetype / object.filename). Otherwise
- * nothing changes. */
+ * type from object.mimetype; no filename). Otherwise nothing changes. */
 enum max_err upload_from_json(struct max_ctx *c);
 /* Frees u; unless keep_files, first removes the files media_store wrote
  * for it (the request failed and its transaction was rolled back). */

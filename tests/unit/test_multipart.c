@@ -6,6 +6,7 @@
  * handler runs.
  */
 #include "fixture.h"
+#include "jsonx.h"
 #include "multipart.h"
 #include "unit.h"
 
@@ -422,6 +423,28 @@ static void test_http_base64_variant(void)
 	fx_free(&r);
 }
 
+static void test_base64_variant_upload(void)
+{
+	const char *body = "{\"data\":{\"json_data\":\"{\\\"object\\\":{\\\"objectType\\\":"
+			   "\\\"image\\\",\\\"mimetype\\\":\\\"image/png\\\"}}\","
+			   "\"file\":\"aGVs\\nbG8=\"}}";
+	struct max_kv h = {"content-type", "application/json"};
+	struct max_req rq = {.method = "POST", .headers = &h, .nheaders = 1};
+	struct max_ctx c = {.cfg = &fx.cfg, .req = &rq};
+	c.body = jx_parse(body, strlen(body));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c.body);
+	CU_ASSERT_EQUAL_FATAL(upload_from_json(&c), MAX_OK);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c.upload);
+	CU_ASSERT(c.upload->present && !c.upload->multipart && c.upload->nfiles == 1);
+	CU_ASSERT(c.upload->len == 5 && !memcmp(c.upload->data, "hello", 5));
+	CU_ASSERT_STRING_EQUAL(c.upload->content_type, "image/png");
+	CU_ASSERT_PTR_NULL(c.upload->filename);
+	json_object *o = NULL;
+	CU_ASSERT(jx_object(c.body, "object", &o) == 1 && !strcmp(jx_str(o, "objectType"), "image"));
+	upload_free(c.upload, 1);
+	json_object_put(c.body);
+}
+
 UNIT_SUITE(multipart, fx_init, fx_cleanup)
 {
 	UNIT_TEST(s, test_well_formed);
@@ -436,4 +459,5 @@ UNIT_SUITE(multipart, fx_init, fx_cleanup)
 	UNIT_TEST(s, test_http_json_data_is_the_body);
 	UNIT_TEST(s, test_http_upload_limit);
 	UNIT_TEST(s, test_http_base64_variant);
+	UNIT_TEST(s, test_base64_variant_upload);
 }
