@@ -11,8 +11,32 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #define NSLOTS (sizeof ((struct store *)0)->cache / sizeof ((struct store *)0)->cache[0])
+
+/* Waiting for another worker's write lock. SQLite's default handler
+ * sleeps 1, 2, 5 … 100 ms between tries, so a write that loses a race
+ * waits far longer than the lock is held (a write transaction here takes
+ * well under a millisecond). Back off from 50 µs, doubling up to 2 ms. */
+static int busy_wait(void *arg, int tries)
+{
+	struct store *st = arg;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (tries == 0)
+		st->busy_since = now;
+	long waited_ms = (now.tv_sec - st->busy_since.tv_sec) * 1000 +
+			 (now.tv_nsec - st->busy_since.tv_nsec) / 1000000;
+	if (waited_ms >= st->busy_timeout_ms)
+		return 0;
+	long us = 50L << (tries < 6 ? tries : 6);
+	if (us > 2000)
+		us = 2000;
+	struct timespec d = {0, us * 1000};
+	nanosleep(&d, NULL);
+	return 1;
+}
 
 int store_open(struct store *st, const char *path, int busy_timeout_ms, char *err, size_t errlen)
 {
@@ -26,7 +50,8 @@ int store_open(struct store *st, const char *path, int busy_timeout_ms, char *er
 		st->db = NULL;
 		return -1;
 	}
-	sqlite3_busy_timeout(st->db, busy_timeout_ms > 0 ? busy_timeout_ms : 5000);
+	st->busy_timeout_ms = busy_timeout_ms > 0 ? busy_timeout_ms : 5000;
+	sqlite3_busy_handler(st->db, busy_wait, st);
 	sqlite3_extended_result_codes(st->db, 1);
 	static const char *const pragmas =
 		"PRAGMA journal_mode=WAL;"

@@ -13,6 +13,7 @@
 
 #include <sqlite3.h>
 #include <stddef.h>
+#include <time.h>
 
 struct store {
 	sqlite3 *db;
@@ -21,6 +22,8 @@ struct store {
 		sqlite3_stmt *stmt;
 	} cache[512];
 	int in_tx;
+	int busy_timeout_ms;
+	struct timespec busy_since; /* first try of the current wait */
 };
 
 /* The migrations compiled in from schema/NNN_*.sql (build/schema.c). */
