@@ -629,7 +629,7 @@ enum max_err media_store(struct max_ctx *c, const char *kind, const char *id, st
 	if (given < 0 || (filename && (strlen(filename) > MP_NAME_MAX || has_control(filename))))
 		return max_fail(c, MAX_EVALIDATION,
 				"Validation error on field \"filename\": must be a name of at most "
-				"%d bytes",
+				"%d bytes without control characters",
 				MP_NAME_MAX);
 	if (!given && up->filename && *up->filename && strcmp(up->filename, "file") &&
 	    !has_control(up->filename))

@@ -46,6 +46,7 @@ int media_jpeg_orientation(const void *data, size_t len);
  * as HTML), object.filename (object.filename if given, else the upload's
  * filename unless empty or "file"), object.fullURL and, for images,
  * object.thumbURL. The files are removed again if the request fails later.
+ * Once per request (the upload remembers the two files it wrote).
  * Errors: 400 MissingField (no upload), 400 ValidationError (an image
  * object or an "image/…" upload whose bytes are no supported image, an image
  * over [store] max_image_pixels, a bad filename), 500 (write failed). */
