@@ -12,6 +12,7 @@
  * (subscriptions_recompute()).
  */
 #include "contexts.h"
+#include "media.h"
 #include "auth.h"
 #include "config.h"
 #include "filters.h"
@@ -27,7 +28,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/time.h>
 
 #define URL_MAX 2048          /* bytes, url and uploadURL */
@@ -35,7 +35,6 @@
 #define TAG_MAX 128           /* bytes per tag */
 #define TAGS_MAX 100          /* tags per context */
 #define HASHTAG_MAX 100       /* bytes, after stripping '#' */
-#define AVATAR_MAX (8 << 20)  /* bytes served */
 
 /* §5.6: a context created without permissions */
 #define DEFAULT_PERMISSIONS \
@@ -883,49 +882,16 @@ enum max_err context_tag_delete(struct max_ctx *c, struct max_resp *r)
 
 /* ---- #9 GET /contexts/{hash}/avatar ---------------------------------------- */
 
-static int read_file(const char *path, struct buf *out)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return -1;
-	struct stat st;
-	int rc = -1;
-	if (!fstat(fileno(f), &st) && S_ISREG(st.st_mode) && st.st_size <= AVATAR_MAX) {
-		char chunk[8192];
-		size_t n;
-		buf_reset(out);
-		while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-			buf_add(out, chunk, n);
-		rc = ferror(f) ? -1 : 0;
-	}
-	fclose(f);
-	return rc;
-}
-
 /* §9.1 Clean: the cached picture if there is one, else the default. */
 enum max_err context_avatar(struct max_ctx *c, struct max_resp *r)
 {
-	const char *h = c->params[0], *dir = config_get(c->cfg, "store", "avatars");
+	const char *h = c->params[0];
 	for (size_t i = 0; i < MAX_HASH_LEN; i++)
 		if (!isxdigit((unsigned char)h[i]))
 			return traverse_not_found(c, "hash", h, "contexts");
 	if (h[MAX_HASH_LEN])
 		return traverse_not_found(c, "hash", h, "contexts");
-	struct buf path;
-	buf_init(&path);
-	buf_printf(&path, "%s/contexts/%.2s/%.2s/%.2s/%s", dir, h, h + 2, h + 4, h);
-	int rc = read_file(path.data, &r->body);
-	if (rc < 0) {
-		buf_reset(&path);
-		buf_printf(&path, "%s/missing-context.png", dir);
-		rc = read_file(path.data, &r->body);
-	}
-	buf_free(&path);
-	if (rc < 0) {
-		buf_reset(&r->body);
-		return max_fail(c, MAX_ENOTFOUND, "No avatar for context %s", h);
-	}
-	r->status = 200;
-	r->content_type = "image/png";
-	return MAX_OK;
+	char rel[96];
+	snprintf(rel, sizeof rel, "contexts/%.2s/%.2s/%.2s/%s", h, h + 2, h + 4, h);
+	return avatar_serve(c, r, rel, "missing-context.png");
 }

@@ -70,7 +70,7 @@ struct max_req {
 struct max_resp {
 	int status;
 	const char *content_type;   /* static string */
-	struct max_kv headers[8];   /* extra headers, owned */
+	struct max_kv headers[16];  /* extra headers, owned */
 	size_t nheaders;
 	struct buf body;
 };
