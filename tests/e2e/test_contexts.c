@@ -523,9 +523,11 @@ static void test_avatar(void)
 	mkctx(url, NULL);
 	const char *path = e2e_fmt("/contexts/%s/avatar", h);
 	remove(e2e_fmt("%s/missing-context.png", dir));
-	/* no default file: a JSON 404, nothing fancy */
+	/* no default file either: the built-in default picture */
 	struct e2e_resp *r = e2e_request("GET", path, NULL, NULL);
-	E2E_EXPECT(r, 404, "ObjectNotFound", e2e_fmt("No avatar for context %s", h));
+	E2E_STATUS(r, 200);
+	E2E_STR_EQ(e2e_header(r, "Content-Type"), "image/png");
+	CU_ASSERT(r->body_len > 8 && !memcmp(r->body, "\x89PNG\r\n\x1a\n", 8));
 	e2e_free(r);
 	CU_ASSERT(write_file(e2e_fmt("%s/missing-context.png", dir), "\x89PNG-default", 12));
 	r = e2e_request("GET", path, NULL, NULL); /* public: no auth headers */
