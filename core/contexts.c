@@ -13,6 +13,7 @@
  */
 #include "contexts.h"
 #include "media.h"
+#include "text.h"
 #include "auth.h"
 #include "config.h"
 #include "filters.h"
@@ -295,28 +296,6 @@ static enum max_err uri_field(struct max_ctx *c, const char *field, const char *
 	return e;
 }
 
-/* §4.2: surrounding whitespace and one `lead` character stripped, then
- * 1..max characters of [A-Za-z0-9_] (plus '-' when dash), lower-cased. */
-static int twitter_name(const char *in, char lead, int dash, size_t max, char *out)
-{
-	while (isspace((unsigned char)*in))
-		in++;
-	if (*in == lead)
-		in++;
-	size_t n = 0;
-	while (in[n] && (isalnum((unsigned char)in[n]) || in[n] == '_' || (dash && in[n] == '-')))
-		n++;
-	const char *rest = in + n;
-	while (isspace((unsigned char)*rest))
-		rest++;
-	if (!n || n > max || *rest)
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		out[i] = (char)tolower((unsigned char)in[i]);
-	out[n] = 0;
-	return 0;
-}
-
 /* Validates a tag list (array of non-empty bounded strings); returns a new
  * array without duplicates, in order, appended to `base` when given. */
 static enum max_err tag_list(struct max_ctx *c, json_object *in, json_object *base,
@@ -434,13 +413,13 @@ static enum max_err read_input(struct max_ctx *c, struct context_input *in)
 		return e;
 	if ((e = str_field(c, "twitterHashtag", URL_MAX, &tw, &in->hashtag_set)))
 		return e;
-	if (in->hashtag_set == 1 && twitter_name(tw, '#', 1, HASHTAG_MAX, in->hashtag) < 0)
+	if (in->hashtag_set == 1 && text_twitter_name(tw, '#', 1, HASHTAG_MAX, in->hashtag) < 0)
 		return max_fail(c, MAX_EVALIDATION,
 				"Validation error on field \"twitterHashtag\": %s is not a valid hashtag",
 				tw);
 	if ((e = str_field(c, "twitterUsername", URL_MAX, &tw, &in->twuser_set)))
 		return e;
-	if (in->twuser_set == 1 && twitter_name(tw, '@', 0, 15, in->twitter_username) < 0)
+	if (in->twuser_set == 1 && text_twitter_name(tw, '@', 0, 15, in->twitter_username) < 0)
 		return max_fail(c, MAX_EVALIDATION,
 				"Validation error on field \"twitterUsername\": %s is not a valid "
 				"twitter username",

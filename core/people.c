@@ -18,6 +18,7 @@
 #include "jsonx.h"
 #include "outbox.h"
 #include "store.h"
+#include "text.h"
 #include "traverse.h"
 
 #include <ctype.h>
@@ -128,28 +129,6 @@ static int valid_username(const char *u)
 	return 1;
 }
 
-/* §4.1 twitterUsername: surrounding whitespace and one '@' stripped, then
- * 1–15 of [A-Za-z0-9_]; stored lower-case. */
-static int twitter_username(const char *in, char out[16])
-{
-	while (isspace((unsigned char)*in))
-		in++;
-	if (*in == '@')
-		in++;
-	size_t n = 0;
-	while (in[n] && (isalnum((unsigned char)in[n]) || in[n] == '_'))
-		n++;
-	const char *rest = in + n;
-	while (isspace((unsigned char)*rest))
-		rest++;
-	if (!n || n > 15 || *rest)
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		out[i] = (char)tolower((unsigned char)in[i]);
-	out[n] = 0;
-	return 0;
-}
-
 /* Validates the optional displayName and twitterUsername of a body.
  * For each, *set is 0 absent/null, 1 a value, 2 "" (remove). */
 struct person_fields {
@@ -180,7 +159,7 @@ static enum max_err person_fields(struct max_ctx *c, struct person_fields *f)
 	if (rc == 1 && !*tw) {
 		f->tw_set = 2;
 	} else if (rc == 1) {
-		if (twitter_username(tw, f->twitter) < 0)
+		if (text_twitter_name(tw, '@', 0, 15, f->twitter) < 0)
 			return max_fail(c, MAX_EVALIDATION,
 					"Validation error on field \"twitterUsername\": %s is not a "
 					"valid twitter username",

@@ -787,3 +787,25 @@ void text_date_seconds(const char *in, char out[21])
 	out[19] = 'Z';
 	out[20] = 0;
 }
+
+/* §4.1/§4.2 twitterUsername and twitterHashtag: surrounding whitespace and one `lead` character stripped, then
+ * 1..max characters of [A-Za-z0-9_] (plus '-' when dash), lower-cased. */
+int text_twitter_name(const char *in, char lead, int dash, size_t max, char *out)
+{
+	while (isspace((unsigned char)*in))
+		in++;
+	if (*in == lead)
+		in++;
+	size_t n = 0;
+	while (in[n] && (isalnum((unsigned char)in[n]) || in[n] == '_' || (dash && in[n] == '-')))
+		n++;
+	const char *rest = in + n;
+	while (isspace((unsigned char)*rest))
+		rest++;
+	if (!n || n > max || *rest)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		out[i] = (char)tolower((unsigned char)in[i]);
+	out[n] = 0;
+	return 0;
+}

@@ -61,4 +61,9 @@ void text_now_us(char out[28]);
 /* The rendered form of such a date: the first 19 characters + "Z". */
 void text_date_seconds(const char *in, char out[21]);
 
+/* Twitter names (§4.1, §4.2): whitespace and one leading `lead` ('@' or
+ * '#') stripped, then 1..max of [A-Za-z0-9_] (and '-' when dash); writes
+ * the lower-cased name to out (max + 1 bytes). 0, or -1 when invalid. */
+int text_twitter_name(const char *in, char lead, int dash, size_t max, char *out);
+
 #endif
