@@ -21,7 +21,6 @@
 #include "text.h"
 #include "traverse.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
