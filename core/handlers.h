@@ -84,6 +84,8 @@ enum max_err context_authors(struct max_ctx *c, struct max_resp *r);
 enum max_err activities_global(struct max_ctx *c, struct max_resp *r);
 enum max_err activity_get(struct max_ctx *c, struct max_resp *r);
 enum max_err activity_delete(struct max_ctx *c, struct max_resp *r);
+enum max_err activity_image(struct max_ctx *c, struct max_resp *r);
+enum max_err activity_file(struct max_ctx *c, struct max_resp *r);
 enum max_err comments_global(struct max_ctx *c, struct max_resp *r);
 enum max_err comments_of_activity(struct max_ctx *c, struct max_resp *r);
 enum max_err comments_add(struct max_ctx *c, struct max_resp *r);

@@ -125,11 +125,13 @@ const struct route routes[] = {
 	 "Activities", "Activity", "Get an activity"},
 	{"activity", "/activities/{activity}", "DELETE", activity_delete, ACL_HANDLER, P_DELETE_ACTIVITY, 0,
 	 "Activities", "Activity", "Delete an activity"},
-	{"activity_image", "/activities/{activity}/image", "GET", NULL, ACL_HANDLER,
+	{"activity_image", "/activities/{activity}/image", "GET", activity_image, ACL_HANDLER,
 	 P_VIEW_ACTIVITY, 0, "Activities", "Image", "Get an activity image"},
-	{"activity_image_sizes", "/activities/{activity}/image/{size}", "GET", NULL, ACL_HANDLER,
+	{"activity_image_sizes", "/activities/{activity}/image/{size}", "GET", activity_image,
+	 ACL_HANDLER,
 	 P_VIEW_ACTIVITY, 0, "Activities", "Named size Image", "Get an activity image"},
-	{"activity_file_download", "/activities/{activity}/file/download", "GET", NULL,
+	{"activity_file_download", "/activities/{activity}/file/download", "GET",
+	 activity_file,
 	 ACL_HANDLER, P_VIEW_ACTIVITY, 0, "Activities", "File", "Get an activity file"},
 
 	/* Comments (#24–#29) */

@@ -3,15 +3,18 @@
  * #14 and #16 posting (exact fields, sanitising, duplicates, backdating,
  * impersonation, posting as a context, the deprecated URL), #13 a user's
  * posts and who sees which, #18 all posts, #19 one activity (private
- * fields, deletable, visibility), #20 deletion; rejected requests change
- * nothing.
+ * fields, deletable, visibility), #20 deletion, #21–#23 image and file
+ * posts (real PNG and JPEG made with libgd, a file lying about its type,
+ * the base64 JSON variant); rejected requests change nothing.
  */
 #include "e2e.h"
 #include "ids.h"
 
+#include <gd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MESSI "act.messi"
 #define XAVI "act.xavi"
@@ -527,6 +530,196 @@ static void test_deleted_context(void)
 	e2e_free(r);
 }
 
+
+/* ---- #21–#23: images and files (§9.2) ------------------------------------------------ */
+
+#define BOUNDARY "----act-e2e-5c1d"
+
+/* 120×80 red/blue, as PNG or JPEG */
+static char *picture(int jpeg, size_t *len)
+{
+	gdImagePtr im = gdImageCreateTrueColor(120, 80);
+	gdImageFilledRectangle(im, 0, 0, 59, 79, 0xff0000);
+	gdImageFilledRectangle(im, 60, 0, 119, 79, 0x0000ff);
+	int n = 0;
+	void *p = jpeg ? gdImageJpegPtr(im, &n, 90) : gdImagePngPtr(im, &n);
+	gdImageDestroy(im);
+	char *out = malloc((size_t)n);
+	memcpy(out, p, (size_t)n);
+	gdFree(p);
+	*len = (size_t)n;
+	return out;
+}
+
+/* POST path as user: multipart/form-data with json_data and a file part */
+static struct e2e_resp *upload(const char *path, const char *user, const char *json,
+			       const char *filename, const char *type, const void *data, size_t len)
+{
+	const char *head = e2e_fmt("--" BOUNDARY "\r\nContent-Disposition: form-data; "
+				   "name=\"json_data\"\r\n\r\n%s\r\n--" BOUNDARY "\r\n"
+				   "Content-Disposition: form-data; name=\"file\"; filename=\"%s\"\r\n"
+				   "Content-Type: %s\r\n\r\n",
+				   json, filename, type);
+	const char *tail = "\r\n--" BOUNDARY "--\r\n";
+	size_t hl = strlen(head), tl = strlen(tail);
+	char *body = malloc(hl + len + tl);
+	memcpy(body, head, hl);
+	memcpy(body + hl, data, len);
+	memcpy(body + hl + len, tail, tl);
+	const char *headers[] = {"Content-Type: multipart/form-data; boundary=" BOUNDARY, NULL};
+	struct e2e_resp *r = e2e_request_raw("POST", path, user, body, hl + len + tl, headers);
+	free(body);
+	return r;
+}
+
+static const char *blob(const char *id, const char *suffix)
+{
+	return e2e_fmt("%s/files/%.2s/%.2s/%.2s/%.2s/%.2s/%.2s/%s%s", getenv("MAX_TEST_VAR"), id,
+		       id + 2, id + 4, id + 6, id + 8, id + 10, id + 12, suffix);
+}
+
+static void test_image_posts(void)
+{
+	size_t png_len, jpg_len;
+	char *png = picture(0, &png_len), *jpg = picture(1, &jpg_len);
+	/* a PNG on the timeline */
+	struct e2e_resp *r = upload("/people/" MESSI "/activities", MESSI,
+				    "{\"object\":{\"objectType\":\"image\",\"content\":\"una #foto\"}}",
+				    "camp.png", "image/png", png, png_len);
+	E2E_STATUS(r, 201);
+	const char *id = e2e_fmt("%s", e2e_str(r->json, "id") ? e2e_str(r->json, "id") : "");
+	json_object *o = e2e_get(r->json, "object");
+	E2E_STR_EQ(e2e_keys(o), "content,filename,fullURL,hashtags,mimetype,objectType,thumbURL");
+	E2E_STR_EQ(e2e_str(o, "mimetype"), "image/png");
+	E2E_STR_EQ(e2e_str(o, "filename"), "camp.png");
+	E2E_STR_EQ(e2e_str(o, "fullURL"), e2e_fmt("/activities/%s/image/full", id));
+	E2E_STR_EQ(e2e_str(o, "thumbURL"), e2e_fmt("/activities/%s/image/thumb", id));
+	e2e_free(r);
+	CU_ASSERT(access(blob(id, ""), F_OK) == 0 && access(blob(id, ".thumb"), F_OK) == 0);
+	/* byte for byte, for anybody (contextless); the thumbnail a JPEG */
+	static const char *const full[] = {"image", "image/full"};
+	for (int i = 0; i < 2; i++) {
+		r = e2e_request("GET", e2e_fmt("/activities/%s/%s", id, full[i]), XAVI, NULL);
+		E2E_STATUS(r, 200);
+		E2E_STR_EQ(e2e_header(r, "Content-Type"), "image/png");
+		CU_ASSERT(r->body_len == png_len && !memcmp(r->body, png, png_len));
+		e2e_free(r);
+	}
+	r = e2e_request("GET", e2e_fmt("/activities/%s/image/thumb", id), XAVI, NULL);
+	E2E_STATUS(r, 200);
+	E2E_STR_EQ(e2e_header(r, "Content-Type"), "image/jpeg");
+	CU_ASSERT(r->body_len > 2 && (unsigned char)r->body[0] == 0xff &&
+		  (unsigned char)r->body[1] == 0xd8);
+	e2e_free(r);
+	r = e2e_request("GET", e2e_fmt("/activities/%s/image/large", id), XAVI, NULL);
+	E2E_STATUS(r, 410);
+	e2e_free(r);
+	r = e2e_request("GET", e2e_fmt("/activities/%s/image", id), XAVI, NULL,
+			"Content-Type: application/base64");
+	E2E_STATUS(r, 200);
+	E2E_STR_EQ(e2e_header(r, "Content-Type"), "application/base64");
+	e2e_free(r);
+	/* Clean: no file behind an image, no image behind a note: 404 */
+	r = e2e_request("GET", e2e_fmt("/activities/%s/file/download", id), XAVI, NULL);
+	E2E_EXPECT(r, 404, "ObjectNotFound", e2e_fmt("Activity %s has no file", id));
+	e2e_free(r);
+	const char *note_id = post_as(MESSI, MESSI, NULL, "just words");
+	r = e2e_request("GET", e2e_fmt("/activities/%s/image", note_id), XAVI, NULL);
+	E2E_STATUS(r, 404);
+	e2e_free(r);
+	/* deleting the post deletes its files */
+	E2E_SEND(204, "DELETE", e2e_fmt("/activities/%s", id), MESSI, NULL);
+	CU_ASSERT(access(blob(id, ""), F_OK) != 0 && access(blob(id, ".thumb"), F_OK) != 0);
+
+	/* a JPEG in a closed context: its members only */
+	const char *url = "http://act.test/images";
+	mkctx(url, CLOSED);
+	subscribe(url, MESSI);
+	subscribe(url, XAVI);
+	r = upload(e2e_fmt("/contexts/%s/activities", hash_of(url)), XAVI,
+		   "{\"object\":{\"objectType\":\"image\",\"filename\":\"mine.jpg\"}}", "file",
+		   "image/jpeg", jpg, jpg_len);
+	E2E_STATUS(r, 201);
+	id = e2e_fmt("%s", e2e_str(r->json, "id") ? e2e_str(r->json, "id") : "");
+	E2E_STR_EQ(e2e_str(e2e_get(r->json, "object"), "mimetype"), "image/jpeg");
+	E2E_STR_EQ(e2e_str(e2e_get(r->json, "object"), "filename"), "mine.jpg");
+	e2e_free(r);
+	r = e2e_request("GET", e2e_fmt("/activities/%s/image", id), MESSI, NULL);
+	E2E_STATUS(r, 200);
+	E2E_STR_EQ(e2e_header(r, "Content-Type"), "image/jpeg");
+	CU_ASSERT(r->body_len == jpg_len && !memcmp(r->body, jpg, jpg_len));
+	e2e_free(r);
+	r = e2e_request("GET", e2e_fmt("/activities/%s/image/thumb", id), PUYOL, NULL);
+	forbidden(r, PUYOL, "View activity");
+	CU_ASSERT(r->body_len < 300);
+	e2e_free(r);
+	free(png);
+	free(jpg);
+}
+
+static void test_file_posts_and_lies(void)
+{
+	long long before = posts();
+	/* an image that is not one: 400, nothing stored */
+	struct e2e_resp *r = upload("/people/" PUYOL "/activities", PUYOL,
+				    "{\"object\":{\"objectType\":\"image\"}}", "fake.png", "image/png",
+				    "<html><script>alert(1)</script></html>", 38);
+	E2E_STATUS(r, 400);
+	E2E_STR_EQ(e2e_str(r->json, "error"), "ValidationError");
+	e2e_free(r);
+	/* a file declared as a picture that is none: refused too */
+	r = upload("/people/" PUYOL "/activities", PUYOL, "{\"object\":{\"objectType\":\"file\"}}",
+		   "fake.jpg", "image/jpeg", "plain text", 10);
+	E2E_STATUS(r, 400);
+	e2e_free(r);
+	/* an image post without a file */
+	r = e2e_request("POST", "/people/" PUYOL "/activities", PUYOL,
+			"{\"object\":{\"objectType\":\"image\",\"content\":\"where?\"}}");
+	E2E_EXPECT(r, 400, "MissingField", "Required parameter \"file\" not found in the request");
+	e2e_free(r);
+	E2E_INT_EQ(posts(), before);
+	/* a file that says it is a PDF but is not: kept, as opaque bytes */
+	r = upload("/people/" PUYOL "/activities", PUYOL,
+		   "{\"object\":{\"objectType\":\"file\",\"content\":\"l'informe\"}}", "informe.pdf",
+		   "application/pdf", "not really a pdf", 16);
+	E2E_STATUS(r, 201);
+	const char *id = e2e_fmt("%s", e2e_str(r->json, "id") ? e2e_str(r->json, "id") : "");
+	json_object *o = e2e_get(r->json, "object");
+	E2E_STR_EQ(e2e_keys(o), "content,filename,fullURL,mimetype,objectType");
+	E2E_STR_EQ(e2e_str(o, "mimetype"), "application/octet-stream");
+	E2E_STR_EQ(e2e_str(o, "fullURL"), e2e_fmt("/activities/%s/file/download", id));
+	e2e_free(r);
+	r = e2e_request("GET", e2e_fmt("/activities/%s/file/download", id), MESSI, NULL);
+	E2E_STATUS(r, 200);
+	E2E_STR_EQ(e2e_header(r, "Content-Type"), "application/octet-stream");
+	CU_ASSERT(e2e_header(r, "Content-Disposition") &&
+		  strstr(e2e_header(r, "Content-Disposition"), "attachment") &&
+		  strstr(e2e_header(r, "Content-Disposition"), "informe.pdf"));
+	CU_ASSERT(r->body_len == 16 && !memcmp(r->body, "not really a pdf", 16));
+	e2e_free(r);
+	r = e2e_request("GET", e2e_fmt("/activities/%s/file/download", id), MESSI, NULL,
+			"X-From-Utalk: App");
+	E2E_STR_EQ(e2e_header(r, "Content-Type"), "application/base64");
+	E2E_STR_EQ(r->body, "bm90IHJlYWxseSBhIHBkZg==");
+	e2e_free(r);
+	r = e2e_request("GET", e2e_fmt("/activities/%s/image", id), MESSI, NULL);
+	E2E_STATUS(r, 404);
+	e2e_free(r);
+	/* the file gone from the disk: 410 */
+	CU_ASSERT(unlink(blob(id, "")) == 0);
+	r = e2e_request("GET", e2e_fmt("/activities/%s/file/download", id), MESSI, NULL);
+	E2E_STATUS(r, 410);
+	e2e_free(r);
+	/* the base64 JSON variant (§1.1) */
+	r = e2e_request("POST", "/people/" PUYOL "/activities", PUYOL,
+			"{\"data\":{\"json_data\":\"{\\\"object\\\":{\\\"objectType\\\":\\\"file\\\","
+			"\\\"filename\\\":\\\"hola.txt\\\",\\\"mimetype\\\":\\\"text/plain\\\"}}\","
+			"\"file\":\"aG9sYQ==\"}}");
+	E2E_STATUS(r, 201);
+	E2E_STR_EQ(e2e_str(e2e_get(r->json, "object"), "filename"), "hola.txt");
+	e2e_free(r);
+}
+
 E2E_SUITE(activities, init, NULL)
 {
 	E2E_TEST(s, test_post_to_timeline);
@@ -542,4 +735,6 @@ E2E_SUITE(activities, init, NULL)
 	E2E_TEST(s, test_view_rules);
 	E2E_TEST(s, test_delete);
 	E2E_TEST(s, test_deleted_context);
+	E2E_TEST(s, test_image_posts);
+	E2E_TEST(s, test_file_posts_and_lies);
 }
