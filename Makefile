@@ -37,7 +37,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 E2E_SRC  := $(sort $(wildcard tests/e2e/*.c))
 TEST_PROGS := $(BUILD)/tests/unit $(BUILD)/tests/e2e
 
-.PHONY: all deps check unit e2e run bench clean format
+.PHONY: all deps check unit e2e valgrind run bench clean format
 all: $(PROGS)
 
 deps:
@@ -88,6 +88,10 @@ unit: $(BUILD)/tests/unit
 
 e2e: $(PROGS) $(BUILD)/tests/e2e
 	./scripts/e2e.sh $(BUILD)
+
+# every worker under valgrind memcheck during the e2e suite (slow; not in check)
+valgrind: $(PROGS) $(BUILD)/tests/e2e
+	VALGRIND=1 ./scripts/e2e.sh $(BUILD)
 
 run: deps
 	$(MAKE) --no-print-directory $(PROGS)

@@ -41,7 +41,19 @@ stop_server() {
 	done
 	kill -KILL "$LPID" 2>/dev/null || true
 	wait "$LPID" 2>/dev/null || true
-	# lighttpd stops the workers it spawned; make sure of it
+	# lighttpd stops the workers it spawned; make sure of it, giving them
+	# time to exit (valgrind writes its leak report on the way out)
+	for w in $WORKERS; do
+		kill -TERM "$w" 2>/dev/null || true
+	done
+	for _ in $(seq 100); do
+		alive=0
+		for w in $WORKERS; do
+			kill -0 "$w" 2>/dev/null && alive=1
+		done
+		[ "$alive" = 0 ] && break
+		sleep 0.1
+	done
 	for w in $WORKERS; do
 		kill -KILL "$w" 2>/dev/null || true
 	done
@@ -57,7 +69,19 @@ cleanup() {
 	else
 		rm -rf "$VAR"
 	fi
-	exit "$rc"
+	if [ "${VALGRIND:-0}" = 1 ]; then
+	n=$(ls "$VAR"/log/vg.* 2>/dev/null | wc -l)
+	bad=$(grep -L 'ERROR SUMMARY: 0 errors' "$VAR"/log/vg.* 2>/dev/null || true)
+	echo "e2e.sh: valgrind reports from $n worker processes" >&2
+	if [ "$n" = 0 ] || [ -n "$bad" ]; then
+		for f in $bad; do
+			echo "---- $f ----" >&2
+			grep -E -A25 'definitely lost in|indirectly lost in|Invalid|uninitialised|ERROR SUMMARY' "$f" | head -n 80 >&2
+		done
+		[ "$rc" != 0 ] || rc=1
+	fi
+fi
+exit "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -121,6 +145,13 @@ INI
 sed -e "s#@PORT@#$PORT#g" -e "s#@VAR@#$VAR#g" -e "s#@BUILD@#$BUILD#g" \
 	-e "s#@PROCS@#${E2E_PROCS:-2}#g" -e "s#@MAXBODY_KB@#$((MAX_BODY * 2 / 1024 + 64))#g" \
 	lighttpd/max.conf.in > "$VAR/lighttpd.conf"
+# VALGRIND=1: every worker runs under memcheck; its reports are checked
+# after the server stops (make valgrind)
+if [ "${VALGRIND:-0}" = 1 ]; then
+	VG="$(command -v valgrind) --leak-check=full --show-leak-kinds=definite,indirect"
+	VG="$VG --errors-for-leak-kinds=definite,indirect --log-file=$VAR/log/vg.%p"
+	sed -i "s#\"bin-path\" *=> \"#\"bin-path\" => \"$VG #" "$VAR/lighttpd.conf"
+fi
 lighttpd -tt -f "$VAR/lighttpd.conf" > "$VAR/log/lighttpd.out" 2>&1 || {
 	echo "e2e.sh: lighttpd rejects $VAR/lighttpd.conf" >&2
 	show_logs
@@ -131,7 +162,7 @@ lighttpd -D -f "$VAR/lighttpd.conf" >> "$VAR/log/lighttpd.out" 2>&1 &
 LPID=$!
 
 up=0
-for _ in $(seq 100); do
+for _ in $(seq "$([ "${VALGRIND:-0}" = 1 ] && echo 600 || echo 100)"); do
 	if curl -fsS -o /dev/null --max-time 1 "$URL/info" 2>/dev/null; then
 		up=1
 		break
@@ -163,5 +194,17 @@ if grep -qE 'ERROR: (Address|Leak|Memory|Thread)Sanitizer|runtime error:' \
 	grep -hE -A30 'ERROR: (Address|Leak|Memory|Thread)Sanitizer|runtime error:' \
 		"$VAR/log/lighttpd.out" "$VAR/log/error.log" | head -n 80 >&2
 	[ "$rc" != 0 ] || rc=1
+fi
+if [ "${VALGRIND:-0}" = 1 ]; then
+	n=$(ls "$VAR"/log/vg.* 2>/dev/null | wc -l)
+	bad=$(grep -L 'ERROR SUMMARY: 0 errors' "$VAR"/log/vg.* 2>/dev/null || true)
+	echo "e2e.sh: valgrind reports from $n worker processes" >&2
+	if [ "$n" = 0 ] || [ -n "$bad" ]; then
+		for f in $bad; do
+			echo "---- $f ----" >&2
+			grep -E -A25 'definitely lost in|indirectly lost in|Invalid|uninitialised|ERROR SUMMARY' "$f" | head -n 80 >&2
+		done
+		[ "$rc" != 0 ] || rc=1
+	fi
 fi
 exit "$rc"
