@@ -44,7 +44,7 @@ static char *arena_strdup(const char *s)
 	return memcpy(arena_alloc(n), s, n);
 }
 
-static char *vfmt(const char *fmt, va_list ap)
+__attribute__((format(printf, 1, 0))) static char *vfmt(const char *fmt, va_list ap)
 {
 	va_list ap2;
 	va_copy(ap2, ap);
@@ -747,7 +747,8 @@ static const char *db_first(const char *sql, int *isnull, int *ok)
 }
 
 /* db_first on a formatted query; a failed query is a test failure (*ok = 0). */
-static const char *db_vfirst(const char *fmt, va_list ap, int *isnull, int *ok)
+__attribute__((format(printf, 1, 0))) static const char *db_vfirst(const char *fmt, va_list ap, int *isnull,
+								     int *ok)
 {
 	char *sql = vfmt(fmt, ap);
 	const char *v = db_first(sql, isnull, ok);

@@ -199,8 +199,8 @@ static void test_malformed_headers(void)
 		"--XyZ\r\nContent-Type: text/plain\r\n\r\nv\r\n--XyZ--",
 		"--XyZ\r\nContent-Disposition: form-data\r\n\r\nv\r\n--XyZ--",
 		"--XyZ\r\nContent-Disposition: attachment; name=x\r\n\r\nv\r\n--XyZ--",
-		"--XyZ\r\nContent-Disposition: form-data; name=x\r\n"
-		"Content-Disposition: form-data; name=y\r\n\r\nv\r\n--XyZ--",
+		("--XyZ\r\nContent-Disposition: form-data; name=x\r\n"
+		 "Content-Disposition: form-data; name=y\r\n\r\nv\r\n--XyZ--"),
 		"--XyZ\r\nContent-Disposition: form-data; name=x; name=y\r\n\r\nv\r\n--XyZ--",
 		/* header without a colon, unterminated quote, invalid UTF-8 name */
 		"--XyZ\r\nContent-Disposition form-data; name=x\r\n\r\nv\r\n--XyZ--",
