@@ -15,7 +15,7 @@ BUILD   := build/san
 OPT     := -O1 -g -fno-omit-frame-pointer
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all
 else
-BUILD   := build
+BUILD   ?= build
 SANFLAGS :=
 endif
 
@@ -37,7 +37,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 E2E_SRC  := $(sort $(wildcard tests/e2e/*.c))
 TEST_PROGS := $(BUILD)/tests/unit $(BUILD)/tests/e2e
 
-.PHONY: all deps check unit e2e valgrind run bench clean format
+.PHONY: all deps check check-clang unit e2e valgrind run bench clean format
 all: $(PROGS)
 
 deps:
@@ -82,6 +82,10 @@ $(BUILD)/tests/e2e: $(E2E_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
 check: deps
 	$(MAKE) --no-print-directory SAN=$(SAN) $(PROGS) $(TEST_PROGS)
 	$(MAKE) --no-print-directory SAN=$(SAN) unit e2e
+
+# the same sources must build warning-free under clang as well
+check-clang: deps
+	$(MAKE) --no-print-directory CC=clang BUILD=build/clang $(PROGS) $(TEST_PROGS)
 
 unit: $(BUILD)/tests/unit
 	$(BUILD)/tests/unit
