@@ -85,7 +85,7 @@ check: deps
 
 # the same sources must build warning-free under clang as well
 check-clang: deps
-	$(MAKE) --no-print-directory CC=clang BUILD=build/clang $(PROGS) $(TEST_PROGS)
+	$(MAKE) --no-print-directory CC=clang BUILD=build/clang all build/clang/tests/unit build/clang/tests/e2e
 
 unit: $(BUILD)/tests/unit
 	$(BUILD)/tests/unit
