@@ -11,10 +11,11 @@
  * same seed gives the same people, contexts and subscriptions whatever N,
  * so a small and a big database differ only in their posts. Besides the
  * regular contexts and people (userNNNNNN, each in 3 random contexts):
- *   bench       subscribed (read, write) to 50 contexts, every 200th;
+ *   bench       subscribed (read, write) to 50 contexts, every 200th, and
+ *               (write only) to small and big;
  *   benchadmin  a Manager;
  *   small/big   two contexts with 10 and 10,000 subscribers, bench among
- *               them, notifications on (posts write one outbox row).
+ *               them, notifications on (a post writes one outbox row).
  * Posts are spread uniformly over the regular contexts, one second apart,
  * ending now; ids are ObjectIds of those seconds.
  */
@@ -168,8 +169,9 @@ static void add_context(sqlite3_stmt *s, struct ctxinfo *c, const char *url, int
 	step(s);
 }
 
+/* mask 6: read and write; 4: write only */
 static void subscribe(sqlite3_stmt *s, const char *u, const struct ctxinfo *c, time_t now,
-		      unsigned long n)
+		      unsigned long n, int mask)
 {
 	char id[25], iso[21];
 	oid(now - 86400 * 200, n, id);
@@ -178,6 +180,8 @@ static void subscribe(sqlite3_stmt *s, const char *u, const struct ctxinfo *c, t
 	text(s, 2, c->hash);
 	text(s, 3, id);
 	text(s, 4, iso);
+	text(s, 5, mask == 6 ? "[\"read\",\"write\"]" : "[\"write\"]");
+	sqlite3_bind_int(s, 6, mask);
 	step(s);
 }
 
@@ -262,21 +266,22 @@ int main(int argc, char **argv)
 
 	sqlite3_stmt *sub = prep(&st, "INSERT OR IGNORE INTO subscriptions (username, hash, id, user_id,"
 				      " subscribed_at, permissions_json, perm_mask) VALUES (?1, ?2, ?3,"
-				      " (SELECT id FROM people WHERE username = ?1), ?4,"
-				      " '[\"read\",\"write\"]', 6)");
+				      " (SELECT id FROM people WHERE username = ?1), ?4, ?5, ?6)");
 	for (long i = 0; i < users; i++) {
 		snprintf(u, sizeof u, "user%06ld", i);
 		for (int k = 0; k < 3; k++)
-			subscribe(sub, u, &cx[rnd((unsigned)contexts)], now, n++);
+			subscribe(sub, u, &cx[rnd((unsigned)contexts)], now, n++, 6);
 		if (i < 9999)
-			subscribe(sub, u, big, now, n++);
+			subscribe(sub, u, big, now, n++, 6);
 		if (i < 9)
-			subscribe(sub, u, small, now, n++);
+			subscribe(sub, u, small, now, n++, 6);
 	}
 	for (int k = 0; k < 50; k++)
-		subscribe(sub, "bench", &cx[(long)k * (contexts / 50)], now, n++);
-	subscribe(sub, "bench", big, now, n++);
-	subscribe(sub, "bench", small, now, n++);
+		subscribe(sub, "bench", &cx[(long)k * (contexts / 50)], now, n++, 6);
+	/* bench writes in small and big but does not read them: his timeline
+	 * is exactly his 50 contexts (and his own posts) */
+	subscribe(sub, "bench", big, now, n++, 4);
+	subscribe(sub, "bench", small, now, n++, 4);
 	sqlite3_finalize(sub);
 	phase("contexts+subs");
 

@@ -403,25 +403,30 @@ static enum max_err post_published(struct max_ctx *c, char out[21], time_t *t)
 }
 
 /* §5.3 duplicate guard: the same actor's post with the same content in
- * the same place (context or none) published less than 60 s before. */
-static int find_duplicate(struct max_ctx *c, const char *actor_kind, const char *actor,
-			  const char *hash, time_t published, const char *content,
+ * the same place (context or none) published less than 60 s before. The
+ * key hashes all but the date, so the lookup is one index range. */
+static void duplicate_key(const char *actor_kind, const char *actor, const char *hash,
+			  const char *content, char key[41])
+{
+	struct buf b;
+	buf_init(&b);
+	buf_printf(&b, "%s%c%s%c%s%c%s", actor_kind, 0, actor, 0, hash ? hash : "", 0,
+		   content ? content : "");
+	hash_sha1_hex(b.data, b.len, key);
+	buf_free(&b);
+}
+
+static int find_duplicate(struct max_ctx *c, const char *key, time_t published,
 			  char id[MAX_ID_LEN + 1])
 {
 	char since[21];
 	time_iso(published - 60, since);
-	sqlite3_stmt *s = store_stmt(
-		c->db, "SELECT id FROM activities WHERE actor = ?1 AND actor_kind = ?2"
-		       " AND verb = 'post' AND context_hash IS ?3 AND published > ?4"
-		       " AND IFNULL(json_extract(object_json, '$.content'), '') = ?5"
-		       " ORDER BY id LIMIT 1");
+	sqlite3_stmt *s = store_stmt(c->db, "SELECT id FROM activities WHERE dup_key = ?1"
+					    " AND published > ?2 AND verb = 'post' ORDER BY id LIMIT 1");
 	if (!s)
 		return -1;
-	store_bind_text(s, 1, actor);
-	store_bind_text(s, 2, actor_kind);
-	store_bind_text(s, 3, hash);
-	store_bind_text(s, 4, since);
-	store_bind_text(s, 5, content ? content : "");
+	store_bind_text(s, 1, key);
+	store_bind_text(s, 2, since);
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		snprintf(id, MAX_ID_LEN + 1, "%s", (const char *)sqlite3_column_text(s, 0));
@@ -493,8 +498,9 @@ static enum max_err post_create(struct max_ctx *c, struct max_resp *r, const str
 	const char *actor_key = person ? c->actor : actx.hash;
 	const char *content = jx_str(obj, "content");
 	char id[MAX_ID_LEN + 1];
-	int dup = find_duplicate(c, person ? "person" : "context", actor_key, ctx ? ctx->hash : NULL,
-				 when, content, id);
+	char key[41];
+	duplicate_key(person ? "person" : "context", actor_key, ctx ? ctx->hash : NULL, content, key);
+	int dup = find_duplicate(c, key, when, id);
 	if (dup < 0) {
 		e = max_fail(c, MAX_ESERVER, "duplicate lookup failed");
 		goto out_actor;
@@ -518,6 +524,7 @@ static enum max_err post_create(struct max_ctx *c, struct max_resp *r, const str
 			.published = published,
 			.generator = generator,
 			.keywords = kw,
+			.dup_key = key,
 		};
 		e = activity_insert(c, &a, id);
 		if (!e && media) {

@@ -14,7 +14,6 @@
 #include "ids.h"
 #include "jsonx.h"
 #include "people.h"
-#include "perm.h"
 #include "store.h"
 #include "stream.h"
 #include "text.h"
@@ -43,9 +42,9 @@ enum max_err activity_insert(struct max_ctx *c, const struct activity_new *a, ch
 		c->db,
 		"INSERT INTO activities (id, verb, actor_kind, actor, actor_json, object_type,"
 		" object_json, context_hash, context_json, conversation_id, in_reply_to, creator,"
-		" owner, published, generator, keywords_json, last_comment)"
+		" owner, published, generator, keywords_json, last_comment, dup_key)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-		" CASE WHEN ?2 = 'post' THEN ?1 END)");
+		" CASE WHEN ?2 = 'post' THEN ?1 END, ?17)");
 	if (!s || !otype)
 		return max_fail(c, MAX_ESERVER, "activity insert: bad statement or object");
 	store_bind_text(s, 1, id);
@@ -64,6 +63,7 @@ enum max_err activity_insert(struct max_ctx *c, const struct activity_new *a, ch
 	store_bind_text(s, 14, a->published ? a->published : now);
 	store_bind_text(s, 15, a->generator);
 	store_bind_text(s, 16, a->keywords ? jx_text(a->keywords) : "[]");
+	store_bind_text(s, 17, a->dup_key);
 	int rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
@@ -105,8 +105,17 @@ int stream_deletable(struct max_ctx *c, const char *owner, const char *context_h
 		return 1;
 	if (!context_hash || !*context_hash)
 		return 0;
-	return perm_user_has(c, c->actor, context_hash, "delete") == 1 ||
-	       perm_user_granted(c, c->actor, context_hash, "delete") == 1;
+	/* delete in the subscription's list (perm_mask bit 128) or in _grants */
+	sqlite3_stmt *s = store_stmt(
+		c->db, "SELECT perm_mask & 128 OR EXISTS (SELECT 1 FROM json_each(grants_json)"
+		       " WHERE value = 'delete') FROM subscriptions WHERE username = ?1 AND hash = ?2");
+	if (!s)
+		return 0;
+	store_bind_text(s, 1, c->actor);
+	store_bind_text(s, 2, context_hash);
+	int yes = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0);
+	sqlite3_reset(s);
+	return yes;
 }
 
 json_object *stream_replies(struct max_ctx *c, const char *post_id, unsigned flags,

@@ -24,6 +24,7 @@ struct activity_new {
 	const char *published;      /* NULL: now */
 	const char *generator;      /* NULL: null */
 	json_object *keywords;      /* borrowed array, or NULL for [] */
+	const char *dup_key;        /* posts: the duplicate guard's key, or NULL */
 };
 
 /* Inserts the row; fills id (a new ObjectId, or a->id-less). Returns

@@ -11,6 +11,9 @@
 
 ALTER TABLE activities ADD COLUMN reply_context TEXT;    -- comments: the post's first context hash
 ALTER TABLE activities ADD COLUMN reply_deleted INTEGER NOT NULL DEFAULT 0; -- comments: removed from replies
+-- posts: sha1 of (actor kind, actor, context, content), for the duplicate
+-- guard of #14/#16 (the same post again within a minute)
+ALTER TABLE activities ADD COLUMN dup_key TEXT;
 
 CREATE TABLE likes (
     activity_id TEXT NOT NULL,
@@ -82,3 +85,4 @@ CREATE INDEX activities_reply_ctx ON activities(reply_context, id)
     WHERE verb = 'comment';
 CREATE INDEX activities_actor_posts_lastc ON activities(actor, last_comment)
     WHERE verb = 'post';
+CREATE INDEX activities_dup ON activities(dup_key, published) WHERE dup_key IS NOT NULL;
