@@ -403,56 +403,121 @@ static void test_notifications_in_outbox(void)
 	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM outbox WHERE op = 'publish'"), before + 3);
 }
 
-/* The merge of per-context scans against a plain ORDER BY of the same
- * rows, page by page. */
+/* ids (and lastComment keys) of a listing, in order */
+struct page {
+	int n;
+	char id[64][25], key[64][25];
+};
+
+static void page_of(const char *path, const char *user, struct page *pg)
+{
+	pg->n = 0;
+	struct fx_resp r = fx_req("GET", path, user, NULL, NULL);
+	CU_ASSERT_EQUAL(r.status, 200);
+	for (size_t i = 0; r.json && i < json_object_array_length(r.json) && pg->n < 64; i++) {
+		json_object *o = json_object_array_get_idx(r.json, i);
+		snprintf(pg->id[pg->n], 25, "%s", json_object_get_string(get(o, "id")));
+		snprintf(pg->key[pg->n], 25, "%s", json_object_get_string(get(o, "lastComment")));
+		pg->n++;
+	}
+	fx_free(&r);
+}
+
+/* The whole order by brute force: the timeline's rows sorted by key. */
+static const char *brute(const char *extra, const char *key, const char *after)
+{
+	static char out[8192];
+	out[0] = 0;
+	sqlite3_stmt *s = NULL;
+	const char *sql = fmt("SELECT id FROM activities WHERE verb = 'post' AND visible = 1 AND"
+			      " (context_hash IN (SELECT hash FROM subscriptions WHERE username ="
+			      " 'merger' AND perm_mask & 2) OR actor = 'merger') %s AND %s > '%s'"
+			      " ORDER BY %s DESC",
+			      extra, key, after ? after : "", key);
+	CU_ASSERT_EQUAL(sqlite3_prepare_v2(fx.db.db, sql, -1, &s, NULL), SQLITE_OK);
+	for (int n = 0; sqlite3_step(s) == SQLITE_ROW; n++) {
+		if (n)
+			strcat(out, ",");
+		strcat(out, (const char *)sqlite3_column_text(s, 0));
+	}
+	sqlite3_finalize(s);
+	return out;
+}
+
+/* Every page of a listing walked with `before` = the last key shown. */
+static const char *walk(const char *query, int limit, int by_comments)
+{
+	static char out[8192];
+	char before[25] = "";
+	out[0] = 0;
+	for (int pages = 0; pages < 100; pages++) {
+		struct page pg;
+		page_of(fmt("/people/merger/timeline?limit=%d%s%s%s", limit, query,
+			    before[0] ? "&before=" : "", before),
+			"merger", &pg);
+		if (!pg.n)
+			break;
+		for (int i = 0; i < pg.n; i++) {
+			if (*out)
+				strcat(out, ",");
+			strcat(out, pg.id[i]);
+		}
+		snprintf(before, sizeof before, "%s", by_comments ? pg.key[pg.n - 1] : pg.id[pg.n - 1]);
+	}
+	return out;
+}
+
+/* The merge over context heads against a plain ORDER BY of the same rows,
+ * page by page, plain, filtered, by lastComment and after an item. */
 static void test_timeline_merge_matches_brute_force(void)
 {
 	fx_user("merger", "Merger");
 	fx_user("writer", "Writer");
 	const char *urls[] = {"http://unit.test/m1", "http://unit.test/m2", "http://unit.test/m3",
-			      "http://unit.test/m4"};
-	for (int i = 0; i < 4; i++) {
+			      "http://unit.test/m4", "http://unit.test/m5"};
+	for (int i = 0; i < 5; i++) {
 		mkctx(urls[i], OPEN, NULL);
 		subscribe("writer", urls[i]);
-		if (i < 3)
+		if (i < 4)
 			subscribe("merger", urls[i]);
 	}
-	/* uneven contexts, the reader's own posts, and a context he is not in */
-	for (int i = 0; i < 23; i++)
-		post("writer", urls[(i * 7) % 4], fmt("merge %d", i));
-	for (int i = 0; i < 4; i++)
-		post("merger", NULL, fmt("own %d", i));
-	char want[4096] = "";
-	sqlite3_stmt *s = NULL;
-	sqlite3_prepare_v2(fx.db.db,
-			   "SELECT id FROM activities WHERE verb = 'post' AND visible = 1 AND"
-			   " (context_hash IN (SELECT hash FROM subscriptions WHERE username = 'merger')"
-			   " OR actor = 'merger') ORDER BY id DESC",
-			   -1, &s, NULL);
-	int total = 0;
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		if (total++)
-			strcat(want, ",");
-		strcat(want, (const char *)sqlite3_column_text(s, 0));
+	/* a context he left read in: its posts are not his to see */
+	CU_ASSERT_EQUAL(status("DELETE", fmt("/contexts/%s/permissions/merger/read",
+					     hash_of(urls[3])),
+			       "fxadmin", NULL),
+			201);
+	/* uneven contexts (m1 busy, m2 quiet), the reader's own posts, a
+	 * context he is not in, hashtags on some, comments on others */
+	char ids[40][25];
+	for (int i = 0; i < 40; i++) {
+		int k = i % 9 < 5 ? 0 : i % 9 < 6 ? 1 : 2 + i % 3;
+		snprintf(ids[i], sizeof ids[i], "%s",
+			 i % 8 == 3 ? post("merger", NULL, fmt("own %d #taga", i))
+				    : post("writer", urls[k], fmt("merge %d%s", i, i % 3 ? "" : " #taga")));
 	}
-	sqlite3_finalize(s);
-	CU_ASSERT_EQUAL(total, 4 + 17); /* 23 posts, 6 of them in m4 */
-	char got[4096] = "", before[25] = "";
-	for (int page = 0; page < 10; page++) {
-		const char *ids = listing(fmt("/people/merger/timeline?limit=4%s%s",
-					      before[0] ? "&before=" : "", before),
-					  "merger");
-		if (!*ids)
-			break;
-		if (*got)
-			strcat(got, ",");
-		strcat(got, ids);
-		const char *last = strrchr(ids, ',');
-		snprintf(before, sizeof before, "%s", last ? last + 1 : ids);
-	}
-	CU_ASSERT_STRING_EQUAL(got, want);
+	for (int i = 0; i < 40; i += 7)
+		comment("writer", ids[i], "bump");
+	CU_ASSERT_STRING_EQUAL(walk("", 4, 0), brute("", "id", NULL));
+	CU_ASSERT_STRING_EQUAL(walk("", 1, 0), brute("", "id", NULL));
+	CU_ASSERT_STRING_EQUAL(walk("", 7, 0), brute("", "id", NULL));
+	const char *tagged = "AND id IN (SELECT activity_id FROM stream_hashtags WHERE hashtag = 'taga')";
+	CU_ASSERT_STRING_EQUAL(walk("&hashtag=taga", 3, 0), brute(tagged, "id", NULL));
+	CU_ASSERT_STRING_EQUAL(walk("&sort=published&priority=comments", 3, 1),
+			       brute("", "last_comment", NULL));
+	CU_ASSERT_STRING_EQUAL(walk("&sort=published&priority=comments&hashtag=taga", 2, 1),
+			       brute(tagged, "last_comment", NULL));
+	/* after: the newest items above it, newest first */
+	char all[8192], want[512] = "";
+	snprintf(all, sizeof all, "%s", brute("", "id", ids[20]));
+	int n = 0;
+	for (char *t = strtok(all, ","); t && n < 5; t = strtok(NULL, ","), n++)
+		snprintf(want + strlen(want), sizeof want - strlen(want), "%s%s", n ? "," : "", t);
+	CU_ASSERT_STRING_EQUAL(listing(fmt("/people/merger/timeline?limit=5&after=%s", ids[20]),
+				       "merger"),
+			       want);
 	/* limit=0 is everything (capped) */
-	CU_ASSERT_STRING_EQUAL(listing("/people/merger/timeline?limit=0", "merger"), want);
+	CU_ASSERT_STRING_EQUAL(listing("/people/merger/timeline?limit=0", "merger"),
+			       brute("", "id", NULL));
 }
 
 static void test_likes_order_pages_across_ties(void)
