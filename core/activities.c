@@ -593,6 +593,49 @@ enum max_err activities_context_add(struct max_ctx *c, struct max_resp *r)
 	return e;
 }
 
+/* Has the acting user a like (favorite) on the post? */
+static int marked(struct max_ctx *c, const char *sql, const struct post *p)
+{
+	sqlite3_stmt *s = store_stmt(c->db, sql);
+	if (!s)
+		return 0;
+	store_bind_text(s, 1, p->id);
+	store_bind_text(s, 2, c->actor);
+	int yes = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_reset(s);
+	return yes;
+}
+
+/* ?show_acls (§1.11): the §5.0 names of what the caller may do with the
+ * activity, in the order of the original's activity ACL. */
+static json_object *activity_acls(struct max_ctx *c, const struct post *p)
+{
+	int acting = auth_is_manager(c) || auth_is_self(c);
+	int view = stream_may(c, p, SR_VIEW) == 1;
+	int liked = marked(c, "SELECT 1 FROM likes WHERE activity_id = ?1 AND username = ?2", p);
+	int faved = marked(c, "SELECT 1 FROM favorites WHERE activity_id = ?1 AND username = ?2", p);
+	const struct {
+		int holds;
+		const char *name;
+	} acl[] = {
+		{view, "View activity"},
+		{stream_may(c, p, SR_DELETE) == 1, "Delete activity"},
+		{view, "View activity comments"},
+		{acting && stream_may(c, p, SR_COMMENT) == 1, "Add a comment to an activity"},
+		{acting && view, "Favorite an activity"},
+		{auth_is_manager(c) || (auth_is_self(c) && faved), "Unfavorite an activity"},
+		{stream_may(c, p, SR_LIKE) == 1, "Like an activity"},
+		{liked && acting, "Unlike an activity"},
+		{stream_may(c, p, SR_FLAG) == 1, "Flag an activity"},
+		{stream_may(c, p, SR_FLAG) == 1, "Unflag an activity"},
+	};
+	json_object *a = json_object_new_array();
+	for (size_t i = 0; i < sizeof acl / sizeof acl[0]; i++)
+		if (acl[i].holds)
+			json_object_array_add(a, json_object_new_string(acl[i].name));
+	return a;
+}
+
 /* #19 GET /activities/{id} */
 enum max_err activity_get(struct max_ctx *c, struct max_resp *r)
 {
@@ -603,6 +646,8 @@ enum max_err activity_get(struct max_ctx *c, struct max_resp *r)
 	json_object *o = activity_render(c, p.id, ACT_PRIVATE | ACT_ACTING);
 	if (!o)
 		return max_fail(c, MAX_ESERVER, "activity %s vanished", p.id);
+	if (qs_get(c, "show_acls"))
+		jx_set(o, "acls", activity_acls(c, &p));
 	return resp_json(r, 200, o);
 }
 

@@ -161,6 +161,17 @@ static void test_post_to_timeline(void)
 	E2E_STATUS(r, 200);
 	E2E_INT_EQ(e2e_bool(r->json, "deletable"), 0);
 	e2e_free(r);
+	/* ?show_acls: what the caller may do with it (§1.11) */
+	r = e2e_request("GET", e2e_fmt("/activities/%s?show_acls=1", id), MESSI, NULL);
+	E2E_STR_EQ(json_object_to_json_string_ext(e2e_get(r->json, "acls"), JSON_C_TO_STRING_PLAIN),
+		   "[\"View activity\",\"Delete activity\",\"View activity comments\","
+		   "\"Add a comment to an activity\",\"Favorite an activity\",\"Like an activity\"]");
+	e2e_free(r);
+	r = e2e_request("GET", e2e_fmt("/activities/%s?show_acls=1", id), XAVI, NULL);
+	E2E_STR_EQ(json_object_to_json_string_ext(e2e_get(r->json, "acls"), JSON_C_TO_STRING_PLAIN),
+		   "[\"View activity\",\"View activity comments\",\"Add a comment to an activity\","
+		   "\"Favorite an activity\",\"Like an activity\"]");
+	e2e_free(r);
 }
 
 static void test_post_validation(void)
