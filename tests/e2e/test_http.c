@@ -512,6 +512,9 @@ static int max_workers(pid_t parent, pid_t *out, int max)
 		len = fread(buf, 1, sizeof buf - 1, f);
 		fclose(f);
 		buf[len] = 0;
+		for (size_t k = 0; k < len; k++) /* argv is NUL-separated */
+			if (!buf[k])
+				buf[k] = ' ';
 		if (strstr(buf, "max.fcgi"))
 			out[n++] = (pid_t)pid;
 	}
