@@ -181,6 +181,16 @@ enum max_err stream_require(struct max_ctx *c, const struct post *p, enum stream
 	return ok ? MAX_OK : perm_deny(c);
 }
 
+enum max_err stream_load_acting(struct max_ctx *c, struct post *p, enum stream_right r)
+{
+	enum max_err e = stream_load_url(c, p);
+	if (e)
+		return e;
+	if (!auth_is_manager(c) && !auth_is_self(c))
+		return perm_deny(c);
+	return stream_require(c, p, r);
+}
+
 /* ---- indexes ----------------------------------------------------------------- */
 
 static enum max_err index_words(struct max_ctx *c, const char *insert, const char *id,
@@ -330,26 +340,38 @@ enum max_err stream_missing(struct max_ctx *c, json_object *o, const char *key)
 			key);
 }
 
-static enum max_err post_object(struct max_ctx *c, json_object **out)
+enum max_err stream_body_object(struct max_ctx *c, json_object **object, const char **type)
 {
-	json_object *in = NULL;
-	int rc = jx_object(c->body, "object", &in);
+	if (c->body && !json_object_is_type(c->body, json_type_object))
+		return max_fail(c, MAX_EVALIDATION, "Unexpected data type in request");
+	int rc = jx_object(c->body, "object", object);
 	if (rc == 0)
 		return stream_missing(c, c->body, "object");
 	if (rc < 0)
 		return max_fail(c, MAX_EVALIDATION,
 				"Validation error on field \"object\": must be an object");
-	const char *type = NULL, *content = NULL;
-	rc = jx_string(in, "objectType", &type);
+	rc = jx_string(*object, "objectType", type);
 	if (rc == 0)
-		return stream_missing(c, in, "objectType");
-	if (rc < 0 || (strcmp(type, "note") && strcmp(type, "image") && strcmp(type, "file")))
+		return stream_missing(c, *object, "objectType");
+	if (rc < 0)
+		*type = NULL; /* not a string: the caller's "unsupported" */
+	return MAX_OK;
+}
+
+static enum max_err post_object(struct max_ctx *c, json_object **out)
+{
+	json_object *in = NULL;
+	const char *type = NULL, *content = NULL;
+	enum max_err e = stream_body_object(c, &in, &type);
+	if (e)
+		return e;
+	if (!type || (strcmp(type, "note") && strcmp(type, "image") && strcmp(type, "file")))
 		return max_fail(c, MAX_ENOTSUPPORTED,
 				"Activitystrea.ms object type %s unknown or unsupported",
-				rc < 0 ? json_object_to_json_string(json_object_object_get(in, "objectType"))
-				       : type);
+				type ? type
+				     : json_object_to_json_string(json_object_object_get(in, "objectType")));
 	int note = !strcmp(type, "note");
-	rc = jx_string(in, "content", &content);
+	int rc = jx_string(in, "content", &content);
 	if (rc < 0)
 		return max_fail(c, MAX_EVALIDATION,
 				"Validation error on field \"content\": must be a string");
@@ -367,14 +389,8 @@ static enum max_err post_object(struct max_ctx *c, json_object **out)
 	if (content && *content) {
 		char *clean = text_sanitize(content);
 		jx_set_str(o, "content", clean);
-		if (strcmp(type, "file")) {
-			json_object *tags = text_hashtags(clean);
-			if (json_object_array_length(tags))
-				jx_set(o, "hashtags", tags);
-			else
-				json_object_put(tags);
-			jx_set(o, "keywords", text_keywords(clean));
-		}
+		if (strcmp(type, "file"))
+			text_object_terms(o, clean);
 		free(clean);
 	} else if (!note) {
 		jx_set_str(o, "content", "");
@@ -469,8 +485,6 @@ static json_object *post_actor(struct max_ctx *c, struct context *actx, int *is_
  * or NULL for the timeline. */
 static enum max_err post_create(struct max_ctx *c, struct max_resp *r, const struct context *ctx)
 {
-	if (c->body && !json_object_is_type(c->body, json_type_object))
-		return max_fail(c, MAX_EVALIDATION, "Unexpected data type in request");
 	json_object *obj = NULL;
 	enum max_err e = post_object(c, &obj);
 	if (e)
@@ -749,16 +763,10 @@ enum max_err activity_file(struct max_ctx *c, struct max_resp *r)
  * write); Managers every post in his current subscriptions. */
 enum max_err activities_user_list(struct max_ctx *c, struct max_resp *r)
 {
-	struct stream_q q;
-	enum max_err e = stream_q_parse(c, &q, 10, 0);
-	if (!e) {
-		q.src = SRC_USER;
-		q.user = c->params[0];
-		q.reader = c->auth_user;
-		q.all = auth_is_manager(c);
-		q.ctx = qs_get(c, "context");
-		e = stream_answer(c, r, &q, ACT_ACTING, 1);
-	}
-	stream_q_free(&q);
-	return e;
+	struct stream_from from = {.src = SRC_USER,
+				   .user = c->params[0],
+				   .reader = c->auth_user,
+				   .ctx = qs_get(c, "context"),
+				   .all = auth_is_manager(c)};
+	return stream_list(c, r, &from, 10, 0, ACT_ACTING, 1);
 }

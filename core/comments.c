@@ -31,23 +31,15 @@
 /* §4.6 object of a comment activity, from the body. */
 static enum max_err comment_object(struct max_ctx *c, const struct post *p, json_object **out)
 {
-	if (c->body && !json_object_is_type(c->body, json_type_object))
-		return max_fail(c, MAX_EVALIDATION, "Unexpected data type in request");
 	json_object *in = NULL;
-	int rc = jx_object(c->body, "object", &in);
-	if (rc == 0)
-		return stream_missing(c, c->body, "object");
-	if (rc < 0)
-		return max_fail(c, MAX_EVALIDATION,
-				"Validation error on field \"object\": must be an object");
 	const char *type = NULL, *content = NULL;
-	rc = jx_string(in, "objectType", &type);
-	if (rc == 0)
-		return stream_missing(c, in, "objectType");
-	if (rc < 0 || strcmp(type, "comment"))
+	enum max_err e = stream_body_object(c, &in, &type);
+	if (e)
+		return e;
+	if (!type || strcmp(type, "comment"))
 		return max_fail(c, MAX_EVALIDATION,
 				"Validation error on field \"objectType\": must be \"comment\"");
-	rc = jx_string(in, "content", &content);
+	int rc = jx_string(in, "content", &content);
 	if (rc < 0)
 		return max_fail(c, MAX_EVALIDATION,
 				"Validation error on field \"content\": must be a string");
@@ -70,12 +62,7 @@ static enum max_err comment_object(struct max_ctx *c, const struct post *p, json
 	json_object *in_reply_to = json_object_new_array();
 	json_object_array_add(in_reply_to, reply);
 	jx_set(o, "inReplyTo", in_reply_to);
-	json_object *tags = text_hashtags(clean);
-	if (json_object_array_length(tags))
-		jx_set(o, "hashtags", tags);
-	else
-		json_object_put(tags);
-	jx_set(o, "keywords", text_keywords(clean));
+	text_object_terms(o, clean);
 	free(clean);
 	*out = o;
 	return MAX_OK;
@@ -138,13 +125,8 @@ static enum max_err notify_comment(struct max_ctx *c, const struct post *p, cons
 enum max_err comments_add(struct max_ctx *c, struct max_resp *r)
 {
 	struct post p;
-	enum max_err e = stream_load_url(c, &p);
+	enum max_err e = stream_load_acting(c, &p, SR_COMMENT);
 	if (e)
-		return e;
-	/* §1.4 Clean: only Managers comment as somebody else */
-	if (!auth_is_manager(c) && !auth_is_self(c))
-		return perm_deny(c);
-	if ((e = stream_require(c, &p, SR_COMMENT)))
 		return e;
 	json_object *obj = NULL;
 	if ((e = comment_object(c, &p, &obj)))
@@ -240,33 +222,19 @@ enum max_err comment_delete(struct max_ctx *c, struct max_resp *r)
 	return MAX_OK;
 }
 
-static enum max_err list_comments(struct max_ctx *c, struct max_resp *r, enum stream_src src,
-				  const char *user, const char *ctx, unsigned flags)
-{
-	struct stream_q q;
-	enum max_err e = stream_q_parse(c, &q, 10, 0);
-	if (!e) {
-		q.src = src;
-		q.user = user;
-		q.ctx = ctx;
-		e = stream_answer(c, r, &q, flags, 1);
-	}
-	stream_q_free(&q);
-	return e;
-}
-
 /* #24 GET /activities/comments: every comment activity, full (Managers). */
 enum max_err comments_global(struct max_ctx *c, struct max_resp *r)
 {
-	return list_comments(c, r, SRC_COMMENTS, NULL, NULL, ACT_PRIVATE | ACT_ACTING);
+	struct stream_from from = {.src = SRC_COMMENTS};
+	return stream_list(c, r, &from, 10, 0, ACT_PRIVATE | ACT_ACTING, 1);
 }
 
 /* #28 GET /people/{username}/comments: lean, without deletable,
  * favorited and favorites. */
 enum max_err comments_of_user(struct max_ctx *c, struct max_resp *r)
 {
-	return list_comments(c, r, SRC_USER_COMMENTS, c->params[0], NULL,
-			     ACT_ACTING | ACT_NO_FAVORITES);
+	struct stream_from from = {.src = SRC_USER_COMMENTS, .user = c->params[0]};
+	return stream_list(c, r, &from, 10, 0, ACT_ACTING | ACT_NO_FAVORITES, 1);
 }
 
 /* #29 GET /contexts/{hash}/comments: comments on the context's posts,
@@ -279,10 +247,10 @@ enum max_err comments_of_context(struct max_ctx *c, struct max_resp *r)
 		return max_fail(c, MAX_ESERVER, "context lookup failed");
 	if (!found)
 		return traverse_not_found(c, "hash", c->params[0], "contexts");
+	struct stream_from from = {.src = SRC_CONTEXT_COMMENTS, .ctx = ctx.hash};
 	enum max_err e = perm_require(c, &ctx, PA_LIST_COMMENTS);
 	if (!e)
-		e = list_comments(c, r, SRC_CONTEXT_COMMENTS, NULL, ctx.hash,
-				  ACT_PRIVATE | ACT_ACTING);
+		e = stream_list(c, r, &from, 10, 0, ACT_PRIVATE | ACT_ACTING, 1);
 	context_free(&ctx);
 	return e;
 }

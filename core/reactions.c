@@ -130,13 +130,8 @@ static enum max_err add_mark(struct max_ctx *c, struct max_resp *r, const struct
 			     enum stream_right right)
 {
 	struct post p;
-	enum max_err e = stream_load_url(c, &p);
+	enum max_err e = stream_load_acting(c, &p, right);
 	if (e)
-		return e;
-	/* §1.4 Clean: only Managers mark as somebody else */
-	if (!auth_is_manager(c) && !auth_is_self(c))
-		return perm_deny(c);
-	if ((e = stream_require(c, &p, right)))
 		return e;
 	int had = has_mark(c, m, p.id, c->actor);
 	if (had < 0)
@@ -166,14 +161,37 @@ static enum max_err add_mark(struct max_ctx *c, struct max_resp *r, const struct
 	return answer(c, r, m, 201, id, p.id, ACT_PRIVATE);
 }
 
-static enum max_err remove_mark(struct max_ctx *c, const struct mark *m, const struct post *p,
-				char id[MAX_ID_LEN + 1])
+/* #31 #33: the acting user's (the URL's) mark removed and an unlike
+ * (unfavorite) activity stored, when who_may() allows it given whether
+ * he had it. */
+static enum max_err remove_mark(struct max_ctx *c, const struct mark *m, struct post *p,
+				int (*who_may)(struct max_ctx *c, int had), char id[MAX_ID_LEN + 1])
 {
+	enum max_err e = stream_load_url(c, p);
+	if (e)
+		return e;
+	int had = has_mark(c, m, p->id, c->actor);
+	if (had < 0)
+		return max_fail(c, MAX_ESERVER, "mark lookup failed");
+	if (!who_may(c, had))
+		return perm_deny(c);
 	const char *del[] = {p->id, c->actor};
 	const char *upd[] = {p->id, NULL};
 	if (store_exec(c->db, m->remove, 2, del) < 0 || store_exec(c->db, m->recount, 2, upd) < 0)
 		return max_fail(c, MAX_ESERVER, "mark delete failed");
 	return mark_activity(c, m->unverb, p->id, id);
+}
+
+/* unlike: only a like there is, by a Manager or the user himself */
+static int may_unlike(struct max_ctx *c, int had)
+{
+	return had && (auth_is_manager(c) || auth_is_self(c));
+}
+
+/* unfavorite: a Manager always, the user himself his own favourite */
+static int may_unfavorite(struct max_ctx *c, int had)
+{
+	return auth_is_manager(c) || (had && auth_is_self(c));
 }
 
 /* #30 POST /activities/{id}/likes: Self (Managers: anyone) who may read
@@ -188,16 +206,9 @@ enum max_err likes_add(struct max_ctx *c, struct max_resp *r)
 enum max_err like_remove(struct max_ctx *c, struct max_resp *r)
 {
 	struct post p;
-	enum max_err e = stream_load_url(c, &p);
-	if (e)
-		return e;
-	int had = has_mark(c, &like, p.id, c->actor);
-	if (had < 0)
-		return max_fail(c, MAX_ESERVER, "like lookup failed");
-	if (!had || (!auth_is_manager(c) && !auth_is_self(c)))
-		return perm_deny(c);
 	char id[MAX_ID_LEN + 1];
-	if ((e = remove_mark(c, &like, &p, id)))
+	enum max_err e = remove_mark(c, &like, &p, may_unlike, id);
+	if (e)
 		return e;
 	r->status = 204;
 	return MAX_OK;
@@ -216,16 +227,9 @@ enum max_err favorites_add(struct max_ctx *c, struct max_resp *r)
 enum max_err favorite_remove(struct max_ctx *c, struct max_resp *r)
 {
 	struct post p;
-	enum max_err e = stream_load_url(c, &p);
-	if (e)
-		return e;
-	int had = has_mark(c, &favorite, p.id, c->actor);
-	if (had < 0)
-		return max_fail(c, MAX_ESERVER, "favorite lookup failed");
-	if (!auth_is_manager(c) && (!had || !auth_is_self(c)))
-		return perm_deny(c);
 	char id[MAX_ID_LEN + 1];
-	if ((e = remove_mark(c, &favorite, &p, id)))
+	enum max_err e = remove_mark(c, &favorite, &p, may_unfavorite, id);
+	if (e)
 		return e;
 	return answer(c, r, &favorite, 200, id, p.id, ACT_PRIVATE);
 }

@@ -51,10 +51,16 @@ enum stream_right {
 int stream_may(struct max_ctx *c, const struct post *p, enum stream_right r);
 /* The same as MAX_OK or the standard 403. */
 enum max_err stream_require(struct max_ctx *c, const struct post *p, enum stream_right r);
+/* The URL's activity, for a request that creates something as the acting
+ * user (§1.4 Clean: only Managers act as somebody else) and needs r. */
+enum max_err stream_load_acting(struct max_ctx *c, struct post *p, enum stream_right r);
 
 /* 400 MissingField as the original words it: key absent, or present but
  * null or "". */
 enum max_err stream_missing(struct max_ctx *c, json_object *o, const char *key);
+/* The body's "object" and its objectType (400s when the body is not an
+ * object, the object is missing or not an object, objectType missing). */
+enum max_err stream_body_object(struct max_ctx *c, json_object **object, const char **type);
 
 /* ---- indexes a post or comment feeds (activities.c) --------------------- */
 
@@ -125,6 +131,17 @@ void stream_q_free(struct stream_q *q);
  * returns the count in *n. */
 enum max_err stream_page(struct max_ctx *c, struct stream_q *q, char (*ids)[MAX_ID_LEN + 1],
 			 size_t *n);
+/* Where a listing reads (the source fields of stream_q). */
+struct stream_from {
+	enum stream_src src;
+	const char *user, *reader, *ctx, *url;
+	int all;
+};
+/* A whole listing endpoint: the query string parsed (limit default
+ * def_limit, sort when with_sort), the source set, the answer rendered
+ * with flags (HEAD: X-totalItems when counted). */
+enum max_err stream_list(struct max_ctx *c, struct max_resp *r, const struct stream_from *from,
+			 long def_limit, int with_sort, unsigned flags, int counted);
 /* Number of items matching q regardless of limit (HEAD, §1.10). */
 enum max_err stream_count(struct max_ctx *c, struct stream_q *q, long long *n);
 /* A listing answer: the page rendered with flags, or for HEAD (when

@@ -650,6 +650,16 @@ json_object *text_keywords(const char *text)
 	return arr;
 }
 
+void text_object_terms(json_object *object, const char *clean)
+{
+	json_object *tags = text_hashtags(clean);
+	if (json_object_array_length(tags))
+		json_object_object_add(object, "hashtags", tags);
+	else
+		json_object_put(tags);
+	json_object_object_add(object, "keywords", text_keywords(clean));
+}
+
 void text_set_add(json_object *arr, const char *word)
 {
 	if (!word || !*word)

@@ -31,6 +31,10 @@ json_object *text_hashtags(const char *text);
  * kept. */
 json_object *text_keywords(const char *text);
 
+/* The private keys of a post's or comment's object from its sanitised
+ * content: "hashtags" (only when there are any) and "keywords". */
+void text_object_terms(json_object *object, const char *clean);
+
 /* Appends to arr (a JSON array used as a set) each string of words that
  * it lacks. */
 void text_set_add_all(json_object *arr, json_object *words);

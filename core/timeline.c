@@ -632,20 +632,31 @@ enum max_err stream_answer(struct max_ctx *c, struct max_resp *r, struct stream_
 	return resp_json(r, 200, arr);
 }
 
+enum max_err stream_list(struct max_ctx *c, struct max_resp *r, const struct stream_from *from,
+			 long def_limit, int with_sort, unsigned flags, int counted)
+{
+	struct stream_q q;
+	enum max_err e = stream_q_parse(c, &q, def_limit, with_sort);
+	if (!e) {
+		q.src = from->src;
+		q.user = from->user;
+		q.reader = from->reader;
+		q.ctx = from->ctx;
+		q.url = from->url;
+		q.all = from->all;
+		e = stream_answer(c, r, &q, flags, counted);
+	}
+	stream_q_free(&q);
+	return e;
+}
+
 /* ---- #11 #12 timeline -------------------------------------------------------- */
 
 /* #11 GET /people/{username}/timeline: lean; HEAD has no count (§1.10). */
 enum max_err timeline_get(struct max_ctx *c, struct max_resp *r)
 {
-	struct stream_q q;
-	enum max_err e = stream_q_parse(c, &q, 10, 1);
-	if (!e) {
-		q.src = SRC_TIMELINE;
-		q.user = c->params[0];
-		e = stream_answer(c, r, &q, ACT_ACTING, 0);
-	}
-	stream_q_free(&q);
-	return e;
+	struct stream_from from = {.src = SRC_TIMELINE, .user = c->params[0]};
+	return stream_list(c, r, &from, 10, 1, ACT_ACTING, 0);
 }
 
 /* §5.3 #12/#17: the distinct person authors of the newest posts (by id),
@@ -743,16 +754,9 @@ enum max_err context_activities(struct max_ctx *c, struct max_resp *r)
 	enum max_err e = readable_context(c, &ctx);
 	if (e)
 		return e;
-	struct stream_q q;
-	e = stream_q_parse(c, &q, 10, 1);
-	if (!e) {
-		q.src = SRC_CONTEXT;
-		q.url = ctx.url;
-		q.reader = c->actor;
-		q.all = auth_is_manager(c);
-		e = stream_answer(c, r, &q, ACT_ACTING, 1);
-	}
-	stream_q_free(&q);
+	struct stream_from from = {
+		.src = SRC_CONTEXT, .url = ctx.url, .reader = c->actor, .all = auth_is_manager(c)};
+	e = stream_list(c, r, &from, 10, 1, ACT_ACTING, 1);
 	context_free(&ctx);
 	return e;
 }
@@ -781,12 +785,6 @@ enum max_err context_authors(struct max_ctx *c, struct max_resp *r)
 /* #18 GET /activities: every post, full; Managers (HEAD: anyone, §1.10). */
 enum max_err activities_global(struct max_ctx *c, struct max_resp *r)
 {
-	struct stream_q q;
-	enum max_err e = stream_q_parse(c, &q, 10, 0);
-	if (!e) {
-		q.src = SRC_GLOBAL;
-		e = stream_answer(c, r, &q, ACT_PRIVATE | ACT_ACTING, 1);
-	}
-	stream_q_free(&q);
-	return e;
+	struct stream_from from = {.src = SRC_GLOBAL};
+	return stream_list(c, r, &from, 10, 0, ACT_PRIVATE | ACT_ACTING, 1);
 }

@@ -12,7 +12,7 @@
  * (outsiders view and like) and none at all (contextless posts).
  */
 #include "e2e.h"
-#include "ids.h"
+#include "stream_helpers.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,13 +154,6 @@ static const char *subst(const char *s, const char *token, const char *value)
 	return e2e_fmt("%s", out);
 }
 
-static const char *hash_of(const char *url)
-{
-	char h[41];
-	hash_sha1_hex(url, strlen(url), h);
-	return e2e_fmt("%s", h);
-}
-
 /* A fresh context (of the row's kind) and post by the author, prepared as
  * the row says; ids into post/hash/comment. */
 static int setup(size_t row, int who, const char **post, const char **hash, const char **cid)
@@ -177,7 +170,7 @@ static int setup(size_t row, int who, const char **post, const char **hash, cons
 			      e2e_fmt("{\"url\":\"%s\",\"permissions\":%s,\"owner\":\"%s\"}", url,
 				      perms[rw->kind], OWNER)))
 			return 0;
-		*hash = hash_of(url);
+		*hash = sh_hash(url);
 		for (int i = 0; i < 2; i++)
 			if (!E2E_SEND(201, "POST", e2e_fmt("/contexts/%s/subscriptions", *hash),
 				      e2e_manager(),

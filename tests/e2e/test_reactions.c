@@ -5,7 +5,7 @@
  * that none of them publishes anything.
  */
 #include "e2e.h"
-#include "ids.h"
+#include "stream_helpers.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,48 +16,24 @@
 #define OUTSIDER "re.outsider"
 #define FLAGGER "re.flagger"
 
-#define CLOSED "{\"read\":\"subscribed\",\"write\":\"subscribed\",\"subscribe\":\"restricted\"}"
-#define READ_PUBLIC "{\"read\":\"public\",\"write\":\"subscribed\",\"subscribe\":\"restricted\"}"
+#define CLOSED SH_CLOSED
+#define READ_PUBLIC SH_READ_PUBLIC
+#define hash_of sh_hash
+#define forbidden sh_forbidden
+#define subscribe sh_subscribe
 
 #define MARK_KEYS                                                                          \
 	"actor,creator,favorites,favoritesCount,generator,id,keywords,lastComment,likes,"    \
 	"likesCount,object,objectType,owner,published,replies,verb"
 
-static const char *hash_of(const char *url)
-{
-	char h[41];
-	hash_sha1_hex(url, strlen(url), h);
-	return e2e_fmt("%s", h);
-}
-
-static int forbidden(const struct e2e_resp *r, const char *user, const char *perm)
-{
-	return E2E_EXPECT(r, 403, "Forbidden",
-			  e2e_fmt("User \"%s\" has no permission \"%s\" here ", user, perm));
-}
-
 static void mkctx(const char *url, const char *perms)
 {
-	E2E_SEND(201, "POST", "/contexts", e2e_manager(),
-		 e2e_fmt("{\"url\":\"%s\",\"permissions\":%s}", url, perms));
-}
-
-static void subscribe(const char *url, const char *user)
-{
-	E2E_SEND(201, "POST", e2e_fmt("/contexts/%s/subscriptions", hash_of(url)), e2e_manager(),
-		 e2e_fmt("{\"actor\":{\"objectType\":\"person\",\"username\":\"%s\"}}", user));
+	sh_context(url, perms, "");
 }
 
 static const char *post(const char *user, const char *url, const char *content)
 {
-	const char *body = e2e_fmt("{\"object\":{\"objectType\":\"note\",\"content\":\"%s\"}}", content);
-	struct e2e_resp *r =
-		url ? e2e_request("POST", e2e_fmt("/contexts/%s/activities", hash_of(url)), user, body)
-		    : e2e_request("POST", e2e_fmt("/people/%s/activities", user), user, body);
-	E2E_STATUS(r, 201);
-	const char *id = e2e_fmt("%s", e2e_str(r->json, "id") ? e2e_str(r->json, "id") : "");
-	e2e_free(r);
-	return id;
+	return sh_post(user, url, sh_note(content));
 }
 
 static long long publishes(void)

@@ -7,7 +7,7 @@
  * sub-contexts and its 403; HEAD counts.
  */
 #include "e2e.h"
-#include "ids.h"
+#include "stream_helpers.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,45 +17,20 @@
 #define WRITER "tl.writer"
 #define OTHER "tl.other"
 
-#define CLOSED "{\"read\":\"subscribed\",\"write\":\"subscribed\",\"subscribe\":\"restricted\"}"
-#define READ_PUBLIC "{\"read\":\"public\",\"write\":\"subscribed\",\"subscribe\":\"restricted\"}"
-
-static const char *hash_of(const char *url)
-{
-	char h[41];
-	hash_sha1_hex(url, strlen(url), h);
-	return e2e_fmt("%s", h);
-}
+#define CLOSED SH_CLOSED
+#define READ_PUBLIC SH_READ_PUBLIC
+#define hash_of sh_hash
+#define subscribe sh_subscribe
+#define post_body sh_post
 
 static int mkctx(const char *url, const char *perms, const char *tags)
 {
-	return E2E_SEND(201, "POST", "/contexts", e2e_manager(),
-			e2e_fmt("{\"url\":\"%s\",\"permissions\":%s,\"tags\":%s}", url, perms,
-				tags ? tags : "[]"));
-}
-
-static int subscribe(const char *url, const char *user)
-{
-	return E2E_SEND(201, "POST", e2e_fmt("/contexts/%s/subscriptions", hash_of(url)),
-			e2e_manager(),
-			e2e_fmt("{\"actor\":{\"objectType\":\"person\",\"username\":\"%s\"}}", user));
-}
-
-static const char *post_body(const char *user, const char *url, const char *body)
-{
-	struct e2e_resp *r =
-		url ? e2e_request("POST", e2e_fmt("/contexts/%s/activities", hash_of(url)), user, body)
-		    : e2e_request("POST", e2e_fmt("/people/%s/activities", user), user, body);
-	E2E_STATUS(r, 201);
-	const char *id = e2e_fmt("%s", e2e_str(r->json, "id") ? e2e_str(r->json, "id") : "");
-	e2e_free(r);
-	return id;
+	return sh_context(url, perms, e2e_fmt(",\"tags\":%s", tags ? tags : "[]"));
 }
 
 static const char *post(const char *user, const char *url, const char *content)
 {
-	return post_body(user, url,
-			 e2e_fmt("{\"object\":{\"objectType\":\"note\",\"content\":\"%s\"}}", content));
+	return sh_post(user, url, sh_note(content));
 }
 
 /* The ids of a listing, comma-joined ("" when empty). */
