@@ -677,7 +677,22 @@ static void test_maintenance_rebuilds(void)
 	CU_ASSERT_EQUAL(fx_scalar("SELECT count(*) FROM activities WHERE verb = 'post'"
 				  " AND last_comment IS NULL"),
 			0);
+	/* #93: permission lists back to the policy, bindings of notifying
+	 * contexts made again */
+	const char *h = hash_of("http://unit.test/notify-posts");
+	sqlite3_exec(fx.db.db,
+		     fmt("UPDATE subscriptions SET perm_mask = 0, permissions_json = '[]'"
+			 " WHERE hash = '%s'",
+			 h),
+		     NULL, NULL, NULL);
+	long long binds = fx_scalar("SELECT count(*) FROM outbox WHERE op = 'bind'");
 	CU_ASSERT_EQUAL(status("POST", "/admin/maintenance/subscriptions", "fxadmin", NULL), 200);
+	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM subscriptions WHERE hash = '%s'"
+			       " AND perm_mask & 6 = 6 AND permissions_json LIKE '%%\"write\"%%'",
+			       h),
+			SCALAR("SELECT count(*) FROM subscriptions WHERE hash = '%s'", h));
+	CU_ASSERT(SCALAR("SELECT count(*) FROM subscriptions WHERE hash = '%s'", h) > 0);
+	CU_ASSERT(fx_scalar("SELECT count(*) FROM outbox WHERE op = 'bind'") > binds);
 	CU_ASSERT_EQUAL(status("POST", "/admin/maintenance/keywords", "messi", NULL), 403);
 }
 
