@@ -22,6 +22,7 @@
 #include "jsonx.h"
 #include "media.h"
 #include "people.h"
+#include "router.h"
 #include "perm.h"
 #include "store.h"
 #include "stream.h"
@@ -175,6 +176,9 @@ int stream_may(struct max_ctx *c, const struct post *p, enum stream_right r)
 
 enum max_err stream_require(struct max_ctx *c, const struct post *p, enum stream_right r)
 {
+	/* §1.10: HEAD skips the permission check (as perm_require does) */
+	if (c->is_head && !(c->route && (c->route->flags & RT_PERM_ON_HEAD)))
+		return MAX_OK;
 	int ok = stream_may(c, p, r);
 	if (ok < 0)
 		return max_fail(c, MAX_ESERVER, "subscription lookup failed");

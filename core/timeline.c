@@ -86,8 +86,9 @@
  * statements skip even the tests of NULL parameters */
 #define NO_FILTERS(X) ""
 
-/* contexts whose posts a timeline shows: the subscriptions holding read */
-#define SET_TIMELINE "SELECT hash FROM subscriptions WHERE username = :u AND perm_mask & 2"
+/* contexts whose posts a timeline shows: every current subscription
+ * (§7.1, as the original: a revoked read does not take them out) */
+#define SET_TIMELINE "SELECT hash FROM subscriptions WHERE username = :u"
 /* #15: contexts under the URL prefix the reader may read */
 #define SET_CONTEXT                                                                          \
 	"SELECT hash FROM contexts WHERE url >= :url AND url < :urlhi"                        \

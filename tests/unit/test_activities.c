@@ -431,7 +431,7 @@ static const char *brute(const char *extra, const char *key, const char *after)
 	sqlite3_stmt *s = NULL;
 	const char *sql = fmt("SELECT id FROM activities WHERE verb = 'post' AND visible = 1 AND"
 			      " (context_hash IN (SELECT hash FROM subscriptions WHERE username ="
-			      " 'merger' AND perm_mask & 2) OR actor = 'merger') %s AND %s > '%s'"
+			      " 'merger') OR actor = 'merger') %s AND %s > '%s'"
 			      " ORDER BY %s DESC",
 			      extra, key, after ? after : "", key);
 	CU_ASSERT_EQUAL(sqlite3_prepare_v2(fx.db.db, sql, -1, &s, NULL), SQLITE_OK);
@@ -481,7 +481,8 @@ static void test_timeline_merge_matches_brute_force(void)
 		if (i < 4)
 			subscribe("merger", urls[i]);
 	}
-	/* a context he left read in: its posts are not his to see */
+	/* a context he lost read in: still on his timeline (§7.1: every
+	 * current subscription) */
 	CU_ASSERT_EQUAL(status("DELETE", fmt("/contexts/%s/permissions/merger/read",
 					     hash_of(urls[3])),
 			       "fxadmin", NULL),
@@ -696,6 +697,22 @@ static void test_maintenance_rebuilds(void)
 	CU_ASSERT_EQUAL(status("POST", "/admin/maintenance/keywords", "messi", NULL), 403);
 }
 
+/* §1.10: HEAD skips the permission check on every GET of the stream (counts
+ * are public to users): the one-activity reads answer 200 without a body
+ * to a user who may not GET them; traversal still applies. */
+static void test_head_skips_permission(void)
+{
+	mkctx("http://unit.test/head-closed", OPEN, NULL);
+	subscribe("messi", "http://unit.test/head-closed");
+	const char *id = post("messi", "http://unit.test/head-closed", "head audit");
+	CU_ASSERT_EQUAL(status("GET", fmt("/activities/%s", id), "puyol", NULL), 403);
+	CU_ASSERT_EQUAL(status("HEAD", fmt("/activities/%s", id), "puyol", NULL), 200);
+	CU_ASSERT_EQUAL(status("GET", fmt("/activities/%s/comments", id), "puyol", NULL), 403);
+	CU_ASSERT_EQUAL(status("HEAD", fmt("/activities/%s/comments", id), "puyol", NULL), 200);
+	CU_ASSERT_EQUAL(status("HEAD", "/activities/0123456789abcdef01234567", "puyol", NULL), 404);
+	CU_ASSERT_EQUAL(status("HEAD", fmt("/activities/%s", id), NULL, NULL), 401);
+}
+
 UNIT_SUITE(activities, init, fx_cleanup)
 {
 	UNIT_TEST(s, test_post_stores_indexes);
@@ -710,4 +727,5 @@ UNIT_SUITE(activities, init, fx_cleanup)
 	UNIT_TEST(s, test_flagged_order);
 	UNIT_TEST(s, test_full_text_search);
 	UNIT_TEST(s, test_maintenance_rebuilds);
+	UNIT_TEST(s, test_head_skips_permission);
 }
