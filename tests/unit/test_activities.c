@@ -713,6 +713,38 @@ static void test_head_skips_permission(void)
 	CU_ASSERT_EQUAL(status("HEAD", fmt("/activities/%s", id), NULL, NULL), 401);
 }
 
+/* §1.4 Clean: content is created as somebody else only by Managers; §5.4,
+ * §5.5 statuses of the edge cases. */
+static void test_acting_and_edges(void)
+{
+	const char *id = post("messi", NULL, "edges audit");
+	const char *as_xavi = "{\"actor\":{\"objectType\":\"person\",\"username\":\"xavi\"},"
+			      "\"object\":{\"objectType\":\"comment\",\"content\":\"c\"}}";
+	long long before = fx_scalar("SELECT count(*) FROM activities");
+	CU_ASSERT_EQUAL(status("POST", fmt("/activities/%s/comments", id), "puyol", as_xavi), 403);
+	CU_ASSERT_EQUAL(status("POST", fmt("/activities/%s/likes", id), "puyol",
+			       "{\"actor\":{\"objectType\":\"person\",\"username\":\"xavi\"}}"),
+			403);
+	CU_ASSERT_EQUAL(status("POST", "/people/puyol/activities", "puyol",
+			       "{\"actor\":{\"objectType\":\"person\",\"username\":\"xavi\"},"
+			       "\"object\":{\"objectType\":\"note\",\"content\":\"x\"}}"),
+			403);
+	CU_ASSERT_EQUAL(fx_scalar("SELECT count(*) FROM activities"), before);
+	CU_ASSERT_EQUAL(status("POST", fmt("/activities/%s/comments", id), "fxadmin", as_xavi), 201);
+	CU_ASSERT_EQUAL(status("DELETE", fmt("/activities/%s/comments/0123456789abcdef01234567", id),
+			       "fxadmin", NULL),
+			404);
+	CU_ASSERT_EQUAL(status("DELETE", fmt("/activities/%s/likes/puyol", id), "puyol", NULL), 403);
+	CU_ASSERT_EQUAL(status("POST", fmt("/activities/%s/flag", id), "fxadmin", NULL), 403);
+	struct fx_resp r = fx_req("POST", "/people/puyol/activities", "puyol",
+				  "{\"published\":\"2010-01-01T00:01:30.5+02:00\","
+				  "\"object\":{\"objectType\":\"note\",\"content\":\"dated\"}}",
+				  NULL);
+	CU_ASSERT_EQUAL(r.status, 201);
+	CU_ASSERT_STRING_EQUAL(fx_str(&r, "published"), "2009-12-31T22:01:30Z");
+	fx_free(&r);
+}
+
 UNIT_SUITE(activities, init, fx_cleanup)
 {
 	UNIT_TEST(s, test_post_stores_indexes);
@@ -728,4 +760,5 @@ UNIT_SUITE(activities, init, fx_cleanup)
 	UNIT_TEST(s, test_full_text_search);
 	UNIT_TEST(s, test_maintenance_rebuilds);
 	UNIT_TEST(s, test_head_skips_permission);
+	UNIT_TEST(s, test_acting_and_edges);
 }
