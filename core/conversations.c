@@ -613,12 +613,15 @@ static enum max_err parse_participants(struct max_ctx *c, struct new_conv *nc)
 				"most %d bytes",
 				CONV_NAME_MAX);
 	nc->display_name = dn && *dn ? dn : NULL;
+	/* every participant must exist (404) before visibility is looked at */
 	for (int i = 0; i < nc->n; i++) {
 		int found = people_exists(c->db, nc->users[i]);
 		if (found < 0)
 			return max_fail(c, MAX_ESERVER, "person lookup failed");
 		if (!found)
 			return traverse_not_found(c, "username", nc->users[i], "users");
+	}
+	for (int i = 0; i < nc->n; i++) {
 		if (strcmp(nc->users[i], c->actor) && !people_can_see(c, c->actor, nc->users[i]))
 			return max_fail(c, MAX_EFORBIDDEN,
 					"User %s is not allowed to have a conversation with %s",
@@ -1185,11 +1188,11 @@ json_object *hook_person_talking_in(struct max_ctx *c, const char *username, int
 		json_object_array_add(a, o);
 	}
 	sqlite3_reset(s);
-	if (!enrich)
-		return a;
 	for (size_t i = 0; i < json_object_array_length(a); i++) {
 		json_object *o = json_object_array_get_idx(a, i);
-		json_object *cv = conv_render(c, jx_str(o, "id"), username, CONV_REAL_NAME);
+		/* the stored form (PUT) has the conversation's own name */
+		json_object *cv =
+			conv_render(c, jx_str(o, "id"), username, enrich ? CONV_REAL_NAME : 0);
 		if (!cv)
 			continue;
 		json_object *v = NULL;
@@ -1198,6 +1201,10 @@ json_object *hook_person_talking_in(struct max_ctx *c, const char *username, int
 			jx_set(o, "participants", json_object_get(v));
 		if (jx_array(cv, "tags", &v) == 1)
 			jx_set(o, "tags", json_object_get(v));
+		if (!enrich) {
+			json_object_put(cv);
+			continue;
+		}
 		jx_set_int(o, "messages", 0);
 		sqlite3_stmt *q = store_stmt(c->db, "SELECT last_message_id FROM conversations"
 						    " WHERE id = ?1");

@@ -704,6 +704,85 @@ static void test_tokens(void)
 	fx_free(&r);
 }
 
+/* Spec-conformance pins found by the audit (API.md §5.8, §4.1, §5.11). */
+static void test_audit_spec(void)
+{
+	fx_user("au1", "Au One");
+	fx_user("au2", "Au Two");
+	fx_user("au3", NULL);
+	fx_user("auhid", NULL);
+	CU_ASSERT_EQUAL(status_of("POST", "/admin/security/roles/NonVisible/users/auhid", "fxadmin",
+				  ""),
+			201);
+	/* #58 validation order: an unknown participant (404) wins over one the
+	 * actor may not see (403), wherever they stand in the list */
+	struct fx_resp r = fx_req("POST", "/conversations", "au1",
+				  "{\"contexts\":[{\"participants\":[\"au1\",\"auhid\",\"ghost\"]}],"
+				  "\"object\":{\"objectType\":\"note\",\"content\":\"x\"}}",
+				  NULL);
+	CU_ASSERT_EQUAL(r.status, 404);
+	CU_ASSERT_STRING_EQUAL(fx_error(&r), "ObjectNotFound");
+	fx_free(&r);
+	/* and the 403 still comes when everybody exists */
+	r = fx_req("POST", "/conversations", "au1",
+		   "{\"contexts\":[{\"participants\":[\"au1\",\"auhid\",\"au2\"]}],"
+		   "\"object\":{\"objectType\":\"note\",\"content\":\"x\"}}",
+		   NULL);
+	CU_ASSERT_EQUAL(r.status, 403);
+	CU_ASSERT_STRING_EQUAL(fx_str(&r, "error_description"),
+			       "User au1 is not allowed to have a conversation with auhid");
+	fx_free(&r);
+	/* #65: the owner asking for a non-participant's subscription → Clean
+	 * 404; the user himself holds no subscription to be allowed by (403,
+	 * the original's ACL) */
+	char cid[25], path[128];
+	CU_ASSERT_EQUAL_FATAL(start("au1", "[\"au1\",\"au2\"]", NULL, cid), 201);
+	snprintf(path, sizeof path, "/people/au3/conversations/%s", cid);
+	r = fx_req("GET", path, "au1", NULL, NULL);
+	CU_ASSERT_EQUAL(r.status, 404);
+	CU_ASSERT_STRING_EQUAL(fx_error(&r), "ObjectNotFound");
+	fx_free(&r);
+	CU_ASSERT_EQUAL(status_of("GET", path, "au3", NULL), 403);
+	/* somebody else's subscription stays forbidden for a non-owner */
+	snprintf(path, sizeof path, "/people/au1/conversations/%s", cid);
+	CU_ASSERT_EQUAL(status_of("GET", path, "au3", NULL), 403);
+	/* §4.1: PUT /people's talkingIn entries carry the stored displayName,
+	 * participants and tags */
+	r = fx_req("PUT", "/people/au1", "au1", "{}", NULL);
+	CU_ASSERT_EQUAL(r.status, 200);
+	json_object *e0 = json_object_array_get_idx(get(r.json, "talkingIn"), 0);
+	CU_ASSERT_STRING_EQUAL(str(e0, "id"), cid);
+	CU_ASSERT_STRING_EQUAL(str(e0, "displayName"), "au1, au2");
+	CU_ASSERT_STRING_EQUAL(text_of(e0, "participants"),
+			       "[{\"username\":\"au1\",\"displayName\":\"Au One\",\"objectType\":"
+			       "\"person\"},{\"username\":\"au2\",\"displayName\":\"Au Two\","
+			       "\"objectType\":\"person\"}]");
+	CU_ASSERT_STRING_EQUAL(text_of(e0, "tags"), "[]");
+	CU_ASSERT_PTR_NULL(get(e0, "lastMessage"));
+	fx_free(&r);
+	/* #94 tags of a 1:1: all subscribed → none; someone left → single;
+	 * a participant deleted → archive */
+	char sql[512];
+	snprintf(sql, sizeof sql, "UPDATE conversations SET tag_single=1 WHERE id='%s'", cid);
+	CU_ASSERT_EQUAL(sqlite3_exec(fx.db.db, sql, NULL, NULL, NULL), SQLITE_OK);
+	CU_ASSERT_EQUAL(status_of("POST", "/admin/maintenance/conversations", "fxadmin", ""), 200);
+	CU_ASSERT_EQUAL(scalar("SELECT tag_single + tag_archive + tag_group FROM conversations"
+			       " WHERE id='%s'",
+			       cid),
+			0);
+	snprintf(sql, sizeof sql,
+		 "DELETE FROM conversation_members WHERE conversation_id='%s' AND username='au2'", cid);
+	CU_ASSERT_EQUAL(sqlite3_exec(fx.db.db, sql, NULL, NULL, NULL), SQLITE_OK);
+	CU_ASSERT_EQUAL(status_of("POST", "/admin/maintenance/conversations", "fxadmin", ""), 200);
+	CU_ASSERT_EQUAL(scalar("SELECT tag_single FROM conversations WHERE id='%s'", cid), 1);
+	CU_ASSERT_EQUAL(sqlite3_exec(fx.db.db, "DELETE FROM people WHERE username='au2'", NULL, NULL,
+				     NULL),
+			SQLITE_OK);
+	CU_ASSERT_EQUAL(status_of("POST", "/admin/maintenance/conversations", "fxadmin", ""), 200);
+	CU_ASSERT_EQUAL(scalar("SELECT tag_archive FROM conversations WHERE id='%s'", cid), 1);
+	CU_ASSERT_EQUAL(scalar("SELECT tag_single FROM conversations WHERE id='%s'", cid), 0);
+}
+
 UNIT_SUITE(conversations, fx_init, fx_cleanup)
 {
 	UNIT_TEST(s, test_dates);
@@ -718,4 +797,5 @@ UNIT_SUITE(conversations, fx_init, fx_cleanup)
 	UNIT_TEST(s, test_person_deleted_in_group);
 	UNIT_TEST(s, test_messages_admin);
 	UNIT_TEST(s, test_tokens);
+	UNIT_TEST(s, test_audit_spec);
 }
