@@ -23,6 +23,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #define DISPLAY_NAME_MAX 256 /* bytes */
 
@@ -181,14 +182,16 @@ enum max_err people_create(struct max_ctx *c, struct max_resp *r)
 	const char *given = NULL;
 	if (jx_string(c->body, "username", &given) != 1 || !*given)
 		return max_fail(c, MAX_EVALIDATION, "Missing username in request");
+	/* §1.3: the permission check (the body username is the actor of a
+	 * POST, §1.4) comes before the handler's validation */
+	if (!auth_is_manager(c) && strcasecmp(given, c->auth_user))
+		return perm_deny(c);
 	char username[MAX_USERNAME_MAX + 1];
 	if (!valid_username(given))
 		return max_fail(c, MAX_EVALIDATION,
 				"Validation error on field \"username\": not a valid username");
 	snprintf(username, sizeof username, "%s", given);
 	str_lower(username);
-	if (!auth_is_manager(c) && strcmp(username, c->auth_user))
-		return perm_deny(c);
 	struct person_fields f;
 	enum max_err e = person_fields(c, &f);
 	if (e)

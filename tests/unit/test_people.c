@@ -69,6 +69,18 @@ static void test_self_registration(void)
 			       "User \"selfie\" has no permission \"Add people\" here ");
 	fx_free(&r);
 	CU_ASSERT_EQUAL(fx_scalar("SELECT count(*) FROM people WHERE username='someoneelse'"), 0);
+	/* §1.3: the permission check (step 8) precedes validation (step 9): a
+	 * plain user naming somebody else gets 403 even for a bad username */
+	r = fx_req("POST", "/people", "selfie", "{\"username\":\"a b\"}", NULL);
+	CU_ASSERT_EQUAL(r.status, 403);
+	CU_ASSERT_STRING_EQUAL(fx_error(&r), "Forbidden");
+	fx_free(&r);
+	/* ... while a bad twitterUsername of oneself is a 400 */
+	r = fx_req("POST", "/people", "selfie", "{\"username\":\"Selfie\",\"twitterUsername\":\"@@x\"}",
+		   NULL);
+	CU_ASSERT_EQUAL(r.status, 400);
+	CU_ASSERT_STRING_EQUAL(fx_error(&r), "ValidationError");
+	fx_free(&r);
 }
 
 static void test_visibility_of_fields(void)
