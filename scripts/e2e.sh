@@ -69,21 +69,7 @@ cleanup() {
 	else
 		rm -rf "$VAR"
 	fi
-	if [ "${VALGRIND:-0}" = 1 ]; then
-	n=$(ls "$VAR"/log/vg.* 2>/dev/null | wc -l)
-	# a worker killed on purpose (the restart test) leaves no summary
-	cut=$(grep -L 'ERROR SUMMARY' "$VAR"/log/vg.* 2>/dev/null | wc -l)
-	bad=$(grep -lE 'ERROR SUMMARY: [1-9]' "$VAR"/log/vg.* 2>/dev/null || true)
-	echo "e2e.sh: valgrind reports from $n worker processes ($cut killed before reporting)" >&2
-	if [ "$n" = 0 ] || [ -n "$bad" ]; then
-		for f in $bad; do
-			echo "---- $f ----" >&2
-			grep -E -A25 'definitely lost in|indirectly lost in|Invalid|uninitialised|ERROR SUMMARY' "$f" | head -n 80 >&2
-		done
-		[ "$rc" != 0 ] || rc=1
-	fi
-fi
-exit "$rc"
+	exit "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
