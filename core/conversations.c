@@ -791,7 +791,7 @@ out:
 
 /* ---- reading ------------------------------------------------------------ */
 
-/* Paging of #57 (Clean extension, §1.11): limit (default: all, capped),
+/* Paging of #57 (Clean extension, §1.11): limit (default: all, uncapped),
  * before=<cid> resumes after that conversation. */
 static const char *const LIST_SQL =
 	"SELECT m.conversation_id FROM conversation_members m"
@@ -800,7 +800,7 @@ static const char *const LIST_SQL =
 
 enum max_err conversations_list(struct max_ctx *c, struct max_resp *r)
 {
-	long limit = HTTP_LIMIT_CAP;
+	long limit = -1; /* §5.8: no pagination unless asked for */
 	enum max_err e;
 	if (qs_get(c, "limit") && (e = http_limit(c, 10, &limit)))
 		return e;
@@ -829,9 +829,11 @@ enum max_err conversations_list(struct max_ctx *c, struct max_resp *r)
 	store_bind_text(s, 1, c->actor);
 	store_bind_text(s, 2, before ? key : NULL);
 	store_bind_text(s, 3, before);
-	sqlite3_bind_int64(s, 4, limit + 1);
+	sqlite3_bind_int64(s, 4, limit < 0 ? -1 : limit + 1); /* SQLite: -1 = no limit */
 	json_object *ids = strings_of(s);
 	size_t n = json_object_array_length(ids);
+	if (limit < 0)
+		limit = (long)n;
 	json_object *out = json_object_new_array();
 	for (size_t i = 0; i < n && i < (size_t)limit; i++) {
 		json_object *cv = conv_render(c, str_at(ids, i), c->actor, CONV_REAL_NAME | CONV_LAST);

@@ -532,6 +532,79 @@ static void test_media_file(void)
 	e2e_free(r);
 }
 
+/* MESSAGING.md §3: the media placeholders in both notifications, and the
+ * media fields of lastMessage (§4.1, §4.8, §8.5). */
+static void test_media_notifications(void)
+{
+	e2e_person("msg.n1", "En One");
+	e2e_person("msg.n2", NULL);
+	e2e_person("msg.n3", NULL);
+	unsigned char data[64];
+	binary(data, sizeof data);
+	long long outbox = e2e_db_scalar("SELECT max(id) FROM outbox");
+	/* a group started with a file: add/conversation, text "Add file" */
+	struct e2e_resp *r = post_upload(
+		"/conversations", "msg.n1",
+		"{\"contexts\":[{\"objectType\":\"conversation\",\"displayName\":\"Fitxers\","
+		"\"participants\":[\"msg.n1\",\"msg.n2\",\"msg.n3\"]}],"
+		"\"object\":{\"objectType\":\"file\",\"filename\":\"a.bin\"}}",
+		"a.bin", "application/octet-stream", data, sizeof data);
+	E2E_STATUS(r, 201);
+	const char *cid = e2e_fmt(
+		"%s", e2e_str(json_object_array_get_idx(e2e_get(r->json, "contexts"), 0), "id"));
+	const char *mid = e2e_fmt("%s", e2e_str(r->json, "id") ? e2e_str(r->json, "id") : "");
+	e2e_free(r);
+	E2E_STR_EQ(e2e_db_text("SELECT json_extract(body, '$.a') || json_extract(body, '$.o') || ' '"
+			       " || json_extract(body, '$.d.text') || ' ' ||"
+			       " json_extract(body, '$.d.conversation_id') || ' ' ||"
+			       " json_extract(body, '$.d.creator') || ' ' || json_extract(body, '$.u.u')"
+			       " || ' ' || json_extract(body, '$.u.d') FROM outbox WHERE id > %lld"
+			       " AND op = 'publish' AND routing_key = '%s.notifications'",
+			       outbox, cid),
+		   e2e_fmt("ac Add file %s En One Fitxers Fitxers", cid));
+	/* lastMessage of a file: fullURL, no thumbURL; talkingIn too */
+	r = e2e_request("GET", e2e_fmt("/conversations/%s", cid), "msg.n2", NULL);
+	json_object *lm = e2e_get(r->json, "lastMessage");
+	E2E_STR_EQ(e2e_str(lm, "objectType"), "file");
+	E2E_STR_EQ(e2e_str(lm, "fullURL"), e2e_fmt("/messages/%s/file/download", mid));
+	CU_ASSERT(e2e_get(lm, "thumbURL") == NULL);
+	e2e_free(r);
+	r = e2e_request("GET", "/people/msg.n2", "msg.n2", NULL);
+	json_object *ti = json_object_array_get_idx(e2e_get(r->json, "talkingIn"), 0);
+	E2E_STR_EQ(e2e_str(ti, "id"), cid);
+	E2E_STR_EQ(e2e_str(e2e_get(ti, "lastMessage"), "fullURL"),
+		   e2e_fmt("/messages/%s/file/download", mid));
+	CU_ASSERT(e2e_get(e2e_get(ti, "lastMessage"), "actor") == NULL);
+	e2e_free(r);
+	/* a mobile file message: add/message, text "Add file", message_id */
+	outbox = e2e_db_scalar("SELECT max(id) FROM outbox");
+	r = post_upload(e2e_fmt("/conversations/%s/messages", cid), "msg.n2",
+			"{\"object\":{\"objectType\":\"file\",\"mobile\":true}}", "b.bin",
+			"application/octet-stream", data, sizeof data);
+	E2E_STATUS(r, 201);
+	mid = e2e_fmt("%s", e2e_str(r->json, "id") ? e2e_str(r->json, "id") : "");
+	e2e_free(r);
+	E2E_STR_EQ(e2e_db_text("SELECT json_extract(body, '$.a') || json_extract(body, '$.o') || ' '"
+			       " || json_extract(body, '$.d.text') || ' ' ||"
+			       " json_extract(body, '$.d.message_id') FROM outbox WHERE id > %lld"
+			       " AND op = 'publish'",
+			       outbox),
+		   e2e_fmt("am Add file %s", mid));
+	/* a group started with an image: "Add image" */
+	outbox = e2e_db_scalar("SELECT max(id) FROM outbox");
+	r = post_upload("/conversations", "msg.n1",
+			"{\"contexts\":[{\"objectType\":\"conversation\","
+			"\"participants\":[\"msg.n1\",\"msg.n2\",\"msg.n3\"]}],"
+			"\"object\":{\"objectType\":\"image\",\"content\":\"mira\"}}",
+			"p.png", "image/png", PNG, sizeof PNG);
+	E2E_STATUS(r, 201);
+	e2e_free(r);
+	E2E_STR_EQ(e2e_db_text("SELECT json_extract(body, '$.d.text') FROM outbox WHERE id > %lld"
+			       " AND op = 'publish'",
+			       outbox),
+		   "Add image");
+}
+
 E2E_SUITE(messages, init, NULL)
 {
 	E2E_TEST(s, test_post);
@@ -541,4 +614,5 @@ E2E_SUITE(messages, init, NULL)
 	E2E_TEST(s, test_global_and_active);
 	E2E_TEST(s, test_media_image);
 	E2E_TEST(s, test_media_file);
+	E2E_TEST(s, test_media_notifications);
 }

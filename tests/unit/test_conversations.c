@@ -781,6 +781,59 @@ static void test_audit_spec(void)
 	CU_ASSERT_EQUAL(status_of("POST", "/admin/maintenance/conversations", "fxadmin", ""), 200);
 	CU_ASSERT_EQUAL(scalar("SELECT tag_archive FROM conversations WHERE id='%s'", cid), 1);
 	CU_ASSERT_EQUAL(scalar("SELECT tag_single FROM conversations WHERE id='%s'", cid), 0);
+	/* §1.6 restricted mode: the actor must share a context with every other
+	 * participant; Managers included */
+	fx_user("rv1", NULL);
+	fx_user("rv2", NULL);
+	fx_user("rv3", NULL);
+	CU_ASSERT_EQUAL(status_of("POST", "/contexts", "fxadmin", "{\"url\":\"http://u.test/rv\"}"),
+			201);
+	const char *sub = "{\"object\":{\"objectType\":\"context\",\"url\":\"http://u.test/rv\"}}";
+	CU_ASSERT_EQUAL(status_of("POST", "/people/rv1/subscriptions", "fxadmin", sub), 201);
+	CU_ASSERT_EQUAL(status_of("POST", "/people/rv2/subscriptions", "fxadmin", sub), 201);
+	fx.cfg.restricted_visibility = 1;
+	r = fx_req("POST", "/conversations", "rv1",
+		   "{\"contexts\":[{\"participants\":[\"rv1\",\"rv3\"]}],"
+		   "\"object\":{\"objectType\":\"note\",\"content\":\"x\"}}",
+		   NULL);
+	CU_ASSERT_EQUAL(r.status, 403);
+	CU_ASSERT_STRING_EQUAL(fx_str(&r, "error_description"),
+			       "User rv1 is not allowed to have a conversation with rv3");
+	fx_free(&r);
+	r = fx_req("POST", "/conversations", "fxadmin",
+		   "{\"contexts\":[{\"participants\":[\"rv1\",\"rv2\"]}],"
+		   "\"object\":{\"objectType\":\"note\",\"content\":\"x\"}}",
+		   NULL);
+	CU_ASSERT_EQUAL(r.status, 403);
+	CU_ASSERT_STRING_EQUAL(fx_str(&r, "error_description"),
+			       "User fxadmin is not allowed to have a conversation with rv1");
+	fx_free(&r);
+	CU_ASSERT_EQUAL(start("rv1", "[\"rv1\",\"rv2\"]", NULL, NULL), 201);
+	fx.cfg.restricted_visibility = 0;
+	/* #10: the conversation avatar of an unknown conversation → 404 */
+	CU_ASSERT_EQUAL(status_of("GET", "/conversations/0123456789abcdef01234567/avatar", NULL,
+				  NULL),
+			404);
+	/* #57 has no pagination: without limit every conversation is listed,
+	 * however many (no silent cap) */
+	fx_user("aumany", NULL);
+	CU_ASSERT_EQUAL(
+		sqlite3_exec(fx.db.db,
+			     "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+			     " WHERE i < 501) INSERT INTO conversations (id, display_name,"
+			     " permissions_json, creator, owner, published) SELECT"
+			     " printf('%024x', 11259375 + i), 'c' || i, '{}', 'aumany', 'aumany',"
+			     " '2024-01-01T00:00:00Z' FROM n;"
+			     "INSERT INTO conversation_members (conversation_id, username,"
+			     " permissions_json, perm_mask, subscribed_at) SELECT id, 'aumany',"
+			     " '[\"read\"]', 1, published FROM conversations WHERE creator = 'aumany'",
+			     NULL, NULL, NULL),
+		SQLITE_OK);
+	r = fx_req("GET", "/conversations", "aumany", NULL, NULL);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_EQUAL(json_object_array_length(r.json), 501);
+	CU_ASSERT_STRING_EQUAL(fx_header(&r, "X-Has-Remaining-Items"), "");
+	fx_free(&r);
 }
 
 UNIT_SUITE(conversations, fx_init, fx_cleanup)
