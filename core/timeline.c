@@ -86,9 +86,11 @@
  * statements skip even the tests of NULL parameters */
 #define NO_FILTERS(X) ""
 
-/* contexts whose posts a timeline shows: every current subscription
- * (§7.1, as the original: a revoked read does not take them out) */
-#define SET_TIMELINE "SELECT hash FROM subscriptions WHERE username = :u"
+/* contexts whose posts a timeline shows: the subscriptions still holding
+ * read. API.md §7.1 (and the original) use every subscription; issue #4
+ * asks that contexts the reader may no longer read drop out, which also
+ * keeps the timeline consistent with the §6.4 view rule. */
+#define SET_TIMELINE "SELECT hash FROM subscriptions WHERE username = :u AND perm_mask & 2"
 /* #15: contexts under the URL prefix the reader may read */
 #define SET_CONTEXT                                                                          \
 	"SELECT hash FROM contexts WHERE url >= :url AND url < :urlhi"                        \

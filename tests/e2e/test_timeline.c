@@ -95,16 +95,15 @@ static void test_timeline_contents(void)
 	const char *all[] = {c, own_out, b, a, own};
 	E2E_STR_EQ(ids("/people/" READER "/timeline", READER), join(all, 5));
 	/* leaving a context takes its posts out, but not his own; losing read
-	 * does not (§7.1: the contexts of his current subscriptions) */
+	 * too (issue #4: contexts the reader may no longer read) */
 	E2E_SEND(204, "DELETE", e2e_fmt("/contexts/%s/subscriptions/%s", hash_of(out), READER),
 		 e2e_manager(), NULL);
 	E2E_SEND(201, "DELETE", e2e_fmt("/contexts/%s/permissions/%s/read", hash_of(revoked), READER),
 		 e2e_manager(), NULL);
-	const char *now[] = {c, own_out, a, own};
-	E2E_STR_EQ(ids("/people/" READER "/timeline", READER), join(now, 4));
+	const char *now[] = {own_out, a, own};
+	E2E_STR_EQ(ids("/people/" READER "/timeline", READER), join(now, 3));
 	/* lean, with the acting user's flags */
-	struct e2e_resp *r = e2e_request(
-		"GET", e2e_fmt("/people/" READER "/timeline?limit=1&before=%s", c), READER, NULL);
+	struct e2e_resp *r = e2e_request("GET", "/people/" READER "/timeline?limit=1", READER, NULL);
 	json_object *first = json_object_array_get_idx(r->json, 0);
 	CU_ASSERT(e2e_get(first, "keywords") == NULL && e2e_get(first, "creator") == NULL);
 	E2E_INT_EQ(e2e_bool(first, "deletable"), 1);
@@ -112,7 +111,7 @@ static void test_timeline_contents(void)
 	/* HEAD: 200 without a count */
 	E2E_STR_EQ(head_total("/people/" READER "/timeline", READER), NULL);
 	/* a Manager reads anybody's timeline, the others nobody's */
-	E2E_STR_EQ(ids("/people/" READER "/timeline", e2e_manager()), join(now, 4));
+	E2E_STR_EQ(ids("/people/" READER "/timeline", e2e_manager()), join(now, 3));
 	r = e2e_request("GET", "/people/" READER "/timeline", OTHER, NULL);
 	E2E_EXPECT(r, 403, "Forbidden",
 		   "User \"" OTHER "\" has no permission \"View user timeline activities\" here ");
