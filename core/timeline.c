@@ -663,7 +663,8 @@ enum max_err timeline_get(struct max_ctx *c, struct max_resp *r)
 }
 
 /* §5.3 #12/#17: the distinct person authors of the newest posts (by id),
- * existing users only, in batches of 30, at most 7 batches. */
+ * existing users the reader may see (§1.6), in batches of 30, at most 7
+ * batches. */
 static enum max_err authors(struct max_ctx *c, struct max_resp *r, struct stream_q *q)
 {
 	long want = q->limit;
@@ -696,7 +697,10 @@ static enum max_err authors(struct max_ctx *c, struct max_resp *r, struct stream
 			size_t before = json_object_array_length(names);
 			if (*user)
 				text_set_add(names, user);
-			if (json_object_array_length(names) > before && people_exists(c->db, user) == 1)
+			/* issue #4: NonVisible authors stay hidden from those who
+			 * may not see them (§1.6, the acting user as viewer) */
+			if (json_object_array_length(names) > before && people_exists(c->db, user) == 1 &&
+			    people_can_see(c, c->actor, user))
 				json_object_array_add(found, actor);
 			else
 				json_object_put(actor);

@@ -446,6 +446,22 @@ static void test_timeline_authors(void)
 	E2E_STR_EQ(e2e_usernames(r->json), "tl.author3,tl.author8,tl.author7");
 	e2e_free(r);
 	E2E_STR_EQ(head_total("/people/tl.authors/timeline/authors?limit=20", u), "9");
+	/* a NonVisible author is hidden from readers who may not see him, and
+	 * shown to a NonVisible reader (§1.6, issue #4) */
+	E2E_SEND(201, "POST", "/admin/security/roles/NonVisible/users/tl.author3", e2e_manager(),
+		 NULL);
+	r = e2e_request("GET", "/people/tl.authors/timeline/authors?limit=3", u, NULL);
+	E2E_STR_EQ(e2e_usernames(r->json), "tl.author8,tl.author7,tl.author6");
+	e2e_free(r);
+	E2E_SEND(201, "POST", "/admin/security/roles/NonVisible/users/tl.authors", e2e_manager(),
+		 NULL);
+	r = e2e_request("GET", "/people/tl.authors/timeline/authors?limit=3", u, NULL);
+	E2E_STR_EQ(e2e_usernames(r->json), "tl.author3,tl.author8,tl.author7");
+	e2e_free(r);
+	E2E_SEND(204, "DELETE", "/admin/security/roles/NonVisible/users/tl.authors", e2e_manager(),
+		 NULL);
+	E2E_SEND(204, "DELETE", "/admin/security/roles/NonVisible/users/tl.author3", e2e_manager(),
+		 NULL);
 	r = e2e_request("GET", "/people/tl.authors/timeline/authors", OTHER, NULL);
 	E2E_STATUS(r, 403);
 	e2e_free(r);
