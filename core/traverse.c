@@ -60,8 +60,14 @@ enum max_err traverse(struct max_ctx *c)
 		return MAX_OK;
 	size_t n = (size_t)(slash - p - 1);
 	const char *root = p + 1, *v = c->params[0];
-	if (n == 6 && !strncmp(root, "people", 6))
-		return traverse_person(c, str_lower(c->params[0]));
+	if (n == 6 && !strncmp(root, "people", 6)) {
+		enum max_err e = traverse_person(c, str_lower(c->params[0]));
+		/* /people/{username}/conversations/{id}[/messages] (#65, #70):
+		 * the original resolves the conversation too, before auth */
+		if (!e && c->params[1] && !strncmp(p, "/people/{username}/conversations/{id}", 37))
+			e = traverse_conversation(c, c->params[1]);
+		return e;
+	}
 	if (n == 8 && !strncmp(root, "contexts", 8))
 		return traverse_context(c, v);
 	if (n == 10 && !strncmp(root, "activities", 10))

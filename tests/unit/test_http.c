@@ -182,6 +182,30 @@ static void test_traversal_before_auth(void)
 	fx_free(&r);
 }
 
+static void test_user_conversation_traversal(void)
+{
+	/* §1.3 step 5: the conversation of /people/{u}/conversations/{id} is
+	 * looked up before authentication */
+	fx_user("trav", NULL);
+	struct fx_resp r = fx_req("GET", "/people/trav/conversations/0123456789abcdef01234567", NULL,
+				  NULL, NULL);
+	CU_ASSERT_EQUAL(r.status, 404);
+	CU_ASSERT_STRING_EQUAL(fx_error(&r), "ObjectNotFound");
+	fx_free(&r);
+	r = fx_req("POST", "/people/trav/conversations/0123456789abcdef01234567/messages", NULL,
+		   "{}", NULL);
+	CU_ASSERT_EQUAL(r.status, 404);
+	fx_free(&r);
+	r = fx_req("GET", "/people/trav/conversations/nothex", NULL, NULL, NULL);
+	CU_ASSERT_EQUAL(r.status, 400);
+	CU_ASSERT_STRING_EQUAL(fx_error(&r), "InvalidId");
+	fx_free(&r);
+	r = fx_req("GET", "/people/ghost/conversations/0123456789abcdef01234567", NULL, NULL, NULL);
+	CU_ASSERT_EQUAL(r.status, 400);
+	CU_ASSERT_STRING_EQUAL(fx_error(&r), "UnknownUserError");
+	fx_free(&r);
+}
+
 static void test_unknown_actor(void)
 {
 	/* authenticated, but never created as a person */
@@ -223,5 +247,6 @@ UNIT_SUITE(http, fx_init, fx_cleanup)
 	UNIT_TEST(s, test_cors_and_options);
 	UNIT_TEST(s, test_traversal_before_auth);
 	UNIT_TEST(s, test_unknown_actor);
+	UNIT_TEST(s, test_user_conversation_traversal);
 	UNIT_TEST(s, test_external_check_unreachable);
 }
