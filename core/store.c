@@ -38,6 +38,34 @@ static int busy_wait(void *arg, int tries)
 	return 1;
 }
 
+/* Replaces SQLite's auto-checkpoint, which runs inside the COMMIT of
+ * whichever request pushes the WAL past 1000 pages: that request then
+ * pays for copying the WAL into the database. Here a commit only notes
+ * the WAL size; store_idle() checkpoints after the answer has been sent. */
+static int wal_note(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct store *st = arg;
+	st->wal_pages = pages;
+	return SQLITE_OK;
+}
+
+void store_defer_checkpoints(struct store *st)
+{
+	sqlite3_wal_hook(st->db, wal_note, st);
+}
+
+void store_idle(struct store *st)
+{
+	if (!st->db || st->wal_pages < STORE_CHECKPOINT_PAGES)
+		return;
+	int log = 0, done = 0;
+	/* PASSIVE: never waits for readers or writers; what it cannot copy
+	 * now is copied by a later call */
+	if (sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done) ==
+	    SQLITE_OK)
+		st->wal_pages = log - done;
+}
+
 int store_open(struct store *st, const char *path, int busy_timeout_ms, char *err, size_t errlen)
 {
 	memset(st, 0, sizeof *st);

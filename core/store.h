@@ -23,6 +23,7 @@ struct store {
 	} cache[512];
 	int in_tx;
 	int busy_timeout_ms;
+	int wal_pages;              /* WAL size after the last commit */
 	struct timespec busy_since; /* first try of the current wait */
 };
 
@@ -47,6 +48,15 @@ int store_latest_version(void);
 
 /* A cached, reset statement for sql, or NULL (logged) on a prepare error. */
 sqlite3_stmt *store_stmt(struct store *st, const char *sql);
+
+/* WAL pages after which store_idle() checkpoints (SQLite's default). */
+#define STORE_CHECKPOINT_PAGES 1000
+/* Servers: commits stop checkpointing inside COMMIT (which delays the
+ * request that happens to cross the threshold); the program calls
+ * store_idle() between requests instead, after the answer went out. */
+void store_defer_checkpoints(struct store *st);
+/* Checkpoints (PASSIVE) when the WAL has grown past the threshold. */
+void store_idle(struct store *st);
 
 int store_begin(struct store *st);      /* BEGIN IMMEDIATE */
 int store_begin_read(struct store *st); /* BEGIN (deferred): a consistent snapshot */

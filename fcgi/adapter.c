@@ -144,7 +144,7 @@ static void serve_one(const struct max_config *cfg, FCGX_Request *fr, fcgi_fn fn
 	resp_free(&resp);
 }
 
-int fcgi_serve(const struct max_config *cfg, fcgi_fn fn, void *arg)
+int fcgi_serve(const struct max_config *cfg, fcgi_fn fn, fcgi_idle_fn idle, void *arg)
 {
 	FCGX_Request fr;
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0)
@@ -152,6 +152,8 @@ int fcgi_serve(const struct max_config *cfg, fcgi_fn fn, void *arg)
 	while (FCGX_Accept_r(&fr) >= 0) {
 		serve_one(cfg, &fr, fn, arg);
 		FCGX_Finish_r(&fr);
+		if (idle)
+			idle(arg);
 	}
 	FCGX_Free(&fr, 1);
 	return 0;

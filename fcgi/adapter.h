@@ -11,9 +11,12 @@
 struct max_config;
 
 typedef void (*fcgi_fn)(const struct max_req *req, struct max_resp *resp, void *arg);
+typedef void (*fcgi_idle_fn)(void *arg);
 
 /* Accepts requests until the web server closes the socket; returns 0.
- * Bodies larger than cfg->max_body are answered 413 without being read. */
-int fcgi_serve(const struct max_config *cfg, fcgi_fn fn, void *arg);
+ * Bodies larger than cfg->max_body are answered 413 without being read.
+ * idle (may be NULL) runs after each answer has been sent: work that must
+ * not delay the client, such as a WAL checkpoint. */
+int fcgi_serve(const struct max_config *cfg, fcgi_fn fn, fcgi_idle_fn idle, void *arg);
 
 #endif

@@ -23,6 +23,12 @@ static void serve(const struct max_req *req, struct max_resp *resp, void *arg)
 	http_handle(&w->cfg, &w->db, req, resp);
 }
 
+static void idle(void *arg)
+{
+	struct worker *w = arg;
+	store_idle(&w->db);
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = NULL;
@@ -41,8 +47,9 @@ int main(int argc, char **argv)
 		log_event("-", "max.fcgi: store: %s", err);
 		return 1;
 	}
+	store_defer_checkpoints(&w.db);
 	log_event("-", "max.fcgi ready (schema %d)", store_version(&w.db));
-	int rc = fcgi_serve(&w.cfg, serve, &w);
+	int rc = fcgi_serve(&w.cfg, serve, idle, &w);
 	store_close(&w.db);
 	config_free(&w.cfg);
 	return rc ? 1 : 0;

@@ -494,6 +494,13 @@ static int usage(void)
 	return 2;
 }
 
+/* after each answer: a WAL checkpoint if one is due (store_idle) */
+static void osiris_idle(void *arg)
+{
+	struct osiris *o = arg;
+	store_idle(o->db);
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = NULL;
@@ -528,7 +535,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	struct osiris o = {&cfg, &db};
-	rc = fcgi_serve(&cfg, osiris_handle, &o);
+	store_defer_checkpoints(&db);
+	rc = fcgi_serve(&cfg, osiris_handle, osiris_idle, &o);
 	store_close(&db);
 	config_free(&cfg);
 	return rc < 0 ? 1 : 0;

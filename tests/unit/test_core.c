@@ -89,6 +89,35 @@ static void test_migrations(void)
 	CU_ASSERT_EQUAL(system(cmd), 0);
 }
 
+static void test_deferred_checkpoint(void)
+{
+	char dir[] = "/tmp/max-ckpt-XXXXXX", path[64], err[256];
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/c.db", dir);
+	struct store st;
+	CU_ASSERT_EQUAL_FATAL(store_open(&st, path, 1000, err, sizeof err), 0);
+	store_defer_checkpoints(&st);
+	sqlite3_exec(st.db, "CREATE TABLE t (x BLOB)", NULL, NULL, NULL);
+	/* ~1200 pages of commits: past the threshold, and no commit checkpointed */
+	for (int i = 0; i < 300; i++)
+		sqlite3_exec(st.db, "INSERT INTO t VALUES (randomblob(16000))", NULL, NULL, NULL);
+	CU_ASSERT(st.wal_pages >= STORE_CHECKPOINT_PAGES);
+	int before = st.wal_pages;
+	store_idle(&st);
+	CU_ASSERT(st.wal_pages < before);
+	CU_ASSERT_EQUAL(st.wal_pages, 0); /* nobody else reading: all copied */
+	/* below the threshold store_idle does nothing */
+	sqlite3_exec(st.db, "INSERT INTO t VALUES (1)", NULL, NULL, NULL);
+	int small = st.wal_pages;
+	CU_ASSERT(small > 0 && small < STORE_CHECKPOINT_PAGES);
+	store_idle(&st);
+	CU_ASSERT_EQUAL(st.wal_pages, small);
+	store_close(&st);
+	char cmd[96];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	CU_ASSERT_EQUAL(system(cmd), 0);
+}
+
 static const char *match(const char *method, const char *path, char *p0)
 {
 	const struct route *rt = NULL;
@@ -234,6 +263,7 @@ UNIT_SUITE(core, NULL, NULL)
 	UNIT_TEST(s, test_config_rejects_unknown);
 	UNIT_TEST(s, test_cache_ttl_capped);
 	UNIT_TEST(s, test_migrations);
+	UNIT_TEST(s, test_deferred_checkpoint);
 	UNIT_TEST(s, test_router);
 	UNIT_TEST(s, test_ids);
 	UNIT_TEST(s, test_date_filter);
