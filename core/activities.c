@@ -32,7 +32,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define CONTENT_MAX (64 * 1024)   /* bytes of a post's or comment's content */
 #define GENERATOR_MAX 256
@@ -669,22 +668,6 @@ enum max_err activity_get(struct max_ctx *c, struct max_resp *r)
 	return resp_json(r, 200, o);
 }
 
-/* The stored file (and thumbnail) of a deleted image or file post, at the
- * path media_store() derives from the id (§9.2). Removed once the rows
- * are gone; should the commit still fail, the post would answer 410. */
-static void remove_files(struct max_ctx *c, const char *id)
-{
-	char path[4096];
-	int n = snprintf(path, sizeof path, "%s/%.2s/%.2s/%.2s/%.2s/%.2s/%.2s/%s",
-			 config_get(c->cfg, "store", "files"), id, id + 2, id + 4, id + 6, id + 8,
-			 id + 10, id + 12);
-	if (n <= 0 || (size_t)n + 7 > sizeof path)
-		return;
-	unlink(path);
-	strcat(path, ".thumb");
-	unlink(path);
-}
-
 /* #20 DELETE /activities/{id}: the row, its likes, favourites and index
  * rows go; its comment activities stay (they leave the replies). Deleting
  * a comment activity takes it out of its post's replies too. */
@@ -711,7 +694,7 @@ enum max_err activity_delete(struct max_ctx *c, struct max_resp *r)
 	if (parent[0] && (e = stream_refresh_post(c, parent)))
 		return e;
 	if (!strcmp(p.object_type, "image") || !strcmp(p.object_type, "file"))
-		remove_files(c, p.id);
+		media_remove(c, p.id);
 	r->status = 204;
 	return MAX_OK;
 }

@@ -591,6 +591,15 @@ static int blob_path(const struct max_ctx *c, const char *id, const char *suffix
 	return n > 0 && (size_t)n < len ? 0 : -1;
 }
 
+void media_remove(const struct max_ctx *c, const char *id)
+{
+	char path[4096];
+	if (blob_path(c, id, "", path, sizeof path) == 0)
+		unlink(path);
+	if (blob_path(c, id, ".thumb", path, sizeof path) == 0)
+		unlink(path);
+}
+
 /* ---- storing ----------------------------------------------------------------- */
 
 static int has_control(const char *s)

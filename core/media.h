@@ -73,6 +73,10 @@ enum max_err media_serve_file(struct max_ctx *c, struct max_resp *r, const char 
  * image or too large. */
 enum max_err media_square_pngs(struct max_ctx *c, const void *data, size_t len, const int *sizes,
 			       struct buf *out, size_t n);
+/* Removes the stored file of object id and its thumbnail, if any (the
+ * path layout is media_store()'s). */
+void media_remove(const struct max_ctx *c, const char *id);
+
 /* Writes data to path: folders created, a temporary file renamed over
  * path. Returns 0, or -1 with errno set. */
 int media_write_file(const char *path, const void *data, size_t len);
