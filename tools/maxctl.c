@@ -208,6 +208,51 @@ static int pragma_report(struct store *db, const char *sql, const char *what)
 	return problems;
 }
 
+/* Rows the API never leaves behind but no foreign key forbids (the tables
+ * that name activities, and memberships of deleted people). Each query
+ * counts the orphans of one kind. */
+static const struct {
+	const char *what, *sql;
+} orphans[] = {
+	{"likes of missing activities",
+	 "SELECT count(*) FROM likes WHERE activity_id NOT IN (SELECT id FROM activities)"},
+	{"favorites of missing activities",
+	 "SELECT count(*) FROM favorites WHERE activity_id NOT IN (SELECT id FROM activities)"},
+	{"keywords of missing activities",
+	 "SELECT count(*) FROM stream_keywords WHERE activity_id NOT IN (SELECT id FROM activities)"},
+	{"hashtags of missing activities",
+	 "SELECT count(*) FROM stream_hashtags WHERE activity_id NOT IN (SELECT id FROM activities)"},
+	{"search text of missing activities",
+	 "SELECT count(*) FROM stream_text WHERE activity_id NOT IN (SELECT id FROM activities)"},
+	{"visible posts of missing contexts",
+	 "SELECT count(*) FROM activities WHERE verb = 'post' AND visible = 1 AND"
+	 " context_hash IS NOT NULL AND context_hash NOT IN (SELECT hash FROM contexts)"},
+	{"conversation members who are not people",
+	 "SELECT count(*) FROM conversation_members WHERE username NOT IN (SELECT username FROM people)"},
+};
+
+static int orphan_report(struct store *db)
+{
+	int problems = 0;
+	for (size_t i = 0; i < sizeof orphans / sizeof orphans[0]; i++) {
+		sqlite3_stmt *s = NULL;
+		if (sqlite3_prepare_v2(db->db, orphans[i].sql, -1, &s, NULL) != SQLITE_OK ||
+		    sqlite3_step(s) != SQLITE_ROW) {
+			fprintf(stderr, "maxctl: orphans (%s): %s\n", orphans[i].what,
+				sqlite3_errmsg(db->db));
+			sqlite3_finalize(s);
+			return -1;
+		}
+		long long n = sqlite3_column_int64(s, 0);
+		sqlite3_finalize(s);
+		if (n) {
+			printf("orphans: %lld %s\n", n, orphans[i].what);
+			problems++;
+		}
+	}
+	return problems;
+}
+
 static int cmd_check(struct store *db)
 {
 	int a = pragma_report(db, "PRAGMA integrity_check", "integrity_check");
@@ -216,7 +261,8 @@ static int cmd_check(struct store *db)
 	int bad_version = version != latest;
 	if (bad_version)
 		printf("schema: version %d, expected %d\n", version, latest);
-	if (a != 0 || b != 0 || bad_version) {
+	int o = bad_version ? 0 : orphan_report(db);
+	if (a != 0 || b != 0 || bad_version || o != 0) {
 		fprintf(stderr, "maxctl: the database has problems\n");
 		return 1;
 	}

@@ -1,0 +1,38 @@
+/*
+ * test_zz_check.c — `maxctl check` on the database every other suite has
+ * just used (the name sorts last, and suites run in link order): after
+ * thousands of API calls nothing is left dangling; a planted orphan is
+ * reported and fails the check.
+ */
+#include "e2e.h"
+
+#include <string.h>
+
+static void test_check_after_everything(void)
+{
+	char *out = NULL;
+	CU_ASSERT_EQUAL(e2e_maxctl(&out, NULL, "check"), 0);
+	CU_ASSERT_PTR_NOT_NULL(out);
+	if (out)
+		CU_ASSERT_STRING_EQUAL(out, "ok\n");
+}
+
+static void test_check_reports_orphans(void)
+{
+	CU_ASSERT_EQUAL_FATAL(e2e_db_exec("INSERT INTO likes (activity_id, username, liked_at)"
+					  " VALUES ('0123456789abcdef01234567', 'nobody', 'x')"),
+			      0);
+	char *out = NULL;
+	CU_ASSERT_EQUAL(e2e_maxctl(&out, NULL, "check"), 1);
+	CU_ASSERT_PTR_NOT_NULL(out);
+	if (out)
+		CU_ASSERT_PTR_NOT_NULL(strstr(out, "orphans: 1 likes of missing activities"));
+	CU_ASSERT_EQUAL(e2e_db_exec("DELETE FROM likes WHERE username = 'nobody'"), 0);
+	CU_ASSERT_EQUAL(e2e_maxctl(NULL, NULL, "check"), 0);
+}
+
+E2E_SUITE(zz_check, NULL, NULL)
+{
+	E2E_TEST(s, test_check_after_everything);
+	E2E_TEST(s, test_check_reports_orphans);
+}
