@@ -65,6 +65,10 @@ struct e2e_resp *e2e_request_(const char *method, const char *path, const char *
 struct e2e_resp *e2e_request_raw(const char *method, const char *path, const char *user,
 				 const char *body, size_t body_len,
 				 const char *const *headers);
+/* POST path as user: multipart/form-data with the json_data field and a
+ * "file" part (filename, Content-Type, len bytes of data). */
+struct e2e_resp *e2e_upload(const char *path, const char *user, const char *json,
+			    const char *filename, const char *type, const void *data, size_t len);
 void e2e_free(struct e2e_resp *r);
 /* Sends a request whose body is of no further interest and checks its
  * status (a test failure otherwise); returns 1 when it matched:

@@ -812,3 +812,25 @@ void e2e_harness_cleanup(void)
 		free(b);
 	}
 }
+
+#define UPLOAD_BOUNDARY "----max-e2e-7d2b1f0c"
+
+struct e2e_resp *e2e_upload(const char *path, const char *user, const char *json,
+			    const char *filename, const char *type, const void *data, size_t len)
+{
+	const char *head = e2e_fmt("--" UPLOAD_BOUNDARY "\r\nContent-Disposition: form-data; "
+				   "name=\"json_data\"\r\n\r\n%s\r\n--" UPLOAD_BOUNDARY "\r\n"
+				   "Content-Disposition: form-data; name=\"file\"; filename=\"%s\"\r\n"
+				   "Content-Type: %s\r\n\r\n",
+				   json, filename, type);
+	const char *tail = "\r\n--" UPLOAD_BOUNDARY "--\r\n";
+	size_t hl = strlen(head), tl = strlen(tail);
+	char *body = malloc(hl + len + tl);
+	memcpy(body, head, hl);
+	memcpy(body + hl, data, len);
+	memcpy(body + hl + len, tail, tl);
+	const char *headers[] = {"Content-Type: multipart/form-data; boundary=" UPLOAD_BOUNDARY, NULL};
+	struct e2e_resp *r = e2e_request_raw("POST", path, user, body, hl + len + tl, headers);
+	free(body);
+	return r;
+}

@@ -523,7 +523,6 @@ static void test_deleted_context(void)
 
 /* ---- #21–#23: images and files (§9.2) ------------------------------------------------ */
 
-#define BOUNDARY "----act-e2e-5c1d"
 
 /* 120×80 red/blue, as PNG or JPEG */
 static char *picture(int jpeg, size_t *len)
@@ -541,27 +540,6 @@ static char *picture(int jpeg, size_t *len)
 	return out;
 }
 
-/* POST path as user: multipart/form-data with json_data and a file part */
-static struct e2e_resp *upload(const char *path, const char *user, const char *json,
-			       const char *filename, const char *type, const void *data, size_t len)
-{
-	const char *head = e2e_fmt("--" BOUNDARY "\r\nContent-Disposition: form-data; "
-				   "name=\"json_data\"\r\n\r\n%s\r\n--" BOUNDARY "\r\n"
-				   "Content-Disposition: form-data; name=\"file\"; filename=\"%s\"\r\n"
-				   "Content-Type: %s\r\n\r\n",
-				   json, filename, type);
-	const char *tail = "\r\n--" BOUNDARY "--\r\n";
-	size_t hl = strlen(head), tl = strlen(tail);
-	char *body = malloc(hl + len + tl);
-	memcpy(body, head, hl);
-	memcpy(body + hl, data, len);
-	memcpy(body + hl + len, tail, tl);
-	const char *headers[] = {"Content-Type: multipart/form-data; boundary=" BOUNDARY, NULL};
-	struct e2e_resp *r = e2e_request_raw("POST", path, user, body, hl + len + tl, headers);
-	free(body);
-	return r;
-}
-
 static const char *blob(const char *id, const char *suffix)
 {
 	return e2e_fmt("%s/files/%.2s/%.2s/%.2s/%.2s/%.2s/%.2s/%s%s", getenv("MAX_TEST_VAR"), id,
@@ -573,7 +551,7 @@ static void test_image_posts(void)
 	size_t png_len, jpg_len;
 	char *png = picture(0, &png_len), *jpg = picture(1, &jpg_len);
 	/* a PNG on the timeline */
-	struct e2e_resp *r = upload("/people/" MESSI "/activities", MESSI,
+	struct e2e_resp *r = e2e_upload("/people/" MESSI "/activities", MESSI,
 				    "{\"object\":{\"objectType\":\"image\",\"content\":\"una #foto\"}}",
 				    "camp.png", "image/png", png, png_len);
 	E2E_STATUS(r, 201);
@@ -626,7 +604,7 @@ static void test_image_posts(void)
 	mkctx(url, CLOSED);
 	subscribe(url, MESSI);
 	subscribe(url, XAVI);
-	r = upload(e2e_fmt("/contexts/%s/activities", hash_of(url)), XAVI,
+	r = e2e_upload(e2e_fmt("/contexts/%s/activities", hash_of(url)), XAVI,
 		   "{\"object\":{\"objectType\":\"image\",\"filename\":\"mine.jpg\"}}", "file",
 		   "image/jpeg", jpg, jpg_len);
 	E2E_STATUS(r, 201);
@@ -651,14 +629,14 @@ static void test_file_posts_and_lies(void)
 {
 	long long before = posts();
 	/* an image that is not one: 400, nothing stored */
-	struct e2e_resp *r = upload("/people/" PUYOL "/activities", PUYOL,
+	struct e2e_resp *r = e2e_upload("/people/" PUYOL "/activities", PUYOL,
 				    "{\"object\":{\"objectType\":\"image\"}}", "fake.png", "image/png",
 				    "<html><script>alert(1)</script></html>", 38);
 	E2E_STATUS(r, 400);
 	E2E_STR_EQ(e2e_str(r->json, "error"), "ValidationError");
 	e2e_free(r);
 	/* a file declared as a picture that is none: refused too */
-	r = upload("/people/" PUYOL "/activities", PUYOL, "{\"object\":{\"objectType\":\"file\"}}",
+	r = e2e_upload("/people/" PUYOL "/activities", PUYOL, "{\"object\":{\"objectType\":\"file\"}}",
 		   "fake.jpg", "image/jpeg", "plain text", 10);
 	E2E_STATUS(r, 400);
 	e2e_free(r);
@@ -669,7 +647,7 @@ static void test_file_posts_and_lies(void)
 	e2e_free(r);
 	E2E_INT_EQ(posts(), before);
 	/* a file that says it is a PDF but is not: kept, as opaque bytes */
-	r = upload("/people/" PUYOL "/activities", PUYOL,
+	r = e2e_upload("/people/" PUYOL "/activities", PUYOL,
 		   "{\"object\":{\"objectType\":\"file\",\"content\":\"l'informe\"}}", "informe.pdf",
 		   "application/pdf", "not really a pdf", 16);
 	E2E_STATUS(r, 201);

@@ -336,29 +336,6 @@ static const unsigned char PNG[] = {
 	0x6e, 0xbd, 0xfa, 0x00, 0xe3, 0xb7, 0x0d, 0xf9, 0x6c, 0x6c, 0xcb, 0xd2, 0x00, 0x00, 0x00,
 	0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
 
-#define BOUNDARY "----max-e2e-7d2b1f0c"
-
-/* POST path as user: multipart/form-data with json_data and a file part. */
-static struct e2e_resp *post_upload(const char *path, const char *user, const char *json,
-				    const char *filename, const char *type, const void *data,
-				    size_t len)
-{
-	const char *head = e2e_fmt("--" BOUNDARY "\r\nContent-Disposition: form-data; "
-				   "name=\"json_data\"\r\n\r\n%s\r\n--" BOUNDARY "\r\n"
-				   "Content-Disposition: form-data; name=\"file\"; filename=\"%s\"\r\n"
-				   "Content-Type: %s\r\n\r\n",
-				   json, filename, type);
-	const char *tail = "\r\n--" BOUNDARY "--\r\n";
-	size_t hl = strlen(head), tl = strlen(tail);
-	char *body = malloc(hl + len + tl);
-	memcpy(body, head, hl);
-	memcpy(body + hl, data, len);
-	memcpy(body + hl + len, tail, tl);
-	const char *headers[] = {"Content-Type: multipart/form-data; boundary=" BOUNDARY, NULL};
-	struct e2e_resp *r = e2e_request_raw("POST", path, user, body, hl + len + tl, headers);
-	free(body);
-	return r;
-}
 
 /* n bytes of every value, NULs included */
 static void binary(unsigned char *out, size_t n)
@@ -376,7 +353,7 @@ static void test_media_image(void)
 	e2e_person("msg.m2", NULL);
 	const char *cid = new_conv("msg.m1", "[\"msg.m1\",\"msg.m2\"]");
 	long long outbox = e2e_db_scalar("SELECT max(id) FROM outbox");
-	struct e2e_resp *r = post_upload(
+	struct e2e_resp *r = e2e_upload(
 		e2e_fmt("/conversations/%s/messages", cid), "msg.m1",
 		"{\"object\":{\"objectType\":\"image\",\"content\":\"mira\",\"mobile\":true}}",
 		"pixels.png", "image/png", PNG, sizeof PNG);
@@ -452,7 +429,7 @@ static void test_media_image(void)
 	e2e_free(r);
 	/* a message that says image but is not one: nothing stored */
 	long long msgs = e2e_db_scalar("SELECT count(*) FROM messages");
-	r = post_upload(e2e_fmt("/conversations/%s/messages", cid), "msg.m1",
+	r = e2e_upload(e2e_fmt("/conversations/%s/messages", cid), "msg.m1",
 			"{\"object\":{\"objectType\":\"image\"}}", "fake.png", "image/png",
 			"not an image", 12);
 	E2E_STATUS(r, 400);
@@ -472,7 +449,7 @@ static void test_media_file(void)
 	unsigned char data[30000];
 	binary(data, sizeof data);
 	/* a new conversation started with a file (#58, multipart) */
-	struct e2e_resp *r = post_upload(
+	struct e2e_resp *r = e2e_upload(
 		"/conversations", "msg.f1",
 		"{\"contexts\":[{\"objectType\":\"conversation\",\"participants\":[\"msg.f1\","
 		"\"msg.f2\"]}],\"object\":{\"objectType\":\"file\",\"filename\":\"report.bin\"}}",
@@ -543,7 +520,7 @@ static void test_media_notifications(void)
 	binary(data, sizeof data);
 	long long outbox = e2e_db_scalar("SELECT max(id) FROM outbox");
 	/* a group started with a file: add/conversation, text "Add file" */
-	struct e2e_resp *r = post_upload(
+	struct e2e_resp *r = e2e_upload(
 		"/conversations", "msg.n1",
 		"{\"contexts\":[{\"objectType\":\"conversation\",\"displayName\":\"Fitxers\","
 		"\"participants\":[\"msg.n1\",\"msg.n2\",\"msg.n3\"]}],"
@@ -578,7 +555,7 @@ static void test_media_notifications(void)
 	e2e_free(r);
 	/* a mobile file message: add/message, text "Add file", message_id */
 	outbox = e2e_db_scalar("SELECT max(id) FROM outbox");
-	r = post_upload(e2e_fmt("/conversations/%s/messages", cid), "msg.n2",
+	r = e2e_upload(e2e_fmt("/conversations/%s/messages", cid), "msg.n2",
 			"{\"object\":{\"objectType\":\"file\",\"mobile\":true}}", "b.bin",
 			"application/octet-stream", data, sizeof data);
 	E2E_STATUS(r, 201);
@@ -592,7 +569,7 @@ static void test_media_notifications(void)
 		   e2e_fmt("am Add file %s", mid));
 	/* a group started with an image: "Add image" */
 	outbox = e2e_db_scalar("SELECT max(id) FROM outbox");
-	r = post_upload("/conversations", "msg.n1",
+	r = e2e_upload("/conversations", "msg.n1",
 			"{\"contexts\":[{\"objectType\":\"conversation\","
 			"\"participants\":[\"msg.n1\",\"msg.n2\",\"msg.n3\"]}],"
 			"\"object\":{\"objectType\":\"image\",\"content\":\"mira\"}}",
