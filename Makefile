@@ -25,7 +25,7 @@ CFLAGS  += $(STD) $(WARN) $(OPT) $(SANFLAGS) -Icore -I$(BUILD) $(PKG_CFLAGS) $(s
 LDFLAGS += $(SANFLAGS)
 LIBS    := $(PKG_LIBS) -lscrypt -lm -ldl
 
-CORE_SRC := $(sort $(wildcard core/*.c))
+CORE_SRC := $(sort $(wildcard core/*/*.c))
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/schema.o
 SCHEMA   := $(sort $(wildcard schema/[0-9]*.sql))
 LIB      := $(BUILD)/libmax.a
@@ -106,7 +106,7 @@ bench: deps
 	./bench/run
 
 format:
-	clang-format -i core/*.[ch] fcgi/*.[ch] tools/*.c tests/*/*.[ch] bench/*.c
+	clang-format -i core/*/*.[ch] fcgi/*.[ch] tools/*.c tests/*/*.[ch] bench/*.c
 
 # bench/stream: the activity stream's seeding tool (not part of `all`)
 $(BUILD)/seed_stream: $(BUILD)/obj/bench/seed_stream.o $(LIB)

@@ -1,0 +1,51 @@
+/*
+ * activity_store.h — inserting and rendering rows of the activities table
+ * (schema/002_activities.sql). Every family that creates an activity
+ * (posts, comments, context and conversation subscriptions, likes,
+ * favourites) goes through activity_insert(); activity_render() produces
+ * the §4.4 document from a row.
+ */
+#ifndef MAX_ACTIVITY_STORE_H
+#define MAX_ACTIVITY_STORE_H
+
+#include "http/max.h"
+
+struct activity_new {
+	const char *verb;           /* post comment subscribe like unlike favorite unfavorite */
+	const char *actor_kind;     /* "person" (default) or "context" */
+	const char *actor;          /* username or context hash */
+	json_object *actor_json;    /* borrowed; the actor object as shown */
+	json_object *object_json;   /* borrowed; must have "objectType" */
+	const char *context_hash;   /* first context, or NULL */
+	json_object *context_json;  /* borrowed snapshot of it, or NULL */
+	const char *conversation_id;
+	const char *in_reply_to;    /* comment activities */
+	const char *owner;          /* NULL: the actor */
+	const char *published;      /* NULL: now */
+	const char *generator;      /* NULL: null */
+	json_object *keywords;      /* borrowed array, or NULL for [] */
+	const char *dup_key;        /* posts: the duplicate guard's key, or NULL */
+};
+
+/* Inserts the row; fills id (a new ObjectId, or a->id-less). Returns
+ * MAX_OK or MAX_ESERVER with c->err set. */
+enum max_err activity_insert(struct max_ctx *c, const struct activity_new *a, char id[25]);
+
+/* What activity_render() includes. */
+enum {
+	ACT_PRIVATE = 1,  /* creator, owner, keywords, object.keywords/hashtags */
+	ACT_ACTING = 2,   /* deletable, liked, favorited for the acting user */
+	ACT_NO_KEYWORDS = 4,  /* create answers: keywords left out at every level */
+	ACT_NO_FAVORITES = 8, /* #28: no deletable, favorited, favorites */
+};
+
+/* The §4.4 document of activity id, or NULL when there is none: replies,
+ * likes and favorites included; lean (no private field) without
+ * ACT_PRIVATE. */
+json_object *activity_render(struct max_ctx *c, const char *id, unsigned flags);
+
+/* The actor object {"objectType":"person","username","displayName"} of a
+ * person, displayName read from people (username when unknown). */
+json_object *activity_person_actor(struct max_ctx *c, const char *username);
+
+#endif

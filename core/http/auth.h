@@ -1,0 +1,39 @@
+/*
+ * auth.h — authentication, roles, the acting user, access decisions.
+ *
+ * A request is authenticated by its three X-Oauth-* headers; the token is
+ * looked up by its SHA-256 in oauth_tokens (positive answers cached per
+ * process for [oauth] cache_ttl seconds). Roles come from the roles table on
+ * every request, so a role change takes effect on the next one.
+ */
+#ifndef MAX_AUTH_H
+#define MAX_AUTH_H
+
+#include "http/max.h"
+
+struct store;
+struct max_config;
+
+/* Fills c->auth_user and c->roles, or fails with 401. */
+enum max_err auth_authenticate(struct max_ctx *c);
+/* 1 valid, 0 not, -1 could not tell: the token table (expired rows are
+ * deleted), or the external Osiris of [oauth] check_url when set. */
+int auth_token_check(const struct max_config *cfg, struct store *db, const char *token,
+		     const char *username, const char *scope);
+/* Clears the positive-answer cache (tests). */
+void auth_cache_clear(void);
+unsigned auth_roles(struct store *db, const char *username);
+
+/* §1.4: fills c->actor (and c->actor_context). */
+enum max_err auth_resolve_actor(struct max_ctx *c, int must_exist);
+
+int auth_is_manager(const struct max_ctx *c);
+/* The acting user is the authenticated user (no impersonation). */
+int auth_is_self(const struct max_ctx *c);
+/* 403 with the route's permission name (§1.3 step 8). */
+enum max_err perm_deny(struct max_ctx *c);
+
+/* Lower-cases s in place (ASCII), returns s. */
+char *str_lower(char *s);
+
+#endif

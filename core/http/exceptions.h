@@ -1,0 +1,13 @@
+/*
+ * exceptions.h — the log of every 500 (API.md §2, #97–#99).
+ */
+#ifndef MAX_EXCEPTIONS_H
+#define MAX_EXCEPTIONS_H
+
+#include "http/max.h"
+
+/* Stores the report of the failed request c (tokens masked) in its own
+ * transaction and renders the 500 answer into r. */
+void exceptions_record(struct max_ctx *c, struct max_resp *r);
+
+#endif

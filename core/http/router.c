@@ -1,0 +1,120 @@
+/*
+ * router.c — matching a path against the route table (routes.c).
+ *
+ * Paths are split on '/'; a pattern segment "{name}" matches any non-empty
+ * segment. When several patterns match, the one with a literal segment
+ * at the first position where they differ wins (/contexts/public beats
+ * /contexts/{hash}). The table has ~100 rows: a linear scan is cheaper
+ * than anything cleverer at this size.
+ */
+#include "http/router.h"
+#include "util/buf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_SEGS 8
+
+static int split(const char *path, const char *segs[MAX_SEGS], size_t lens[MAX_SEGS])
+{
+	int n = 0;
+	const char *p = path;
+	if (*p != '/')
+		return -1;
+	p++;
+	if (!*p)
+		return 0;
+	for (;;) {
+		const char *slash = strchr(p, '/');
+		size_t len = slash ? (size_t)(slash - p) : strlen(p);
+		if (!slash && len == 0)
+			break; /* one trailing slash is tolerated */
+		if (n == MAX_SEGS || len == 0)
+			return -1;
+		segs[n] = p;
+		lens[n] = len;
+		n++;
+		if (!slash)
+			break;
+		p = slash + 1;
+	}
+	return n;
+}
+
+/* Returns a score (bit i set: segment i is literal, leftmost = highest)
+ * plus one, or 0 when the pattern does not match. */
+static unsigned match_pattern(const char *pattern, const char *const *segs, const size_t *lens,
+			      int nsegs)
+{
+	const char *ps[MAX_SEGS];
+	size_t pl[MAX_SEGS];
+	int np = split(pattern, ps, pl);
+	if (np != nsegs)
+		return 0;
+	unsigned score = 0;
+	for (int i = 0; i < np; i++) {
+		score <<= 1;
+		if (ps[i][0] == '{')
+			continue;
+		if (pl[i] != lens[i] || memcmp(ps[i], segs[i], lens[i]))
+			return 0;
+		score |= 1;
+	}
+	return score + 1;
+}
+
+enum router_match router_match(const char *method, const char *path, const struct route **out,
+			       char *params[MAX_PARAMS])
+{
+	const char *segs[MAX_SEGS];
+	size_t lens[MAX_SEGS];
+	int n = split(path, segs, lens);
+	if (n < 0)
+		return ROUTER_NO_ROUTE;
+	const char *m = !strcmp(method, "HEAD") ? "GET" : method;
+	unsigned best = 0;
+	const char *best_pattern = NULL;
+	const struct route *hit = NULL;
+	for (size_t i = 0; i < routes_count; i++) {
+		unsigned s = match_pattern(routes[i].pattern, segs, lens, n);
+		if (!s || s < best)
+			continue;
+		if (s > best) {
+			best = s;
+			best_pattern = routes[i].pattern;
+			hit = NULL;
+		}
+		if (!strcmp(routes[i].method, m) && !strcmp(routes[i].pattern, best_pattern))
+			hit = &routes[i];
+	}
+	if (!best)
+		return ROUTER_NO_ROUTE;
+	if (!hit)
+		return ROUTER_NO_METHOD;
+	const char *ps[MAX_SEGS];
+	size_t pl[MAX_SEGS];
+	int np = split(hit->pattern, ps, pl), k = 0;
+	for (int i = 0; i < np && k < MAX_PARAMS; i++)
+		if (ps[i][0] == '{')
+			params[k++] = xstrndup(segs[i], lens[i]);
+	*out = hit;
+	return ROUTER_FOUND;
+}
+
+const char *router_param_name(const struct route *rt, int idx, char *buf, size_t len)
+{
+	const char *ps[MAX_SEGS];
+	size_t pl[MAX_SEGS];
+	int np = split(rt->pattern, ps, pl), k = 0;
+	for (int i = 0; i < np; i++) {
+		if (ps[i][0] != '{')
+			continue;
+		if (k++ == idx) {
+			size_t l = pl[i] - 2 < len - 1 ? pl[i] - 2 : len - 1;
+			memcpy(buf, ps[i] + 1, l);
+			buf[l] = 0;
+			return buf;
+		}
+	}
+	return NULL;
+}

@@ -1,0 +1,274 @@
+/*
+ * store.c — SQLite connection, migrations, statement cache, transactions.
+ *
+ * Migrations are plain SQL files compiled into every binary; each runs in
+ * its own transaction together with the PRAGMA user_version bump, so a
+ * crash leaves the database at a whole version.
+ */
+#include "store/store.h"
+#include "util/log.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define NSLOTS (sizeof ((struct store *)0)->cache / sizeof ((struct store *)0)->cache[0])
+
+/* Waiting for another worker's write lock. SQLite's default handler
+ * sleeps 1, 2, 5 … 100 ms between tries, so a write that loses a race
+ * waits far longer than the lock is held (a write transaction here takes
+ * well under a millisecond). Back off from 50 µs, doubling up to 2 ms. */
+static int busy_wait(void *arg, int tries)
+{
+	struct store *st = arg;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (tries == 0)
+		st->busy_since = now;
+	long waited_ms = (now.tv_sec - st->busy_since.tv_sec) * 1000 +
+			 (now.tv_nsec - st->busy_since.tv_nsec) / 1000000;
+	if (waited_ms >= st->busy_timeout_ms)
+		return 0;
+	long us = 50L << (tries < 6 ? tries : 6);
+	if (us > 2000)
+		us = 2000;
+	struct timespec d = {0, us * 1000};
+	nanosleep(&d, NULL);
+	return 1;
+}
+
+/* Replaces SQLite's auto-checkpoint, which runs inside the COMMIT of
+ * whichever request pushes the WAL past 1000 pages: that request then
+ * pays for copying the WAL into the database. Here a commit only notes
+ * the WAL size; store_idle() checkpoints after the answer has been sent. */
+static int wal_note(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct store *st = arg;
+	st->wal_pages = pages;
+	return SQLITE_OK;
+}
+
+void store_defer_checkpoints(struct store *st)
+{
+	sqlite3_wal_hook(st->db, wal_note, st);
+}
+
+void store_idle(struct store *st)
+{
+	if (!st->db || st->wal_pages < STORE_CHECKPOINT_PAGES)
+		return;
+	int log = 0, done = 0;
+	/* PASSIVE: never waits for readers or writers; what it cannot copy
+	 * now is copied by a later call */
+	if (sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done) ==
+	    SQLITE_OK)
+		st->wal_pages = log - done;
+}
+
+int store_open(struct store *st, const char *path, int busy_timeout_ms, char *err, size_t errlen)
+{
+	memset(st, 0, sizeof *st);
+	int rc = sqlite3_open_v2(path, &st->db,
+				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+				 NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, st->db ? sqlite3_errmsg(st->db) : "cannot open");
+		sqlite3_close(st->db);
+		st->db = NULL;
+		return -1;
+	}
+	st->busy_timeout_ms = busy_timeout_ms > 0 ? busy_timeout_ms : 5000;
+	sqlite3_busy_handler(st->db, busy_wait, st);
+	sqlite3_extended_result_codes(st->db, 1);
+	static const char *const pragmas =
+		"PRAGMA journal_mode=WAL;"
+		"PRAGMA synchronous=NORMAL;"
+		"PRAGMA foreign_keys=ON;"
+		"PRAGMA temp_store=MEMORY;";
+	char *msg = NULL;
+	/* a constant: no outside input reaches this statement */
+	if (sqlite3_exec(st->db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, msg ? msg : "pragma failed");
+		sqlite3_free(msg);
+		store_close(st);
+		return -1;
+	}
+	return 0;
+}
+
+void store_close(struct store *st)
+{
+	for (size_t i = 0; i < NSLOTS; i++)
+		if (st->cache[i].stmt)
+			sqlite3_finalize(st->cache[i].stmt);
+	if (st->db)
+		sqlite3_close(st->db);
+	memset(st, 0, sizeof *st);
+}
+
+int store_latest_version(void)
+{
+	int v = 0;
+	for (int i = 0; i < store_migrations_count; i++)
+		if (store_migrations[i].version > v)
+			v = store_migrations[i].version;
+	return v;
+}
+
+int store_version(struct store *st)
+{
+	sqlite3_stmt *s = NULL;
+	int v = -1;
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+/* Each migration runs in BEGIN IMMEDIATE and re-reads user_version inside
+ * it, so workers starting together apply each step exactly once. */
+int store_migrate(struct store *st, char *err, size_t errlen)
+{
+	for (int i = 0; i < store_migrations_count; i++) {
+		const struct store_migration *m = &store_migrations[i];
+		char *msg = NULL, bump[64];
+		if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK)
+			goto fail;
+		int have = store_version(st);
+		if (have < 0 || have > store_latest_version()) {
+			snprintf(err, errlen, "database is at version %d, this build knows %d", have,
+				 store_latest_version());
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+		if (m->version <= have) {
+			sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+			continue;
+		}
+		/* m comes from the migrations compiled in; PRAGMAs take no
+		 * bound parameters, hence the formatted integer */
+		snprintf(bump, sizeof bump, "PRAGMA user_version=%d;", m->version);
+		if (sqlite3_exec(st->db, m->sql, NULL, NULL, &msg) != SQLITE_OK ||
+		    sqlite3_exec(st->db, bump, NULL, NULL, &msg) != SQLITE_OK ||
+		    sqlite3_exec(st->db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK)
+			goto fail;
+		continue;
+	fail:
+		snprintf(err, errlen, "migration %s: %s", m->name, msg ? msg : "failed");
+		sqlite3_free(msg);
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+static size_t slot_of(const char *sql)
+{
+	uintptr_t h = (uintptr_t)sql;
+	h ^= h >> 17;
+	h *= 0x9E3779B97F4A7C15ull;
+	return (size_t)(h >> 7) % NSLOTS;
+}
+
+sqlite3_stmt *store_stmt(struct store *st, const char *sql)
+{
+	size_t i = slot_of(sql);
+	for (size_t probe = 0; probe < NSLOTS; probe++, i = (i + 1) % NSLOTS) {
+		struct store_slot *sl = &st->cache[i];
+		if (sl->sql == sql) {
+			sqlite3_reset(sl->stmt);
+			sqlite3_clear_bindings(sl->stmt);
+			return sl->stmt;
+		}
+		if (!sl->sql) {
+			if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &sl->stmt,
+					       NULL) != SQLITE_OK) {
+				log_event("-", "sql prepare failed: %s: %.80s", sqlite3_errmsg(st->db),
+					  sql);
+				sl->stmt = NULL;
+				return NULL;
+			}
+			sl->sql = sql;
+			return sl->stmt;
+		}
+	}
+	log_event("-", "statement cache full");
+	return NULL;
+}
+
+static int exec_plain(struct store *st, const char *sql)
+{
+	sqlite3_stmt *s = store_stmt(st, sql);
+	if (!s)
+		return -1;
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		log_event("-", "%s failed: %s", sql, sqlite3_errmsg(st->db));
+		return -1;
+	}
+	return 0;
+}
+
+int store_begin(struct store *st)
+{
+	if (exec_plain(st, "BEGIN IMMEDIATE") < 0)
+		return -1;
+	st->in_tx = 1;
+	return 0;
+}
+
+int store_begin_read(struct store *st)
+{
+	if (exec_plain(st, "BEGIN") < 0)
+		return -1;
+	st->in_tx = 1;
+	return 0;
+}
+
+int store_commit(struct store *st)
+{
+	int rc = exec_plain(st, "COMMIT");
+	if (rc < 0)
+		store_rollback(st);
+	st->in_tx = 0;
+	return rc;
+}
+
+void store_rollback(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	st->in_tx = 0;
+}
+
+void store_bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+int store_exec(struct store *st, const char *sql, int nargs, const char *const *args)
+{
+	sqlite3_stmt *s = store_stmt(st, sql);
+	if (!s)
+		return -1;
+	for (int i = 0; i < nargs; i++)
+		store_bind_text(s, i + 1, args[i]);
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		log_event("-", "sql failed: %s: %.80s", sqlite3_errmsg(st->db), sql);
+		return -1;
+	}
+	return 0;
+}
+
+int store_changes(struct store *st)
+{
+	return sqlite3_changes(st->db);
+}

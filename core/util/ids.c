@@ -1,0 +1,169 @@
+/*
+ * ids.c — ObjectIds, SHA-1/SHA-256 (OpenSSL libcrypto), getrandom(),
+ * UUIDs and the one date format MAX writes.
+ */
+#include "util/ids.h"
+
+#include <ctype.h>
+#include <openssl/evp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+static unsigned char id_process[5];
+static uint32_t id_counter;
+static pid_t id_pid;
+
+static void id_seed(void)
+{
+	/* Re-seed after fork(): two workers must never share the 5 bytes. */
+	if (id_pid == getpid())
+		return;
+	id_pid = getpid();
+	random_bytes(id_process, sizeof id_process);
+	random_bytes(&id_counter, sizeof id_counter);
+}
+
+void id_new(char out[25])
+{
+	id_seed();
+	uint32_t t = (uint32_t)time(NULL), c = ++id_counter & 0xffffff;
+	unsigned char b[12] = {t >> 24, t >> 16, t >> 8, t,
+			       id_process[0], id_process[1], id_process[2], id_process[3],
+			       id_process[4], c >> 16, c >> 8, c};
+	for (int i = 0; i < 12; i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+int id_valid(const char *s)
+{
+	if (!s || strlen(s) != 24)
+		return 0;
+	for (int i = 0; i < 24; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+time_t id_time(const char *id)
+{
+	char h[9];
+	memcpy(h, id, 8);
+	h[8] = 0;
+	return (time_t)strtoul(h, NULL, 16);
+}
+
+static void digest_hex(const EVP_MD *md, const void *data, size_t len, char *out)
+{
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	EVP_Digest(data, len, d, &n, md, NULL);
+	for (unsigned int i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+void hash_sha1_hex(const void *data, size_t len, char out[41])
+{
+	digest_hex(EVP_sha1(), data, len, out);
+}
+
+void hash_sha256_hex(const void *data, size_t len, char out[65])
+{
+	digest_hex(EVP_sha256(), data, len, out);
+}
+
+int random_bytes(void *buf, size_t len)
+{
+	unsigned char *p = buf;
+	while (len) {
+		ssize_t n = getrandom(p, len, 0);
+		if (n < 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+void uuid_v4(char out[37])
+{
+	unsigned char b[16];
+	random_bytes(b, sizeof b);
+	b[6] = (b[6] & 0x0f) | 0x40;
+	b[8] = (b[8] & 0x3f) | 0x80;
+	snprintf(out, 37,
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
+		 b[12], b[13], b[14], b[15]);
+}
+
+void time_iso(time_t t, char out[21])
+{
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void time_now_iso(char out[21])
+{
+	time_iso(time(NULL), out);
+}
+
+static int digits(const char **p, int n, int *v)
+{
+	*v = 0;
+	for (int i = 0; i < n; i++, (*p)++) {
+		if (!isdigit((unsigned char)**p))
+			return -1;
+		*v = *v * 10 + (**p - '0');
+	}
+	return 0;
+}
+
+int time_parse_iso(const char *s, time_t *out)
+{
+	struct tm tm = {0};
+	int y, mo, d, h, mi, se;
+	const char *p = s;
+	if (digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) || *p++ != '-' ||
+	    digits(&p, 2, &d) || (*p != 'T' && *p != 't') || !*p++ || digits(&p, 2, &h) ||
+	    *p++ != ':' || digits(&p, 2, &mi) || *p++ != ':' || digits(&p, 2, &se))
+		return -1;
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
+		return -1;
+	if (*p == '.') {
+		p++;
+		if (!isdigit((unsigned char)*p))
+			return -1;
+		while (isdigit((unsigned char)*p))
+			p++;
+	}
+	long off = 0;
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		int sign = *p++ == '-' ? -1 : 1, oh, om;
+		if (digits(&p, 2, &oh) || *p++ != ':' || digits(&p, 2, &om) || oh > 23 || om > 59)
+			return -1;
+		off = sign * (oh * 3600L + om * 60L);
+	} else {
+		return -1;
+	}
+	if (*p)
+		return -1;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = se;
+	time_t t = timegm(&tm);
+	struct tm check;
+	gmtime_r(&t, &check);
+	if (check.tm_mday != d) /* 2026-02-31 */
+		return -1;
+	*out = t - off;
+	return 0;
+}
