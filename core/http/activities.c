@@ -29,6 +29,8 @@
 #include "util/text.h"
 #include "http/traverse.h"
 
+#include <sqlite3.h> /* to be moved behind store/ */
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,7 +207,7 @@ static enum max_err index_words(struct max_ctx *c, const char *insert, const cha
 	for (size_t i = 0; i < n; i++) {
 		const char *w = json_object_get_string(json_object_array_get_idx(words, i));
 		const char *args[] = {w, id};
-		if (w && *w && store_exec(c->db, insert, 2, args) < 0)
+		if (w && *w && store_exec_(c->db, insert, 2, args) < 0)
 			return max_fail(c, MAX_ESERVER, "index insert failed");
 	}
 	return MAX_OK;
@@ -319,7 +321,7 @@ enum max_err stream_forget(struct max_ctx *c, const char *id)
 		"UPDATE activities SET reply_deleted = 1 WHERE in_reply_to = ?1 AND verb = 'comment'",
 	};
 	for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++)
-		if (store_exec(c->db, sql[i], 1, args) < 0)
+		if (store_exec_(c->db, sql[i], 1, args) < 0)
 			return max_fail(c, MAX_ESERVER, "activity cleanup failed");
 	return MAX_OK;
 }
@@ -613,7 +615,7 @@ enum max_err activities_context_add(struct max_ctx *c, struct max_resp *r)
 /* Has the acting user a like (favorite) on the post? */
 static int marked(struct max_ctx *c, const char *sql, const struct post *p)
 {
-	sqlite3_stmt *s = store_stmt(c->db, sql);
+	sqlite3_stmt *s = store_prepare_(c->db, sql);
 	if (!s)
 		return 0;
 	store_bind_text(s, 1, p->id);

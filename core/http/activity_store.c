@@ -18,6 +18,8 @@
 #include "http/stream.h"
 #include "util/text.h"
 
+#include <sqlite3.h> /* to be moved behind store/ */
+
 #include <stdio.h>
 #include <string.h>
 
@@ -158,7 +160,7 @@ json_object *stream_replies(struct max_ctx *c, const char *post_id, unsigned fla
 static json_object *marks(struct max_ctx *c, const char *sql, const char *id, int *mine)
 {
 	json_object *arr = json_object_new_array();
-	sqlite3_stmt *s = store_stmt(c->db, sql);
+	sqlite3_stmt *s = store_prepare_(c->db, sql);
 	if (!s)
 		return arr;
 	store_bind_text(s, 1, id);

@@ -22,6 +22,8 @@
 #include "util/text.h"
 #include "http/traverse.h"
 
+#include <sqlite3.h> /* to be moved behind store/ */
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

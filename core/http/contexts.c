@@ -25,6 +25,8 @@
 #include "store/store.h"
 #include "http/traverse.h"
 
+#include <sqlite3.h> /* to be moved behind store/ */
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>

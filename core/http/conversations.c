@@ -26,6 +26,8 @@
 #include "store/store.h"
 #include "http/traverse.h"
 
+#include <sqlite3.h> /* to be moved behind store/ */
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,7 +75,7 @@ static const char *str_at(json_object *a, size_t i)
  * the statement cannot be prepared. */
 static json_object *strings_for(struct max_ctx *c, const char *sql, const char *cid)
 {
-	sqlite3_stmt *s = store_stmt(c->db, sql);
+	sqlite3_stmt *s = store_prepare_(c->db, sql);
 	if (!s)
 		return NULL;
 	store_bind_text(s, 1, cid);
@@ -823,7 +825,7 @@ enum max_err conversations_list(struct max_ctx *c, struct max_resp *r)
 		if (!before)
 			return traverse_not_found(c, "_id", qs_get(c, "before"), "conversations");
 	}
-	sqlite3_stmt *s = store_stmt(c->db, LIST_SQL);
+	sqlite3_stmt *s = store_prepare_(c->db, LIST_SQL);
 	if (!s)
 		return db_fail(c, "conversation list");
 	store_bind_text(s, 1, c->actor);
@@ -1378,7 +1380,7 @@ enum max_err conversations_rebuild(struct max_ctx *c)
 		" (SELECT id FROM conversations)",
 	};
 	for (size_t i = 0; i < sizeof fixes / sizeof fixes[0]; i++)
-		if (store_exec(c->db, fixes[i], 0, NULL) < 0)
+		if (store_exec_(c->db, fixes[i], 0, NULL) < 0)
 			return db_fail(c, "maintenance");
 	/* conversations without messages are deleted, the others rebuilt */
 	sqlite3_stmt *s = store_stmt(c->db, "SELECT id, permissions_json, last_message_id IS NULL"

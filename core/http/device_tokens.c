@@ -14,6 +14,8 @@
 #include "store/store.h"
 #include "http/traverse.h"
 
+#include <sqlite3.h> /* to be moved behind store/ */
+
 #include <stdio.h>
 #include <string.h>
 
@@ -157,7 +159,7 @@ enum max_err tokens_user_delete(struct max_ctx *c, struct max_resp *r)
  * newest token first. */
 static enum max_err tokens_of(struct max_ctx *c, struct max_resp *r, const char *sql)
 {
-	sqlite3_stmt *s = store_stmt(c->db, sql);
+	sqlite3_stmt *s = store_prepare_(c->db, sql);
 	if (s)
 		store_bind_text(s, 1, c->params[0]);
 	return token_list(c, r, s);

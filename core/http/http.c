@@ -22,7 +22,9 @@
 #include "http/router.h"
 #include "store/store.h"
 #include "http/traverse.h"
+#include "model/model.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -224,6 +226,8 @@ static enum max_err dispatch(struct max_ctx *c, struct max_resp *r, struct tunne
 	if ((write ? store_begin(c->db) : store_begin_read(c->db)) < 0)
 		return max_fail(c, MAX_EUNAVAILABLE, "The database is busy, try again");
 	e = run_route(c, r);
+	if (!e && store_failed(c->db)) /* a step failed where nobody looked */
+		e = max_fail(c, MAX_ESERVER, "a database statement failed");
 	if (e) {
 		store_rollback(c->db);
 		return e;
@@ -253,6 +257,8 @@ void http_handle(const struct max_config *cfg, struct store *db, const struct ma
 	struct max_ctx c = {.cfg = cfg, .db = db, .req = req};
 	struct tunnel t = {.nextra = 0};
 	enum max_err e = dispatch(&c, resp, &t);
+	if (e && !c.err[0]) /* a model failure: its text is in the store */
+		snprintf(c.err, sizeof c.err, "%s", model_why(db));
 	if (e) {
 		if (e == MAX_ESERVER)
 			exceptions_record(&c, resp);

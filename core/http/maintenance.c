@@ -11,6 +11,8 @@
 #include "model/outbox.h"
 #include "store/store.h"
 
+#include <sqlite3.h> /* to be moved behind store/ */
+
 static enum max_err done(struct max_resp *r)
 {
 	return resp_json(r, 200, json_object_new_array());

@@ -20,6 +20,8 @@
 #include "http/stream.h"
 #include "util/text.h"
 
+#include <sqlite3.h> /* to be moved behind store/ */
+
 #include <stdio.h>
 #include <string.h>
 

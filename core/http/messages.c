@@ -25,6 +25,8 @@
 #include "util/text.h"
 #include "http/traverse.h"
 
+#include <sqlite3.h> /* to be moved behind store/ */
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -481,7 +483,7 @@ enum max_err messages_list(struct max_ctx *c, struct max_resp *r)
 	enum max_err e = msg_filter_parse(c, &f);
 	if (e)
 		return e;
-	sqlite3_stmt *s = store_stmt(c->db, c->is_head ? "SELECT count(*) FROM messages m" MSG_WHERE
+	sqlite3_stmt *s = store_prepare_(c->db, c->is_head ? "SELECT count(*) FROM messages m" MSG_WHERE
 						       : MSG_COLS MSG_WHERE " ORDER BY m.id DESC LIMIT ?8");
 	if (!s) {
 		msg_filter_free(&f);

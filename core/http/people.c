@@ -21,6 +21,8 @@
 #include "util/text.h"
 #include "http/traverse.h"
 
+#include <sqlite3.h> /* to be moved behind store/ */
+
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -319,7 +321,7 @@ enum max_err people_list(struct max_ctx *c, struct max_resp *r)
 	}
 	char from[21], to[21];
 	filter_date_range(qs_get(c, "date_filter"), from, to);
-	sqlite3_stmt *s = store_stmt(c->db, by_name ? SEARCH_ASC : SEARCH_DESC);
+	sqlite3_stmt *s = store_prepare_(c->db, by_name ? SEARCH_ASC : SEARCH_DESC);
 	if (!s)
 		return max_fail(c, MAX_ESERVER, "people query failed");
 	const char *name = qs_get(c, "username");

@@ -17,6 +17,8 @@
 #include "http/router.h"
 #include "store/store.h"
 
+#include <sqlite3.h> /* to be moved behind store/ */
+
 #include <string.h>
 #include <strings.h>
 

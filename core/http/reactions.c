@@ -17,6 +17,8 @@
 #include "http/stream.h"
 #include "util/text.h"
 
+#include <sqlite3.h> /* to be moved behind store/ */
+
 #include <stdio.h>
 #include <string.h>
 
@@ -66,7 +68,7 @@ static const struct mark favorite = {
 /* 1 when user has marked the post, 0 not, -1 error */
 static int has_mark(struct max_ctx *c, const struct mark *m, const char *id, const char *user)
 {
-	sqlite3_stmt *s = store_stmt(c->db, m->has);
+	sqlite3_stmt *s = store_prepare_(c->db, m->has);
 	if (!s)
 		return -1;
 	store_bind_text(s, 1, id);
@@ -103,7 +105,7 @@ static enum max_err answer(struct max_ctx *c, struct max_resp *r, const struct m
 		return max_fail(c, MAX_ESERVER, "activity %s vanished", id);
 	}
 	json_object *list = json_object_new_array();
-	sqlite3_stmt *s = store_stmt(c->db, m->list);
+	sqlite3_stmt *s = store_prepare_(c->db, m->list);
 	int mine = 0;
 	if (s) {
 		store_bind_text(s, 1, post_id);
@@ -138,7 +140,7 @@ static enum max_err add_mark(struct max_ctx *c, struct max_resp *r, const struct
 		return max_fail(c, MAX_ESERVER, "mark lookup failed");
 	char id[MAX_ID_LEN + 1] = "";
 	if (had) {
-		sqlite3_stmt *s = store_stmt(c->db, m->last);
+		sqlite3_stmt *s = store_prepare_(c->db, m->last);
 		if (!s)
 			return max_fail(c, MAX_ESERVER, "mark lookup failed");
 		store_bind_text(s, 1, c->actor);
@@ -154,7 +156,7 @@ static enum max_err add_mark(struct max_ctx *c, struct max_resp *r, const struct
 	text_now_us(now);
 	const char *ins[] = {p.id, c->actor, now};
 	const char *upd[] = {p.id, m->dated ? now : NULL};
-	if (store_exec(c->db, m->insert, 3, ins) < 0 || store_exec(c->db, m->recount, 2, upd) < 0)
+	if (store_exec_(c->db, m->insert, 3, ins) < 0 || store_exec_(c->db, m->recount, 2, upd) < 0)
 		return max_fail(c, MAX_ESERVER, "mark insert failed");
 	if ((e = mark_activity(c, m->verb, p.id, id)))
 		return e;
@@ -177,7 +179,7 @@ static enum max_err remove_mark(struct max_ctx *c, const struct mark *m, struct 
 		return perm_deny(c);
 	const char *del[] = {p->id, c->actor};
 	const char *upd[] = {p->id, NULL};
-	if (store_exec(c->db, m->remove, 2, del) < 0 || store_exec(c->db, m->recount, 2, upd) < 0)
+	if (store_exec_(c->db, m->remove, 2, del) < 0 || store_exec_(c->db, m->recount, 2, upd) < 0)
 		return max_fail(c, MAX_ESERVER, "mark delete failed");
 	return mark_activity(c, m->unverb, p->id, id);
 }

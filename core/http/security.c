@@ -11,6 +11,8 @@
 #include "model/roles.h"
 #include "store/store.h"
 
+#include <sqlite3.h> /* to be moved behind store/ */
+
 #include <stdio.h>
 #include <string.h>
 

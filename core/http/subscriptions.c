@@ -25,6 +25,8 @@
 #include "model/outbox.h"
 #include "store/store.h"
 
+#include <sqlite3.h> /* to be moved behind store/ */
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -38,6 +38,8 @@
 #include "util/text.h"
 #include "http/traverse.h"
 
+#include <sqlite3.h> /* to be moved behind store/ */
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -338,7 +340,7 @@ static enum max_err run_ids(struct max_ctx *c, const char *sql, const struct str
 			    struct run *x, int idcol, char (*ids)[MAX_ID_LEN + 1], size_t *n,
 			    size_t max)
 {
-	sqlite3_stmt *s = store_stmt(c->db, sql);
+	sqlite3_stmt *s = store_prepare_(c->db, sql);
 	if (!s)
 		return max_fail(c, MAX_ESERVER, "listing query failed");
 	bind_all(s, q, x);
@@ -355,7 +357,7 @@ static enum max_err run_ids(struct max_ctx *c, const char *sql, const struct str
 static enum max_err run_count(struct max_ctx *c, const char *sql, const struct stream_q *q,
 			      struct run *x, long long *n)
 {
-	sqlite3_stmt *s = store_stmt(c->db, sql);
+	sqlite3_stmt *s = store_prepare_(c->db, sql);
 	if (!s)
 		return max_fail(c, MAX_ESERVER, "count query failed");
 	bind_all(s, q, x);

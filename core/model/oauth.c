@@ -13,6 +13,8 @@
 #include "util/log.h"
 #include "store/store.h"
 
+#include <sqlite3.h> /* to be moved behind store/ */
+
 #include <ctype.h>
 #include <libscrypt.h>
 #include <stdlib.h>

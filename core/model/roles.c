@@ -6,6 +6,8 @@
 #include "http/max.h"
 #include "store/store.h"
 
+#include <sqlite3.h> /* to be moved behind store/ */
+
 #include <string.h>
 
 unsigned roles_bit(const char *role)

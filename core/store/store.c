@@ -8,6 +8,8 @@
 #include "store/store.h"
 #include "util/log.h"
 
+#include <sqlite3.h>
+
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -66,6 +68,25 @@ void store_idle(struct store *st)
 		st->wal_pages = log - done;
 }
 
+/* The stores open in this process, so that a failing statement can mark
+ * its own store failed (SQLite before 3.44 has no per-connection client
+ * data). A process holds one store, tests a few. */
+static struct store *open_stores[16];
+
+static void register_store(struct store *st, int add)
+{
+	for (size_t i = 0; i < sizeof open_stores / sizeof *open_stores; i++) {
+		if (add && !open_stores[i]) {
+			open_stores[i] = st;
+			return;
+		}
+		if (!add && open_stores[i] == st) {
+			open_stores[i] = NULL;
+			return;
+		}
+	}
+}
+
 int store_open(struct store *st, const char *path, int busy_timeout_ms, char *err, size_t errlen)
 {
 	memset(st, 0, sizeof *st);
@@ -78,6 +99,7 @@ int store_open(struct store *st, const char *path, int busy_timeout_ms, char *er
 		st->db = NULL;
 		return -1;
 	}
+	register_store(st, 1);
 	st->busy_timeout_ms = busy_timeout_ms > 0 ? busy_timeout_ms : 5000;
 	sqlite3_busy_handler(st->db, busy_wait, st);
 	sqlite3_extended_result_codes(st->db, 1);
@@ -104,6 +126,7 @@ void store_close(struct store *st)
 			sqlite3_finalize(st->cache[i].stmt);
 	if (st->db)
 		sqlite3_close(st->db);
+	register_store(st, 0);
 	memset(st, 0, sizeof *st);
 }
 
@@ -172,7 +195,7 @@ static size_t slot_of(const char *sql)
 	return (size_t)(h >> 7) % NSLOTS;
 }
 
-sqlite3_stmt *store_stmt(struct store *st, const char *sql)
+store_q *store_prepare_(struct store *st, const char *sql)
 {
 	size_t i = slot_of(sql);
 	for (size_t probe = 0; probe < NSLOTS; probe++, i = (i + 1) % NSLOTS) {
@@ -188,6 +211,7 @@ sqlite3_stmt *store_stmt(struct store *st, const char *sql)
 				log_event("-", "sql prepare failed: %s: %.80s", sqlite3_errmsg(st->db),
 					  sql);
 				sl->stmt = NULL;
+				st->failed = 1;
 				return NULL;
 			}
 			sl->sql = sql;
@@ -195,12 +219,13 @@ sqlite3_stmt *store_stmt(struct store *st, const char *sql)
 		}
 	}
 	log_event("-", "statement cache full");
+	st->failed = 1;
 	return NULL;
 }
 
 static int exec_plain(struct store *st, const char *sql)
 {
-	sqlite3_stmt *s = store_stmt(st, sql);
+	sqlite3_stmt *s = store_prepare_(st, sql);
 	if (!s)
 		return -1;
 	int rc = sqlite3_step(s);
@@ -212,60 +237,192 @@ static int exec_plain(struct store *st, const char *sql)
 	return 0;
 }
 
+/* A statement left on a row keeps its read cursor open; the end of a
+ * transaction resets every such statement so none outlives it. */
+static void reset_all(struct store *st)
+{
+	for (sqlite3_stmt *s = sqlite3_next_stmt(st->db, NULL); s; s = sqlite3_next_stmt(st->db, s))
+		if (sqlite3_stmt_busy(s))
+			sqlite3_reset(s);
+}
+
 int store_begin(struct store *st)
 {
-	if (exec_plain(st, "BEGIN IMMEDIATE") < 0)
-		return -1;
-	st->in_tx = 1;
-	return 0;
+	st->failed = 0;
+	st->why[0] = 0;
+	return exec_plain(st, "BEGIN IMMEDIATE");
 }
 
 int store_begin_read(struct store *st)
 {
-	if (exec_plain(st, "BEGIN") < 0)
-		return -1;
-	st->in_tx = 1;
-	return 0;
+	st->failed = 0;
+	st->why[0] = 0;
+	return exec_plain(st, "BEGIN");
 }
 
 int store_commit(struct store *st)
 {
-	int rc = exec_plain(st, "COMMIT");
+	reset_all(st);
+	int rc = st->failed ? -1 : exec_plain(st, "COMMIT");
 	if (rc < 0)
 		store_rollback(st);
-	st->in_tx = 0;
 	return rc;
 }
 
 void store_rollback(struct store *st)
 {
+	reset_all(st);
 	if (!sqlite3_get_autocommit(st->db))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-	st->in_tx = 0;
 }
 
-void store_bind_text(sqlite3_stmt *s, int i, const char *v)
+int store_failed(const struct store *st)
+{
+	return st->failed;
+}
+
+int64_t store_last_rowid(struct store *st)
+{
+	return sqlite3_last_insert_rowid(st->db);
+}
+
+static struct store *store_of(store_q *q)
+{
+	sqlite3 *db = sqlite3_db_handle(q);
+	for (size_t i = 0; i < sizeof open_stores / sizeof *open_stores; i++)
+		if (open_stores[i] && open_stores[i]->db == db)
+			return open_stores[i];
+	return NULL;
+}
+
+static void step_failed(store_q *q, int rc)
+{
+	struct store *st = store_of(q);
+	log_event("-", "sql failed (%d): %s: %.80s", rc, sqlite3_errmsg(sqlite3_db_handle(q)),
+		  sqlite3_sql(q));
+	if (st)
+		st->failed = 1;
+	sqlite3_reset(q);
+}
+
+int store_step(store_q *q)
+{
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		return STORE_ROW;
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(q);
+		return STORE_DONE;
+	}
+	step_failed(q, rc);
+	return STORE_ERR;
+}
+
+int store_one(store_q *q)
+{
+	return store_step(q);
+}
+
+int store_run(store_q *q)
+{
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		;
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(q);
+		return 0;
+	}
+	step_failed(q, rc);
+	return -1;
+}
+
+void store_reset(store_q *q)
+{
+	sqlite3_reset(q);
+}
+
+void store_bind_text(store_q *q, int i, const char *v)
 {
 	if (v)
-		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(q, i, v, -1, SQLITE_TRANSIENT);
 	else
-		sqlite3_bind_null(s, i);
+		sqlite3_bind_null(q, i);
 }
 
-int store_exec(struct store *st, const char *sql, int nargs, const char *const *args)
+void store_bind_textn(store_q *q, int i, const char *v, size_t n)
 {
-	sqlite3_stmt *s = store_stmt(st, sql);
+	sqlite3_bind_text64(q, i, v, n, SQLITE_TRANSIENT, SQLITE_UTF8);
+}
+
+void store_bind_int(store_q *q, int i, int64_t v)
+{
+	sqlite3_bind_int64(q, i, v);
+}
+
+void store_bind_double(store_q *q, int i, double v)
+{
+	sqlite3_bind_double(q, i, v);
+}
+
+void store_bind_null(store_q *q, int i)
+{
+	sqlite3_bind_null(q, i);
+}
+
+void store_bind_blob(store_q *q, int i, const void *p, size_t n)
+{
+	sqlite3_bind_blob64(q, i, p, n, SQLITE_TRANSIENT);
+}
+
+const char *store_text(store_q *q, int i)
+{
+	return (const char *)sqlite3_column_text(q, i);
+}
+
+int64_t store_int(store_q *q, int i)
+{
+	return sqlite3_column_int64(q, i);
+}
+
+double store_double(store_q *q, int i)
+{
+	return sqlite3_column_double(q, i);
+}
+
+int store_is_null(store_q *q, int i)
+{
+	return sqlite3_column_type(q, i) == SQLITE_NULL;
+}
+
+const void *store_blob(store_q *q, int i, size_t *n)
+{
+	const void *p = sqlite3_column_blob(q, i);
+	*n = (size_t)sqlite3_column_bytes(q, i);
+	return p;
+}
+
+void store_copy(store_q *q, int i, char *out, size_t len)
+{
+	const char *t = (const char *)sqlite3_column_text(q, i);
+	snprintf(out, len, "%s", t ? t : "");
+}
+
+json_object *store_json(store_q *q, int i)
+{
+	const char *t = (const char *)sqlite3_column_text(q, i);
+	if (!t)
+		return NULL;
+	return json_tokener_parse(t);
+}
+
+int store_exec_(struct store *st, const char *sql, int nargs, const char *const *args)
+{
+	sqlite3_stmt *s = store_prepare_(st, sql);
 	if (!s)
 		return -1;
 	for (int i = 0; i < nargs; i++)
 		store_bind_text(s, i + 1, args[i]);
-	int rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		log_event("-", "sql failed: %s: %.80s", sqlite3_errmsg(st->db), sql);
-		return -1;
-	}
-	return 0;
+	return store_run(s);
 }
 
 int store_changes(struct store *st)

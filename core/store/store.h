@@ -11,18 +11,24 @@
 #ifndef MAX_STORE_H
 #define MAX_STORE_H
 
-#include <sqlite3.h>
+#include <json-c/json.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
+/* The model sees statements only through this name and the functions
+ * below; sqlite3.h is included by the store alone. */
+typedef struct sqlite3_stmt store_q;
+
 struct store {
-	sqlite3 *db;
+	struct sqlite3 *db;
 	struct store_slot {
 		const char *sql;
-		sqlite3_stmt *stmt;
+		store_q *stmt;
 	} cache[512];
-	int in_tx;
 	int busy_timeout_ms;
+	int failed;                 /* a statement failed in this transaction */
+	char why[512];              /* text of the last model failure (model_fail) */
 	int wal_pages;              /* WAL size after the last commit */
 	struct timespec busy_since; /* first try of the current wait */
 };
@@ -46,8 +52,56 @@ int store_migrate(struct store *st, char *err, size_t errlen);
 int store_version(struct store *st);
 int store_latest_version(void);
 
-/* A cached, reset statement for sql, or NULL (logged) on a prepare error. */
-sqlite3_stmt *store_stmt(struct store *st, const char *sql);
+/* A cached, reset statement with cleared bindings, or NULL (logged, and
+ * the transaction marked failed) on a prepare error. The cache is keyed
+ * by the SQL's address, and only a string literal may be passed: the
+ * macro pastes "" around it, so formatted SQL does not compile. */
+#define store_sql(st, sql) store_prepare_((st), "" sql "")
+store_q *store_prepare_(struct store *st, const char *sql);
+/* The old name, kept while the families move to the model layer. */
+#define store_stmt(st, sql) store_prepare_((st), "" sql "")
+
+/* Results of store_step(). */
+enum { STORE_ERR = -1, STORE_DONE = 0, STORE_ROW = 1 };
+
+/* One step: STORE_ROW (columns readable until the next step or reset),
+ * STORE_DONE, or STORE_ERR. DONE and ERR reset the statement; ERR is
+ * logged and marks the transaction failed, so that the HTTP layer answers
+ * 500 and rolls back even where a loop forgot to look (no partial 200). */
+int store_step(store_q *q);
+/* store_step() for a statement expected to give at most one row: 1 (left
+ * on the row: read the columns, then store_reset), 0 none, -1 error. */
+int store_one(store_q *q);
+/* Runs a statement that returns no rows (or whose rows are not wanted) to
+ * its end: 0, or -1 on error. */
+int store_run(store_q *q);
+/* Ends a statement early (after store_one, or a loop left with break). */
+void store_reset(store_q *q);
+
+/* Binding, 1-based. A NULL text binds SQL NULL. */
+void store_bind_text(store_q *q, int i, const char *v);
+void store_bind_textn(store_q *q, int i, const char *v, size_t n);
+void store_bind_int(store_q *q, int i, int64_t v);
+void store_bind_double(store_q *q, int i, double v);
+void store_bind_null(store_q *q, int i);
+void store_bind_blob(store_q *q, int i, const void *p, size_t n);
+
+/* Columns of the current row, 0-based. Text is NULL for SQL NULL and
+ * valid until the next step or reset. */
+const char *store_text(store_q *q, int i);
+int64_t store_int(store_q *q, int i);
+double store_double(store_q *q, int i);
+int store_is_null(store_q *q, int i);
+const void *store_blob(store_q *q, int i, size_t *n);
+/* Copies a text column into out ("" for NULL), truncating to fit. */
+void store_copy(store_q *q, int i, char *out, size_t len);
+/* Parses a JSON text column; NULL for SQL NULL or text that is not JSON. */
+json_object *store_json(store_q *q, int i);
+
+/* Did a statement fail since the transaction began? */
+int store_failed(const struct store *st);
+/* Rowid of the last INSERT on this connection. */
+int64_t store_last_rowid(struct store *st);
 
 /* WAL pages after which store_idle() checkpoints (SQLite's default). */
 #define STORE_CHECKPOINT_PAGES 1000
@@ -63,13 +117,11 @@ int store_begin_read(struct store *st); /* BEGIN (deferred): a consistent snapsh
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
 
-/* Runs a statement without result rows; binds text parameters (NULL ok).
- * Returns SQLITE_DONE-equivalent 0, or -1. */
-int store_exec(struct store *st, const char *sql, int nargs, const char *const *args);
+/* Runs a statement without result rows, binding text parameters (NULL
+ * ok). Returns 0, or -1. */
+#define store_exec(st, sql, nargs, args) store_exec_((st), "" sql "", (nargs), (args))
+int store_exec_(struct store *st, const char *sql, int nargs, const char *const *args);
 /* Changes made by the last statement. */
 int store_changes(struct store *st);
-
-/* Convenience binders: bind a C string (NULL binds SQL NULL). */
-void store_bind_text(sqlite3_stmt *s, int i, const char *v);
 
 #endif
