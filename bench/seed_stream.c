@@ -19,12 +19,14 @@
  * Posts are spread uniformly over the regular contexts, one second apart,
  * ending now; ids are ObjectIds of those seconds.
  */
-#include "config.h"
-#include "ids.h"
-#include "jsonx.h"
-#include "roles.h"
-#include "store.h"
-#include "text.h"
+#include "util/config.h"
+#include "util/ids.h"
+#include "util/jsonx.h"
+#include "model/roles.h"
+#include "store/store.h"
+#include "util/text.h"
+
+#include <sqlite3.h> /* to be moved behind store/ */
 
 #include <stdio.h>
 #include <stdlib.h>

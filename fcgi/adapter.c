@@ -4,11 +4,11 @@
  * program's function, writes the struct max_resp back and logs one line.
  */
 #include "adapter.h"
-#include "config.h"
-#include "http.h"
-#include "jsonx.h"
-#include "ids.h"
-#include "log.h"
+#include "util/config.h"
+#include "http/http.h"
+#include "util/jsonx.h"
+#include "util/ids.h"
+#include "util/log.h"
 
 #include <fcgiapp.h>
 #include <stdio.h>

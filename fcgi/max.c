@@ -4,10 +4,10 @@
  * schema) and serves the REST API through http_handle().
  */
 #include "adapter.h"
-#include "config.h"
-#include "http.h"
-#include "log.h"
-#include "store.h"
+#include "util/config.h"
+#include "http/http.h"
+#include "util/log.h"
+#include "store/store.h"
 
 #include <stdio.h>
 #include <string.h>

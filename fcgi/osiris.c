@@ -10,13 +10,13 @@
  * "/<[max] server_id>". Tokens and passwords are never logged.
  */
 #include "adapter.h"
-#include "config.h"
-#include "http.h"
-#include "ids.h"
-#include "jsonx.h"
-#include "log.h"
-#include "oauth.h"
-#include "store.h"
+#include "util/config.h"
+#include "http/http.h"
+#include "util/ids.h"
+#include "util/jsonx.h"
+#include "util/log.h"
+#include "model/oauth.h"
+#include "store/store.h"
 
 #include <ctype.h>
 #include <errno.h>

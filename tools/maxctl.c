@@ -9,12 +9,14 @@
  * status: 0 done, 1 failed, 2 usage error. Output meant for scripts (the
  * token) goes alone to stdout; everything else to stderr.
  */
-#include "config.h"
-#include "ids.h"
-#include "max.h"
-#include "oauth.h"
-#include "roles.h"
-#include "store.h"
+#include "util/config.h"
+#include "util/ids.h"
+#include "http/max.h"
+#include "model/oauth.h"
+#include "model/roles.h"
+#include "store/store.h"
+
+#include <sqlite3.h> /* to be moved behind store/ */
 
 #include <errno.h>
 #include <stdio.h>

@@ -172,9 +172,6 @@ static enum max_err run_route(struct max_ctx *c, struct max_resp *r)
 	}
 	if ((e = check_acl(c)))
 		return e;
-	if (!rt->handler)
-		return max_fail(c, MAX_ENOTIMPL, "%s %s is not implemented yet", rt->method,
-				rt->pattern);
 	if ((e = rt->handler(c, r)))
 		return e;
 	if (c->device_rewrite) {

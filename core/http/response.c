@@ -31,7 +31,6 @@ static const struct {
 	[MAX_EMETHOD] = {405, "MethodNotAllowed"},
 	[MAX_EGONE] = {410, "Gone"},
 	[MAX_EUNAVAILABLE] = {503, "ServiceUnavailable"},
-	[MAX_ENOTIMPL] = {501, "NotImplemented"},
 	[MAX_ESERVER] = {500, "ServerError"},
 };
 

@@ -4,7 +4,6 @@
  * Each row is one (pattern, method) endpoint of API.md §5.1: its handler,
  * its access rule, the permission name used in 403 messages and /info/api,
  * and flags. The same rows drive dispatch, HEAD, 404/405 and /info/api.
- * A row whose handler is NULL is listed but answers 501.
  */
 #ifndef MAX_ROUTER_H
 #define MAX_ROUTER_H

@@ -33,7 +33,6 @@ enum max_err {
 	MAX_EMETHOD,        /* 405 MethodNotAllowed */
 	MAX_EGONE,          /* 410 Gone */
 	MAX_EUNAVAILABLE,   /* 503 ServiceUnavailable */
-	MAX_ENOTIMPL,       /* 501 NotImplemented */
 	MAX_ESERVER,        /* 500 ServerError (logged in the exceptions table) */
 	MAX_ERR_COUNT
 };

@@ -2,7 +2,7 @@
  * stream_helpers.c — the helpers of stream_helpers.h.
  */
 #include "stream_helpers.h"
-#include "ids.h"
+#include "util/ids.h"
 
 #include <string.h>
 

@@ -2,10 +2,12 @@
  * fixture.c — see fixture.h.
  */
 #include "fixture.h"
-#include "auth.h"
-#include "buf.h"
-#include "oauth.h"
-#include "roles.h"
+#include "http/auth.h"
+#include "util/buf.h"
+#include "model/oauth.h"
+#include "model/roles.h"
+
+#include <sqlite3.h> /* to be moved behind store/ */
 
 #include <stdarg.h>
 #include <stdio.h>

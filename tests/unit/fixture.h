@@ -5,9 +5,9 @@
 #ifndef MAX_FIXTURE_H
 #define MAX_FIXTURE_H
 
-#include "config.h"
-#include "http.h"
-#include "store.h"
+#include "util/config.h"
+#include "http/http.h"
+#include "store/store.h"
 
 #include <json-c/json.h>
 

@@ -6,8 +6,10 @@
  * and the maintenance rebuilds. The HTTP shapes are in tests/e2e.
  */
 #include "fixture.h"
-#include "ids.h"
+#include "util/ids.h"
 #include "unit.h"
+
+#include <sqlite3.h> /* to be moved behind store/ */
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -5,8 +5,10 @@
  * end-to-end tests cannot see as directly.
  */
 #include "fixture.h"
-#include "ids.h"
+#include "util/ids.h"
 #include "unit.h"
+
+#include <sqlite3.h> /* to be moved behind store/ */
 
 #include <stdarg.h>
 #include <stdio.h>

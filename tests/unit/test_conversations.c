@@ -5,10 +5,12 @@
  * outbox rows of MESSAGING.md §2.4/§3, maintenance #94 and the person
  * hooks. The wire-level matrix lives in tests/e2e/.
  */
-#include "carrot.h"
-#include "conversations.h"
+#include "http/carrot.h"
+#include "http/conversations.h"
 #include "fixture.h"
 #include "unit.h"
+
+#include <sqlite3.h> /* to be moved behind store/ */
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -2,14 +2,16 @@
  * test_core.c — config parsing, migrations, router matching, ids, date
  * filters, MaxCarrot packing: the pieces under every handler.
  */
-#include "carrot.h"
-#include "config.h"
-#include "filters.h"
-#include "ids.h"
-#include "jsonx.h"
-#include "router.h"
-#include "store.h"
+#include "http/carrot.h"
+#include "util/config.h"
+#include "http/filters.h"
+#include "util/ids.h"
+#include "util/jsonx.h"
+#include "http/router.h"
+#include "store/store.h"
 #include "unit.h"
+
+#include <sqlite3.h> /* to be moved behind store/ */
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -7,6 +7,8 @@
 #include "fixture.h"
 #include "unit.h"
 
+#include <sqlite3.h> /* to be moved behind store/ */
+
 #include <string.h>
 
 static void test_500_is_recorded(void)

@@ -6,10 +6,10 @@
  * download rules (410, base64, ETag/304, Content-Disposition).
  */
 #include "fixture.h"
-#include "ids.h"
-#include "jsonx.h"
-#include "media.h"
-#include "multipart.h"
+#include "util/ids.h"
+#include "util/jsonx.h"
+#include "http/media.h"
+#include "http/multipart.h"
 #include "unit.h"
 
 #include <gd.h>

@@ -6,8 +6,8 @@
  * handler runs.
  */
 #include "fixture.h"
-#include "jsonx.h"
-#include "multipart.h"
+#include "util/jsonx.h"
+#include "http/multipart.h"
 #include "unit.h"
 
 #include <stdlib.h>

@@ -5,10 +5,12 @@
  */
 #include "unit.h"
 
-#include "config.h"
-#include "ids.h"
-#include "oauth.h"
-#include "store.h"
+#include "util/config.h"
+#include "util/ids.h"
+#include "model/oauth.h"
+#include "store/store.h"
+
+#include <sqlite3.h> /* to be moved behind store/ */
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,11 +4,11 @@
  */
 #include "unit.h"
 
-#include "config.h"
-#include "handlers.h"
-#include "http.h"
-#include "jsonx.h"
-#include "router.h"
+#include "util/config.h"
+#include "http/handlers.h"
+#include "http/http.h"
+#include "util/jsonx.h"
+#include "http/router.h"
 
 #include <stdio.h>
 #include <string.h>

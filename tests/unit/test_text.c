@@ -3,7 +3,7 @@
  * protection, so hostile input first), hashtags, keywords with the
  * API.md §3 example, the FTS5 query builder and the date helpers.
  */
-#include "text.h"
+#include "util/text.h"
 #include "unit.h"
 
 #include <stdlib.h>
