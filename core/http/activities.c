@@ -13,7 +13,7 @@
  */
 #include "http/activity_store.h"
 #include "http/auth.h"
-#include "http/carrot.h"
+#include "http/notify_http.h"
 #include "util/config.h"
 #include "http/contexts.h"
 #include "http/handlers.h"

@@ -13,7 +13,7 @@
 #include "http/conversations.h"
 #include "http/activity_store.h"
 #include "http/auth.h"
-#include "http/carrot.h"
+#include "http/notify_http.h"
 #include "http/handlers.h"
 #include "http/hooks.h"
 #include "http/http.h"

@@ -10,7 +10,7 @@
  */
 #include "http/activity_store.h"
 #include "http/auth.h"
-#include "http/carrot.h"
+#include "http/notify_http.h"
 #include "http/conversations.h"
 #include "http/filters.h"
 #include "http/handlers.h"

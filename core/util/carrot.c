@@ -6,12 +6,9 @@
  * `data` is copied untouched. Unknown keys and unknown codes are dropped,
  * never guessed.
  */
-#include "http/carrot.h"
-#include "util/config.h"
-#include "util/ids.h"
+#include "util/carrot.h"
+#include "util/buf.h"
 #include "util/jsonx.h"
-#include "model/outbox.h"
-#include "http/people.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -145,35 +142,4 @@ json_object *carrot_unpack(const char *text, size_t len, const char **err)
 	json_object *out = translate(o, 0);
 	json_object_put(o);
 	return out;
-}
-
-enum max_err carrot_publish(struct max_ctx *c, const char *exchange, const char *routing_key,
-			    const char *action, const char *object, const char *user,
-			    const char *display, json_object *data)
-{
-	char uuid[37], now[21], dn[257];
-	uuid_v4(uuid);
-	time_now_iso(now);
-	if (!user) {
-		user = c->actor;
-		people_display_name(c->db, user, dn, sizeof dn);
-		display = *dn ? dn : user;
-	}
-	json_object *m = json_object_new_object(), *u = json_object_new_object();
-	jx_set_str(m, "action", action);
-	jx_set_str(m, "object", object);
-	jx_set_str(m, "source", "max");
-	jx_set_str(m, "version", MAX_VERSION);
-	jx_set_str(m, "domain", config_get(c->cfg, "max", "server_id"));
-	jx_set_str(m, "uuid", uuid);
-	jx_set_str(m, "published", now);
-	jx_set_str(u, "username", user);
-	jx_set_str(u, "displayname", display ? display : user);
-	jx_set(m, "user", u);
-	jx_set(m, "data", data ? data : json_object_new_object());
-	json_object *packed = carrot_pack(m);
-	int rc = outbox_publish(c->db, exchange, routing_key, jx_text(packed));
-	json_object_put(packed);
-	json_object_put(m);
-	return rc < 0 ? max_fail(c, MAX_ESERVER, "outbox insert failed") : MAX_OK;
 }
