@@ -37,7 +37,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 E2E_SRC  := $(sort $(wildcard tests/e2e/*.c))
 TEST_PROGS := $(BUILD)/tests/unit $(BUILD)/tests/e2e
 
-.PHONY: all deps check check-clang unit e2e valgrind run bench clean format
+.PHONY: all deps check check-clang unit e2e valgrind run bench clean format format-check doc doc-check layers
 all: $(PROGS)
 
 deps:
@@ -105,8 +105,29 @@ bench: deps
 	$(MAKE) --no-print-directory $(PROGS)
 	./bench/run
 
+FORMAT_SRC = $(wildcard core/*/*.[ch] fcgi/*.[ch] tools/*.c tools/*/*.[ch] tests/*/*.[ch] bench/*.c fuzz/*.c)
+
 format:
-	clang-format -i core/*/*.[ch] fcgi/*.[ch] tools/*.c tests/*/*.[ch] bench/*.c
+	clang-format -i $(FORMAT_SRC)
+
+# fails when a file differs from what `make format` would make of it
+format-check:
+	@clang-format --dry-run --Werror $(FORMAT_SRC)
+
+# doc/endpoints.md is generated from the route table; check fails when stale
+$(BUILD)/api-doc: $(BUILD)/obj/tools/api-doc.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+doc: $(BUILD)/api-doc
+	$(BUILD)/api-doc > doc/endpoints.md
+
+doc-check: $(BUILD)/api-doc
+	@$(BUILD)/api-doc | cmp -s - doc/endpoints.md || \
+		{ echo "doc/endpoints.md is stale: run make doc" >&2; exit 1; }
+
+# the layer rule of core/ (scripts/check-layers.sh)
+layers:
+	@./scripts/check-layers.sh
 
 # bench/stream: the activity stream's seeding tool (not part of `all`)
 $(BUILD)/seed_stream: $(BUILD)/obj/bench/seed_stream.o $(LIB)
