@@ -5,7 +5,7 @@
  * outbox rows of MESSAGING.md §2.4/§3, maintenance #94 and the person
  * hooks. The wire-level matrix lives in tests/e2e/.
  */
-#include "http/carrot.h"
+#include "util/carrot.h"
 #include "http/conversations.h"
 #include "fixture.h"
 #include "unit.h"

@@ -2,7 +2,7 @@
  * test_core.c — config parsing, migrations, router matching, ids, date
  * filters, MaxCarrot packing: the pieces under every handler.
  */
-#include "http/carrot.h"
+#include "util/carrot.h"
 #include "util/config.h"
 #include "http/filters.h"
 #include "util/ids.h"
