@@ -6,7 +6,7 @@ CC      ?= cc
 SAN     ?= 0
 PKGS    := json-c sqlite3 libcrypto gdlib
 CURLPKG := libcurl
-STD     := -std=c11 -D_GNU_SOURCE
+STD     := -std=c11 -D_GNU_SOURCE -pthread
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -Wno-unused-parameter
 OPT     ?= -O2 -g
 
@@ -23,7 +23,7 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS  += $(STD) $(WARN) $(OPT) $(SANFLAGS) -Icore -I$(BUILD) $(PKG_CFLAGS) $(shell pkg-config --cflags $(CURLPKG)) -MMD -MP
 LDFLAGS += $(SANFLAGS)
-LIBS    := $(PKG_LIBS) -lscrypt -lm -ldl
+LIBS    := $(PKG_LIBS) -lscrypt -lm -ldl -pthread
 
 CORE_SRC := $(sort $(wildcard core/*/*.c))
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/schema.o

@@ -7,6 +7,7 @@
 #include "util/config.h"
 #include "http/http.h"
 #include "util/log.h"
+#include "store/checkpoint.h"
 #include "store/store.h"
 
 #include <stdio.h>
@@ -48,8 +49,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	store_defer_checkpoints(&w.db);
+	store_checkpointer_start_cfg(&w.cfg);
 	log_event("-", "max.fcgi ready (schema %d)", store_version(&w.db));
 	int rc = fcgi_serve(&w.cfg, serve, idle, &w);
+	store_checkpointer_stop();
 	store_close(&w.db);
 	config_free(&w.cfg);
 	return rc ? 1 : 0;

@@ -6,10 +6,12 @@
  * crash leaves the database at a whole version.
  */
 #include "store/store.h"
+#include "store/checkpoint.h"
 #include "util/log.h"
 
 #include <sqlite3.h>
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -58,7 +60,7 @@ void store_defer_checkpoints(struct store *st)
 
 void store_idle(struct store *st)
 {
-	if (!st->db || st->wal_pages < STORE_CHECKPOINT_PAGES)
+	if (!st->db || st->wal_pages < STORE_CHECKPOINT_PAGES || store_checkpointer_active())
 		return;
 	int log = 0, done = 0;
 	/* PASSIVE: never waits for readers or writers; what it cannot copy
@@ -72,8 +74,9 @@ void store_idle(struct store *st)
  * its own store failed (SQLite before 3.44 has no per-connection client
  * data). A process holds one store, tests a few. */
 static struct store *open_stores[16];
+static pthread_mutex_t open_stores_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void register_store(struct store *st, int add)
+static void register_locked(struct store *st, int add)
 {
 	for (size_t i = 0; i < sizeof open_stores / sizeof *open_stores; i++) {
 		if (add && !open_stores[i]) {
@@ -85,6 +88,13 @@ static void register_store(struct store *st, int add)
 			return;
 		}
 	}
+}
+
+static void register_store(struct store *st, int add)
+{
+	pthread_mutex_lock(&open_stores_lock);
+	register_locked(st, add);
+	pthread_mutex_unlock(&open_stores_lock);
 }
 
 int store_open(struct store *st, const char *path, int busy_timeout_ms, char *err, size_t errlen)
@@ -289,10 +299,13 @@ int64_t store_last_rowid(struct store *st)
 static struct store *store_of(store_q *q)
 {
 	sqlite3 *db = sqlite3_db_handle(q);
+	struct store *found = NULL;
+	pthread_mutex_lock(&open_stores_lock);
 	for (size_t i = 0; i < sizeof open_stores / sizeof *open_stores; i++)
 		if (open_stores[i] && open_stores[i]->db == db)
-			return open_stores[i];
-	return NULL;
+			found = open_stores[i];
+	pthread_mutex_unlock(&open_stores_lock);
+	return found;
 }
 
 static void step_failed(store_q *q, int rc)

@@ -39,6 +39,9 @@ static const struct config_key keys[] = {
 	{"store", "avatars", "var/files/avatars", 0}, /* avatar_folder */
 	{"store", "max_upload_bytes", "10485760", 0}, /* one uploaded file */
 	{"store", "max_image_pixels", "25000000", 0}, /* width × height decoded */
+	{"store", "checkpoint_interval_ms", "20", 0}, /* background checkpointer's pace */
+	{"store", "wal_reset_pages", "4096", 0},      /* WAL pages that call for a reset */
+	{"store", "checkpoint_wait_ms", "5", 0},      /* a reset's longest wait for readers */
 	/* [oauth]: the token server and the token check */
 	{"oauth", "cache_ttl", "30", 0},         /* seconds, positive answers only */
 	{"oauth", "token_expiry", "0", 0},       /* seconds, 0 = never */

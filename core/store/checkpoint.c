@@ -1,0 +1,133 @@
+/*
+ * checkpoint.c — the background checkpointer (see checkpoint.h).
+ */
+#include "store/checkpoint.h"
+#include "util/config.h"
+#include "util/log.h"
+
+#include <sqlite3.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+struct checkpointer {
+	pthread_t thread;
+	char *path;
+	struct store_ckpt_conf conf;
+	volatile int stop;
+	int running;
+};
+
+static struct checkpointer cp;
+
+int store_checkpointer_active(void)
+{
+	return cp.running;
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec d = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	nanosleep(&d, NULL);
+}
+
+int store_checkpoint_round(struct store *st, const struct store_ckpt_conf *conf)
+{
+	int log = 0, done = 0;
+	int rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		return -1;
+	if (log < conf->reset_pages)
+		return log - done;
+	/* the WAL is long: wait briefly for the readers of old frames, so that
+	 * the next commit starts the file from its beginning */
+	st->busy_timeout_ms = conf->wait_ms;
+	rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
+	if (rc == SQLITE_OK)
+		return 0;
+	return rc == SQLITE_BUSY ? log - done : -1;
+}
+
+/* The lock file beside the database elects one checkpointer per database;
+ * flock() locks die with their process, so another worker takes over. */
+static int open_lock(const char *path)
+{
+	char lock[4096];
+	if (snprintf(lock, sizeof lock, "%s-checkpoint", path) >= (int)sizeof lock)
+		return -1;
+	return open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+}
+
+static void *run(void *arg)
+{
+	struct checkpointer *c = arg;
+	struct store st;
+	char err[256];
+	int fd = open_lock(c->path);
+	if (fd < 0 || store_open(&st, c->path, c->conf.wait_ms, err, sizeof err) < 0) {
+		log_event("-", "checkpointer: cannot start: %s", fd < 0 ? strerror(errno) : err);
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	int leader = 0, failures = 0;
+	while (!c->stop) {
+		if (!leader && flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			sleep_ms(500); /* another process checkpoints */
+			continue;
+		}
+		leader = 1;
+		if (store_checkpoint_round(&st, &c->conf) < 0 && !failures++)
+			log_event("-", "checkpointer: %s", sqlite3_errmsg(st.db));
+		sleep_ms(c->conf.interval_ms);
+	}
+	store_close(&st);
+	close(fd);
+	return NULL;
+}
+
+int store_checkpointer_start(const char *path, const struct store_ckpt_conf *conf)
+{
+	if (cp.running)
+		return 0;
+	cp.path = strdup(path);
+	cp.conf = *conf;
+	cp.stop = 0;
+	if (!cp.path || pthread_create(&cp.thread, NULL, run, &cp) != 0) {
+		log_event("-", "checkpointer: cannot start a thread");
+		free(cp.path);
+		cp.path = NULL;
+		return -1;
+	}
+	cp.running = 1;
+	return 0;
+}
+
+int store_checkpointer_start_cfg(const struct max_config *cfg)
+{
+	struct store_ckpt_conf conf = {
+		.interval_ms = (int)config_int(cfg, "store", "checkpoint_interval_ms"),
+		.reset_pages = (int)config_int(cfg, "store", "wal_reset_pages"),
+		.wait_ms = (int)config_int(cfg, "store", "checkpoint_wait_ms"),
+	};
+	if (conf.interval_ms < 1)
+		conf.interval_ms = 1;
+	return store_checkpointer_start(config_get(cfg, "store", "path"), &conf);
+}
+
+void store_checkpointer_stop(void)
+{
+	if (!cp.running)
+		return;
+	cp.stop = 1;
+	pthread_join(cp.thread, NULL);
+	free(cp.path);
+	memset(&cp, 0, sizeof cp);
+}

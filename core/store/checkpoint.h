@@ -1,0 +1,48 @@
+/*
+ * checkpoint.h — one background checkpointer per database.
+ *
+ * In WAL mode every commit appends to the -wal file, and only a
+ * checkpoint copies those pages back into the database. SQLite restarts
+ * the WAL from its beginning only when a checkpoint has copied everything
+ * and no reader still uses the old frames: on a busy server some reader
+ * nearly always does, so passive checkpoints alone let the file grow
+ * without bound (gigabytes in a few minutes of posting). Checkpoints run
+ * inside a request also make that request wait.
+ *
+ * So every worker process starts a checkpointer thread with its own
+ * connection; the threads race for a lock file beside the database and
+ * only the winner works (another takes over if its process dies). Each
+ * round it copies what it can without waiting (PASSIVE), and once the WAL
+ * holds more than `reset_pages` it takes a TRUNCATE checkpoint that waits
+ * a few milliseconds at most for readers and cuts the file to nothing, so
+ * the next writer starts the WAL afresh. No request runs a checkpoint.
+ */
+#ifndef MAX_STORE_CHECKPOINT_H
+#define MAX_STORE_CHECKPOINT_H
+
+#include "store/store.h"
+
+struct store_ckpt_conf {
+	int interval_ms;     /* pause between rounds */
+	int reset_pages;     /* WAL size (pages) that calls for a TRUNCATE */
+	int wait_ms;         /* how long a TRUNCATE may wait for readers */
+};
+
+/* Starts this process's checkpointer for the database at path (once per
+ * process; later calls do nothing). Returns 0, or -1 (logged). From then
+ * on store_idle() leaves checkpoints to it. */
+int store_checkpointer_start(const char *path, const struct store_ckpt_conf *conf);
+/* The same, with [store] checkpoint_interval_ms, wal_reset_pages and
+ * checkpoint_wait_ms of cfg. */
+struct max_config;
+int store_checkpointer_start_cfg(const struct max_config *cfg);
+/* Stops and joins it (at exit). */
+void store_checkpointer_stop(void);
+/* Is a checkpointer running in this process? */
+int store_checkpointer_active(void);
+
+/* One round on st, as the thread does it: returns the pages left in the
+ * WAL after it, or -1 on error. For tests and tools. */
+int store_checkpoint_round(struct store *st, const struct store_ckpt_conf *conf);
+
+#endif

@@ -1,0 +1,178 @@
+/*
+ * test_store.c — the store layer: statement helpers, the failed-statement
+ * rule, and the background checkpointer that keeps the WAL bounded.
+ */
+#include "store/checkpoint.h"
+#include "store/store.h"
+#include "unit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+struct tmpdb {
+	char dir[32];
+	char path[64];
+	struct store st;
+};
+
+static void tmp_open(struct tmpdb *t)
+{
+	char err[256];
+	snprintf(t->dir, sizeof t->dir, "/tmp/max-store-XXXXXX");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(t->dir));
+	snprintf(t->path, sizeof t->path, "%s/s.db", t->dir);
+	CU_ASSERT_EQUAL_FATAL(store_open(&t->st, t->path, 1000, err, sizeof err), 0);
+	store_defer_checkpoints(&t->st);
+	CU_ASSERT_EQUAL_FATAL(store_exec(&t->st, "CREATE TABLE t (k INTEGER, v BLOB)", 0, NULL), 0);
+}
+
+static void tmp_close(struct tmpdb *t)
+{
+	char cmd[96];
+	store_close(&t->st);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", t->dir);
+	CU_ASSERT_EQUAL(system(cmd), 0);
+}
+
+static long long wal_bytes(const struct tmpdb *t)
+{
+	char wal[80];
+	struct stat sb;
+	snprintf(wal, sizeof wal, "%s-wal", t->path);
+	return stat(wal, &sb) == 0 ? (long long)sb.st_size : 0;
+}
+
+static void insert_rows(struct store *st, int n, int bytes)
+{
+	for (int i = 0; i < n; i++) {
+		store_q *q = store_sql(st, "INSERT INTO t (k, v) VALUES (?1, zeroblob(?2))");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(q);
+		store_bind_int(q, 1, i);
+		store_bind_int(q, 2, bytes);
+		CU_ASSERT_EQUAL(store_run(q), 0);
+	}
+}
+
+static void test_step_helpers(void)
+{
+	struct tmpdb t;
+	tmp_open(&t);
+	insert_rows(&t.st, 3, 10);
+	store_q *q = store_sql(&t.st, "SELECT k FROM t WHERE k = ?1");
+	store_bind_int(q, 1, 2);
+	CU_ASSERT_EQUAL(store_one(q), 1);
+	CU_ASSERT_EQUAL(store_int(q, 0), 2);
+	store_reset(q);
+	q = store_sql(&t.st, "SELECT k FROM t WHERE k = ?1");
+	store_bind_int(q, 1, 99);
+	CU_ASSERT_EQUAL(store_one(q), 0);
+	int n = 0, rc;
+	q = store_sql(&t.st, "SELECT k FROM t ORDER BY k");
+	while ((rc = store_step(q)) == STORE_ROW)
+		n++;
+	CU_ASSERT_EQUAL(rc, STORE_DONE);
+	CU_ASSERT_EQUAL(n, 3);
+	tmp_close(&t);
+}
+
+/* A statement that fails inside a transaction fails the transaction, even
+ * when its caller never looks at the result: the commit refuses. */
+static void test_failed_step_fails_commit(void)
+{
+	struct tmpdb t;
+	tmp_open(&t);
+	CU_ASSERT_EQUAL_FATAL(store_begin(&t.st), 0);
+	insert_rows(&t.st, 1, 10);
+	store_q *q = store_sql(&t.st, "INSERT INTO t (k, v) VALUES (abs(-9223372036854775807 - 1), 1)");
+	CU_ASSERT_EQUAL(store_run(q), -1); /* integer overflow: a runtime error */
+	CU_ASSERT(store_failed(&t.st));
+	CU_ASSERT_EQUAL(store_commit(&t.st), -1);
+	q = store_sql(&t.st, "SELECT count(*) FROM t");
+	CU_ASSERT_EQUAL(store_one(q), 1);
+	CU_ASSERT_EQUAL(store_int(q, 0), 0); /* the good insert was rolled back too */
+	store_reset(q);
+	/* the next transaction starts clean */
+	CU_ASSERT_EQUAL(store_begin(&t.st), 0);
+	CU_ASSERT(!store_failed(&t.st));
+	insert_rows(&t.st, 1, 10);
+	CU_ASSERT_EQUAL(store_commit(&t.st), 0);
+	tmp_close(&t);
+}
+
+static const struct store_ckpt_conf small = {.interval_ms = 1, .reset_pages = 64, .wait_ms = 5};
+
+/* Past reset_pages a round copies everything and cuts the WAL to nothing. */
+static void test_round_truncates(void)
+{
+	struct tmpdb t;
+	tmp_open(&t);
+	insert_rows(&t.st, 200, 4000);
+	CU_ASSERT(wal_bytes(&t) > 64 * 4096);
+	CU_ASSERT_EQUAL(store_checkpoint_round(&t.st, &small), 0);
+	CU_ASSERT_EQUAL(wal_bytes(&t), 0);
+	tmp_close(&t);
+}
+
+/* A reader holding old frames makes the reset wait at most wait_ms and
+ * give up; once the reader is done, the next round resets. */
+static void test_round_waits_for_reader(void)
+{
+	struct tmpdb t, r;
+	char err[256];
+	tmp_open(&t);
+	insert_rows(&t.st, 10, 4000);
+	memcpy(&r, &t, sizeof r.dir + sizeof r.path);
+	CU_ASSERT_EQUAL_FATAL(store_open(&r.st, t.path, 1000, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(store_begin_read(&r.st), 0);
+	store_q *q = store_sql(&r.st, "SELECT count(*) FROM t");
+	CU_ASSERT_EQUAL(store_one(q), 1);
+	insert_rows(&t.st, 200, 4000);
+	CU_ASSERT(store_checkpoint_round(&t.st, &small) > 0);
+	CU_ASSERT(wal_bytes(&t) > 0);
+	store_reset(q);
+	store_rollback(&r.st);
+	CU_ASSERT_EQUAL(store_checkpoint_round(&t.st, &small), 0);
+	CU_ASSERT_EQUAL(wal_bytes(&t), 0);
+	store_close(&r.st);
+	tmp_close(&t);
+}
+
+/* The thread: writes with readers in between; the WAL ends up reset
+ * without anyone else checkpointing, and store_idle leaves it alone. */
+static void test_thread_keeps_wal_bounded(void)
+{
+	struct tmpdb t;
+	tmp_open(&t);
+	CU_ASSERT_EQUAL_FATAL(store_checkpointer_start(t.path, &small), 0);
+	CU_ASSERT(store_checkpointer_active());
+	CU_ASSERT_EQUAL(store_checkpointer_start(t.path, &small), 0); /* once per process */
+	for (int round = 0; round < 20; round++) {
+		insert_rows(&t.st, 50, 4000);
+		CU_ASSERT_EQUAL(store_begin_read(&t.st), 0);
+		store_q *q = store_sql(&t.st, "SELECT count(*) FROM t");
+		CU_ASSERT_EQUAL(store_one(q), 1);
+		store_rollback(&t.st);
+	}
+	long long left = -1;
+	for (int i = 0; i < 400 && left != 0; i++) { /* up to 2 s */
+		struct timespec d = {0, 5000000};
+		nanosleep(&d, NULL);
+		left = wal_bytes(&t);
+	}
+	CU_ASSERT_EQUAL(left, 0);
+	store_checkpointer_stop();
+	CU_ASSERT(!store_checkpointer_active());
+	tmp_close(&t);
+}
+
+UNIT_SUITE(store, NULL, NULL)
+{
+	UNIT_TEST(s, test_step_helpers);
+	UNIT_TEST(s, test_failed_step_fails_commit);
+	UNIT_TEST(s, test_round_truncates);
+	UNIT_TEST(s, test_round_waits_for_reader);
+	UNIT_TEST(s, test_thread_keeps_wal_bounded);
+}
