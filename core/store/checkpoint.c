@@ -55,6 +55,29 @@ int store_checkpoint_round(struct store *st, const struct store_ckpt_conf *conf)
 	return rc == SQLITE_BUSY ? log - done : -1;
 }
 
+/* Merges a few segments of the full-text index (FTS5 is SQLite's own, so
+ * its upkeep lives here). Automerge is off (schema 006), so without this
+ * the index would keep every post's segment; a step merges at most
+ * `pages` leaf pages in its own short transaction. Called only when the
+ * database changed since the last step. */
+int store_fts_merge_step(struct store *st, int pages)
+{
+	store_q *q = store_sql(st, "INSERT INTO stream_fts (stream_fts, rank) VALUES ('merge', ?1)");
+	if (!q)
+		return -1;
+	store_bind_int(q, 1, pages);
+	return store_run(q);
+}
+
+static int data_version(struct store *st)
+{
+	store_q *q = store_sql(st, "PRAGMA data_version");
+	int v = q && store_one(q) == 1 ? (int)store_int(q, 0) : -1;
+	if (q)
+		store_reset(q);
+	return v;
+}
+
 /* The lock file beside the database elects one checkpointer per database;
  * flock() locks die with their process, so another worker takes over. */
 static int open_lock(const char *path)
@@ -77,13 +100,21 @@ static void *run(void *arg)
 			close(fd);
 		return NULL;
 	}
-	int leader = 0, failures = 0;
+	int leader = 0, failures = 0, seen = -1, rounds = 0;
 	while (!c->stop) {
 		if (!leader && flock(fd, LOCK_EX | LOCK_NB) < 0) {
 			sleep_ms(500); /* another process checkpoints */
 			continue;
 		}
 		leader = 1;
+		/* every ~250 ms, when others wrote: a small merge step */
+		if (++rounds * c->conf.interval_ms >= 250) {
+			int v = data_version(&st);
+			if (v != seen && store_fts_merge_step(&st, 64) < 0 && !failures++)
+				log_event("-", "checkpointer: merge: %s", sqlite3_errmsg(st.db));
+			seen = data_version(&st);
+			rounds = 0;
+		}
 		if (store_checkpoint_round(&st, &c->conf) < 0 && !failures++)
 			log_event("-", "checkpointer: %s", sqlite3_errmsg(st.db));
 		sleep_ms(c->conf.interval_ms);

@@ -45,4 +45,8 @@ int store_checkpointer_active(void);
  * WAL after it, or -1 on error. For tests and tools. */
 int store_checkpoint_round(struct store *st, const struct store_ckpt_conf *conf);
 
+/* A bounded merge step of the full-text index (at most pages leaf pages),
+ * in its own transaction: 0, or -1. The checkpointer runs it. */
+int store_fts_merge_step(struct store *st, int pages);
+
 #endif

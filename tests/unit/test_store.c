@@ -168,6 +168,34 @@ static void test_thread_keeps_wal_bounded(void)
 	tmp_close(&t);
 }
 
+/* On the real schema the full-text index has automerge off (so posts
+ * never merge on their own clock) and a merge step runs. */
+static void test_fts_merge_step(void)
+{
+	struct tmpdb t;
+	char err[256];
+	tmp_open(&t);
+	CU_ASSERT_EQUAL_FATAL(store_migrate(&t.st, err, sizeof err), 0);
+	store_q *q = store_sql(&t.st, "SELECT v FROM stream_fts_config WHERE k = 'automerge'");
+	CU_ASSERT_EQUAL_FATAL(store_one(q), 1);
+	CU_ASSERT_EQUAL(store_int(q, 0), 0);
+	store_reset(q);
+	for (int i = 0; i < 200; i++) {
+		q = store_sql(&t.st, "INSERT INTO stream_text (activity_id, text) VALUES (?1, ?2)");
+		char id[32];
+		snprintf(id, sizeof id, "a%d", i);
+		store_bind_text(q, 1, id);
+		store_bind_text(q, 2, "some words to index");
+		CU_ASSERT_EQUAL(store_run(q), 0);
+	}
+	CU_ASSERT_EQUAL(store_fts_merge_step(&t.st, 64), 0);
+	q = store_sql(&t.st, "SELECT count(*) FROM stream_fts WHERE stream_fts MATCH 'words'");
+	CU_ASSERT_EQUAL(store_one(q), 1);
+	CU_ASSERT_EQUAL(store_int(q, 0), 200);
+	store_reset(q);
+	tmp_close(&t);
+}
+
 UNIT_SUITE(store, NULL, NULL)
 {
 	UNIT_TEST(s, test_step_helpers);
@@ -175,4 +203,5 @@ UNIT_SUITE(store, NULL, NULL)
 	UNIT_TEST(s, test_round_truncates);
 	UNIT_TEST(s, test_round_waits_for_reader);
 	UNIT_TEST(s, test_thread_keeps_wal_bounded);
+	UNIT_TEST(s, test_fts_merge_step);
 }
