@@ -5,13 +5,11 @@
  * #91–#93 (keywords, dates, context subscriptions) belong to the stream
  * and contexts families.
  */
-#include "http/conversations.h"
 #include "http/handlers.h"
 #include "http/http.h"
+#include "model/conversations.h"
 #include "model/outbox.h"
 #include "store/store.h"
-
-#include <sqlite3.h> /* to be moved behind store/ */
 
 static enum max_err done(struct max_resp *r)
 {
@@ -21,7 +19,7 @@ static enum max_err done(struct max_resp *r)
 /* #94 POST /admin/maintenance/conversations */
 enum max_err maintenance_conversations(struct max_ctx *c, struct max_resp *r)
 {
-	enum max_err e = conversations_rebuild(c);
+	enum max_err e = conv_rebuild(c->db);
 	return e ? e : done(r);
 }
 
@@ -29,15 +27,14 @@ enum max_err maintenance_conversations(struct max_ctx *c, struct max_resp *r)
  * what is left is re-declaring every user's exchanges (MESSAGING.md §2.4). */
 enum max_err maintenance_users(struct max_ctx *c, struct max_resp *r)
 {
-	sqlite3_stmt *s = store_stmt(c->db, "SELECT username FROM people ORDER BY username");
-	if (!s)
+	store_q *q = store_sql(c->db, "SELECT username FROM people ORDER BY username");
+	if (!q)
 		return max_fail(c, MAX_ESERVER, "people query failed");
 	json_object *users = json_object_new_array();
-	while (sqlite3_step(s) == SQLITE_ROW)
-		json_object_array_add(users,
-				      json_object_new_string((const char *)sqlite3_column_text(s, 0)));
-	sqlite3_reset(s);
-	int rc = 0;
+	int rc;
+	while ((rc = store_step(q)) == STORE_ROW)
+		json_object_array_add(users, json_object_new_string(store_text(q, 0)));
+	rc = rc == STORE_ERR ? -1 : 0;
 	for (size_t i = 0; rc == 0 && i < json_object_array_length(users); i++)
 		rc = outbox_declare_user(c->db,
 					 json_object_get_string(json_object_array_get_idx(users, i)));
