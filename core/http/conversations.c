@@ -112,7 +112,7 @@ static enum max_err answer_conv(struct max_ctx *c, struct max_resp *r, const cha
 
 enum max_err traverse_conversation(struct max_ctx *c, const char *id)
 {
-	/* #82 answers [] for an unknown conversation (the original's route
+	/* the tokens of an unknown conversation are [] (the original's route
 	 * hung from the tokens collection, not from the conversation) */
 	if (!strcmp(c->route->name, "conversation_push_tokens"))
 		return MAX_OK;
@@ -159,7 +159,7 @@ static enum max_err subscribe_activity(struct max_ctx *c, const char *cid, const
 	return e;
 }
 
-/* ---- #58 POST /conversations ------------------------------------------- */
+/* ---- POST /conversations ---------------------------------------------- */
 
 struct new_conv {
 	char users[CONV_PARTICIPANTS_MAX][MAX_USERNAME_MAX + 1];
@@ -278,7 +278,7 @@ static enum max_err find_or_create(struct max_ctx *c, const struct new_conv *nc,
 	return conv_load(c->db, cid, cv);
 }
 
-/* The answer of #58: the message, its context named and tagged as the
+/* The answer of POST /conversations: the message, its context named and tagged as the
  * conversation is for the actor. */
 static enum max_err answer_created(struct max_ctx *c, struct max_resp *r, const char *cid,
 				   const char *mid)
@@ -327,7 +327,7 @@ enum max_err conversations_create(struct max_ctx *c, struct max_resp *r)
 
 /* ---- reading ------------------------------------------------------------ */
 
-/* #57 GET /conversations. Paging (a Clean extension): limit (default: all,
+/* GET /conversations. Paging (a Clean extension): limit (default: all,
  * uncapped), before=<cid> resumes after that conversation. */
 enum max_err conversations_list(struct max_ctx *c, struct max_resp *r)
 {
@@ -354,7 +354,7 @@ enum max_err conversations_list(struct max_ctx *c, struct max_resp *r)
 	return resp_json(r, 200, out);
 }
 
-/* #61 GET /conversations/{id}: Manager, owner, or a member with read. */
+/* GET /conversations/{id}: Manager, owner, or a member with read. */
 enum max_err conversation_get(struct max_ctx *c, struct max_resp *r)
 {
 	struct conv cv;
@@ -366,7 +366,7 @@ enum max_err conversation_get(struct max_ctx *c, struct max_resp *r)
 	return answer_conv(c, r, cv.id, CONV_REAL_NAME | CONV_LAST);
 }
 
-/* #65 GET /people/{username}/conversations/{id}: Manager, owner, or the
+/* GET /people/{username}/conversations/{id}: Manager, owner, or the
  * member himself. */
 enum max_err conversation_user_get(struct max_ctx *c, struct max_resp *r)
 {
@@ -393,7 +393,7 @@ enum max_err conversation_user_get(struct max_ctx *c, struct max_resp *r)
 
 /* ---- changing --------------------------------------------------------- */
 
-/* #62 PUT /conversations/{id}: displayName only */
+/* PUT /conversations/{id}: displayName only */
 enum max_err conversation_update(struct max_ctx *c, struct max_resp *r)
 {
 	struct conv cv;
@@ -416,7 +416,7 @@ enum max_err conversation_update(struct max_ctx *c, struct max_resp *r)
 	return answer_conv(c, r, cv.id, 0);
 }
 
-/* #63 DELETE /conversations/{id} */
+/* DELETE /conversations/{id} */
 enum max_err conversation_delete(struct max_ctx *c, struct max_resp *r)
 {
 	struct conv cv;
@@ -431,7 +431,7 @@ enum max_err conversation_delete(struct max_ctx *c, struct max_resp *r)
 	return MAX_OK;
 }
 
-/* #59 DELETE /conversations: Manager only (route table) */
+/* DELETE /conversations: Manager only (route table) */
 enum max_err conversations_purge(struct max_ctx *c, struct max_resp *r)
 {
 	enum max_err e = conv_delete_all(c->db);
@@ -441,7 +441,7 @@ enum max_err conversations_purge(struct max_ctx *c, struct max_resp *r)
 	return MAX_OK;
 }
 
-/* #64 PUT /conversations/{id}/owner: body actor = the new owner, who must
+/* PUT /conversations/{id}/owner: body actor = the new owner, who must
  * be a member; the owner or a Manager asks. */
 enum max_err conversation_transfer(struct max_ctx *c, struct max_resp *r)
 {
@@ -475,7 +475,7 @@ static enum max_err may_join(struct max_ctx *c, const struct conv *cv, const cha
 	return MAX_OK;
 }
 
-/* #66 POST /conversations/{id}/participants: body actor = the joiner;
+/* POST /conversations/{id}/participants: body actor = the joiner;
  * a Manager or a member with invite asks. */
 enum max_err conversation_join(struct max_ctx *c, struct max_resp *r)
 {
@@ -504,7 +504,7 @@ enum max_err conversation_join(struct max_ctx *c, struct max_resp *r)
 	return a ? resp_json(r, status, a) : max_fail(c, MAX_ESERVER, "activity vanished");
 }
 
-/* #67 DELETE /conversations/{id}/participants/{username}: a Manager, the
+/* DELETE /conversations/{id}/participants/{username}: a Manager, the
  * user himself with unsubscribe, or a member with kick. */
 enum max_err conversation_leave(struct max_ctx *c, struct max_resp *r)
 {

@@ -1,9 +1,8 @@
 /*
  * maintenance.c — the maintenance endpoints that rebuild derived data of
- * people, conversations and tokens (API.md §5.11 #94–#96). Each answers
- * 200 [] and is safe to run again; Managers only (route table).
- * #91–#93 (keywords, dates, context subscriptions) belong to the stream
- * and contexts families.
+ * people, conversations and tokens. Each answers 200 [] and is safe to
+ * run again; Managers only (route table). Those of keywords, dates and
+ * context subscriptions belong to the stream and contexts families.
  */
 #include "http/handlers.h"
 #include "http/http.h"
@@ -16,15 +15,15 @@ static enum max_err done(struct max_resp *r)
 	return resp_json(r, 200, json_object_new_array());
 }
 
-/* #94 POST /admin/maintenance/conversations */
+/* POST /admin/maintenance/conversations */
 enum max_err maintenance_conversations(struct max_ctx *c, struct max_resp *r)
 {
 	enum max_err e = conv_rebuild(c->db);
 	return e ? e : done(r);
 }
 
-/* #95 POST /admin/maintenance/users: owner is always the username here, so
- * what is left is re-declaring every user's exchanges (MESSAGING.md §2.4). */
+/* POST /admin/maintenance/users: owner is always the username here, so
+ * what is left is re-declaring every user's exchanges. */
 enum max_err maintenance_users(struct max_ctx *c, struct max_resp *r)
 {
 	store_q *q = store_sql(c->db, "SELECT username FROM people ORDER BY username");
@@ -42,7 +41,7 @@ enum max_err maintenance_users(struct max_ctx *c, struct max_resp *r)
 	return rc < 0 ? max_fail(c, MAX_ESERVER, "outbox insert failed") : done(r);
 }
 
-/* #96 POST /admin/maintenance/tokens: the original migrated per-user token
+/* POST /admin/maintenance/tokens: the original migrated per-user token
  * arrays into the tokens collection; tokens were never stored that way here. */
 enum max_err maintenance_tokens(struct max_ctx *c, struct max_resp *r)
 {

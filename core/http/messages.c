@@ -37,7 +37,7 @@ enum max_err traverse_message(struct max_ctx *c, const char *id)
 		       : max_fail(c, MAX_ESERVER, "message lookup failed");
 }
 
-/* ---- #69 #70 posting -------------------------------------------------------- */
+/* ---- posting ------------------------------------------------------------- */
 
 enum max_err message_save(struct max_ctx *c, const char *cid, json_object *object, int mobile,
 			  char id[MAX_ID_LEN + 1])
@@ -113,13 +113,13 @@ static enum max_err post_message(struct max_ctx *c, struct max_resp *r, const ch
 	return o ? resp_json(r, 201, o) : max_fail(c, MAX_ESERVER, "message vanished");
 }
 
-/* #69 POST /conversations/{id}/messages */
+/* POST /conversations/{id}/messages */
 enum max_err conversation_message_add(struct max_ctx *c, struct max_resp *r)
 {
 	return post_message(c, r, c->params[0]);
 }
 
-/* #70 POST /people/{username}/conversations/{id}/messages: actor = username */
+/* POST /people/{username}/conversations/{id}/messages: actor = username */
 enum max_err user_conversation_message_add(struct max_ctx *c, struct max_resp *r)
 {
 	if (!id_valid(c->params[1]))
@@ -129,7 +129,7 @@ enum max_err user_conversation_message_add(struct max_ctx *c, struct max_resp *r
 
 /* ---- listings ------------------------------------------------------------- */
 
-/* #68 GET /conversations/{id}/messages: the newest `limit`, oldest first;
+/* GET /conversations/{id}/messages: the newest `limit`, oldest first;
  * a Manager or a member with read. */
 enum max_err conversation_messages_list(struct max_ctx *c, struct max_resp *r)
 {
@@ -212,7 +212,7 @@ static void total_items(struct max_resp *r, long long n)
 	resp_header(r, "X-totalItems", v);
 }
 
-/* #71 GET /messages: every message, newest first, full; HEAD counts.
+/* GET /messages: every message, newest first, full; HEAD counts.
  * Managers only (route table, for HEAD too). */
 enum max_err messages_list(struct max_ctx *c, struct max_resp *r)
 {
@@ -230,7 +230,7 @@ enum max_err messages_list(struct max_ctx *c, struct max_resp *r)
 	return e ? e : resp_json(r, 200, out);
 }
 
-/* #60 GET /conversations/active: the distinct conversations of the newest
+/* GET /conversations/active: the distinct conversations of the newest
  * `limit` messages; HEAD counts them. Managers only. */
 enum max_err conversations_active(struct max_ctx *c, struct max_resp *r)
 {
@@ -247,7 +247,7 @@ enum max_err conversations_active(struct max_ctx *c, struct max_resp *r)
 	return resp_json(r, 200, out);
 }
 
-/* ---- #72–#74 attachments ------------------------------------------------- */
+/* ---- attachments ----------------------------------------------------- */
 
 /* The object of the URL's message when the caller may see its attachment
  * (a Manager, the sender, or a member with read) and it is of type want. */
@@ -272,7 +272,7 @@ static enum max_err attachment(struct max_ctx *c, const char *want, json_object 
 	return e;
 }
 
-/* #72 GET /messages/{id}/image, #73 …/image/{size} */
+/* GET /messages/{id}/image and …/image/{size} */
 enum max_err message_image(struct max_ctx *c, struct max_resp *r)
 {
 	json_object *obj = NULL;
@@ -284,7 +284,7 @@ enum max_err message_image(struct max_ctx *c, struct max_resp *r)
 	return e;
 }
 
-/* #74 GET /messages/{id}/file/download */
+/* GET /messages/{id}/file/download */
 enum max_err message_file(struct max_ctx *c, struct max_resp *r)
 {
 	json_object *obj = NULL;

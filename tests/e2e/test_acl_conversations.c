@@ -1,6 +1,6 @@
 /*
  * test_acl_conversations.c — who may do what with a conversation, its
- * messages and device tokens (API.md §8.2, §5.9), as a matrix: every
+ * messages and device tokens, as a matrix: every
  * endpoint × Manager, owner, member, former member, outsider and nobody.
  * The properties that must never break: a non-participant never reads a
  * conversation, its messages, images or files; a user never lists or
@@ -225,7 +225,7 @@ static void test_maintenance_matrix(void)
 	ROW("POST", "/admin/maintenance/tokens%s", "", "", {"acl.owner", 403}, {"M", 200});
 }
 
-/* a message with an upload, through the §1.1 base64 JSON variant */
+/* a message with an upload, through the base64 JSON variant */
 static const char *media_message(const char *cid, const char *user, const char *type,
 				 const char *base64)
 {
