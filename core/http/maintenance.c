@@ -1,43 +1,39 @@
 /*
  * maintenance.c — the maintenance endpoints that rebuild derived data of
- * people, conversations and tokens (API.md §5.11 #94–#96). Each answers
- * 200 [] and is safe to run again; Managers only (route table).
- * #91–#93 (keywords, dates, context subscriptions) belong to the stream
- * and contexts families.
+ * people, conversations and tokens. Each answers 200 [] and is safe to
+ * run again; Managers only (route table). Those of keywords, dates and
+ * context subscriptions belong to the stream and contexts families.
  */
-#include "http/conversations.h"
 #include "http/handlers.h"
 #include "http/http.h"
+#include "model/conversations.h"
 #include "model/outbox.h"
 #include "store/store.h"
-
-#include <sqlite3.h> /* to be moved behind store/ */
 
 static enum max_err done(struct max_resp *r)
 {
 	return resp_json(r, 200, json_object_new_array());
 }
 
-/* #94 POST /admin/maintenance/conversations */
+/* POST /admin/maintenance/conversations */
 enum max_err maintenance_conversations(struct max_ctx *c, struct max_resp *r)
 {
-	enum max_err e = conversations_rebuild(c);
+	enum max_err e = conv_rebuild(c->db);
 	return e ? e : done(r);
 }
 
-/* #95 POST /admin/maintenance/users: owner is always the username here, so
- * what is left is re-declaring every user's exchanges (MESSAGING.md §2.4). */
+/* POST /admin/maintenance/users: owner is always the username here, so
+ * what is left is re-declaring every user's exchanges. */
 enum max_err maintenance_users(struct max_ctx *c, struct max_resp *r)
 {
-	sqlite3_stmt *s = store_stmt(c->db, "SELECT username FROM people ORDER BY username");
-	if (!s)
+	store_q *q = store_sql(c->db, "SELECT username FROM people ORDER BY username");
+	if (!q)
 		return max_fail(c, MAX_ESERVER, "people query failed");
 	json_object *users = json_object_new_array();
-	while (sqlite3_step(s) == SQLITE_ROW)
-		json_object_array_add(users,
-				      json_object_new_string((const char *)sqlite3_column_text(s, 0)));
-	sqlite3_reset(s);
-	int rc = 0;
+	int rc;
+	while ((rc = store_step(q)) == STORE_ROW)
+		json_object_array_add(users, json_object_new_string(store_text(q, 0)));
+	rc = rc == STORE_ERR ? -1 : 0;
 	for (size_t i = 0; rc == 0 && i < json_object_array_length(users); i++)
 		rc = outbox_declare_user(c->db,
 					 json_object_get_string(json_object_array_get_idx(users, i)));
@@ -45,7 +41,7 @@ enum max_err maintenance_users(struct max_ctx *c, struct max_resp *r)
 	return rc < 0 ? max_fail(c, MAX_ESERVER, "outbox insert failed") : done(r);
 }
 
-/* #96 POST /admin/maintenance/tokens: the original migrated per-user token
+/* POST /admin/maintenance/tokens: the original migrated per-user token
  * arrays into the tokens collection; tokens were never stored that way here. */
 enum max_err maintenance_tokens(struct max_ctx *c, struct max_resp *r)
 {

@@ -1,6 +1,6 @@
 /*
  * test_acl_conversations.c — who may do what with a conversation, its
- * messages and device tokens (API.md §8.2, §5.9), as a matrix: every
+ * messages and device tokens, as a matrix: every
  * endpoint × Manager, owner, member, former member, outsider and nobody.
  * The properties that must never break: a non-participant never reads a
  * conversation, its messages, images or files; a user never lists or
@@ -225,7 +225,7 @@ static void test_maintenance_matrix(void)
 	ROW("POST", "/admin/maintenance/tokens%s", "", "", {"acl.owner", 403}, {"M", 200});
 }
 
-/* a message with an upload, through the §1.1 base64 JSON variant */
+/* a message with an upload, through the base64 JSON variant */
 static const char *media_message(const char *cid, const char *user, const char *type,
 				 const char *base64)
 {
@@ -260,6 +260,45 @@ static void test_attachment_matrix(void)
 	e2e_free(r);
 }
 
+/* A HEAD is answered as the GET would be: whoever may not read gets the
+ * same 403, without a body and without the X-totalItems count that would
+ * let him guess the words of others' messages. */
+static void head_denied(const char *path, const char *user)
+{
+	struct e2e_resp *r = e2e_request("HEAD", path, user, NULL);
+	if (!E2E_STATUS(r, 403))
+		fprintf(stderr, "  HEAD %s as %s\n", path, user);
+	CU_ASSERT(e2e_header(r, "X-totalItems") == NULL);
+	E2E_INT_EQ(r->body_len, 0);
+	e2e_free(r);
+}
+
+static void test_head_matrix(void)
+{
+	struct e2e_resp *r = e2e_request(
+		"POST", e2e_fmt("/conversations/%s/messages", group), "acl.p1",
+		"{\"object\":{\"objectType\":\"note\",\"content\":\"the secret plan\"}}");
+	E2E_STATUS(r, 201);
+	e2e_free(r);
+	const char *oracle = "/messages?actor=acl.p1&keyword=secret";
+	head_denied(oracle, "acl.out");
+	head_denied(oracle, "acl.p2"); /* a member of that conversation too */
+	head_denied("/conversations/active?keyword=secret", "acl.out");
+	head_denied(e2e_fmt("/conversations/%s", group), "acl.out");
+	head_denied(e2e_fmt("/conversations/%s", group), "acl.left");
+	head_denied(e2e_fmt("/conversations/%s/messages", group), "acl.out");
+	head_denied(e2e_fmt("/people/acl.p1/conversations/%s", group), "acl.out");
+	/* those who may GET still get the count, or the 200 */
+	r = e2e_request("HEAD", oracle, e2e_manager(), NULL);
+	E2E_STATUS(r, 200);
+	E2E_STR_EQ(e2e_header(r, "X-totalItems"), "1");
+	e2e_free(r);
+	r = e2e_request("HEAD", e2e_fmt("/conversations/%s", group), "acl.p2", NULL);
+	E2E_STATUS(r, 200);
+	E2E_INT_EQ(r->body_len, 0);
+	e2e_free(r);
+}
+
 E2E_SUITE(acl_conversations, init, NULL)
 {
 	E2E_TEST(s, test_read_matrix);
@@ -268,4 +307,5 @@ E2E_SUITE(acl_conversations, init, NULL)
 	E2E_TEST(s, test_attachment_matrix);
 	E2E_TEST(s, test_token_matrix);
 	E2E_TEST(s, test_maintenance_matrix);
+	E2E_TEST(s, test_head_matrix);
 }

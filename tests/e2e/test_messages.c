@@ -258,9 +258,9 @@ static void test_list_paging(void)
 	r = e2e_request("GET", path, "msg.out", NULL);
 	forbidden(r, "msg.out", "View all conversation messages");
 	e2e_free(r);
-	/* HEAD passes the permission check (§1.10) but shows nothing */
+	/* HEAD is answered as GET is: the same 403, no body */
 	r = e2e_request("HEAD", path, "msg.out", NULL);
-	E2E_STATUS(r, 200);
+	E2E_STATUS(r, 403);
 	E2E_INT_EQ(r->body_len, 0);
 	e2e_free(r);
 	r = e2e_request("GET", path, e2e_manager(), NULL);
@@ -297,9 +297,10 @@ static void test_global_and_active(void)
 	E2E_STR_EQ(e2e_header(r, "X-totalItems"), "2");
 	E2E_INT_EQ(r->body_len, 0);
 	e2e_free(r);
-	/* HEAD counts are public to users; GET is for Managers */
+	/* HEAD is for Managers as GET is: no counts for users */
 	r = e2e_request("HEAD", "/messages?actor=msg.g1", "msg.g1", NULL);
-	E2E_STR_EQ(e2e_header(r, "X-totalItems"), "2");
+	E2E_STATUS(r, 403);
+	CU_ASSERT(e2e_header(r, "X-totalItems") == NULL);
 	e2e_free(r);
 	r = e2e_request("GET", "/messages", "msg.g1", NULL);
 	forbidden(r, "msg.g1", "View all conversation messages");
