@@ -9,6 +9,7 @@
  * unsubscribe.
  */
 #include "model/conversations.h"
+#include "model/notify.h"
 #include "model/outbox.h"
 #include "util/buf.h"
 #include "util/config.h"
@@ -540,30 +541,22 @@ enum max_err conv_publish_add(struct store *st, const struct max_config *cfg, co
 			      const char *object, const char *user, const char *display,
 			      json_object *data)
 {
-	char uuid[37], now[21], dn[300], key[MAX_ID_LEN + 16];
-	uuid_v4(uuid);
-	time_now_iso(now);
+	char dn[300], key[MAX_ID_LEN + 16];
 	if (!display) {
 		conv_person_name(st, user, dn, sizeof dn);
 		display = dn;
 	}
-	/* MaxCarrot packed: action add, source max, object message/conversation */
-	json_object *m = json_object_new_object(), *u = json_object_new_object();
-	jx_set_str(m, "a", "a");
-	jx_set_str(m, "o", !strcmp(object, "message") ? "m" : "c");
-	jx_set_str(m, "s", "m");
-	jx_set_str(m, "v", MAX_VERSION);
-	jx_set_str(m, "i", config_get(cfg, "max", "server_id"));
-	jx_set_str(m, "g", uuid);
-	jx_set_str(m, "p", now);
-	jx_set_str(u, "u", user);
-	jx_set_str(u, "d", display);
-	jx_set(m, "u", u);
-	jx_set(m, "d", data ? data : json_object_new_object());
 	snprintf(key, sizeof key, "%s.notifications", cid);
-	int rc = outbox_publish(st, "conversations", key, jx_text(m));
-	json_object_put(m);
-	return rc < 0 ? model_fail(st, MAX_ESERVER, "outbox insert failed") : MAX_OK;
+	struct notify n = {
+		.domain = config_get(cfg, "max", "server_id"),
+		.exchange = "conversations",
+		.routing_key = key,
+		.action = "add",
+		.object = object,
+		.user = user,
+		.display = display,
+	};
+	return notify_publish(st, &n, data);
 }
 
 const char *conv_notice_text(const char *type, const char *content)
