@@ -482,7 +482,8 @@ enum max_err media_square_pngs(struct max_ctx *c, const void *data, size_t len, 
 			e = max_fail(c, MAX_ESERVER, "avatar encoding failed");
 		else
 			buf_add(&out[i], png, (size_t)size);
-		gd.gdFree(png);
+		if (png)
+			gd.gdFree(png);
 	}
 	gd.gdImageDestroy(src);
 	return e;
@@ -675,7 +676,8 @@ enum max_err media_store(struct max_ctx *c, const char *kind, const char *id, st
 	enum max_err e = store_blob(c, up, id, "", up->data, up->len);
 	if (!e && thumb)
 		e = store_blob(c, up, id, ".thumb", thumb, (size_t)thumb_len);
-	gd.gdFree(thumb);
+	if (thumb) /* only an image loaded libgd: a file must not reach it */
+		gd.gdFree(thumb);
 	if (e)
 		return e;
 	jx_set_str(object, "mimetype", mimetype);
