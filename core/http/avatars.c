@@ -1,6 +1,6 @@
 /*
- * avatars.c — person avatars (#6 and #8 download, #7 upload) and the
- * conversation avatar (#10), API.md §9.1.
+ * avatars.c — person avatars (download in two sizes, upload) and the
+ * conversation avatar.
  *
  * Files live under [store] avatars: people/{u[0:2]}/{u} (48×48 PNG) and
  * people/large/{u[0:2]}/{u} (250×250), u[0:2] being the first two
@@ -129,7 +129,7 @@ enum max_err avatar_serve(struct max_ctx *c, struct max_resp *r, const char *rel
 	return serve_first(c, r, &relpath, 1, missing);
 }
 
-/* #6 GET /people/{username}/avatar, #8 GET /people/{username}/avatar/{size}:
+/* GET /people/{username}/avatar, GET /people/{username}/avatar/{size}:
  * the named size if stored (only "large" is), else the 48×48, else the
  * default. */
 enum max_err avatar_person_get(struct max_ctx *c, struct max_resp *r)
@@ -160,7 +160,7 @@ void avatar_prepare(struct max_ctx *c)
 	p->done = 1;
 }
 
-/* #7 POST /people/{username}/avatar: multipart with exactly one file part,
+/* POST /people/{username}/avatar: multipart with exactly one file part,
  * stored as PNG in both sizes (rendered before the transaction by
  * avatar_prepare, or here when nobody did). */
 enum max_err avatar_person_upload(struct max_ctx *c, struct max_resp *r)
@@ -187,7 +187,8 @@ enum max_err avatar_person_upload(struct max_ctx *c, struct max_resp *r)
 	return resp_json(r, 201, o);
 }
 
-/* #10 GET /conversations/{id}/avatar: always the default (§9.1). */
+/* GET /conversations/{id}/avatar: always the default (the original
+ * stores no conversation avatars). */
 enum max_err avatar_conversation_get(struct max_ctx *c, struct max_resp *r)
 {
 	return avatar_serve(c, r, NULL, "missing-conversation.png");

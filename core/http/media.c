@@ -1,6 +1,6 @@
 /*
  * media.c — uploads and downloads of the files of image and file posts and
- * messages (API.md §9.2), over the model's storage (model/media.c).
+ * messages, over the model's storage (model/media.c).
  *
  * An upload's image work runs before the write transaction
  * (media_prepare_upload); storing it stages the files, which upload_free()

@@ -1,6 +1,6 @@
 /*
  * media.h — the HTTP side of the files behind image and file posts and
- * messages (API.md §9.2) and of avatars (§9.1): taking a request's upload
+ * messages and of avatars: taking a request's upload
  * (c->upload) to the model, the image work done before the write
  * transaction, and the download handlers' common part (headers, ETag,
  * 304, 410, base64). What is stored where, and the image work itself, is
@@ -65,10 +65,11 @@ void media_answer(struct max_ctx *c, struct max_resp *r, const char *type, const
 /* core/http/avatars.c: serves the avatar at relpath (under [store] avatars) if
  * present, else [store] avatars/missing (e.g. "missing-context.png"), else
  * a built-in default image; always image/png. relpath may be NULL. For
- * #9 (context avatar: relpath "contexts/{h[0:2]}/{h[2:4]}/{h[4:6]}/{hash}"). */
+ * the context avatar (relpath "contexts/{h[0:2]}/{h[2:4]}/{h[4:6]}/{hash}"). */
 enum max_err avatar_serve(struct max_ctx *c, struct max_resp *r, const char *relpath,
 			  const char *missing);
-/* core/http/avatars.c: media_prepare_upload's part for #7 (avatar upload):
+/* core/http/avatars.c: media_prepare_upload's part for the
+ * avatar upload (POST /people/{username}/avatar):
  * renders both sizes into c->upload. */
 void avatar_prepare(struct max_ctx *c);
 

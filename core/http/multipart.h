@@ -5,7 +5,8 @@
  *
  * The HTTP layer calls upload_from_multipart() for a multipart body (its
  * `json_data` field becomes c->body) and upload_from_json() after parsing a
- * JSON body (API.md §1.1's base64 variant {"data":{"json_data","file"}}).
+ * JSON body (the base64 variant {"data":{"json_data","file"}} of clients
+ * that cannot send multipart).
  * Parts point into the body, which outlives the request context; nothing is
  * read outside [body, body + len).
  */

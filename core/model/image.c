@@ -391,7 +391,8 @@ static enum max_err load_image(struct store *st, const void *data, size_t len,
 	return MAX_OK;
 }
 
-/* Quarter turns for EXIF orientations 3, 6 and 8 (§9.2). */
+/* Quarter turns for EXIF orientations 3, 6 and 8 (the thumbnail shows
+ * the picture upright, as the camera meant it). */
 static gdImagePtr orient(gdImagePtr s, int orientation)
 {
 	int w = gdImageSX(s), h = gdImageSY(s), quarter = orientation == 6 || orientation == 8;

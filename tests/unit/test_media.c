@@ -3,7 +3,7 @@
  * staged under [store] files and published on commit, with
  * real PNG and JPEG images made here with libgd, thumbnails (size, EXIF
  * orientation from a hand-built APP1 segment), files that lie about their
- * type, the pixel limit, removal after a failed request, and the §9.2
+ * type, the pixel limit, removal after a failed request, and the
  * download rules (410, base64, ETag/304, Content-Disposition).
  */
 #include "fixture.h"
