@@ -184,7 +184,7 @@ int media_locate(const char *root, const char *id, const char *suffix, char *out
 
 void media_delete(const char *root, const char *id)
 {
-	static const char *const suffixes[] = {"", STAGED, ".thumb", ".thumb" STAGED};
+	static const char *const suffixes[] = {"", STAGED, ".thumb", (".thumb" STAGED)};
 	char path[PATH_MAX];
 	for (size_t i = 0; i < sizeof suffixes / sizeof *suffixes; i++)
 		if (media_path(root, id, suffixes[i], path, sizeof path) == 0)
