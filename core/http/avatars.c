@@ -1,6 +1,6 @@
 /*
- * avatars.c — person avatars (#6 and #8 download, #7 upload) and the
- * conversation avatar (#10), API.md §9.1.
+ * avatars.c — person avatars (download in two sizes, upload) and the
+ * conversation avatar.
  *
  * Files live under [store] avatars: people/{u[0:2]}/{u} (48×48 PNG) and
  * people/large/{u[0:2]}/{u} (250×250), u[0:2] being the first two
@@ -16,6 +16,7 @@
 #include "util/jsonx.h"
 #include "http/media.h"
 #include "http/multipart.h"
+#include "model/model.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -128,7 +129,7 @@ enum max_err avatar_serve(struct max_ctx *c, struct max_resp *r, const char *rel
 	return serve_first(c, r, &relpath, 1, missing);
 }
 
-/* #6 GET /people/{username}/avatar, #8 GET /people/{username}/avatar/{size}:
+/* GET /people/{username}/avatar, GET /people/{username}/avatar/{size}:
  * the named size if stored (only "large" is), else the 48×48, else the
  * default. */
 enum max_err avatar_person_get(struct max_ctx *c, struct max_resp *r)
@@ -144,11 +145,27 @@ enum max_err avatar_person_get(struct max_ctx *c, struct max_resp *r)
 	return serve_first(c, r, rels, n, "missing-people.png");
 }
 
-/* #7 POST /people/{username}/avatar: multipart with exactly one file part,
- * stored as PNG in both sizes. */
+void avatar_prepare(struct max_ctx *c)
+{
+	struct upload *up = c->upload;
+	if (!up || !up->present || up->prep.done)
+		return;
+	static const int sizes[2] = {AVATAR_SIZE, AVATAR_LARGE};
+	struct media_prepared *p = &up->prep;
+	buf_init(&p->out[0]);
+	buf_init(&p->out[1]);
+	p->err = media_square_pngs(c->db, up->data, up->len,
+				   config_int(c->cfg, "store", "max_image_pixels"), sizes, p->out, 2);
+	snprintf(p->why, sizeof p->why, "%s", p->err ? model_why(c->db) : "");
+	p->done = 1;
+}
+
+/* POST /people/{username}/avatar: multipart with exactly one file part,
+ * stored as PNG in both sizes (rendered before the transaction by
+ * avatar_prepare, or here when nobody did). */
 enum max_err avatar_person_upload(struct max_ctx *c, struct max_resp *r)
 {
-	const struct upload *up = c->upload;
+	struct upload *up = c->upload;
 	if (!up || !up->multipart || up->nfiles != 1 || !up->present || !up->filename)
 		return max_fail(c, MAX_EVALIDATION, "Not supported upload method.");
 	const char *u = c->params[0], *base = config_get(c->cfg, "store", "avatars");
@@ -157,26 +174,21 @@ enum max_err avatar_person_upload(struct max_ctx *c, struct max_resp *r)
 	    person_path(u, 1, rel[1], sizeof rel[1]) < 0)
 		return max_fail(c, MAX_EVALIDATION,
 				"Validation error on field \"username\": %s cannot have an avatar", u);
-	static const int sizes[2] = {AVATAR_SIZE, AVATAR_LARGE};
-	struct buf png[2];
-	buf_init(&png[0]);
-	buf_init(&png[1]);
-	enum max_err e = media_square_pngs(c, up->data, up->len, sizes, png, 2);
-	for (int i = 0; i < 2 && !e; i++)
+	avatar_prepare(c);
+	if (up->prep.err)
+		return max_fail(c, up->prep.err, "%s", up->prep.why);
+	for (int i = 0; i < 2; i++)
 		if (snprintf(path, sizeof path, "%s/%s", base, rel[i]) >= (int)sizeof path ||
-		    media_write_file(path, png[i].data, png[i].len) < 0)
-			e = max_fail(c, MAX_ESERVER, "cannot store avatar %s: %s", path,
-				     strerror(errno));
-	buf_free(&png[0]);
-	buf_free(&png[1]);
-	if (e)
-		return e;
+		    media_write_file(path, up->prep.out[i].data, up->prep.out[i].len) < 0)
+			return max_fail(c, MAX_ESERVER, "cannot store avatar %s: %s", path,
+					strerror(errno));
 	json_object *o = json_object_new_object();
 	jx_set_str(o, "Image", "updated");
 	return resp_json(r, 201, o);
 }
 
-/* #10 GET /conversations/{id}/avatar: always the default (§9.1). */
+/* GET /conversations/{id}/avatar: always the default (the original
+ * stores no conversation avatars). */
 enum max_err avatar_conversation_get(struct max_ctx *c, struct max_resp *r)
 {
 	return avatar_serve(c, r, NULL, "missing-conversation.png");

@@ -16,6 +16,7 @@
 #include "http/exceptions.h"
 #include "util/jsonx.h"
 #include "util/log.h"
+#include "http/media.h"
 #include "http/multipart.h"
 #include "http/people.h"
 #include "http/rewrite.h"
@@ -220,6 +221,8 @@ static enum max_err dispatch(struct max_ctx *c, struct max_resp *r, struct tunne
 		break;
 	}
 	int write = strcmp(c->method, "GET") && strcmp(c->method, "HEAD");
+	if (write) /* libgd's work on an upload, before the database is locked */
+		media_prepare_upload(c);
 	if ((write ? store_begin(c->db) : store_begin_read(c->db)) < 0)
 		return max_fail(c, MAX_EUNAVAILABLE, "The database is busy, try again");
 	e = run_route(c, r);

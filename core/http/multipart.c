@@ -428,11 +428,11 @@ void upload_free(struct upload *u, int keep_files)
 {
 	if (!u)
 		return;
-	for (size_t i = 0; i < 2; i++) {
-		if (u->written[i] && !keep_files)
-			unlink(u->written[i]);
-		free(u->written[i]);
-	}
+	if (keep_files)
+		media_publish(&u->staged);
+	else
+		media_discard(&u->staged);
+	media_prepared_free(&u->prep);
 	free(u->filename);
 	free(u->content_type);
 	free(u->owned);

@@ -5,7 +5,8 @@
  *
  * The HTTP layer calls upload_from_multipart() for a multipart body (its
  * `json_data` field becomes c->body) and upload_from_json() after parsing a
- * JSON body (API.md §1.1's base64 variant {"data":{"json_data","file"}}).
+ * JSON body (the base64 variant {"data":{"json_data","file"}} of clients
+ * that cannot send multipart).
  * Parts point into the body, which outlives the request context; nothing is
  * read outside [body, body + len).
  */
@@ -13,6 +14,7 @@
 #define MAX_MULTIPART_H
 
 #include "http/max.h"
+#include "model/media.h"
 
 #include <stddef.h>
 
@@ -62,7 +64,8 @@ struct upload {
 	char *filename;     /* basename as sent, NULL when none */
 	char *content_type; /* declared type, NULL when none */
 	char *owned;        /* decoded bytes of the base64 variant */
-	char *written[2];   /* files stored for this request (media_store) */
+	struct media_prepared prep; /* image work done before the transaction */
+	struct media_staged staged; /* files stored for this request (media_store) */
 };
 
 /* Multipart body: parses it with the [store] limits; the part `json_data`
@@ -76,8 +79,9 @@ enum max_err upload_from_multipart(struct max_ctx *c);
  * becomes the parsed json_data and c->upload the decoded bytes (declared
  * type from object.mimetype; no filename). Otherwise nothing changes. */
 enum max_err upload_from_json(struct max_ctx *c);
-/* Frees u; unless keep_files, first removes the files media_store wrote
- * for it (the request failed and its transaction was rolled back). */
+/* Frees u. The files media_store staged for it are published when
+ * keep_files (the transaction has committed), else removed (the request
+ * failed and its transaction was rolled back). */
 void upload_free(struct upload *u, int keep_files);
 
 /* RFC 4648 base64 (standard alphabet, padded). */

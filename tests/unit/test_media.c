@@ -1,8 +1,9 @@
 /*
- * test_media.c — core/media.c: uploads stored under [store] files with
+ * test_media.c — model/media.c, model/image.c and http/media.c: uploads
+ * staged under [store] files and published on commit, with
  * real PNG and JPEG images made here with libgd, thumbnails (size, EXIF
  * orientation from a hand-built APP1 segment), files that lie about their
- * type, the pixel limit, removal after a failed request, and the §9.2
+ * type, the pixel limit, removal after a failed request, and the
  * download rules (410, base64, ETag/304, Content-Disposition).
  */
 #include "fixture.h"
@@ -10,6 +11,7 @@
 #include "util/jsonx.h"
 #include "http/media.h"
 #include "http/multipart.h"
+#include "model/model.h"
 #include "unit.h"
 
 #include <gd.h>
@@ -17,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 static char files_dir[128];
@@ -117,6 +120,13 @@ static int read_all(const char *path, struct buf *b)
 static int exists(const char *path)
 {
 	return access(path, F_OK) == 0;
+}
+
+/* The failure text the client would see (http.c: the handler's, else
+ * the model's). */
+static const char *why(const struct max_ctx *c)
+{
+	return c->err[0] ? c->err : model_why(c->db);
 }
 
 static json_object *object(const char *type)
@@ -276,7 +286,7 @@ static void test_type_lies(void)
 				      "evil.png", id, &o),
 				MAX_EVALIDATION);
 		CU_ASSERT_STRING_EQUAL(
-			c.err, "Validation error on field \"file\": not a PNG, JPEG, GIF or WebP image");
+			why(&c), "Validation error on field \"file\": not a PNG, JPEG, GIF or WebP image");
 		CU_ASSERT_PTR_NULL(jx_str(o, "fullURL"));
 		CU_ASSERT_FALSE(exists(blob(id, "")));
 		json_object_put(o);
@@ -348,7 +358,7 @@ static void test_pixel_limit_and_broken_images(void)
 	struct upload *u = upload(png, n, "image/png", "bomb.png");
 	json_object *o = object("image");
 	CU_ASSERT_EQUAL(media_store(&c, "activities", id, u, o), MAX_EVALIDATION);
-	CU_ASSERT(strstr(c.err, "larger than") != NULL);
+	CU_ASSERT(strstr(why(&c), "larger than") != NULL);
 	upload_free(u, 1);
 	free(png);
 	/* the configured limit applies */
@@ -362,7 +372,7 @@ static void test_pixel_limit_and_broken_images(void)
 	memset(png + 33, 0x5a, n - 33);
 	u = upload(png, n, "image/png", "x.png");
 	CU_ASSERT_EQUAL(media_store(&c, "activities", id, u, o), MAX_EVALIDATION);
-	CU_ASSERT_STRING_EQUAL(c.err, "Validation error on field \"file\": the image cannot be decoded");
+	CU_ASSERT_STRING_EQUAL(why(&c), "Validation error on field \"file\": the image cannot be decoded");
 	upload_free(u, 1);
 	free(png);
 	CU_ASSERT_FALSE(exists(blob(id, "")));
@@ -379,10 +389,22 @@ static void test_failed_request_removes_files(void)
 	id_new(id);
 	struct max_ctx c = ctx();
 	CU_ASSERT_EQUAL_FATAL(media_store(&c, "activities", id, u, o), MAX_OK);
-	CU_ASSERT(exists(blob(id, "")) && exists(blob(id, ".thumb")));
+	/* staged until the commit: nothing at the final paths yet */
+	CU_ASSERT(exists(blob(id, ".new")) && exists(blob(id, ".thumb.new")));
+	CU_ASSERT(!exists(blob(id, "")) && !exists(blob(id, ".thumb")));
 	upload_free(u, 0); /* rolled back */
-	CU_ASSERT_FALSE(exists(blob(id, "")));
-	CU_ASSERT_FALSE(exists(blob(id, ".thumb")));
+	CU_ASSERT_FALSE(exists(blob(id, "")) || exists(blob(id, ".new")));
+	CU_ASSERT_FALSE(exists(blob(id, ".thumb")) || exists(blob(id, ".thumb.new")));
+	json_object_put(o);
+	/* committed: published, nothing staged left */
+	u = upload(png, n, "image/png", "a.png");
+	o = object("image");
+	CU_ASSERT_EQUAL_FATAL(media_store(&c, "activities", id, u, o), MAX_OK);
+	upload_free(u, 1);
+	CU_ASSERT(exists(blob(id, "")) && exists(blob(id, ".thumb")));
+	CU_ASSERT_FALSE(exists(blob(id, ".new")) || exists(blob(id, ".thumb.new")));
+	media_delete(files_dir, id);
+	CU_ASSERT_FALSE(exists(blob(id, "")) || exists(blob(id, ".thumb")));
 	json_object_put(o);
 	free(png);
 }
@@ -597,6 +619,205 @@ static void test_serve(void)
 	free(png);
 }
 
+/* ---- through the request pipeline ---------------------------------------------- */
+
+#define MULTIPART "Content-Type: multipart/form-data; boundary=XyZ"
+
+/* A multipart body: json_data, and a text file part. */
+static const char *multipart(const char *json, const char *data)
+{
+	static char body[1024];
+	snprintf(body, sizeof body,
+		 "--XyZ\r\nContent-Disposition: form-data; name=\"json_data\"\r\n\r\n%s\r\n"
+		 "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n"
+		 "Content-Type: text/plain\r\n\r\n%s\r\n--XyZ--\r\n",
+		 json, data);
+	return body;
+}
+
+/* POST path as user; 201 expected; the new object's id into id. */
+static void post(const char *path, const char *user, const char *body, const char *header,
+		 char id[25])
+{
+	struct fx_resp r = fx_req("POST", path, user, body, header, NULL);
+	CU_ASSERT_EQUAL(r.status, 201);
+	snprintf(id, 25, "%s", fx_str(&r, "id"));
+	if (r.status != 201)
+		fprintf(stderr, "POST %s: %d %s\n", path, r.status, r.raw.body.data);
+	fx_free(&r);
+}
+
+/* GET url as user answers 200 with exactly want. */
+static void downloads(const char *url, const char *user, const char *want)
+{
+	struct fx_resp r = fx_req("GET", url, user, NULL, NULL);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT(r.raw.body.len == strlen(want) && !memcmp(r.raw.body.data, want, strlen(want)));
+	fx_free(&r);
+}
+
+/* A file (no image) posted in a process that has never loaded libgd, as a
+ * freshly started worker: stored and served (it used to crash in gdFree). */
+static void test_files_need_no_libgd(void)
+{
+	char id[25], url[96], cid[25];
+	fx_user("media.a", NULL);
+	fx_user("media.b", NULL);
+	media_image_unload();
+	post("/people/media.a/activities", "media.a",
+	     multipart("{\"object\":{\"objectType\":\"file\",\"content\":\"one\"}}", "bytes one"),
+	     MULTIPART, id);
+	snprintf(url, sizeof url, "/activities/%s/file/download", id);
+	downloads(url, "media.b", "bytes one");
+	media_image_unload();
+	post("/people/media.a/activities", "media.a",
+	     "{\"data\":{\"json_data\":\"{\\\"object\\\":{\\\"objectType\\\":\\\"file\\\","
+	     "\\\"content\\\":\\\"two\\\"}}\",\"file\":\"aGVsbG8=\"}}",
+	     "Content-Type: application/json", id);
+	snprintf(url, sizeof url, "/activities/%s/file/download", id);
+	downloads(url, "media.a", "hello");
+	/* a conversation started with a file, then a base64 file message */
+	media_image_unload();
+	struct fx_resp r = fx_req(
+		"POST", "/conversations", "media.a",
+		multipart("{\"contexts\":[{\"objectType\":\"conversation\",\"participants\":"
+			  "[\"media.a\",\"media.b\"]}],\"object\":{\"objectType\":\"file\"}}",
+			  "bytes three"),
+		MULTIPART, NULL);
+	CU_ASSERT_EQUAL_FATAL(r.status, 201);
+	snprintf(id, sizeof id, "%s", fx_str(&r, "id"));
+	json_object *ctxs = NULL, *c0;
+	json_object_object_get_ex(r.json, "contexts", &ctxs);
+	c0 = json_object_array_get_idx(ctxs, 0);
+	snprintf(cid, sizeof cid, "%s", jx_str(c0, "id") ? jx_str(c0, "id") : "");
+	fx_free(&r);
+	snprintf(url, sizeof url, "/messages/%s/file/download", id);
+	downloads(url, "media.b", "bytes three");
+	media_image_unload();
+	snprintf(url, sizeof url, "/conversations/%s/messages", cid);
+	post(url, "media.b",
+	     "{\"data\":{\"json_data\":\"{\\\"object\\\":{\\\"objectType\\\":\\\"file\\\"}}\","
+	     "\"file\":\"aGVsbG8=\"}}",
+	     "Content-Type: application/json", id);
+	snprintf(url, sizeof url, "/messages/%s/file/download", id);
+	downloads(url, "media.a", "hello");
+}
+
+/* The thumbnail made before the transaction is the one stored: storing
+ * needs no libgd then; a failure found beforehand is reported by
+ * media_store as if found there. */
+static void test_prepared_thumbnail(void)
+{
+	size_t n;
+	char *png = encoded(two_halves(600, 300), 0, &n);
+	struct max_ctx c = ctx();
+	struct upload *u = upload(png, n, "image/png", "p.png");
+	media_prepare_thumbnail(c.db, c.cfg, u->data, u->len, &u->prep);
+	CU_ASSERT_EQUAL(u->prep.err, MAX_OK);
+	media_image_unload(); /* nothing below may call into libgd */
+	json_object *o = object("image");
+	char id[25];
+	id_new(id);
+	CU_ASSERT_EQUAL(media_store(&c, "activities", id, u, o), MAX_OK);
+	upload_free(u, 1);
+	json_object_put(o);
+	gdImagePtr th = thumb_of(id);
+	CU_ASSERT(th && gdImageSX(th) == 400 && gdImageSY(th) == 200);
+	if (th)
+		gdImageDestroy(th);
+	/* garbage after a PNG signature: the prepared failure, in order */
+	memset(png + 33, 0x5a, n - 33);
+	u = upload(png, n, "image/png", "p.png");
+	media_prepare_thumbnail(c.db, c.cfg, u->data, u->len, &u->prep);
+	model_fail(c.db, MAX_OK, "%s", ""); /* what the transaction starts with */
+	o = object("image");
+	id_new(id);
+	CU_ASSERT_EQUAL(media_store(&c, "activities", id, u, o), MAX_EVALIDATION);
+	CU_ASSERT_STRING_EQUAL(why(&c), "Validation error on field \"file\": the image cannot be decoded");
+	upload_free(u, 0);
+	CU_ASSERT_FALSE(exists(blob(id, ".new")) || exists(blob(id, "")));
+	json_object_put(o);
+	free(png);
+}
+
+static void count_path(const char *path, void *arg)
+{
+	(void)path;
+	++*(int *)arg;
+}
+
+static void set_mtime(const char *path, time_t when)
+{
+	struct timeval tv[2] = {{.tv_sec = when}, {.tv_sec = when}};
+	utimes(path, tv);
+}
+
+/* media_orphans: files without a row, stray files and old staged ones;
+ * a staged file whose row exists (a crash after the commit) is no orphan
+ * and is published when served. */
+static void test_orphans_and_late_publish(void)
+{
+	char root[160], id[25], other[25], path[256], url[96];
+	snprintf(root, sizeof root, "%s/orphans", fx.dir);
+	config_set(&fx.cfg, "store", "files", root);
+	int found = 0;
+	CU_ASSERT_EQUAL(media_orphans(root, &fx.db, count_path, &found), 0); /* no folder yet */
+	fx_user("media.o", NULL);
+	post("/people/media.o/activities", "media.o",
+	     multipart("{\"object\":{\"objectType\":\"file\",\"content\":\"kept\"}}", "kept"),
+	     MULTIPART, id);
+	CU_ASSERT_EQUAL(media_orphans(root, &fx.db, count_path, &found), 0);
+	/* planted: a file of no object, a stray file, staged files young and old */
+	id_new(other);
+	media_path(root, other, "", path, sizeof path);
+	CU_ASSERT_EQUAL(media_write_file(path, "x", 1), 0);
+	snprintf(path, sizeof path, "%s/junk.txt", root);
+	CU_ASSERT_EQUAL(media_write_file(path, "x", 1), 0);
+	id_new(other);
+	media_path(root, other, ".new", path, sizeof path);
+	CU_ASSERT_EQUAL(media_write_file(path, "x", 1), 0);
+	CU_ASSERT_EQUAL(media_orphans(root, &fx.db, count_path, &found), 2);
+	set_mtime(path, time(NULL) - 3600);
+	found = 0;
+	CU_ASSERT_EQUAL(media_orphans(root, &fx.db, count_path, &found), 3);
+	CU_ASSERT_EQUAL(found, 3);
+	/* the kept post's file left staged, as by a crash right after the commit */
+	char final[256], staged[256];
+	media_path(root, id, "", final, sizeof final);
+	media_path(root, id, ".new", staged, sizeof staged);
+	CU_ASSERT_EQUAL_FATAL(rename(final, staged), 0);
+	set_mtime(staged, time(NULL) - 3600);
+	CU_ASSERT_EQUAL(media_orphans(root, &fx.db, count_path, &found), 3);
+	snprintf(url, sizeof url, "/activities/%s/file/download", id);
+	downloads(url, "media.o", "kept");
+	CU_ASSERT(exists(final) && !exists(staged));
+	config_set(&fx.cfg, "store", "files", files_dir);
+}
+
+/* The download handlers' common pair: the wrong kind of object is 404 */
+static void test_get_pair(void)
+{
+	char id[25];
+	fx_user("media.g", NULL);
+	post("/people/media.g/activities", "media.g",
+	     multipart("{\"object\":{\"objectType\":\"file\",\"content\":\"pair\"}}", "pair"),
+	     MULTIPART, id);
+	struct max_ctx c = ctx();
+	struct max_resp r;
+	resp_init(&r);
+	CU_ASSERT_EQUAL(media_get_file(&c, &r, "activities", id), MAX_OK);
+	CU_ASSERT(r.body.len == 4 && !memcmp(r.body.data, "pair", 4));
+	CU_ASSERT_STRING_EQUAL(header(&r, "Content-Disposition"), "attachment; filename=\"a.txt\"");
+	resp_free(&r);
+	resp_init(&r);
+	c = ctx();
+	CU_ASSERT_EQUAL(media_get_image(&c, &r, "activities", id, NULL), MAX_ENOTFOUND);
+	char want[96];
+	snprintf(want, sizeof want, "Activity %s has no image", id);
+	CU_ASSERT_STRING_EQUAL(c.err, want);
+	resp_free(&r);
+}
+
 UNIT_SUITE(media, init, fx_cleanup)
 {
 	UNIT_TEST(s, test_store_png);
@@ -609,4 +830,8 @@ UNIT_SUITE(media, init, fx_cleanup)
 	UNIT_TEST(s, test_sniff_and_sizes);
 	UNIT_TEST(s, test_header_mutations);
 	UNIT_TEST(s, test_serve);
+	UNIT_TEST(s, test_files_need_no_libgd);
+	UNIT_TEST(s, test_prepared_thumbnail);
+	UNIT_TEST(s, test_orphans_and_late_publish);
+	UNIT_TEST(s, test_get_pair);
 }
