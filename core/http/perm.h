@@ -1,12 +1,10 @@
 /*
- * perm.h — context permissions (API.md §6): the eight permission names,
- * the policy → permission-list computation (§6.2), per-user grants and
- * vetos (§6.3), who may do what in a context (§6.4), and the predicates
- * other families ask about a user's subscription.
+ * perm.h — context permissions as the HTTP handlers ask about them.
  *
- * The computation is pure (struct perm_state in, struct perm_state out) so
- * that the unit tests can walk every context type × grant × action; the
- * predicates at the bottom read the subscriptions table.
+ * The policy itself is model/perm.h (pure functions); this file fills a
+ * struct perm_subject from the request (Manager? the context's owner?
+ * acting as himself? the acting user's subscription) and turns a "no"
+ * into the standard 403.
  */
 #ifndef MAX_PERM_H
 #define MAX_PERM_H
@@ -14,27 +12,28 @@
 #include "http/max.h"
 #include "model/perm.h"
 
-/* ---- the subscriptions table ---------------------------------------------- */
-
 struct context;
 
-/* 1 if user's subscription to hash holds perm (in its effective list), 0 if
- * not or not subscribed, -1 error (also for an unknown perm name). */
+/* The request's caller (authenticated user, acting user) as the rules of
+ * ctx see him: 0, or -1 on a storage error. */
+int perm_subject_of(struct max_ctx *c, const struct context *ctx, struct perm_subject *s);
+/* perm_allows() for the request's caller on ctx: 1, 0, or -1 on a storage
+ * error. */
+int perm_check(struct max_ctx *c, const struct context *ctx, enum perm_action a);
+/* MAX_OK, or the standard 403 (perm_deny) / 500. */
+enum max_err perm_require(struct max_ctx *c, const struct context *ctx, enum perm_action a);
+/* The ACL names the caller holds on ctx, for ?show_acls. */
+json_object *perm_acls(struct max_ctx *c, const struct context *ctx);
+
+/* ---- compat: until the families are merged ---------------------------------- */
+
+/* sub_has(): 1 if the subscription holds perm, 0 if not or not
+ * subscribed, -1 error (also for an unknown perm name). */
 int perm_user_has(struct max_ctx *c, const char *username, const char *hash, const char *perm);
-/* 1 if subscribed at all, 0 not, -1 error. */
+/* sub_mask(): 1 if subscribed at all, 0 not, -1 error. */
 int perm_subscribed(struct max_ctx *c, const char *username, const char *hash);
-/* 1 if perm is in the subscription's _grants (the `deletable` rule, §4.4). */
+/* sub_granted(): 1 if perm is in the subscription's permanent grants. */
 int perm_user_granted(struct max_ctx *c, const char *username, const char *hash,
 		      const char *perm);
-
-/* perm_allows() for the request's caller (authenticated user, acting user)
- * on ctx: 1, 0, or -1 on a storage error. */
-int perm_check(struct max_ctx *c, const struct context *ctx, enum perm_action a);
-/* MAX_OK, or the standard 403 (perm_deny) / 500. A HEAD passes, as the
- * HTTP layer lets it pass the route rules (API.md §1.10). */
-enum max_err perm_require(struct max_ctx *c, const struct context *ctx, enum perm_action a);
-
-/* The permission names (§5.0) the caller holds on ctx, for ?show_acls. */
-json_object *perm_acls(struct max_ctx *c, const struct context *ctx);
 
 #endif
