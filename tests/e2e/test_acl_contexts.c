@@ -10,7 +10,7 @@
  * and open (subscribe public).
  */
 #include "e2e.h"
-#include "ids.h"
+#include "util/ids.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -6,7 +6,7 @@
  * rejected request leaves the rows as they were.
  */
 #include "e2e.h"
-#include "ids.h"
+#include "util/ids.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -7,7 +7,7 @@
  * refused request leaves the rows as they were.
  */
 #include "e2e.h"
-#include "ids.h"
+#include "util/ids.h"
 
 #include <stdio.h>
 #include <string.h>
