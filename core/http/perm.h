@@ -4,7 +4,8 @@
  * The policy itself is model/perm.h (pure functions); this file fills a
  * struct perm_subject from the request (Manager? the context's owner?
  * acting as himself? the acting user's subscription) and turns a "no"
- * into the standard 403.
+ * into the standard 403. A HEAD is checked as its GET is: a count
+ * (X-totalItems) must not tell what the body would not.
  */
 #ifndef MAX_PERM_H
 #define MAX_PERM_H

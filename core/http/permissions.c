@@ -12,7 +12,6 @@
 #include "http/contexts.h"
 #include "http/handlers.h"
 #include "http/http.h"
-#include "http/router.h"
 #include "model/subscriptions.h"
 
 #include <string.h>
@@ -45,8 +44,6 @@ int perm_check(struct max_ctx *c, const struct context *ctx, enum perm_action a)
 
 enum max_err perm_require(struct max_ctx *c, const struct context *ctx, enum perm_action a)
 {
-	if (c->is_head && !(c->route && (c->route->flags & RT_PERM_ON_HEAD)))
-		return MAX_OK;
 	int ok = perm_check(c, ctx, a);
 	if (ok < 0)
 		return max_fail(c, MAX_ESERVER, "subscription lookup failed");
