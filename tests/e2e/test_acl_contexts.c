@@ -165,21 +165,31 @@ static void test_matrix(void)
 	}
 }
 
-/* §1.10: HEAD skips the permission check (counts are public to users) but
- * not authentication. */
-static void test_head_skips_permission_not_auth(void)
+/* HEAD is checked as its GET is (only the body is left out): a count must
+ * not tell what the body would not; authentication applies as well. */
+static void test_head_checked_as_get(void)
 {
 	char hash[41];
 	if (!setup(1, 9, hash))
 		return;
-	E2E_SEND(200, "HEAD", "/contexts", OTHER, NULL);
-	E2E_SEND(200, "HEAD", e2e_fmt("/contexts/%s/subscriptions", hash), OTHER, NULL);
-	E2E_SEND(401, "HEAD", e2e_fmt("/contexts/%s/subscriptions", hash), NULL, NULL);
+	static const char *const lists[] = {"subscriptions", "unsubscriptionpush"};
+	for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+		char p[128];
+		snprintf(p, sizeof p, "/contexts/%s/%s", hash, lists[i]);
+		struct e2e_resp *g = e2e_request("GET", p, OTHER, NULL);
+		struct e2e_resp *h = e2e_request("HEAD", p, OTHER, NULL);
+		E2E_STATUS(g, 403);
+		E2E_STATUS(h, 403);
+		CU_ASSERT_EQUAL(h->body_len, 0); /* no body */
+		e2e_free(g);
+		e2e_free(h);
+		E2E_SEND(401, "HEAD", p, NULL, NULL);
+	}
 	E2E_SEND(404, "HEAD", "/contexts/0000000000000000000000000000000000000000", OTHER, NULL);
 }
 
 E2E_SUITE(acl_contexts, init, NULL)
 {
 	E2E_TEST(s, test_matrix);
-	E2E_TEST(s, test_head_skips_permission_not_auth);
+	E2E_TEST(s, test_head_checked_as_get);
 }

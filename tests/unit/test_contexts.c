@@ -2,13 +2,15 @@
  * test_contexts.c — contexts, subscriptions and permissions through
  * http_handle() on a temp database: what the store holds after each
  * operation (rows, masks, snapshots, outbox operations), which the
- * end-to-end tests cannot see as directly.
+ * end-to-end tests cannot see as directly; and the model functions
+ * called directly over the store, as maxctl and max-bridge call them.
  */
 #include "fixture.h"
-#include "util/ids.h"
+#include "model/subscriptions.h"
 #include "unit.h"
+#include "util/ids.h"
 
-#include <sqlite3.h> /* to be moved behind store/ */
+#include <sqlite3.h> /* the tests read the database behind the store's back */
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -372,6 +374,79 @@ static void test_shared_context_visibility(void)
 	CU_ASSERT_EQUAL(status("DELETE", path("/contexts/%s", h), "fxadmin", NULL), 204);
 }
 
+/* The model without a request: a context, a subscriber, a grant, a
+ * policy change and a deletion, each answered by plain data. */
+static void test_model_without_http(void)
+{
+	struct store *st = &fx.db;
+	struct context ctx, now;
+	fx_user("md.eve", NULL);
+	CU_ASSERT_EQUAL(ctx_load(st, hash_of("http://u.test/md"), &ctx), MAX_ENOTFOUND);
+	char want[128];
+	snprintf(want, sizeof want, "Object with hash %s not found inside contexts",
+		 hash_of("http://u.test/md"));
+	CU_ASSERT_STRING_EQUAL(model_why(st), want);
+	ctx_free(&ctx);
+	json_object *policy = json_tokener_parse("{\"read\":\"subscribed\",\"write\":\"restricted\"}");
+	struct ctx_fields f = {.url_set = 1, .url = "http://u.test/md", .perms_set = 1,
+			       .permissions = policy, .notif_set = 1};
+	f.notifications = json_object_new_boolean(1);
+	CU_ASSERT_EQUAL_FATAL(ctx_create(st, &f, "md.eve", "fxadmin", &ctx), MAX_OK);
+	CU_ASSERT_STRING_EQUAL(ctx.hash, hash_of("http://u.test/md"));
+	CU_ASSERT_STRING_EQUAL(ctx.display_name, "http://u.test/md");
+	CU_ASSERT_STRING_EQUAL(ctx_policy(&ctx, "unsubscribe"), "restricted");
+	CU_ASSERT(ctx_notifies(&ctx));
+	/* subscribing binds (the context notifies); the mask is the policy's */
+	CU_ASSERT_EQUAL(sub_subscribe(st, &ctx, "md.eve"), MAX_OK);
+	unsigned mask = 0;
+	CU_ASSERT_EQUAL(sub_mask(st, "md.eve", ctx.hash, &mask), 1);
+	CU_ASSERT_EQUAL(mask, PERM_BIT(PERM_READ));
+	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM outbox WHERE op='bind' AND routing_key='%s'",
+			       ctx.hash),
+			1);
+	/* a permanent grant survives a stricter policy */
+	struct perm_state ps;
+	CU_ASSERT_EQUAL(sub_load(st, "md.eve", ctx.hash, &ps), 1);
+	perm_grant(&ps, PERM_WRITE, 1);
+	CU_ASSERT_EQUAL(sub_save(st, "md.eve", ctx.hash, &ps), MAX_OK);
+	CU_ASSERT_EQUAL(sub_granted(st, "md.eve", ctx.hash, PERM_WRITE), 1);
+	json_object *strict = json_tokener_parse("{\"read\":\"restricted\"}");
+	struct ctx_fields g = {.perms_set = 1, .permissions = strict};
+	CU_ASSERT_EQUAL_FATAL(sub_ctx_update(st, &ctx, &g, &now), MAX_OK);
+	CU_ASSERT_EQUAL(sub_has(st, "md.eve", ctx.hash, PERM_READ), 0);
+	CU_ASSERT_EQUAL(sub_has(st, "md.eve", ctx.hash, PERM_WRITE), 1);
+	/* the subject the handlers fill decides through the pure policy */
+	struct perm_subject s = {.self = 1, .subscribed = 1};
+	CU_ASSERT_EQUAL(sub_mask(st, "md.eve", ctx.hash, &s.mask), 1);
+	CU_ASSERT(perm_allows(now.permissions, &s, PA_POST));
+	CU_ASSERT(!perm_allows(now.permissions, &s, PA_LIST_COMMENTS));
+	/* tags: validated and merged without duplicates */
+	json_object *in = json_tokener_parse("[\"a\",\"\"]"), *out = NULL;
+	CU_ASSERT_EQUAL(ctx_tags_merge(st, NULL, in, &out), MAX_EVALIDATION);
+	CU_ASSERT_STRING_EQUAL(model_why(st), "Validation error on field \"tags\": tags are 1 to 128 bytes");
+	json_object_put(in);
+	in = json_tokener_parse("[\"b\",\"a\",\"b\"]");
+	CU_ASSERT_EQUAL(ctx_tags_merge(st, NULL, in, &out), MAX_OK);
+	CU_ASSERT_EQUAL(ctx_set_tags(st, &now, out), MAX_OK);
+	CU_ASSERT_EQUAL(ctx_tag_remove(st, &now, "zz"), MAX_ENOTFOUND);
+	CU_ASSERT_EQUAL(scalar("SELECT json_array_length(tags_json) FROM contexts WHERE hash='%s'",
+			       now.hash),
+			2);
+	/* deletion as a whole: unbound, unsubscribed, gone */
+	CU_ASSERT_EQUAL(sub_ctx_delete(st, now.hash), MAX_OK);
+	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM outbox WHERE op='unbind' AND routing_key='%s'",
+			       now.hash),
+			1);
+	CU_ASSERT_EQUAL(sub_listed(st, SUB_SUBSCRIBERS, "md.eve", now.hash), 0);
+	CU_ASSERT_EQUAL(ctx_exists(st, now.hash), 0);
+	json_object_put(in);
+	json_object_put(strict);
+	json_object_put(policy);
+	json_object_put(f.notifications);
+	ctx_free(&ctx);
+	ctx_free(&now);
+}
+
 UNIT_SUITE(contexts, fx_init, fx_cleanup)
 {
 	UNIT_TEST(s, test_create_defaults_and_idempotence);
@@ -381,4 +456,5 @@ UNIT_SUITE(contexts, fx_init, fx_cleanup)
 	UNIT_TEST(s, test_url_change_repoints_everything);
 	UNIT_TEST(s, test_url_change_rebinds);
 	UNIT_TEST(s, test_shared_context_visibility);
+	UNIT_TEST(s, test_model_without_http);
 }

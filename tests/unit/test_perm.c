@@ -6,7 +6,7 @@
  * caller (not subscribed, owner, Manager, someone else's subscription) and
  * the policy fallbacks of §6.2.
  */
-#include "http/perm.h"
+#include "model/perm.h"
 #include "unit.h"
 
 #include <stdio.h>
