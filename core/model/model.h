@@ -6,7 +6,7 @@
  * request, a response or a JSON error body; the HTTP handlers, maxctl,
  * max-bridge and max-ldap-sync all call them the same way. A failure
  * carries a text for the person who caused it (model_fail), kept in the
- * store like sqlite3_errmsg() keeps SQLite's.
+ * store, the way SQLite keeps its own last error message.
  */
 #ifndef MAX_MODEL_H
 #define MAX_MODEL_H
