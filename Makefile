@@ -136,6 +136,10 @@ layers:
 $(BUILD)/seed_stream: $(BUILD)/obj/bench/seed_stream.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+# bench/post_inproc.c: one post's (and comment's) cost inside the process
+$(BUILD)/post_inproc: $(BUILD)/obj/bench/post_inproc.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
 clean:
 	rm -rf build
 

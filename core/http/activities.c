@@ -24,12 +24,10 @@
 #include "http/people.h"
 #include "http/router.h"
 #include "http/perm.h"
-#include "store/store.h"
+#include "model/activities.h"
 #include "http/stream.h"
 #include "util/text.h"
 #include "http/traverse.h"
-
-#include <sqlite3.h> /* to be moved behind store/ */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,44 +38,12 @@
 
 /* ---- one activity --------------------------------------------------------- */
 
-static void copy_col(sqlite3_stmt *s, int i, char *out, size_t len)
+int stream_load(struct max_ctx *c, const char *id, struct act_post *p)
 {
-	const char *t = (const char *)sqlite3_column_text(s, i);
-	snprintf(out, len, "%s", t ? t : "");
+	return act_post_load(c->db, id, p);
 }
 
-int stream_load(struct max_ctx *c, const char *id, struct post *p)
-{
-	memset(p, 0, sizeof *p);
-	sqlite3_stmt *s = store_stmt(
-		c->db, "SELECT id, verb, object_type, actor_kind, actor, owner, context_hash,"
-		       " last_comment, likes_count, favorites_count, flag_state, visible"
-		       " FROM activities WHERE id = ?1");
-	if (!s)
-		return -1;
-	store_bind_text(s, 1, id);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		copy_col(s, 0, p->id, sizeof p->id);
-		copy_col(s, 1, p->verb, sizeof p->verb);
-		copy_col(s, 2, p->object_type, sizeof p->object_type);
-		p->actor_is_person = !strcmp((const char *)sqlite3_column_text(s, 3), "person");
-		copy_col(s, 4, p->actor, sizeof p->actor);
-		copy_col(s, 5, p->owner, sizeof p->owner);
-		copy_col(s, 6, p->context_hash, sizeof p->context_hash);
-		copy_col(s, 7, p->last_comment, sizeof p->last_comment);
-		if (!p->last_comment[0])
-			snprintf(p->last_comment, sizeof p->last_comment, "%s", p->id);
-		p->likes_count = sqlite3_column_int64(s, 8);
-		p->favorites_count = sqlite3_column_int64(s, 9);
-		p->flag_state = sqlite3_column_int(s, 10);
-		p->visible = sqlite3_column_int(s, 11);
-	}
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
-}
-
-enum max_err stream_load_url(struct max_ctx *c, struct post *p)
+enum max_err stream_load_url(struct max_ctx *c, struct act_post *p)
 {
 	int found = stream_load(c, c->params[0], p);
 	if (found < 0)
@@ -92,7 +58,7 @@ enum max_err traverse_activity(struct max_ctx *c, const char *id)
 {
 	if (!id_valid(id))
 		return traverse_bad_id(c, id);
-	struct post p;
+	struct act_post p;
 	int found = stream_load(c, id, &p);
 	if (found < 0)
 		return max_fail(c, MAX_ESERVER, "activity lookup failed");
@@ -101,42 +67,14 @@ enum max_err traverse_activity(struct max_ctx *c, const char *id)
 
 /* The acting user's subscription to the post's context: -1 error, 0 none,
  * 1 subscribed (mask filled). A context actor has none. */
-static int actor_subscription(struct max_ctx *c, const struct post *p, unsigned *mask)
+static int actor_subscription(struct max_ctx *c, const struct act_post *p, unsigned *mask)
 {
 	*mask = 0;
-	if (c->actor_context[0] || !c->actor[0])
-		return 0;
-	sqlite3_stmt *s = store_stmt(
-		c->db, "SELECT perm_mask FROM subscriptions WHERE username = ?1 AND hash = ?2");
-	if (!s)
-		return -1;
-	store_bind_text(s, 1, c->actor);
-	store_bind_text(s, 2, p->context_hash);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*mask = (unsigned)sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	const char *me = stream_acting(c);
+	return me ? act_sub_mask(c->db, me, p->context_hash, mask) : 0;
 }
 
-/* read == public for the post's context (0 when the context is gone). */
-static int read_public(struct max_ctx *c, const struct post *p)
-{
-	sqlite3_stmt *s = store_stmt(c->db, "SELECT json_extract(permissions_json, '$.read')"
-					    " FROM contexts WHERE hash = ?1");
-	if (!s)
-		return -1;
-	store_bind_text(s, 1, p->context_hash);
-	int rc = sqlite3_step(s), pub = 0;
-	if (rc == SQLITE_ROW) {
-		const char *v = (const char *)sqlite3_column_text(s, 0);
-		pub = v && !strcmp(v, "public");
-	}
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? pub : -1;
-}
-
-int stream_may(struct max_ctx *c, const struct post *p, enum stream_right r)
+int stream_may(struct max_ctx *c, const struct act_post *p, enum stream_right r)
 {
 	int manager = auth_is_manager(c), self = auth_is_self(c);
 	int owner = c->auth_user[0] && !strcmp(c->auth_user, p->owner);
@@ -167,7 +105,7 @@ int stream_may(struct max_ctx *c, const struct post *p, enum stream_right r)
 			return 0;
 		if (sub)
 			return (mask & PERM_BIT(PERM_READ)) != 0;
-		return read_public(c, p);
+		return act_ctx_read_public(c->db, p->context_hash);
 	case SR_COMMENT: return sub && (mask & PERM_BIT(PERM_WRITE));
 	case SR_DELETE: return sub && (mask & PERM_BIT(PERM_DELETE));
 	case SR_FLAG: return sub && (mask & PERM_BIT(PERM_FLAG));
@@ -175,18 +113,23 @@ int stream_may(struct max_ctx *c, const struct post *p, enum stream_right r)
 	return 0;
 }
 
-enum max_err stream_require(struct max_ctx *c, const struct post *p, enum stream_right r)
+enum max_err stream_require(struct max_ctx *c, const struct act_post *p, enum stream_right r)
 {
-	/* §1.10: HEAD skips the permission check (as perm_require does) */
-	if (c->is_head && !(c->route && (c->route->flags & RT_PERM_ON_HEAD)))
-		return MAX_OK;
 	int ok = stream_may(c, p, r);
 	if (ok < 0)
 		return max_fail(c, MAX_ESERVER, "subscription lookup failed");
 	return ok ? MAX_OK : perm_deny(c);
 }
 
-enum max_err stream_load_acting(struct max_ctx *c, struct post *p, enum stream_right r)
+enum max_err stream_perm(struct max_ctx *c, const struct context *ctx, enum perm_action a)
+{
+	int ok = perm_check(c, ctx, a);
+	if (ok < 0)
+		return max_fail(c, MAX_ESERVER, "subscription lookup failed");
+	return ok ? MAX_OK : perm_deny(c);
+}
+
+enum max_err stream_load_acting(struct max_ctx *c, struct act_post *p, enum stream_right r)
 {
 	enum max_err e = stream_load_url(c, p);
 	if (e)
@@ -194,136 +137,6 @@ enum max_err stream_load_acting(struct max_ctx *c, struct post *p, enum stream_r
 	if (!auth_is_manager(c) && !auth_is_self(c))
 		return perm_deny(c);
 	return stream_require(c, p, r);
-}
-
-/* ---- indexes ----------------------------------------------------------------- */
-
-static enum max_err index_words(struct max_ctx *c, const char *insert, const char *id,
-				json_object *words)
-{
-	size_t n = words && json_object_is_type(words, json_type_array)
-			   ? json_object_array_length(words)
-			   : 0;
-	for (size_t i = 0; i < n; i++) {
-		const char *w = json_object_get_string(json_object_array_get_idx(words, i));
-		const char *args[] = {w, id};
-		if (w && *w && store_exec_(c->db, insert, 2, args) < 0)
-			return max_fail(c, MAX_ESERVER, "index insert failed");
-	}
-	return MAX_OK;
-}
-
-enum max_err stream_index_terms(struct max_ctx *c, const char *id, json_object *keywords,
-				json_object *hashtags)
-{
-	const char *args[] = {id};
-	if (store_exec(c->db, "DELETE FROM stream_keywords WHERE activity_id = ?1", 1, args) < 0 ||
-	    store_exec(c->db, "DELETE FROM stream_hashtags WHERE activity_id = ?1", 1, args) < 0)
-		return max_fail(c, MAX_ESERVER, "index delete failed");
-	enum max_err e = index_words(
-		c, "INSERT OR IGNORE INTO stream_keywords (keyword, activity_id) VALUES (?1, ?2)", id,
-		keywords);
-	if (e)
-		return e;
-	return index_words(
-		c, "INSERT OR IGNORE INTO stream_hashtags (hashtag, activity_id) VALUES (?1, ?2)", id,
-		hashtags);
-}
-
-enum max_err stream_index_text(struct max_ctx *c, const char *id, const char *post_id,
-			       const char *content)
-{
-	char *plain = text_plain(content ? content : "");
-	const char *args[] = {id, post_id, plain};
-	int rc = store_exec(c->db,
-			    "INSERT INTO stream_text (activity_id, post_id, text) VALUES (?1, ?2, ?3)"
-			    " ON CONFLICT (activity_id) DO UPDATE SET post_id = excluded.post_id,"
-			    " text = excluded.text",
-			    3, args);
-	free(plain);
-	return rc < 0 ? max_fail(c, MAX_ESERVER, "text index failed") : MAX_OK;
-}
-
-static json_object *parse_text(const char *t)
-{
-	return t ? json_tokener_parse(t) : NULL;
-}
-
-enum max_err stream_refresh_post(struct max_ctx *c, const char *post_id)
-{
-	sqlite3_stmt *s = store_stmt(c->db, "SELECT object_json, actor_json, actor_kind"
-					    " FROM activities WHERE id = ?1");
-	if (!s)
-		return max_fail(c, MAX_ESERVER, "post lookup failed");
-	store_bind_text(s, 1, post_id);
-	if (sqlite3_step(s) != SQLITE_ROW) {
-		sqlite3_reset(s);
-		return MAX_OK;
-	}
-	json_object *obj = parse_text((const char *)sqlite3_column_text(s, 0));
-	json_object *actor = parse_text((const char *)sqlite3_column_text(s, 1));
-	int person = !strcmp((const char *)sqlite3_column_text(s, 2), "person");
-	sqlite3_reset(s);
-
-	/* §3: object keywords ∪ the actor's ∪ for every reply its keywords
-	 * and its author's */
-	json_object *kw = json_object_new_array(), *v = NULL;
-	if (json_object_object_get_ex(obj, "keywords", &v))
-		text_set_add_all(kw, v);
-	if (person)
-		text_set_add_person(kw, jx_str(actor, "username"), jx_str(actor, "displayName"));
-	s = store_stmt(c->db, "SELECT id, object_json, actor_json FROM activities"
-			      " WHERE in_reply_to = ?1 AND verb = 'comment' AND reply_deleted = 0"
-			      " ORDER BY id");
-	char last[MAX_ID_LEN + 1];
-	snprintf(last, sizeof last, "%s", post_id);
-	if (s) {
-		store_bind_text(s, 1, post_id);
-		while (sqlite3_step(s) == SQLITE_ROW) {
-			snprintf(last, sizeof last, "%s", (const char *)sqlite3_column_text(s, 0));
-			json_object *co = parse_text((const char *)sqlite3_column_text(s, 1));
-			json_object *ca = parse_text((const char *)sqlite3_column_text(s, 2));
-			if (json_object_object_get_ex(co, "keywords", &v))
-				text_set_add_all(kw, v);
-			text_set_add_person(kw, jx_str(ca, "username"), jx_str(ca, "displayName"));
-			json_object_put(co);
-			json_object_put(ca);
-		}
-		sqlite3_reset(s);
-	}
-	json_object *tags = NULL;
-	json_object_object_get_ex(obj, "hashtags", &tags);
-	const char *args[] = {jx_text(kw), last, post_id};
-	enum max_err e = MAX_OK;
-	if (store_exec(c->db, "UPDATE activities SET keywords_json = ?1, last_comment = ?2"
-			      " WHERE id = ?3",
-		       3, args) < 0)
-		e = max_fail(c, MAX_ESERVER, "post update failed");
-	else
-		e = stream_index_terms(c, post_id, kw, tags);
-	json_object_put(kw);
-	json_object_put(obj);
-	json_object_put(actor);
-	return e;
-}
-
-enum max_err stream_forget(struct max_ctx *c, const char *id)
-{
-	const char *args[] = {id};
-	static const char *const sql[] = {
-		"DELETE FROM likes WHERE activity_id = ?1",
-		"DELETE FROM favorites WHERE activity_id = ?1",
-		"DELETE FROM stream_keywords WHERE activity_id = ?1",
-		"DELETE FROM stream_hashtags WHERE activity_id = ?1",
-		"DELETE FROM stream_text WHERE activity_id = ?1",
-		/* its comments leave the replies and the post's search */
-		"UPDATE stream_text SET post_id = NULL WHERE post_id = ?1",
-		"UPDATE activities SET reply_deleted = 1 WHERE in_reply_to = ?1 AND verb = 'comment'",
-	};
-	for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++)
-		if (store_exec_(c->db, sql[i], 1, args) < 0)
-			return max_fail(c, MAX_ESERVER, "activity cleanup failed");
-	return MAX_OK;
 }
 
 /* ---- posting ------------------------------------------------------------------ */
@@ -437,34 +250,19 @@ static void duplicate_key(const char *actor_kind, const char *actor, const char 
 	buf_free(&b);
 }
 
-static int find_duplicate(struct max_ctx *c, const char *key, time_t published,
-			  char id[MAX_ID_LEN + 1])
-{
-	char since[21];
-	time_iso(published - 60, since);
-	sqlite3_stmt *s = store_stmt(c->db, "SELECT id FROM activities WHERE dup_key = ?1"
-					    " AND published > ?2 AND verb = 'post' ORDER BY id LIMIT 1");
-	if (!s)
-		return -1;
-	store_bind_text(s, 1, key);
-	store_bind_text(s, 2, since);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		snprintf(id, MAX_ID_LEN + 1, "%s", (const char *)sqlite3_column_text(s, 0));
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
-}
-
 /* MESSAGING.md §3: a new post in a context that notifies. */
 static enum max_err notify_post(struct max_ctx *c, const struct context *ctx, const char *id,
-				const char *content)
+				const char *content, json_object *person)
 {
 	if (!ctx || !context_notifies(ctx))
 		return MAX_OK;
 	json_object *d = json_object_new_object();
 	jx_set_str(d, "text", content ? content : "");
 	jx_set_str(d, "activityid", id);
-	return carrot_publish(c, "activity", ctx->hash, "add", "activity", NULL, NULL, d);
+	/* the author's name as the post shows it (NULL: carrot reads it) */
+	return carrot_publish(c, "activity", ctx->hash, "add", "activity",
+			      person ? jx_str(person, "username") : NULL,
+			      person ? jx_str(person, "displayName") : NULL, d);
 }
 
 /* The actor object of a new post: the acting person, or the context the
@@ -486,6 +284,85 @@ static json_object *post_actor(struct max_ctx *c, struct context *actx, int *is_
 	return a;
 }
 
+/* What post_insert() writes besides the body's object. */
+struct post_meta {
+	const struct context *ctx; /* NULL: the timeline */
+	json_object *actor;
+	int person;
+	const char *actor_key, *published, *generator, *dup_key;
+};
+
+/* A new post with its final values written once, its index rows, its
+ * notification; the 201 answer rendered from what was written. */
+static enum max_err post_insert(struct max_ctx *c, struct max_resp *r, json_object *obj,
+				const struct post_meta *m)
+{
+	char id[MAX_ID_LEN + 1];
+	id_new(id);
+	enum max_err e = MAX_OK;
+	/* §9.2: the file is stored under the new id; its fields join the object */
+	if (strcmp(jx_str(obj, "objectType"), "note") &&
+	    (e = media_store(c, "activities", id, c->upload, obj)))
+		return e;
+	json_object *kw = json_object_new_array(), *okw = NULL, *tags = NULL;
+	if (json_object_object_get_ex(obj, "keywords", &okw))
+		text_set_add_all(kw, okw);
+	if (m->person)
+		text_set_add_person(kw, jx_str(m->actor, "username"), jx_str(m->actor, "displayName"));
+	json_object_object_get_ex(obj, "hashtags", &tags);
+	json_object *snap = m->ctx ? context_snapshot(m->ctx) : NULL;
+	struct act_new a = {
+		.verb = "post",
+		.actor_kind = m->person ? "person" : "context",
+		.actor = m->actor_key,
+		.actor_json = m->actor,
+		.object_json = obj,
+		.context_hash = m->ctx ? m->ctx->hash : NULL,
+		.context_json = snap,
+		.creator = c->auth_user[0] ? c->auth_user : m->actor_key,
+		.owner = m->person ? c->actor : c->auth_user,
+		.published = m->published,
+		.generator = m->generator,
+		.keywords = kw,
+		.dup_key = m->dup_key,
+	};
+	struct act_row row;
+	const char *content = jx_str(obj, "content");
+	if (!(e = act_insert(c->db, &a, id, &row))) {
+		if (!(e = act_index_terms(c->db, id, kw, tags, 1)) &&
+		    !(e = act_index_text(c->db, id, id, content)) &&
+		    !(e = notify_post(c, m->ctx, id, content, m->person ? m->actor : NULL)))
+			/* §4.4: the create answer has no keywords, no deletable/liked/favorited */
+			e = resp_json(r, 201, activity_render_row(c, &row, ACT_PRIVATE | ACT_NO_KEYWORDS));
+		act_row_free(&row);
+	}
+	json_object_put(kw);
+	json_object_put(snap);
+	return e;
+}
+
+/* The same post again within a minute: 200 with the first one. */
+static enum max_err post_again(struct max_ctx *c, struct max_resp *r, const char *id)
+{
+	json_object *o = activity_render(c, id, ACT_PRIVATE | ACT_NO_KEYWORDS | ACT_ACTING);
+	return o ? resp_json(r, 200, o) : max_fail(c, MAX_ESERVER, "activity %s vanished", id);
+}
+
+/* published and generator of the body */
+static enum max_err post_dates(struct max_ctx *c, char published[21], time_t *when,
+			       const char **generator)
+{
+	enum max_err e = post_published(c, published, when);
+	if (e)
+		return e;
+	*generator = NULL;
+	if (jx_string(c->body, "generator", generator) < 0 ||
+	    (*generator && strlen(*generator) > GENERATOR_MAX))
+		return max_fail(c, MAX_EVALIDATION,
+				"Validation error on field \"generator\": must be a short string");
+	return MAX_OK;
+}
+
 /* #14 and #16 after the permission check: ctx is the context posted to,
  * or NULL for the timeline. */
 static enum max_err post_create(struct max_ctx *c, struct max_resp *r, const struct context *ctx)
@@ -494,87 +371,26 @@ static enum max_err post_create(struct max_ctx *c, struct max_resp *r, const str
 	enum max_err e = post_object(c, &obj);
 	if (e)
 		return e;
-	char published[21];
+	char published[21], key[41], id[MAX_ID_LEN + 1], since[21];
 	time_t when;
-	const char *generator = NULL;
-	if ((e = post_published(c, published, &when)))
-		goto out;
-	if (jx_string(c->body, "generator", &generator) < 0 ||
-	    (generator && strlen(generator) > GENERATOR_MAX)) {
-		e = max_fail(c, MAX_EVALIDATION,
-			     "Validation error on field \"generator\": must be a short string");
-		goto out;
-	}
-	int media = strcmp(jx_str(obj, "objectType"), "note") != 0;
-
+	struct post_meta m = {.ctx = ctx, .published = published, .dup_key = key};
 	struct context actx = {.url = NULL};
-	int person = 1;
-	json_object *actor = post_actor(c, &actx, &person);
-	if (!actor) {
+	if ((e = post_dates(c, published, &when, &m.generator)))
+		goto out;
+	if (!(m.actor = post_actor(c, &actx, &m.person))) {
 		e = max_fail(c, MAX_ESERVER, "actor context vanished");
 		goto out;
 	}
-	const char *actor_key = person ? c->actor : actx.hash;
-	const char *content = jx_str(obj, "content");
-	char id[MAX_ID_LEN + 1];
-	char key[41];
-	duplicate_key(person ? "person" : "context", actor_key, ctx ? ctx->hash : NULL, content, key);
-	int dup = find_duplicate(c, key, when, id);
-	if (dup < 0) {
+	m.actor_key = m.person ? c->actor : actx.hash;
+	duplicate_key(m.person ? "person" : "context", m.actor_key, ctx ? ctx->hash : NULL,
+		      jx_str(obj, "content"), key);
+	time_iso(when - 60, since);
+	int dup = act_find_duplicate(c->db, key, since, id);
+	if (dup < 0)
 		e = max_fail(c, MAX_ESERVER, "duplicate lookup failed");
-		goto out_actor;
-	}
-	if (!dup) {
-		json_object *kw = json_object_new_array(), *okw = NULL;
-		if (json_object_object_get_ex(obj, "keywords", &okw))
-			text_set_add_all(kw, okw);
-		if (person)
-			text_set_add_person(kw, jx_str(actor, "username"), jx_str(actor, "displayName"));
-		json_object *snap = ctx ? context_snapshot(ctx) : NULL;
-		struct activity_new a = {
-			.verb = "post",
-			.actor_kind = person ? "person" : "context",
-			.actor = actor_key,
-			.actor_json = actor,
-			.object_json = obj,
-			.context_hash = ctx ? ctx->hash : NULL,
-			.context_json = snap,
-			.owner = person ? c->actor : c->auth_user,
-			.published = published,
-			.generator = generator,
-			.keywords = kw,
-			.dup_key = key,
-		};
-		e = activity_insert(c, &a, id);
-		if (!e && media) {
-			/* §9.2: the file is stored under the new id; its fields join the object */
-			e = media_store(c, "activities", id, c->upload, obj);
-			const char *args[] = {jx_text(obj), id};
-			if (!e && store_exec(c->db, "UPDATE activities SET object_json = ?1 WHERE id = ?2",
-					     2, args) < 0)
-				e = max_fail(c, MAX_ESERVER, "activity update failed");
-		}
-		json_object *tags = NULL;
-		json_object_object_get_ex(obj, "hashtags", &tags);
-		if (!e)
-			e = stream_index_terms(c, id, kw, tags);
-		if (!e)
-			e = stream_index_text(c, id, id, content);
-		if (!e)
-			e = notify_post(c, ctx, id, content);
-		json_object_put(kw);
-		json_object_put(snap);
-	}
-	if (!e) {
-		/* §4.4: the create answer has no keywords and, when new, no
-		 * deletable/liked/favorited */
-		json_object *o = activity_render(
-			c, id, ACT_PRIVATE | ACT_NO_KEYWORDS | (dup ? ACT_ACTING : 0));
-		e = o ? resp_json(r, dup ? 200 : 201, o)
-		      : max_fail(c, MAX_ESERVER, "activity %s vanished", id);
-	}
-out_actor:
-	json_object_put(actor);
+	else
+		e = dup ? post_again(c, r, id) : post_insert(c, r, obj, &m);
+	json_object_put(m.actor);
 	if (actx.url || actx.hash[0])
 		context_free(&actx);
 out:
@@ -604,7 +420,7 @@ enum max_err activities_context_add(struct max_ctx *c, struct max_resp *r)
 		if (c->actor_context[0] || !auth_is_self(c))
 			e = perm_deny(c);
 		else
-			e = perm_require(c, &ctx, PA_POST);
+			e = stream_perm(c, &ctx, PA_POST);
 	}
 	if (!e)
 		e = post_create(c, r, &ctx);
@@ -612,27 +428,14 @@ enum max_err activities_context_add(struct max_ctx *c, struct max_resp *r)
 	return e;
 }
 
-/* Has the acting user a like (favorite) on the post? */
-static int marked(struct max_ctx *c, const char *sql, const struct post *p)
-{
-	sqlite3_stmt *s = store_prepare_(c->db, sql);
-	if (!s)
-		return 0;
-	store_bind_text(s, 1, p->id);
-	store_bind_text(s, 2, c->actor);
-	int yes = sqlite3_step(s) == SQLITE_ROW;
-	sqlite3_reset(s);
-	return yes;
-}
-
 /* ?show_acls (§1.11): the §5.0 names of what the caller may do with the
  * activity, in the order of the original's activity ACL. */
-static json_object *activity_acls(struct max_ctx *c, const struct post *p)
+static json_object *activity_acls(struct max_ctx *c, const struct act_post *p)
 {
 	int acting = auth_is_manager(c) || auth_is_self(c);
 	int view = stream_may(c, p, SR_VIEW) == 1;
-	int liked = marked(c, "SELECT 1 FROM likes WHERE activity_id = ?1 AND username = ?2", p);
-	int faved = marked(c, "SELECT 1 FROM favorites WHERE activity_id = ?1 AND username = ?2", p);
+	int liked = act_mark_has(c->db, ACT_LIKE, p->id, c->actor) == 1;
+	int faved = act_mark_has(c->db, ACT_FAVORITE, p->id, c->actor) == 1;
 	const struct {
 		int holds;
 		const char *name;
@@ -658,7 +461,7 @@ static json_object *activity_acls(struct max_ctx *c, const struct post *p)
 /* #19 GET /activities/{id} */
 enum max_err activity_get(struct max_ctx *c, struct max_resp *r)
 {
-	struct post p;
+	struct act_post p;
 	enum max_err e = stream_load_url(c, &p);
 	if (e || (e = stream_require(c, &p, SR_VIEW)))
 		return e;
@@ -675,25 +478,11 @@ enum max_err activity_get(struct max_ctx *c, struct max_resp *r)
  * a comment activity takes it out of its post's replies too. */
 enum max_err activity_delete(struct max_ctx *c, struct max_resp *r)
 {
-	struct post p;
+	struct act_post p;
 	enum max_err e = stream_load_url(c, &p);
 	if (e || (e = stream_require(c, &p, SR_DELETE)))
 		return e;
-	char parent[MAX_ID_LEN + 1] = "";
-	sqlite3_stmt *s = store_stmt(c->db, "SELECT in_reply_to FROM activities WHERE id = ?1"
-					    " AND verb = 'comment' AND reply_deleted = 0");
-	if (!s)
-		return max_fail(c, MAX_ESERVER, "activity lookup failed");
-	store_bind_text(s, 1, p.id);
-	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
-		snprintf(parent, sizeof parent, "%s", (const char *)sqlite3_column_text(s, 0));
-	sqlite3_reset(s);
-	if ((e = stream_forget(c, p.id)))
-		return e;
-	const char *args[] = {p.id};
-	if (store_exec(c->db, "DELETE FROM activities WHERE id = ?1", 1, args) < 0)
-		return max_fail(c, MAX_ESERVER, "activity delete failed");
-	if (parent[0] && (e = stream_refresh_post(c, parent)))
+	if ((e = act_delete(c->db, &p)))
 		return e;
 	if (!strcmp(p.object_type, "image") || !strcmp(p.object_type, "file"))
 		media_remove(c, p.id);
@@ -704,21 +493,18 @@ enum max_err activity_delete(struct max_ctx *c, struct max_resp *r)
 /* The §9.2 object of an image or file post the caller may view. */
 static enum max_err attachment(struct max_ctx *c, const char *want, json_object **obj)
 {
-	struct post p;
+	struct act_post p;
 	enum max_err e = stream_load_url(c, &p);
 	if (e || (e = stream_require(c, &p, SR_VIEW)))
 		return e;
 	/* Clean: the wrong kind of object is 404, not 500 */
 	if (strcmp(p.object_type, want))
 		return max_fail(c, MAX_ENOTFOUND, "Activity %s has no %s", p.id, want);
-	sqlite3_stmt *s = store_stmt(c->db, "SELECT object_json FROM activities WHERE id = ?1");
-	if (!s)
-		return max_fail(c, MAX_ESERVER, "activity lookup failed");
-	store_bind_text(s, 1, p.id);
-	*obj = sqlite3_step(s) == SQLITE_ROW
-		       ? json_tokener_parse((const char *)sqlite3_column_text(s, 0))
-		       : NULL;
-	sqlite3_reset(s);
+	struct act_row row;
+	if ((e = act_get(c->db, p.id, &row)))
+		return e == MAX_ENOTFOUND ? max_fail(c, MAX_ESERVER, "activity %s vanished", p.id) : e;
+	*obj = json_object_get(row.object);
+	act_row_free(&row);
 	return *obj ? MAX_OK : max_fail(c, MAX_ESERVER, "activity %s vanished", p.id);
 }
 

@@ -9,6 +9,7 @@
 #define MAX_ACTIVITY_STORE_H
 
 #include "http/max.h"
+#include "model/activities.h"
 
 struct activity_new {
 	const char *verb;           /* post comment subscribe like unlike favorite unfavorite */
@@ -27,8 +28,9 @@ struct activity_new {
 	const char *dup_key;        /* posts: the duplicate guard's key, or NULL */
 };
 
-/* Inserts the row; fills id (a new ObjectId, or a->id-less). Returns
- * MAX_OK or MAX_ESERVER with c->err set. */
+/* compat: until the families are merged. Inserts the row under a new
+ * ObjectId (filled in id); creator is the authenticated user. Returns
+ * MAX_OK or MAX_ESERVER. New code calls act_insert(). */
 enum max_err activity_insert(struct max_ctx *c, const struct activity_new *a, char id[25]);
 
 /* What activity_render() includes. */
@@ -43,6 +45,8 @@ enum {
  * likes and favorites included; lean (no private field) without
  * ACT_PRIVATE. */
 json_object *activity_render(struct max_ctx *c, const char *id, unsigned flags);
+/* The same document from a row already at hand (one just written). */
+json_object *activity_render_row(struct max_ctx *c, struct act_row *row, unsigned flags);
 
 /* The actor object {"objectType":"person","username","displayName"} of a
  * person, displayName read from people (username when unknown). */

@@ -17,12 +17,10 @@
 #include "util/ids.h"
 #include "util/jsonx.h"
 #include "http/perm.h"
-#include "store/store.h"
+#include "model/activities.h"
 #include "http/stream.h"
 #include "util/text.h"
 #include "http/traverse.h"
-
-#include <sqlite3.h> /* to be moved behind store/ */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +29,7 @@
 #define CONTENT_MAX (64 * 1024)
 
 /* §4.6 object of a comment activity, from the body. */
-static enum max_err comment_object(struct max_ctx *c, const struct post *p, json_object **out)
+static enum max_err comment_object(struct max_ctx *c, const struct act_post *p, json_object **out)
 {
 	json_object *in = NULL;
 	const char *type = NULL, *content = NULL;
@@ -70,34 +68,8 @@ static enum max_err comment_object(struct max_ctx *c, const struct post *p, json
 	return MAX_OK;
 }
 
-/* The post's object.hashtags absorb the comment's (§5.4). */
-static enum max_err absorb_hashtags(struct max_ctx *c, const char *post_id, json_object *tags)
-{
-	if (!tags || !json_object_array_length(tags))
-		return MAX_OK;
-	sqlite3_stmt *s = store_stmt(c->db, "SELECT object_json FROM activities WHERE id = ?1");
-	if (!s)
-		return max_fail(c, MAX_ESERVER, "post lookup failed");
-	store_bind_text(s, 1, post_id);
-	json_object *obj = NULL;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		obj = json_tokener_parse((const char *)sqlite3_column_text(s, 0));
-	sqlite3_reset(s);
-	if (!obj)
-		return MAX_OK;
-	json_object *have = NULL, *merged = json_object_new_array();
-	if (json_object_object_get_ex(obj, "hashtags", &have))
-		text_set_add_all(merged, have);
-	text_set_add_all(merged, tags);
-	jx_set(obj, "hashtags", merged);
-	const char *args[] = {jx_text(obj), post_id};
-	int rc = store_exec(c->db, "UPDATE activities SET object_json = ?1 WHERE id = ?2", 2, args);
-	json_object_put(obj);
-	return rc < 0 ? max_fail(c, MAX_ESERVER, "post update failed") : MAX_OK;
-}
-
 /* MESSAGING.md §3: the post's context, read now, notifies comments. */
-static enum max_err notify_comment(struct max_ctx *c, const struct post *p, const char *cid,
+static enum max_err notify_comment(struct max_ctx *c, const struct act_post *p, const char *cid,
 				   const char *content)
 {
 	if (!p->context_hash[0])
@@ -126,7 +98,7 @@ static enum max_err notify_comment(struct max_ctx *c, const struct post *p, cons
 /* #26 POST /activities/{id}/comments */
 enum max_err comments_add(struct max_ctx *c, struct max_resp *r)
 {
-	struct post p;
+	struct act_post p;
 	enum max_err e = stream_load_acting(c, &p, SR_COMMENT);
 	if (e)
 		return e;
@@ -134,53 +106,36 @@ enum max_err comments_add(struct max_ctx *c, struct max_resp *r)
 	if ((e = comment_object(c, &p, &obj)))
 		return e;
 	json_object *actor = activity_person_actor(c, c->actor), *none = json_object_new_array();
-	struct activity_new a = {
+	struct act_new a = {
 		.verb = "comment",
 		.actor = c->actor,
 		.actor_json = actor,
 		.object_json = obj,
 		.in_reply_to = p.id,
+		.reply_context = p.context_hash[0] ? p.context_hash : NULL,
+		.creator = c->auth_user[0] ? c->auth_user : c->actor,
 		.owner = c->actor,
 		.keywords = none,
 	};
 	char cid[MAX_ID_LEN + 1];
-	e = activity_insert(c, &a, cid);
-	json_object *kw = NULL, *tags = NULL;
-	json_object_object_get_ex(obj, "keywords", &kw);
-	json_object_object_get_ex(obj, "hashtags", &tags);
-	const char *content = jx_str(obj, "content");
-	if (!e) {
-		const char *args[] = {p.context_hash[0] ? p.context_hash : NULL, cid};
-		if (store_exec(c->db, "UPDATE activities SET reply_context = ?1 WHERE id = ?2", 2,
-			       args) < 0)
-			e = max_fail(c, MAX_ESERVER, "comment update failed");
+	id_new(cid);
+	struct act_row row;
+	if (!(e = act_comment_add(c->db, &a, cid, &row))) {
+		if (!(e = notify_comment(c, &p, cid, jx_str(obj, "content"))))
+			e = resp_json(r, 201, activity_render_row(c, &row, ACT_PRIVATE));
+		act_row_free(&row);
 	}
-	if (!e)
-		e = stream_index_terms(c, cid, kw, tags);
-	if (!e)
-		e = stream_index_text(c, cid, p.id, content);
-	if (!e)
-		e = absorb_hashtags(c, p.id, tags);
-	if (!e)
-		e = stream_refresh_post(c, p.id);
-	if (!e)
-		e = notify_comment(c, &p, cid, content);
 	json_object_put(actor);
 	json_object_put(none);
 	json_object_put(obj);
-	if (e)
-		return e;
-	json_object *o = activity_render(c, cid, ACT_PRIVATE);
-	if (!o)
-		return max_fail(c, MAX_ESERVER, "comment %s vanished", cid);
-	return resp_json(r, 201, o);
+	return e;
 }
 
 /* #25 GET /activities/{id}/comments: the replies, lean, oldest first.
  * Clean: whoever may view the post may read them. */
 enum max_err comments_of_activity(struct max_ctx *c, struct max_resp *r)
 {
-	struct post p;
+	struct act_post p;
 	enum max_err e = stream_load_url(c, &p);
 	if (e || (e = stream_require(c, &p, SR_VIEW)))
 		return e;
@@ -192,33 +147,17 @@ enum max_err comments_of_activity(struct max_ctx *c, struct max_resp *r)
  * author, the post's owner, or Sub:delete. */
 enum max_err comment_delete(struct max_ctx *c, struct max_resp *r)
 {
-	struct post p;
+	struct act_post p;
 	enum max_err e = stream_load_url(c, &p);
 	if (e)
 		return e;
 	const char *cid = c->params[1];
-	sqlite3_stmt *s = store_stmt(c->db, "SELECT actor FROM activities WHERE id = ?1"
-					    " AND verb = 'comment' AND in_reply_to = ?2"
-					    " AND reply_deleted = 0");
-	if (!s)
-		return max_fail(c, MAX_ESERVER, "comment lookup failed");
-	store_bind_text(s, 1, cid);
-	store_bind_text(s, 2, p.id);
-	char author[MAX_USERNAME_MAX + 1] = "";
-	int found = sqlite3_step(s) == SQLITE_ROW;
-	if (found)
-		snprintf(author, sizeof author, "%s", (const char *)sqlite3_column_text(s, 0));
-	sqlite3_reset(s);
-	if (!found)
-		return max_fail(c, MAX_ENOTFOUND, "Activity %s has no comment with id %s", p.id, cid);
+	char author[MAX_USERNAME_MAX + 1];
+	if ((e = act_comment_author(c->db, p.id, cid, author)))
+		return e;
 	if (strcmp(author, c->auth_user) && (e = stream_require(c, &p, SR_DELETE)))
 		return e;
-	const char *args[] = {cid};
-	if (store_exec(c->db, "UPDATE activities SET reply_deleted = 1 WHERE id = ?1", 1, args) < 0 ||
-	    store_exec(c->db, "UPDATE stream_text SET post_id = NULL WHERE activity_id = ?1", 1,
-		       args) < 0)
-		return max_fail(c, MAX_ESERVER, "comment delete failed");
-	if ((e = stream_refresh_post(c, p.id)))
+	if ((e = act_comment_remove(c->db, p.id, cid)))
 		return e;
 	r->status = 204;
 	return MAX_OK;
@@ -250,7 +189,7 @@ enum max_err comments_of_context(struct max_ctx *c, struct max_resp *r)
 	if (!found)
 		return traverse_not_found(c, "hash", c->params[0], "contexts");
 	struct stream_from from = {.src = SRC_CONTEXT_COMMENTS, .ctx = ctx.hash};
-	enum max_err e = perm_require(c, &ctx, PA_LIST_COMMENTS);
+	enum max_err e = stream_perm(c, &ctx, PA_LIST_COMMENTS);
 	if (!e)
 		e = stream_list(c, r, &from, 10, 0, ACT_PRIVATE | ACT_ACTING, 1);
 	context_free(&ctx);

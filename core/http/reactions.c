@@ -13,70 +13,23 @@
 #include "http/http.h"
 #include "util/ids.h"
 #include "util/jsonx.h"
-#include "store/store.h"
+#include "model/activities.h"
 #include "http/stream.h"
 #include "util/text.h"
-
-#include <sqlite3.h> /* to be moved behind store/ */
 
 #include <stdio.h>
 #include <string.h>
 
 /* The two kinds of marks share everything but names. */
 struct mark {
+	enum act_mark kind;
 	const char *verb, *unverb;
-	const char *has, *insert, *remove, *recount, *list, *last;
 	const char *list_key, *count_key, *mine_key;
-	int dated; /* likes set lastLike */
 };
 
-static const struct mark like = {
-	"like",
-	"unlike",
-	"SELECT 1 FROM likes WHERE activity_id = ?1 AND username = ?2",
-	"INSERT INTO likes (activity_id, username, liked_at) VALUES (?1, ?2, ?3)",
-	"DELETE FROM likes WHERE activity_id = ?1 AND username = ?2",
-	"UPDATE activities SET likes_count = (SELECT count(*) FROM likes WHERE activity_id = ?1),"
-	" last_like = COALESCE(?2, last_like) WHERE id = ?1",
-	"SELECT username FROM likes WHERE activity_id = ?1 ORDER BY rowid",
-	"SELECT id FROM activities WHERE actor = ?1 AND actor_kind = 'person' AND verb = 'like'"
-	" AND json_extract(object_json, '$.id') = ?2 ORDER BY id DESC LIMIT 1",
-	"likes",
-	"likesCount",
-	"liked",
-	1,
-};
-
-static const struct mark favorite = {
-	"favorite",
-	"unfavorite",
-	"SELECT 1 FROM favorites WHERE activity_id = ?1 AND username = ?2",
-	"INSERT INTO favorites (activity_id, username, favorited_at) VALUES (?1, ?2, ?3)",
-	"DELETE FROM favorites WHERE activity_id = ?1 AND username = ?2",
-	"UPDATE activities SET favorites_count ="
-	" (SELECT count(*) FROM favorites WHERE activity_id = ?1) WHERE id = ?1",
-	"SELECT username FROM favorites WHERE activity_id = ?1 ORDER BY rowid",
-	"SELECT id FROM activities WHERE actor = ?1 AND actor_kind = 'person'"
-	" AND verb = 'favorite' AND json_extract(object_json, '$.id') = ?2"
-	" ORDER BY id DESC LIMIT 1",
-	"favorites",
-	"favoritesCount",
-	"favorited",
-	0,
-};
-
-/* 1 when user has marked the post, 0 not, -1 error */
-static int has_mark(struct max_ctx *c, const struct mark *m, const char *id, const char *user)
-{
-	sqlite3_stmt *s = store_prepare_(c->db, m->has);
-	if (!s)
-		return -1;
-	store_bind_text(s, 1, id);
-	store_bind_text(s, 2, user);
-	int rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
-}
+static const struct mark like = {ACT_LIKE, "like", "unlike", "likes", "likesCount", "liked"};
+static const struct mark favorite = {ACT_FAVORITE, "favorite", "unfavorite", "favorites",
+				     "favoritesCount", "favorited"};
 
 /* Stores a like/unlike/favorite/unfavorite activity of the acting user
  * about the post. */
@@ -86,9 +39,13 @@ static enum max_err mark_activity(struct max_ctx *c, const char *verb, const cha
 	json_object *actor = activity_person_actor(c, c->actor), *obj = json_object_new_object();
 	jx_set_str(obj, "objectType", "activity");
 	jx_set_str(obj, "id", post_id);
-	struct activity_new a = {
-		.verb = verb, .actor = c->actor, .actor_json = actor, .object_json = obj};
-	enum max_err e = activity_insert(c, &a, id);
+	struct act_new a = {.verb = verb,
+			    .actor = c->actor,
+			    .actor_json = actor,
+			    .object_json = obj,
+			    .creator = c->auth_user[0] ? c->auth_user : c->actor};
+	id_new(id);
+	enum max_err e = act_insert(c->db, &a, id, NULL);
 	json_object_put(actor);
 	json_object_put(obj);
 	return e;
@@ -104,21 +61,8 @@ static enum max_err answer(struct max_ctx *c, struct max_resp *r, const struct m
 		json_object_put(o);
 		return max_fail(c, MAX_ESERVER, "activity %s vanished", id);
 	}
-	json_object *list = json_object_new_array();
-	sqlite3_stmt *s = store_prepare_(c->db, m->list);
 	int mine = 0;
-	if (s) {
-		store_bind_text(s, 1, post_id);
-		while (sqlite3_step(s) == SQLITE_ROW) {
-			const char *u = (const char *)sqlite3_column_text(s, 0);
-			json_object *e = json_object_new_object();
-			jx_set_str(e, "username", u);
-			jx_set_str(e, "objectType", "person");
-			json_object_array_add(list, e);
-			mine |= !strcmp(u, c->actor);
-		}
-		sqlite3_reset(s);
-	}
+	json_object *list = stream_marks(c, m->kind, post_id, &mine);
 	jx_set_int(obj, m->count_key, (long long)json_object_array_length(list));
 	jx_set(obj, m->list_key, list);
 	jx_set_bool(obj, m->mine_key, mine);
@@ -131,34 +75,25 @@ static enum max_err answer(struct max_ctx *c, struct max_resp *r, const struct m
 static enum max_err add_mark(struct max_ctx *c, struct max_resp *r, const struct mark *m,
 			     enum stream_right right)
 {
-	struct post p;
+	struct act_post p;
 	enum max_err e = stream_load_acting(c, &p, right);
 	if (e)
 		return e;
-	int had = has_mark(c, m, p.id, c->actor);
+	int had = act_mark_has(c->db, m->kind, p.id, c->actor);
 	if (had < 0)
 		return max_fail(c, MAX_ESERVER, "mark lookup failed");
 	char id[MAX_ID_LEN + 1] = "";
 	if (had) {
-		sqlite3_stmt *s = store_prepare_(c->db, m->last);
-		if (!s)
+		if (act_mark_last(c->db, m->kind, c->actor, p.id, id) < 0)
 			return max_fail(c, MAX_ESERVER, "mark lookup failed");
-		store_bind_text(s, 1, c->actor);
-		store_bind_text(s, 2, p.id);
-		if (sqlite3_step(s) == SQLITE_ROW)
-			snprintf(id, sizeof id, "%s", (const char *)sqlite3_column_text(s, 0));
-		sqlite3_reset(s);
 		if (!id[0] && (e = mark_activity(c, m->verb, p.id, id)))
 			return e;
 		return answer(c, r, m, 200, id, p.id, ACT_PRIVATE | ACT_ACTING);
 	}
 	char now[28];
 	text_now_us(now);
-	const char *ins[] = {p.id, c->actor, now};
-	const char *upd[] = {p.id, m->dated ? now : NULL};
-	if (store_exec_(c->db, m->insert, 3, ins) < 0 || store_exec_(c->db, m->recount, 2, upd) < 0)
-		return max_fail(c, MAX_ESERVER, "mark insert failed");
-	if ((e = mark_activity(c, m->verb, p.id, id)))
+	if ((e = act_mark_add(c->db, m->kind, p.id, c->actor, now)) ||
+	    (e = mark_activity(c, m->verb, p.id, id)))
 		return e;
 	return answer(c, r, m, 201, id, p.id, ACT_PRIVATE);
 }
@@ -166,21 +101,19 @@ static enum max_err add_mark(struct max_ctx *c, struct max_resp *r, const struct
 /* #31 #33: the acting user's (the URL's) mark removed and an unlike
  * (unfavorite) activity stored, when who_may() allows it given whether
  * he had it. */
-static enum max_err remove_mark(struct max_ctx *c, const struct mark *m, struct post *p,
+static enum max_err remove_mark(struct max_ctx *c, const struct mark *m, struct act_post *p,
 				int (*who_may)(struct max_ctx *c, int had), char id[MAX_ID_LEN + 1])
 {
 	enum max_err e = stream_load_url(c, p);
 	if (e)
 		return e;
-	int had = has_mark(c, m, p->id, c->actor);
+	int had = act_mark_has(c->db, m->kind, p->id, c->actor);
 	if (had < 0)
 		return max_fail(c, MAX_ESERVER, "mark lookup failed");
 	if (!who_may(c, had))
 		return perm_deny(c);
-	const char *del[] = {p->id, c->actor};
-	const char *upd[] = {p->id, NULL};
-	if (store_exec_(c->db, m->remove, 2, del) < 0 || store_exec_(c->db, m->recount, 2, upd) < 0)
-		return max_fail(c, MAX_ESERVER, "mark delete failed");
+	if ((e = act_mark_remove(c->db, m->kind, p->id, c->actor)))
+		return e;
 	return mark_activity(c, m->unverb, p->id, id);
 }
 
@@ -207,7 +140,7 @@ enum max_err likes_add(struct max_ctx *c, struct max_resp *r)
  * liked it; Managers or the user himself. */
 enum max_err like_remove(struct max_ctx *c, struct max_resp *r)
 {
-	struct post p;
+	struct act_post p;
 	char id[MAX_ID_LEN + 1];
 	enum max_err e = remove_mark(c, &like, &p, may_unlike, id);
 	if (e)
@@ -228,7 +161,7 @@ enum max_err favorites_add(struct max_ctx *c, struct max_resp *r)
  * activity. */
 enum max_err favorite_remove(struct max_ctx *c, struct max_resp *r)
 {
-	struct post p;
+	struct act_post p;
 	char id[MAX_ID_LEN + 1];
 	enum max_err e = remove_mark(c, &favorite, &p, may_unfavorite, id);
 	if (e)
@@ -240,7 +173,7 @@ enum max_err favorite_remove(struct max_ctx *c, struct max_resp *r)
  * Sub:flag. 201 when newly flagged, 200 (date unchanged) when it was. */
 enum max_err flag_add(struct max_ctx *c, struct max_resp *r)
 {
-	struct post p;
+	struct act_post p;
 	enum max_err e = stream_load_url(c, &p);
 	if (e || (e = stream_require(c, &p, SR_FLAG)))
 		return e;
@@ -248,10 +181,8 @@ enum max_err flag_add(struct max_ctx *c, struct max_resp *r)
 	if (p.flag_state != 1) {
 		char now[28];
 		text_now_us(now);
-		const char *args[] = {now, p.id};
-		if (store_exec(c->db, "UPDATE activities SET flagged = ?1, flag_state = 1 WHERE id = ?2",
-			       2, args) < 0)
-			return max_fail(c, MAX_ESERVER, "flag failed");
+		if ((e = act_flag(c->db, p.id, now)))
+			return e;
 		status = 201;
 	}
 	json_object *o = activity_render(c, p.id, ACT_PRIVATE | ACT_ACTING);
@@ -264,14 +195,12 @@ enum max_err flag_add(struct max_ctx *c, struct max_resp *r)
  * was never flagged). */
 enum max_err flag_remove(struct max_ctx *c, struct max_resp *r)
 {
-	struct post p;
+	struct act_post p;
 	enum max_err e = stream_load_url(c, &p);
 	if (e || (e = stream_require(c, &p, SR_FLAG)))
 		return e;
-	const char *args[] = {p.id};
-	if (store_exec(c->db, "UPDATE activities SET flagged = NULL, flag_state = 2 WHERE id = ?1", 1,
-		       args) < 0)
-		return max_fail(c, MAX_ESERVER, "unflag failed");
+	if ((e = act_unflag(c->db, p.id)))
+		return e;
 	r->status = 204;
 	return MAX_OK;
 }

@@ -13,30 +13,20 @@
 
 #include "util/buf.h"
 #include "http/max.h"
-
-#include <sqlite3.h>
+#include "http/contexts.h"
+#include "http/perm.h"
+#include "model/activities.h"
 
 /* ---- one activity, as the rules see it (activities.c) ------------------- */
 
-struct post {
-	char id[MAX_ID_LEN + 1];
-	char verb[16];
-	char object_type[16];
-	int actor_is_person;
-	char actor[MAX_USERNAME_MAX + 1];  /* username, or the context hash */
-	char owner[MAX_USERNAME_MAX + 1];
-	char context_hash[MAX_HASH_LEN + 1]; /* "" when contextless */
-	char last_comment[MAX_ID_LEN + 1];
-	long long likes_count, favorites_count;
-	int flag_state;                      /* 0 never flagged, 1 flagged, 2 unflagged */
-	int visible;
-};
+/* The acting user as the rules see him: NULL for a context actor. */
+const char *stream_acting(const struct max_ctx *c);
 
 /* 1 found, 0 not, -1 error. */
-int stream_load(struct max_ctx *c, const char *id, struct post *p);
+int stream_load(struct max_ctx *c, const char *id, struct act_post *p);
 /* The activity of the URL's first placeholder (traversal already found
  * it): MAX_OK, or 404 when it vanished. */
-enum max_err stream_load_url(struct max_ctx *c, struct post *p);
+enum max_err stream_load_url(struct max_ctx *c, struct act_post *p);
 
 /* §6.4 for the caller (authenticated and acting user) on a post. */
 enum stream_right {
@@ -48,12 +38,15 @@ enum stream_right {
 };
 /* 1 allowed, 0 not, -1 storage error. Managers may do everything, but
  * flagging a contextless post. */
-int stream_may(struct max_ctx *c, const struct post *p, enum stream_right r);
+int stream_may(struct max_ctx *c, const struct act_post *p, enum stream_right r);
 /* The same as MAX_OK or the standard 403. */
-enum max_err stream_require(struct max_ctx *c, const struct post *p, enum stream_right r);
+enum max_err stream_require(struct max_ctx *c, const struct act_post *p, enum stream_right r);
+/* A context permission the same for GET and HEAD (HEAD answers what GET
+ * would, without the body): MAX_OK or the standard 403. */
+enum max_err stream_perm(struct max_ctx *c, const struct context *ctx, enum perm_action a);
 /* The URL's activity, for a request that creates something as the acting
  * user (§1.4 Clean: only Managers act as somebody else) and needs r. */
-enum max_err stream_load_acting(struct max_ctx *c, struct post *p, enum stream_right r);
+enum max_err stream_load_acting(struct max_ctx *c, struct act_post *p, enum stream_right r);
 
 /* 400 MissingField as the original words it: key absent, or present but
  * null or "". */
@@ -61,22 +54,6 @@ enum max_err stream_missing(struct max_ctx *c, json_object *o, const char *key);
 /* The body's "object" and its objectType (400s when the body is not an
  * object, the object is missing or not an object, objectType missing). */
 enum max_err stream_body_object(struct max_ctx *c, json_object **object, const char **type);
-
-/* ---- indexes a post or comment feeds (activities.c) --------------------- */
-
-/* Replaces the keyword and hashtag rows of an activity. */
-enum max_err stream_index_terms(struct max_ctx *c, const char *id, json_object *keywords,
-				json_object *hashtags);
-/* The full-text row of an activity (post_id: the post the text belongs
- * to; NULL takes it out of its post's search). */
-enum max_err stream_index_text(struct max_ctx *c, const char *id, const char *post_id,
-			       const char *content);
-/* After its replies changed: the post's keywords (§3) recomputed from its
- * object, its actor and its current replies, and its lastComment. */
-enum max_err stream_refresh_post(struct max_ctx *c, const char *post_id);
-/* Removes every trace of an activity but the row itself: likes,
- * favourites, index rows; its comments leave the replies. */
-enum max_err stream_forget(struct max_ctx *c, const char *id);
 
 /* ---- rendering (activity_store.c) --------------------------------------- */
 
@@ -86,6 +63,9 @@ json_object *stream_replies(struct max_ctx *c, const char *post_id, unsigned fla
 			    int post_deletable);
 /* Is the activity deletable for the acting user (§4.4)? */
 int stream_deletable(struct max_ctx *c, const char *owner, const char *context_hash);
+/* The likes (favourites) of an activity as §4.4 shows them; *mine: the
+ * acting user is among them. */
+json_object *stream_marks(struct max_ctx *c, enum act_mark m, const char *id, int *mine);
 
 /* ---- listings (timeline.c) ---------------------------------------------- */
 

@@ -698,18 +698,89 @@ static void test_maintenance_rebuilds(void)
 	CU_ASSERT_EQUAL(status("POST", "/admin/maintenance/keywords", "messi", NULL), 403);
 }
 
-/* §1.10: HEAD skips the permission check on every GET of the stream (counts
- * are public to users): the one-activity reads answer 200 without a body
- * to a user who may not GET them; traversal still applies. */
-static void test_head_skips_permission(void)
+/* Rows written by one request (SQLite's total_changes(), triggers
+ * included). */
+static long long written(const char *method, const char *path, const char *user,
+			 const char *body, int want)
+{
+	long long before = fx_scalar("SELECT total_changes()");
+	CU_ASSERT_EQUAL(status(method, path, user, body), want);
+	return fx_scalar("SELECT total_changes()") - before;
+}
+
+/* Commenting, uncommenting and liking write as many rows on a post with
+ * many replies as on a fresh one (each comment brings a word of its own,
+ * so a rewrite of the post's keyword rows would show). */
+static void test_comment_cost_constant(void)
+{
+	const char *url = "http://unit.test/cost";
+	mkctx(url, OPEN, NULL);
+	subscribe("xavi", url);
+	char id[25], cids[2][25], path[96];
+	snprintf(id, sizeof id, "%s", post("xavi", url, "cost audit"));
+	snprintf(path, sizeof path, "/activities/%s/comments", id);
+	long long first = 0, last = 0;
+	for (int i = 0; i < 60; i++) {
+		long long n = written("POST", path, "xavi",
+				      fmt("{\"object\":{\"objectType\":\"comment\",\"content\":"
+					  "\"paraula%d #etiqueta%d\"}}",
+					  i + 100, i + 100),
+				      201);
+		if (i == 1)
+			first = n;
+		if (i == 59)
+			last = n;
+	}
+	CU_ASSERT(first > 0);
+	CU_ASSERT_EQUAL(first, last);
+	CU_ASSERT_EQUAL(SCALAR("SELECT json_array_length(keywords_json) FROM activities"
+			       " WHERE id = '%s'", id),
+			SCALAR("SELECT count(*) FROM stream_keywords WHERE activity_id = '%s'", id));
+	/* deleting an early and a late reply: the same rows */
+	struct fx_resp r = fx_req("GET", path, "xavi", NULL, NULL);
+	CU_ASSERT_EQUAL(json_object_array_length(r.json), 60);
+	for (int k = 0; k < 2; k++)
+		snprintf(cids[k], 25, "%s",
+			 json_object_get_string(get(json_object_array_get_idx(r.json, k ? 56 : 2), "id")));
+	fx_free(&r);
+	long long d1 = written("DELETE", fmt("%s/%s", path, cids[0]), "xavi", NULL, 204);
+	long long d2 = written("DELETE", fmt("%s/%s", path, cids[1]), "xavi", NULL, 204);
+	CU_ASSERT(d1 > 0);
+	CU_ASSERT_EQUAL(d1, d2);
+	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM stream_keywords WHERE activity_id = '%s'"
+			       " AND keyword IN ('paraula102', 'paraula156')", id),
+			0);
+	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM stream_keywords WHERE activity_id = '%s'"
+			       " AND keyword = 'paraula103'", id),
+			1);
+	/* deleting the newest reply: lastComment the one before */
+	r = fx_req("GET", path, "xavi", NULL, NULL);
+	size_t n = json_object_array_length(r.json);
+	char newest[25], before[25];
+	snprintf(newest, sizeof newest, "%s",
+		 json_object_get_string(get(json_object_array_get_idx(r.json, n - 1), "id")));
+	snprintf(before, sizeof before, "%s",
+		 json_object_get_string(get(json_object_array_get_idx(r.json, n - 2), "id")));
+	fx_free(&r);
+	CU_ASSERT_EQUAL(status("DELETE", fmt("%s/%s", path, newest), "xavi", NULL), 204);
+	CU_ASSERT_EQUAL(SCALAR("SELECT last_comment = '%s' FROM activities WHERE id = '%s'", before,
+			       id),
+			1);
+}
+
+/* HEAD runs the permission checks of GET: the one-activity reads answer
+ * 403 to a user who may not GET them, as GET does; traversal still
+ * applies. */
+static void test_head_checks_permission(void)
 {
 	mkctx("http://unit.test/head-closed", OPEN, NULL);
 	subscribe("messi", "http://unit.test/head-closed");
 	const char *id = post("messi", "http://unit.test/head-closed", "head audit");
 	CU_ASSERT_EQUAL(status("GET", fmt("/activities/%s", id), "puyol", NULL), 403);
-	CU_ASSERT_EQUAL(status("HEAD", fmt("/activities/%s", id), "puyol", NULL), 200);
+	CU_ASSERT_EQUAL(status("HEAD", fmt("/activities/%s", id), "puyol", NULL), 403);
 	CU_ASSERT_EQUAL(status("GET", fmt("/activities/%s/comments", id), "puyol", NULL), 403);
-	CU_ASSERT_EQUAL(status("HEAD", fmt("/activities/%s/comments", id), "puyol", NULL), 200);
+	CU_ASSERT_EQUAL(status("HEAD", fmt("/activities/%s/comments", id), "puyol", NULL), 403);
+	CU_ASSERT_EQUAL(status("HEAD", fmt("/activities/%s", id), "messi", NULL), 200);
 	CU_ASSERT_EQUAL(status("HEAD", "/activities/0123456789abcdef01234567", "puyol", NULL), 404);
 	CU_ASSERT_EQUAL(status("HEAD", fmt("/activities/%s", id), NULL, NULL), 401);
 }
@@ -752,6 +823,7 @@ UNIT_SUITE(activities, init, fx_cleanup)
 	UNIT_TEST(s, test_duplicate_guard);
 	UNIT_TEST(s, test_rejected_posts_change_nothing);
 	UNIT_TEST(s, test_keywords_follow_comments);
+	UNIT_TEST(s, test_comment_cost_constant);
 	UNIT_TEST(s, test_marks_and_counters);
 	UNIT_TEST(s, test_delete_takes_marks_and_indexes);
 	UNIT_TEST(s, test_notifications_in_outbox);
@@ -760,6 +832,6 @@ UNIT_SUITE(activities, init, fx_cleanup)
 	UNIT_TEST(s, test_flagged_order);
 	UNIT_TEST(s, test_full_text_search);
 	UNIT_TEST(s, test_maintenance_rebuilds);
-	UNIT_TEST(s, test_head_skips_permission);
+	UNIT_TEST(s, test_head_checks_permission);
 	UNIT_TEST(s, test_acting_and_edges);
 }
