@@ -141,8 +141,6 @@ static int is_own(const struct max_ctx *c)
 static enum max_err check_acl(struct max_ctx *c)
 {
 	const struct route *rt = c->route;
-	if (c->is_head && !(rt->flags & RT_PERM_ON_HEAD))
-		return MAX_OK; /* §1.10: counts are public to users */
 	switch (rt->acl) {
 	case ACL_PUBLIC:
 	case ACL_AUTH:

@@ -26,7 +26,6 @@ enum {
 	RT_ACTOR_OPTIONAL = 1, /* the acting user need not exist (actor_not_required) */
 	RT_COUNTS = 2,         /* HEAD answers X-totalItems (§1.10) */
 	RT_FILESYSTEM = 4,     /* /info/api "filesystem": the avatar routes */
-	RT_PERM_ON_HEAD = 8,   /* HEAD does not bypass the permission check */
 };
 
 struct route {

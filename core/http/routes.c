@@ -216,7 +216,7 @@ const struct route routes[] = {
 	 P_PURGE_CONVERSATIONS, 0, "Conversations", "Conversations", "Delete all conversations"},
 	/* §5.8 Clean: Manager only (the original let any user list them). */
 	{"conversations_active", "/conversations/active", "GET", conversations_active, ACL_MANAGER,
-	 P_LIST_CONVERSATIONS, CNT | RT_PERM_ON_HEAD, "Conversations", "Active conversations",
+	 P_LIST_CONVERSATIONS, CNT, "Conversations", "Active conversations",
 	 "Get active conversations inspecting messages"},
 	{"conversation", "/conversations/{id}", "GET", conversation_get, ACL_HANDLER,
 	 P_VIEW_CONVERSATION, 0, "Conversations", "Conversation", "Get a conversation"},
@@ -246,7 +246,7 @@ const struct route routes[] = {
 	 user_conversation_message_add, ACL_HANDLER, P_ADD_MESSAGE, 0, "Conversations",
 	 "User conversation messages", "Adds a message to a conversation"},
 	{"messages", "/messages", "GET", messages_list, ACL_MANAGER, P_LIST_MESSAGES,
-	 CNT | RT_PERM_ON_HEAD, "Messages", "All messages", "Get all messages"},
+	 CNT, "Messages", "All messages", "Get all messages"},
 	{"message_image", "/messages/{id}/image", "GET", message_image, ACL_HANDLER, P_VIEW_MESSAGE, 0,
 	 "Messages", "Image", "Get a message image"},
 	{"message_image_sizes", "/messages/{id}/image/{size}", "GET", message_image, ACL_HANDLER,

@@ -414,8 +414,12 @@ static void test_global_activities(void)
 	r = e2e_request("GET", "/activities", MESSI, NULL);
 	forbidden(r, MESSI, "View activities");
 	e2e_free(r);
-	/* counts are public to users (§1.10) */
+	/* HEAD answers as GET: no count of everybody's posts (api.md 1.10) */
 	r = e2e_request("HEAD", "/activities", MESSI, NULL);
+	E2E_STATUS(r, 403);
+	CU_ASSERT_PTR_NULL(e2e_header(r, "X-totalItems"));
+	e2e_free(r);
+	r = e2e_request("HEAD", "/activities", e2e_manager(), NULL);
 	E2E_STATUS(r, 200);
 	E2E_STR_EQ(e2e_header(r, "X-totalItems"),
 		   e2e_fmt("%lld", e2e_db_scalar("SELECT count(*) FROM activities"

@@ -264,7 +264,12 @@ static void test_comment_listings(void)
 	r = e2e_request("GET", "/activities/comments", lister, NULL);
 	forbidden(r, lister, "View activity comments");
 	e2e_free(r);
+	/* HEAD answers as GET (api.md 1.10) */
 	r = e2e_request("HEAD", "/activities/comments", lister, NULL);
+	E2E_STATUS(r, 403);
+	CU_ASSERT_PTR_NULL(e2e_header(r, "X-totalItems"));
+	e2e_free(r);
+	r = e2e_request("HEAD", "/activities/comments", e2e_manager(), NULL);
 	E2E_STR_EQ(e2e_header(r, "X-totalItems"),
 		   e2e_fmt("%lld",
 			   e2e_db_scalar("SELECT count(*) FROM activities WHERE verb = 'comment'")));
@@ -282,6 +287,10 @@ static void test_comment_listings(void)
 	forbidden(r, AUTHOR, "View activity comments");
 	e2e_free(r);
 	r = e2e_request("HEAD", "/people/cm.lister/comments", AUTHOR, NULL);
+	E2E_STATUS(r, 403);
+	CU_ASSERT_PTR_NULL(e2e_header(r, "X-totalItems"));
+	e2e_free(r);
+	r = e2e_request("HEAD", "/people/cm.lister/comments", lister, NULL);
 	E2E_STR_EQ(e2e_header(r, "X-totalItems"), "2");
 	e2e_free(r);
 	/* #29: comments on the context's posts; members with read */

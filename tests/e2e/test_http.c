@@ -187,13 +187,12 @@ static void test_head(void)
 		e2e_free(h);
 	}
 
-	/* §1.10: HEAD skips the permission check (counts are public to users),
-	 * but not authentication */
+	/* HEAD runs GET's checks (api.md 1.10): GET's status, no body */
 	g = e2e_request("GET", "/admin/security", ALICE, NULL);
 	E2E_STATUS(g, 403);
 	e2e_free(g);
 	h = e2e_request("HEAD", "/admin/security", ALICE, NULL);
-	E2E_STATUS(h, 200);
+	E2E_STATUS(h, 403);
 	E2E_INT_EQ(h->body_len, 0);
 	e2e_free(h);
 	h = e2e_request("HEAD", "/admin/security", NULL, NULL);
