@@ -11,6 +11,7 @@
 #include "store.h"
 #include "unit.h"
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
