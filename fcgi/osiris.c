@@ -4,19 +4,21 @@
  * POST /token (password grant), /checktoken, /revoke, the optional
  * /token-bypass, and GET /. Parameters come from the query string merged
  * with a form-urlencoded body, or from a JSON object body. Token and
- * password logic lives in core/oauth.c; this file only speaks HTTP: it
- * turns parameters into oauth_* calls and their results into statuses and
+ * password logic lives in core/model (tokens.c, oauth.c); this file only
+ * speaks HTTP: it turns parameters into model calls and their results into statuses and
  * {"error","error_description"} bodies. Every path is also answered under
  * "/<[max] server_id>". Tokens and passwords are never logged.
  */
 #include "adapter.h"
-#include "config.h"
-#include "http.h"
-#include "ids.h"
-#include "jsonx.h"
-#include "log.h"
-#include "oauth.h"
-#include "store.h"
+#include "http/http.h"
+#include "model/oauth.h"
+#include "model/people.h"
+#include "model/tokens.h"
+#include "store/store.h"
+#include "util/config.h"
+#include "util/ids.h"
+#include "util/jsonx.h"
+#include "util/log.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -177,7 +179,7 @@ static void answer_auth_failure(struct max_resp *r, int rc)
 static void issue(struct osiris *o, const struct max_req *req, const char *user,
 		  const char *scope, struct max_resp *r)
 {
-	char token[OAUTH_TOKEN_LEN + 1], client[OSIRIS_CLIENT_MAX + 1] = "";
+	char token[TOKEN_LEN + 1], client[OSIRIS_CLIENT_MAX + 1] = "";
 	const char *ua = req_header(req, "user-agent");
 	if (ua && *ua && utf8_valid(ua, strlen(ua)))
 		snprintf(client, sizeof client, "%s", ua);
@@ -186,7 +188,7 @@ static void issue(struct osiris *o, const struct max_req *req, const char *user,
 		answer_server_error(r);
 		return;
 	}
-	if (oauth_token_issue_ex(o->db, o->cfg, user, scope, *client ? client : NULL, token,
+	if (token_issue(o->db, o->cfg, user, scope, *client ? client : NULL, token,
 				 &expires) < 0) {
 		store_rollback(o->db);
 		answer_server_error(r);
@@ -195,7 +197,7 @@ static void issue(struct osiris *o, const struct max_req *req, const char *user,
 	static time_t last_purge;
 	time_t now = time(NULL);
 	if (now - last_purge >= OSIRIS_PURGE_EVERY) {
-		int n = oauth_purge_expired(o->db);
+		int n = token_purge_expired(o->db);
 		if (n > 0)
 			log_event(req->id, "purged %d expired tokens", n);
 		last_purge = now;
@@ -255,7 +257,7 @@ static void ep_token(struct osiris *o, const struct max_req *req, const struct p
 		return;
 	}
 	char user[MAX_USERNAME_MAX + 1];
-	if (!*password || oauth_username_norm(login, user) < 0) {
+	if (!*password || people_normalise(login, user) < 0) {
 		/* empty password: never reaches a store (an LDAP bind with
 		 * an empty password is an anonymous bind and "succeeds") */
 		failure_delay(o->cfg);
@@ -318,7 +320,7 @@ static void ep_token_bypass(struct osiris *o, const struct max_req *req,
 	}
 	const char *login = param_nonblank(p, "username"), *scope;
 	char user[MAX_USERNAME_MAX + 1];
-	if (!login || oauth_username_norm(login, user) < 0) {
+	if (!login || people_normalise(login, user) < 0) {
 		answer_missing(r, "username");
 		return;
 	}
@@ -376,7 +378,7 @@ static void ep_checktoken(struct osiris *o, const struct max_req *req, const str
 	const char *token, *user, *scope;
 	if (token_and_user(p, r, &token, &user) < 0)
 		return;
-	if (!oauth_token_shape_ok(token)) {
+	if (!token_shape_ok(token)) {
 		answer_error(r, 400, "invalid_request", "The access_token is not well formed");
 		return;
 	}
@@ -384,7 +386,7 @@ static void ep_checktoken(struct osiris *o, const struct max_req *req, const str
 		answer_error(r, 401, "invalid_token", "");
 		return;
 	}
-	int rc = oauth_token_check(o->db, token, user, scope);
+	int rc = token_check(o->db, token, user, scope);
 	if (rc < 0) {
 		answer_server_error(r);
 	} else if (rc == 0) {
@@ -405,7 +407,7 @@ static void ep_revoke(struct osiris *o, const struct max_req *req, const struct 
 		return;
 	int rc = -1;
 	if (store_begin(o->db) == 0) {
-		rc = oauth_token_revoke(o->db, token, user);
+		rc = token_revoke(o->db, token, user);
 		if (rc > 0 && store_commit(o->db) < 0)
 			rc = -1;
 		else if (rc <= 0)
