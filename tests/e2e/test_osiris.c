@@ -1,16 +1,20 @@
 /*
  * test_osiris.c — the token server as clients and MAX see it: OAUTH.md §8
  * interop checks 1–5 and 7 (and 10, /token-bypass off by default). The
- * user has a local password set with `maxctl passwd`; e2e.sh sets
- * [oauth] failure_delay_ms = 50 and cache_ttl = 1 so this stays fast.
+ * user has a local password set with `maxctl passwd`. Also the login
+ * throttle (default budgets: 10 failures per name, 100 per address in
+ * 300 s) and revocation reaching every worker at once.
  */
 #include "e2e.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #define ALICE "os.alice"
+#define BOB "os.bob"
+#define CAROL "os.carol"
 #define PASSWORD "correct horse battery staple"
 #define FORM "Content-Type: application/x-www-form-urlencoded"
 #define ALPHABET "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
@@ -60,7 +64,28 @@ static long check(const char *token, const char *username, const char *scope)
 
 static int init(void)
 {
-	return !(e2e_passwd(ALICE, PASSWORD) && e2e_person(ALICE, "Alice Osiris"));
+	return !(e2e_passwd(ALICE, PASSWORD) && e2e_person(ALICE, "Alice Osiris") &&
+		 e2e_passwd(BOB, PASSWORD) && e2e_passwd(CAROL, PASSWORD));
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* POST /token for user/password; *took gets the seconds it took. */
+static struct e2e_resp *login(const char *user, const char *password, double *took)
+{
+	double t0 = now_s();
+	struct e2e_resp *r = e2e_request(
+		"POST", "/token", NULL,
+		form("grant_type=password&username=%s&password=%s&scope=widgetcli", user, password),
+		FORM);
+	if (took)
+		*took = now_s() - t0;
+	return r;
 }
 
 /* 1 */
@@ -291,6 +316,51 @@ static void test_bypass_disabled(void)
 	E2E_INT_EQ(e2e_db_scalar("SELECT count(*) FROM oauth_tokens"), before);
 }
 
+/* A flood of wrong passwords spends the name's budget: then even the
+ * right password gets 429 with Retry-After, while another user logs in
+ * at once. Each refusal answers at once (no sleep holding a worker), and
+ * an unknown user is refused exactly like a wrong password. */
+static void test_login_throttle(void)
+{
+	double took, slowest = 0;
+	struct e2e_resp *unknown = login("os.nobody-throttle", "wrong", NULL);
+	expect_oauth(unknown, 400, "invalid_grant", "");
+	for (int i = 0; i < 10; i++) {
+		struct e2e_resp *r = login(CAROL, "wrong", &took);
+		E2E_STATUS(r, 400);
+		E2E_STR_EQ(r->body, unknown->body); /* the same answer, byte for byte */
+		e2e_free(r);
+		slowest = took > slowest ? took : slowest;
+	}
+	e2e_free(unknown);
+	CU_ASSERT(slowest < 1.0);
+	E2E_INT_EQ(e2e_db_scalar("SELECT failures FROM login_failures WHERE kind = 'name'"
+				 " AND key = '" CAROL "'"),
+		   10);
+
+	struct e2e_resp *r = login(CAROL, PASSWORD, &took);
+	expect_oauth(r, 429, "too_many_requests", NULL);
+	const char *ra = e2e_header(r, "Retry-After");
+	CU_ASSERT(ra && atoi(ra) >= 1 && atoi(ra) <= 300);
+	E2E_STR_EQ(e2e_header(r, "Cache-Control"), "no-store");
+	CU_ASSERT(took < 1.0);
+	e2e_free(r);
+	/* the upper-cased, padded name is the same name */
+	r = login(" OS.CAROL ", PASSWORD, NULL);
+	E2E_STATUS(r, 429);
+	e2e_free(r);
+
+	/* another user is neither blocked nor slowed */
+	r = login(BOB, PASSWORD, &took);
+	E2E_STATUS(r, 200);
+	CU_ASSERT(is_token(e2e_str(r->json, "access_token")));
+	CU_ASSERT(took < 1.0);
+	e2e_free(r);
+	/* no token was issued to the throttled name */
+	E2E_INT_EQ(e2e_db_scalar("SELECT count(*) FROM oauth_tokens WHERE username = '" CAROL "'"),
+		   0);
+}
+
 E2E_SUITE(osiris, init, NULL)
 {
 	E2E_TEST(s, test_token_issue);
@@ -300,4 +370,5 @@ E2E_SUITE(osiris, init, NULL)
 	E2E_TEST(s, test_revoke);
 	E2E_TEST(s, test_max_uses_tokens);
 	E2E_TEST(s, test_bypass_disabled);
+	E2E_TEST(s, test_login_throttle);
 }

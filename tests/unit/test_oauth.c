@@ -5,6 +5,7 @@
  */
 #include "unit.h"
 
+#include "model/logins.h"
 #include "model/oauth.h"
 #include "model/people.h"
 #include "model/tokens.h"
@@ -379,6 +380,49 @@ static void test_store_walk(void)
 	CU_ASSERT_STRING_EQUAL(out, "grace@example.org");
 }
 
+/* The throttle: a budget per name and per address, a spent one tells
+ * the seconds left, a right password clears the name, the window ends. */
+static void test_login_throttle(void)
+{
+	CU_ASSERT_EQUAL_FATAL(config_set(&cfg, "oauth", "login_failures_per_name", "3"), 0);
+	CU_ASSERT_EQUAL_FATAL(config_set(&cfg, "oauth", "login_failures_per_addr", "5"), 0);
+	CU_ASSERT_EQUAL_FATAL(config_set(&cfg, "oauth", "login_window_seconds", "60"), 0);
+	for (int i = 0; i < 3; i++) {
+		CU_ASSERT_EQUAL(login_throttled(&db, &cfg, "thr.a", "10.0.0.1"), 0);
+		CU_ASSERT_EQUAL(login_failed(&db, &cfg, "thr.a", "10.0.0.1"), 0);
+	}
+	long wait = login_throttled(&db, &cfg, "thr.a", "10.0.0.2");
+	CU_ASSERT(wait >= 59 && wait <= 60);
+	CU_ASSERT_EQUAL(login_throttled(&db, &cfg, "thr.b", "10.0.0.1"), 0);
+	/* the address budget counts every name */
+	CU_ASSERT_EQUAL(login_failed(&db, &cfg, "thr.b", "10.0.0.1"), 0);
+	CU_ASSERT_EQUAL(login_failed(&db, &cfg, "thr.c", "10.0.0.1"), 0);
+	CU_ASSERT(login_throttled(&db, &cfg, "thr.d", "10.0.0.1") > 0);
+	CU_ASSERT_EQUAL(login_throttled(&db, &cfg, "thr.d", NULL), 0);
+	/* a right password clears the name, not the address */
+	CU_ASSERT_EQUAL(login_succeeded(&db, "thr.a"), 0);
+	CU_ASSERT_EQUAL(login_throttled(&db, &cfg, "thr.a", "10.0.0.2"), 0);
+	CU_ASSERT(login_throttled(&db, &cfg, "thr.a", "10.0.0.1") > 0);
+	/* a window that is over starts again at one, and is purged */
+	CU_ASSERT_EQUAL(sqlite3_exec(db.db, "UPDATE login_failures SET since = since - 61", NULL,
+				     NULL, NULL),
+			SQLITE_OK);
+	CU_ASSERT_EQUAL(login_throttled(&db, &cfg, "thr.d", "10.0.0.1"), 0);
+	CU_ASSERT_EQUAL(login_failed(&db, &cfg, "thr.b", "10.0.0.1"), 0);
+	CU_ASSERT_EQUAL(count_rows("SELECT failures FROM login_failures WHERE kind = 'name'"
+				   " AND key = ?1",
+				   "thr.b"),
+			1);
+	CU_ASSERT_EQUAL(login_purge(&db, &cfg), 1); /* thr.c: its window was over */
+	/* 0 = no limit */
+	CU_ASSERT_EQUAL_FATAL(config_set(&cfg, "oauth", "login_failures_per_name", "0"), 0);
+	CU_ASSERT_EQUAL_FATAL(config_set(&cfg, "oauth", "login_failures_per_addr", "0"), 0);
+	for (int i = 0; i < 5; i++)
+		CU_ASSERT_EQUAL(login_failed(&db, &cfg, "thr.e", "10.0.0.9"), 0);
+	CU_ASSERT_EQUAL(login_throttled(&db, &cfg, "thr.e", "10.0.0.9"), 0);
+	config_defaults(&cfg);
+}
+
 UNIT_SUITE(oauth, oauth_init, oauth_cleanup)
 {
 	UNIT_TEST(s, test_token_shape);
@@ -390,4 +434,5 @@ UNIT_SUITE(oauth, oauth_init, oauth_cleanup)
 	UNIT_TEST(s, test_purge_expired);
 	UNIT_TEST(s, test_passwords);
 	UNIT_TEST(s, test_store_walk);
+	UNIT_TEST(s, test_login_throttle);
 }
