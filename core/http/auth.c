@@ -5,8 +5,11 @@
  * The token check hashes the token and asks token_check(); positive
  * answers are cached per process for [oauth] cache_ttl seconds so that a
  * busy worker does not hit the token table on every request. Negative
- * answers are never cached, so a new token works at once; a revoked one
- * stops working within the TTL.
+ * answers are never cached, so a new token works at once. Every request
+ * reads the database's revocation counter (one primary-key lookup, much
+ * cheaper than hashing and looking up the token): when it moved, some
+ * token was revoked somewhere and the whole cache is dropped, so a
+ * revoked token stops working at once on every worker.
  */
 #include "http/auth.h"
 #include "util/config.h"
@@ -33,10 +36,21 @@ static struct {
 	char key[65]; /* sha256(token NUL username) */
 	time_t until;
 } cache[CACHE_SLOTS];
+static long long cache_revocations = -1; /* the counter the cache was filled under */
 
 void auth_cache_clear(void)
 {
 	memset(cache, 0, sizeof cache);
+	cache_revocations = -1;
+}
+
+/* Drops the cache when the revocation counter moved (or cannot be read). */
+static void cache_sync(struct store *db)
+{
+	long long n = token_revocations(db);
+	if (n < 0 || n != cache_revocations)
+		memset(cache, 0, sizeof cache);
+	cache_revocations = n;
 }
 
 static void cache_key(const char *token, const char *user, char out[65])
@@ -172,6 +186,8 @@ enum max_err auth_authenticate(struct max_ctx *c)
 
 	char key[65];
 	cache_key(token, c->auth_user, key);
+	if (c->cfg->token_cache_ttl)
+		cache_sync(c->db);
 	if (!c->cfg->token_cache_ttl || !cache_hit(key)) {
 		int ok = auth_token_check(c->cfg, c->db, token, c->auth_user, scope);
 		if (ok < 0)

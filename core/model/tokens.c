@@ -153,6 +153,22 @@ int token_check(struct store *st, const char *token, const char *username, const
 	return valid;
 }
 
+static int bump_revocations(struct store *st)
+{
+	store_q *q = store_sql(st, "UPDATE token_revocations SET counter = counter + 1 WHERE id = 1");
+	return q ? store_run(q) : -1;
+}
+
+long long token_revocations(struct store *st)
+{
+	store_q *q = store_sql(st, "SELECT counter FROM token_revocations WHERE id = 1");
+	if (!q || store_one(q) != 1)
+		return -1;
+	long long n = store_int(q, 0);
+	store_reset(q);
+	return n;
+}
+
 int token_revoke(struct store *st, const char *token, const char *username)
 {
 	char user[MAX_USERNAME_MAX + 1], hash[65];
@@ -163,7 +179,9 @@ int token_revoke(struct store *st, const char *token, const char *username)
 	if (store_exec(st, "DELETE FROM oauth_tokens WHERE token_hash = ?1 AND username = ?2", 2,
 		       args) < 0)
 		return -1;
-	return store_changes(st) > 0;
+	if (store_changes(st) == 0)
+		return 0;
+	return bump_revocations(st) < 0 ? -1 : 1;
 }
 
 int token_purge_expired(struct store *st)
@@ -186,7 +204,8 @@ int token_delete_user(struct store *st, const char *username)
 	const char *args[] = {user};
 	if (store_exec(st, "DELETE FROM oauth_tokens WHERE username = ?1", 1, args) < 0)
 		return -1;
-	return store_changes(st);
+	int n = store_changes(st);
+	return n > 0 && bump_revocations(st) < 0 ? -1 : n;
 }
 
 int token_password_set(struct store *st, const char *username, const char *password)
@@ -206,7 +225,7 @@ int token_password_set(struct store *st, const char *username, const char *passw
 			    "hash = excluded.hash, updated_at = excluded.updated_at",
 			    3, args);
 	memset(mcf, 0, sizeof mcf);
-	return rc < 0 ? -1 : 0;
+	return rc < 0 || bump_revocations(st) < 0 ? -1 : 0;
 }
 
 /* libscrypt_check() tokenises its argument in place: work on a copy. */

@@ -48,8 +48,12 @@ int token_purge_expired(struct store *st);
 /* Deletes every token of username; returns how many, or -1. */
 int token_delete_user(struct store *st, const char *username);
 
-/* Sets (replaces) username's scrypt hash. 0, or -1 on error or an empty
- * password. */
+/* The revocation counter: when it moved, a token that was valid may no
+ * longer be. -1 on a storage error. */
+long long token_revocations(struct store *st);
+
+/* Sets (replaces) username's scrypt hash and bumps the revocation
+ * counter. 0, or -1 on error or an empty password. */
 int token_password_set(struct store *st, const char *username, const char *password);
 /* 1 right, 0 wrong password or unknown user (the same scrypt work either
  * way), -1 storage error or a corrupt stored hash. */

@@ -380,6 +380,27 @@ static void test_store_walk(void)
 	CU_ASSERT_STRING_EQUAL(out, "grace@example.org");
 }
 
+/* Every revocation moves the counter the API workers' caches watch. */
+static void test_revocation_counter(void)
+{
+	char t[33];
+	long long n = token_revocations(&db);
+	CU_ASSERT_FATAL(n >= 0);
+	issue_ok("rev.a", "widgetcli", t);
+	CU_ASSERT_EQUAL(token_revocations(&db), n); /* issuing revokes nothing */
+	CU_ASSERT_EQUAL(token_revoke(&db, t, "rev.b"), 0);
+	CU_ASSERT_EQUAL(token_revocations(&db), n);
+	CU_ASSERT_EQUAL(token_revoke(&db, t, "rev.a"), 1);
+	CU_ASSERT_EQUAL(token_revocations(&db), n + 1);
+	issue_ok("rev.a", "widgetcli", t);
+	CU_ASSERT_EQUAL(token_delete_user(&db, "REV.A"), 1);
+	CU_ASSERT_EQUAL(token_revocations(&db), n + 2);
+	CU_ASSERT_EQUAL(token_delete_user(&db, "rev.a"), 0);
+	CU_ASSERT_EQUAL(token_revocations(&db), n + 2);
+	CU_ASSERT_EQUAL(token_password_set(&db, "rev.a", "pw"), 0);
+	CU_ASSERT_EQUAL(token_revocations(&db), n + 3);
+}
+
 /* The throttle: a budget per name and per address, a spent one tells
  * the seconds left, a right password clears the name, the window ends. */
 static void test_login_throttle(void)
@@ -435,4 +456,5 @@ UNIT_SUITE(oauth, oauth_init, oauth_cleanup)
 	UNIT_TEST(s, test_passwords);
 	UNIT_TEST(s, test_store_walk);
 	UNIT_TEST(s, test_login_throttle);
+	UNIT_TEST(s, test_revocation_counter);
 }
