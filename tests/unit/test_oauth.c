@@ -441,6 +441,7 @@ static void test_login_throttle(void)
 	for (int i = 0; i < 5; i++)
 		CU_ASSERT_EQUAL(login_failed(&db, &cfg, "thr.e", "10.0.0.9"), 0);
 	CU_ASSERT_EQUAL(login_throttled(&db, &cfg, "thr.e", "10.0.0.9"), 0);
+	config_free(&cfg);
 	config_defaults(&cfg);
 }
 
