@@ -254,6 +254,22 @@ static void refuse_login(struct osiris *o, const struct max_req *req, const char
 	answer_error(r, 400, "invalid_grant", "");
 }
 
+/* 1 when user (NULL: not a valid name) may try a password from this
+ * address now; else the 429 (or 500) has been written. */
+static int login_allowed(struct osiris *o, const struct max_req *req, const char *user,
+			 struct max_resp *r)
+{
+	long wait = login_throttled(o->db, o->cfg, user, req->remote_addr);
+	if (wait < 0)
+		answer_server_error(r);
+	if (wait > 0) {
+		log_event(req->id, "token: login budget spent for %s from %s", user ? user : "-",
+			  req->remote_addr);
+		answer_throttled(r, wait);
+	}
+	return wait == 0;
+}
+
 /* POST /token */
 static void ep_token(struct osiris *o, const struct max_req *req, const struct params *p,
 		     struct max_resp *r)
@@ -279,17 +295,8 @@ static void ep_token(struct osiris *o, const struct max_req *req, const struct p
 	}
 	char user[MAX_USERNAME_MAX + 1], resolved[MAX_USERNAME_MAX + 1];
 	int named = people_normalise(login, user) == 0;
-	long wait = login_throttled(o->db, o->cfg, named ? user : NULL, req->remote_addr);
-	if (wait < 0) {
-		answer_server_error(r);
+	if (!login_allowed(o, req, named ? user : NULL, r))
 		return;
-	}
-	if (wait > 0) {
-		log_event(req->id, "token: login budget spent for %s from %s",
-			  named ? user : "-", req->remote_addr);
-		answer_throttled(r, wait);
-		return;
-	}
 	/* empty password: never reaches a store (an LDAP bind with an empty
 	 * password is an anonymous bind and "succeeds") */
 	if (!*password || !named) {

@@ -233,6 +233,73 @@ static int normalise_user(const char *in, char out[MAX_USERNAME_MAX + 1])
 	return 0;
 }
 
+/* Checks the command line of cmd: 0, or the exit status of a usage
+ * error. Fills scope (token) and user (normalised, when a USER is given). */
+static int check_args(const char *cmd, char **args, int nargs, const char **scope,
+		      char user[MAX_USERNAME_MAX + 1])
+{
+	if (!strcmp(cmd, "init") || !strcmp(cmd, "check")) {
+		if (nargs != 0)
+			return usage("too many arguments");
+	} else if (!strcmp(cmd, "passwd")) {
+		if (nargs != 1)
+			return usage("passwd takes USER");
+	} else if (!strcmp(cmd, "grant") || !strcmp(cmd, "revoke")) {
+		if (nargs != 2)
+			return usage("grant and revoke take USER ROLE");
+		if (!roles_bit(args[1]))
+			return usage("ROLE is Manager or NonVisible");
+	} else if (!strcmp(cmd, "token")) {
+		if (nargs < 1)
+			return usage("token takes USER");
+		for (int k = 1; k < nargs; k++) {
+			if (!strcmp(args[k], "--scope") && k + 1 < nargs)
+				*scope = args[++k];
+			else if (!strncmp(args[k], "--scope=", 8))
+				*scope = args[k] + 8;
+			else
+				return usage("token takes USER [--scope S]");
+		}
+		if (!**scope)
+			*scope = NULL; /* --scope "": a token without scope */
+	} else if (!strcmp(cmd, "backup")) {
+		if (nargs != 1 || !*args[0])
+			return usage("backup takes FILE");
+	} else {
+		return usage("unknown command");
+	}
+	if (nargs >= 1 && strcmp(cmd, "backup") && normalise_user(args[0], user) < 0)
+		return 2;
+	return 0;
+}
+
+/* Loads the configuration and opens (init: creating its folder) and
+ * migrates the database. 0, or -1 (reported, nothing left open). */
+static int open_all(const char *cfg_path, int init, struct max_config *cfg, struct store *db)
+{
+	char err[512];
+	if (config_load(cfg, cfg_path, err, sizeof err) < 0) {
+		fprintf(stderr, "maxctl: %s\n", err);
+		return -1;
+	}
+	const char *db_path = config_get(cfg, "store", "path");
+	if (init && mkdirs_parent(db_path) < 0) {
+		fprintf(stderr, "maxctl: %s: %s\n", db_path, strerror(errno));
+		config_free(cfg);
+		return -1;
+	}
+	if (store_open(db, db_path, (int)config_int(cfg, "store", "busy_timeout_ms"), err,
+		       sizeof err) < 0 ||
+	    store_migrate(db, err, sizeof err) < 0) {
+		fprintf(stderr, "maxctl: %s\n", err);
+		if (db->db)
+			store_close(db);
+		config_free(cfg);
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cfg_path = NULL;
@@ -255,61 +322,14 @@ int main(int argc, char **argv)
 	/* Check the command line completely before touching anything. */
 	const char *scope = "widgetcli";
 	char user[MAX_USERNAME_MAX + 1] = "";
-	if (!strcmp(cmd, "init") || !strcmp(cmd, "check")) {
-		if (nargs != 0)
-			return usage("too many arguments");
-	} else if (!strcmp(cmd, "passwd")) {
-		if (nargs != 1)
-			return usage("passwd takes USER");
-	} else if (!strcmp(cmd, "grant") || !strcmp(cmd, "revoke")) {
-		if (nargs != 2)
-			return usage("grant and revoke take USER ROLE");
-		if (!roles_bit(args[1]))
-			return usage("ROLE is Manager or NonVisible");
-	} else if (!strcmp(cmd, "token")) {
-		if (nargs < 1)
-			return usage("token takes USER");
-		for (int k = 1; k < nargs; k++) {
-			if (!strcmp(args[k], "--scope") && k + 1 < nargs)
-				scope = args[++k];
-			else if (!strncmp(args[k], "--scope=", 8))
-				scope = args[k] + 8;
-			else
-				return usage("token takes USER [--scope S]");
-		}
-		if (!*scope)
-			scope = NULL; /* --scope "": a token without scope */
-	} else if (!strcmp(cmd, "backup")) {
-		if (nargs != 1 || !*args[0])
-			return usage("backup takes FILE");
-	} else {
-		return usage("unknown command");
-	}
-	if (nargs >= 1 && strcmp(cmd, "backup") && normalise_user(args[0], user) < 0)
-		return 2;
+	int bad = check_args(cmd, args, nargs, &scope, user);
+	if (bad)
+		return bad;
 
 	struct max_config cfg;
-	char err[512];
-	if (config_load(&cfg, cfg_path, err, sizeof err) < 0) {
-		fprintf(stderr, "maxctl: %s\n", err);
-		return 1;
-	}
-	const char *db_path = config_get(&cfg, "store", "path");
-	if (!strcmp(cmd, "init") && mkdirs_parent(db_path) < 0) {
-		fprintf(stderr, "maxctl: %s: %s\n", db_path, strerror(errno));
-		config_free(&cfg);
-		return 1;
-	}
 	static struct store db;
-	if (store_open(&db, db_path, (int)config_int(&cfg, "store", "busy_timeout_ms"), err,
-		       sizeof err) < 0 ||
-	    store_migrate(&db, err, sizeof err) < 0) {
-		fprintf(stderr, "maxctl: %s\n", err);
-		if (db.db)
-			store_close(&db);
-		config_free(&cfg);
+	if (open_all(cfg_path, !strcmp(cmd, "init"), &cfg, &db) < 0)
 		return 1;
-	}
 
 	int rc;
 	if (!strcmp(cmd, "init"))
