@@ -31,7 +31,6 @@ SCHEMA   := $(sort $(wildcard schema/[0-9]*.sql))
 LIB      := $(BUILD)/libmax.a
 # compat: fcgi/, tools/, tests/ and bench/ still include core headers by bare name
 $(BUILD)/obj/fcgi/%.o $(BUILD)/obj/tools/%.o $(BUILD)/obj/tests/%.o $(BUILD)/obj/bench/%.o: CFLAGS += -Icore/util -Icore/store -Icore/model -Icore/http
-$(BUILD)/obj/tools/maxctl.o $(BUILD)/obj/tests/unit/%.o: CFLAGS += -include sqlite3.h
 
 FCGI_COMMON := $(BUILD)/obj/fcgi/adapter.o
 PROGS := $(BUILD)/max.fcgi $(BUILD)/osiris.fcgi $(BUILD)/maxctl $(BUILD)/hello.fcgi
@@ -40,13 +39,19 @@ UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 E2E_SRC  := $(sort $(wildcard tests/e2e/*.c))
 TEST_PROGS := $(BUILD)/tests/unit $(BUILD)/tests/e2e
 
-.PHONY: all deps check check-clang unit e2e valgrind run bench clean format format-check doc doc-check layers
+.PHONY: FORCE all deps check check-clang unit e2e valgrind run bench clean format format-check doc doc-check layers
 all: $(PROGS)
 
 deps:
 	@./scripts/deps.sh
 
-$(BUILD)/schema.c: $(SCHEMA) scripts/embed-schema.sh
+# the list of migrations, rewritten only when a file is added or renamed,
+# so that a renamed migration (older than schema.c) still rebuilds it
+$(BUILD)/schema.list: FORCE
+	@mkdir -p $(@D)
+	@echo $(SCHEMA) | cmp -s - $@ || echo $(SCHEMA) > $@
+
+$(BUILD)/schema.c: $(SCHEMA) $(BUILD)/schema.list scripts/embed-schema.sh
 	@mkdir -p $(@D)
 	./scripts/embed-schema.sh $@ $(SCHEMA)
 

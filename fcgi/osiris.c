@@ -1,25 +1,27 @@
 /*
- * osiris.c — osiris.fcgi, the OAuth2 token server (OAUTH.md §3).
+ * osiris.c — osiris.fcgi, the OAuth2 token server.
  *
  * POST /token (password grant), /checktoken, /revoke, the optional
  * /token-bypass, and GET /. Parameters come from the query string merged
  * with a form-urlencoded body, or from a JSON object body. Token and
- * password logic lives in core/oauth.c; this file only speaks HTTP: it
- * turns parameters into oauth_* calls and their results into statuses and
+ * password logic lives in core/model (tokens.c, oauth.c); this file only
+ * speaks HTTP: it turns parameters into model calls and their results into statuses and
  * {"error","error_description"} bodies. Every path is also answered under
  * "/<[max] server_id>". Tokens and passwords are never logged.
  */
 #include "adapter.h"
-#include "util/config.h"
 #include "http/http.h"
+#include "model/logins.h"
+#include "model/oauth.h"
+#include "model/people.h"
+#include "model/tokens.h"
+#include "store/store.h"
+#include "util/config.h"
 #include "util/ids.h"
 #include "util/jsonx.h"
 #include "util/log.h"
-#include "model/oauth.h"
-#include "store/store.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,18 +148,13 @@ static void answer_server_error(struct max_resp *r)
 	answer_error(r, 500, "server_error", "");
 }
 
-/* The fixed pause before answering a failed login, so that guessing is
- * slow and a wrong password and an unknown user take the same time. */
-static void failure_delay(const struct max_config *cfg)
+/* A spent login budget: 429 with the seconds until it renews. */
+static void answer_throttled(struct max_resp *r, long seconds)
 {
-	long long ms = config_int(cfg, "oauth", "failure_delay_ms");
-	if (ms <= 0)
-		return;
-	if (ms > 10000)
-		ms = 10000;
-	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
+	char v[24];
+	snprintf(v, sizeof v, "%ld", seconds);
+	resp_header(r, "Retry-After", v);
+	answer_error(r, 429, "too_many_requests", "Too many failed logins; try again later");
 }
 
 /* enum oauth_auth failures other than DENIED → 500 / 503 / 400. */
@@ -174,10 +171,27 @@ static void answer_auth_failure(struct max_resp *r, int rc)
 
 /* ---- token issue, shared by /token and /token-bypass ---------------- */
 
-static void issue(struct osiris *o, const struct max_req *req, const char *user,
-		  const char *scope, struct max_resp *r)
+/* Inside a write transaction: every OSIRIS_PURGE_EVERY seconds, expired
+ * tokens and login counts whose window is over are deleted. */
+static void purge_due(struct osiris *o, const struct max_req *req)
 {
-	char token[OAUTH_TOKEN_LEN + 1], client[OSIRIS_CLIENT_MAX + 1] = "";
+	static time_t last_purge;
+	time_t now = time(NULL);
+	if (now - last_purge < OSIRIS_PURGE_EVERY)
+		return;
+	int n = token_purge_expired(o->db);
+	if (n > 0)
+		log_event(req->id, "purged %d expired tokens", n);
+	login_purge(o->db, o->cfg);
+	last_purge = now;
+}
+
+/* Issues a token for user; login (when not NULL) is the name whose
+ * failed-login count a right password clears. */
+static void issue(struct osiris *o, const struct max_req *req, const char *user,
+		  const char *scope, const char *login, struct max_resp *r)
+{
+	char token[TOKEN_LEN + 1], client[OSIRIS_CLIENT_MAX + 1] = "";
 	const char *ua = req_header(req, "user-agent");
 	if (ua && *ua && utf8_valid(ua, strlen(ua)))
 		snprintf(client, sizeof client, "%s", ua);
@@ -186,20 +200,14 @@ static void issue(struct osiris *o, const struct max_req *req, const char *user,
 		answer_server_error(r);
 		return;
 	}
-	if (oauth_token_issue_ex(o->db, o->cfg, user, scope, *client ? client : NULL, token,
-				 &expires) < 0) {
+	if (token_issue(o->db, o->cfg, user, scope, *client ? client : NULL, token, &expires) < 0 ||
+	    (login && login_succeeded(o->db, login) < 0)) {
 		store_rollback(o->db);
 		answer_server_error(r);
 		return;
 	}
-	static time_t last_purge;
+	purge_due(o, req);
 	time_t now = time(NULL);
-	if (now - last_purge >= OSIRIS_PURGE_EVERY) {
-		int n = oauth_purge_expired(o->db);
-		if (n > 0)
-			log_event(req->id, "purged %d expired tokens", n);
-		last_purge = now;
-	}
 	if (store_commit(o->db) < 0) {
 		answer_server_error(r);
 		return;
@@ -231,7 +239,38 @@ static int read_scope(const struct params *p, const char **scope)
 
 /* ---- endpoints ---------------------------------------------------------- */
 
-/* §3.1 POST /token */
+/* A refused password or an unknown user, answered alike and at once: the
+ * failure counts against the name (NULL: none) and the address. */
+static void refuse_login(struct osiris *o, const struct max_req *req, const char *user,
+			 struct max_resp *r)
+{
+	int ok = store_begin(o->db) == 0 && login_failed(o->db, o->cfg, user, req->remote_addr) == 0;
+	if (ok)
+		purge_due(o, req);
+	if (!ok || store_commit(o->db) < 0) {
+		store_rollback(o->db);
+		log_event(req->id, "token: could not count a failed login");
+	}
+	answer_error(r, 400, "invalid_grant", "");
+}
+
+/* 1 when user (NULL: not a valid name) may try a password from this
+ * address now; else the 429 (or 500) has been written. */
+static int login_allowed(struct osiris *o, const struct max_req *req, const char *user,
+			 struct max_resp *r)
+{
+	long wait = login_throttled(o->db, o->cfg, user, req->remote_addr);
+	if (wait < 0)
+		answer_server_error(r);
+	if (wait > 0) {
+		log_event(req->id, "token: login budget spent for %s from %s", user ? user : "-",
+			  req->remote_addr);
+		answer_throttled(r, wait);
+	}
+	return wait == 0;
+}
+
+/* POST /token */
 static void ep_token(struct osiris *o, const struct max_req *req, const struct params *p,
 		     struct max_resp *r)
 {
@@ -254,34 +293,35 @@ static void ep_token(struct osiris *o, const struct max_req *req, const struct p
 		answer_error(r, 400, "invalid_scope", "The scope is too long");
 		return;
 	}
-	char user[MAX_USERNAME_MAX + 1];
-	if (!*password || oauth_username_norm(login, user) < 0) {
-		/* empty password: never reaches a store (an LDAP bind with
-		 * an empty password is an anonymous bind and "succeeds") */
-		failure_delay(o->cfg);
-		answer_error(r, 400, "invalid_grant", "");
+	char user[MAX_USERNAME_MAX + 1], resolved[MAX_USERNAME_MAX + 1];
+	int named = people_normalise(login, user) == 0;
+	if (!login_allowed(o, req, named ? user : NULL, r))
+		return;
+	/* empty password: never reaches a store (an LDAP bind with an empty
+	 * password is an anonymous bind and "succeeds") */
+	if (!*password || !named) {
+		refuse_login(o, req, named ? user : NULL, r);
 		return;
 	}
-	int rc = oauth_resolve_login(o->db, o->cfg, user, user);
+	int rc = oauth_resolve_login(o->db, o->cfg, user, resolved);
 	if (rc != OAUTH_AUTH_OK) {
 		answer_auth_failure(r, rc);
 		return;
 	}
-	rc = oauth_authenticate(o->db, o->cfg, user, password);
+	rc = oauth_authenticate(o->db, o->cfg, resolved, password);
 	if (rc == OAUTH_AUTH_DENIED) {
-		log_event(req->id, "token: credentials refused for %s", user);
-		failure_delay(o->cfg);
-		answer_error(r, 400, "invalid_grant", "");
+		log_event(req->id, "token: credentials refused for %s", resolved);
+		refuse_login(o, req, user, r);
 		return;
 	}
 	if (rc != OAUTH_AUTH_OK) {
 		answer_auth_failure(r, rc);
 		return;
 	}
-	issue(o, req, user, scope, r);
+	issue(o, req, resolved, scope, user, r);
 }
 
-/* §3.4 POST /token-bypass: a token without a password, for trusted hosts. */
+/* POST /token-bypass: a token without a password, for trusted hosts. */
 static int bypass_allowed(const struct max_config *cfg, const char *addr)
 {
 	if (!addr || !*addr)
@@ -318,7 +358,7 @@ static void ep_token_bypass(struct osiris *o, const struct max_req *req,
 	}
 	const char *login = param_nonblank(p, "username"), *scope;
 	char user[MAX_USERNAME_MAX + 1];
-	if (!login || oauth_username_norm(login, user) < 0) {
+	if (!login || people_normalise(login, user) < 0) {
 		answer_missing(r, "username");
 		return;
 	}
@@ -343,7 +383,7 @@ static void ep_token_bypass(struct osiris *o, const struct max_req *req,
 		return;
 	}
 	log_event(req->id, "token-bypass for %s from %s", user, req->remote_addr);
-	issue(o, req, user, scope, r);
+	issue(o, req, user, scope, NULL, r);
 }
 
 /* access_token (alias oauth_token) and username (alias user_id), both
@@ -368,7 +408,7 @@ static int token_and_user(const struct params *p, struct max_resp *r, const char
 	return 0;
 }
 
-/* §3.2 POST /checktoken. No explicit transaction: the lookup is one read,
+/* POST /checktoken. No explicit transaction: the lookup is one read,
  * and the delete of an expired row is one self-contained statement. */
 static void ep_checktoken(struct osiris *o, const struct max_req *req, const struct params *p,
 			  struct max_resp *r)
@@ -376,7 +416,7 @@ static void ep_checktoken(struct osiris *o, const struct max_req *req, const str
 	const char *token, *user, *scope;
 	if (token_and_user(p, r, &token, &user) < 0)
 		return;
-	if (!oauth_token_shape_ok(token)) {
+	if (!token_shape_ok(token)) {
 		answer_error(r, 400, "invalid_request", "The access_token is not well formed");
 		return;
 	}
@@ -384,7 +424,7 @@ static void ep_checktoken(struct osiris *o, const struct max_req *req, const str
 		answer_error(r, 401, "invalid_token", "");
 		return;
 	}
-	int rc = oauth_token_check(o->db, token, user, scope);
+	int rc = token_check(o->db, token, user, scope);
 	if (rc < 0) {
 		answer_server_error(r);
 	} else if (rc == 0) {
@@ -396,7 +436,7 @@ static void ep_checktoken(struct osiris *o, const struct max_req *req, const str
 	}
 }
 
-/* §3.3 POST /revoke: 204 only when the token exists and is username's. */
+/* POST /revoke: 204 only when the token exists and is username's. */
 static void ep_revoke(struct osiris *o, const struct max_req *req, const struct params *p,
 		      struct max_resp *r)
 {
@@ -405,7 +445,7 @@ static void ep_revoke(struct osiris *o, const struct max_req *req, const struct 
 		return;
 	int rc = -1;
 	if (store_begin(o->db) == 0) {
-		rc = oauth_token_revoke(o->db, token, user);
+		rc = token_revoke(o->db, token, user);
 		if (rc > 0 && store_commit(o->db) < 0)
 			rc = -1;
 		else if (rc <= 0)

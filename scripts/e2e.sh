@@ -120,7 +120,7 @@ avatars = $VAR/files/avatars
 
 [oauth]
 failure_delay_ms = 50
-cache_ttl = 1
+cache_ttl = 30
 
 [ldap]
 # LDAP stays off (no url); the secret is there to prove /info/settings hides it

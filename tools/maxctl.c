@@ -9,14 +9,14 @@
  * status: 0 done, 1 failed, 2 usage error. Output meant for scripts (the
  * token) goes alone to stdout; everything else to stderr.
  */
-#include "util/config.h"
-#include "util/ids.h"
-#include "http/max.h"
-#include "model/oauth.h"
+#include "model/admin.h"
+#include "model/people.h"
 #include "model/roles.h"
+#include "model/tokens.h"
+#include "store/maintain.h"
 #include "store/store.h"
-
-#include <sqlite3.h> /* to be moved behind store/ */
+#include "util/buf.h"
+#include "util/config.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -119,7 +119,7 @@ static int cmd_passwd(struct store *db, const char *user)
 	}
 	int rc = -1;
 	if (store_begin(db) == 0) {
-		rc = oauth_password_set(db, user, pw);
+		rc = token_password_set(db, user, pw);
 		if (rc == 0)
 			rc = store_commit(db);
 		else
@@ -161,10 +161,10 @@ static int cmd_role(struct store *db, const char *user, const char *role, int ad
 static int cmd_token(const struct max_config *cfg, struct store *db, const char *user,
 		     const char *scope)
 {
-	char token[OAUTH_TOKEN_LEN + 1];
+	char token[TOKEN_LEN + 1];
 	int rc = -1;
 	if (store_begin(db) == 0) {
-		rc = oauth_token_issue(db, cfg, user, scope, "maxctl", token);
+		rc = token_issue(db, cfg, user, scope, "maxctl", token, NULL);
 		if (rc == 0)
 			rc = store_commit(db);
 		else
@@ -179,92 +179,30 @@ static int cmd_token(const struct max_config *cfg, struct store *db, const char 
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 
-/* Runs a PRAGMA whose only good answer is the single row "ok" (or no row
- * at all); prints every other row. Returns the number of problems, or -1. */
-static int pragma_report(struct store *db, const char *sql, const char *what)
+static void print_problem(void *arg, const char *check, const char *row)
 {
-	sqlite3_stmt *s = NULL;
-	if (sqlite3_prepare_v2(db->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		fprintf(stderr, "maxctl: %s: %s\n", what, sqlite3_errmsg(db->db));
-		return -1;
-	}
-	int problems = 0, rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int cols = sqlite3_column_count(s);
-		const char *first = (const char *)sqlite3_column_text(s, 0);
-		if (cols == 1 && first && !strcmp(first, "ok"))
-			continue;
-		problems++;
-		printf("%s:", what);
-		for (int i = 0; i < cols; i++) {
-			const char *v = (const char *)sqlite3_column_text(s, i);
-			printf(" %s=%s", sqlite3_column_name(s, i), v ? v : "NULL");
-		}
-		printf("\n");
-	}
-	if (rc != SQLITE_DONE) {
-		fprintf(stderr, "maxctl: %s: %s\n", what, sqlite3_errmsg(db->db));
-		problems = -1;
-	}
-	sqlite3_finalize(s);
-	return problems;
+	printf("%s: %s\n", check, row);
 }
 
-/* Rows the API never leaves behind but no foreign key forbids (the tables
- * that name activities, and memberships of deleted people). Each query
- * counts the orphans of one kind. */
-static const struct {
-	const char *what, *sql;
-} orphans[] = {
-	{"likes of missing activities",
-	 "SELECT count(*) FROM likes WHERE activity_id NOT IN (SELECT id FROM activities)"},
-	{"favorites of missing activities",
-	 "SELECT count(*) FROM favorites WHERE activity_id NOT IN (SELECT id FROM activities)"},
-	{"keywords of missing activities",
-	 "SELECT count(*) FROM stream_keywords WHERE activity_id NOT IN (SELECT id FROM activities)"},
-	{"hashtags of missing activities",
-	 "SELECT count(*) FROM stream_hashtags WHERE activity_id NOT IN (SELECT id FROM activities)"},
-	{"search text of missing activities",
-	 "SELECT count(*) FROM stream_text WHERE activity_id NOT IN (SELECT id FROM activities)"},
-	{"visible posts of missing contexts",
-	 "SELECT count(*) FROM activities WHERE verb = 'post' AND visible = 1 AND"
-	 " context_hash IS NOT NULL AND context_hash NOT IN (SELECT hash FROM contexts)"},
-	{"conversation members who are not people",
-	 "SELECT count(*) FROM conversation_members WHERE username NOT IN (SELECT username FROM people)"},
-};
-
-static int orphan_report(struct store *db)
+static void print_orphans(void *arg, const char *what, long long n)
 {
-	int problems = 0;
-	for (size_t i = 0; i < sizeof orphans / sizeof orphans[0]; i++) {
-		sqlite3_stmt *s = NULL;
-		if (sqlite3_prepare_v2(db->db, orphans[i].sql, -1, &s, NULL) != SQLITE_OK ||
-		    sqlite3_step(s) != SQLITE_ROW) {
-			fprintf(stderr, "maxctl: orphans (%s): %s\n", orphans[i].what,
-				sqlite3_errmsg(db->db));
-			sqlite3_finalize(s);
-			return -1;
-		}
-		long long n = sqlite3_column_int64(s, 0);
-		sqlite3_finalize(s);
-		if (n) {
-			printf("orphans: %lld %s\n", n, orphans[i].what);
-			problems++;
-		}
-	}
-	return problems;
+	printf("orphans: %lld %s\n", n, what);
 }
 
 static int cmd_check(struct store *db)
 {
-	int a = pragma_report(db, "PRAGMA integrity_check", "integrity_check");
-	int b = pragma_report(db, "PRAGMA foreign_key_check", "foreign_key_check");
+	char err[512];
+	int a = store_check_integrity(db, print_problem, NULL, err, sizeof err);
+	if (a < 0)
+		fprintf(stderr, "maxctl: %s\n", err);
 	int version = store_version(db), latest = store_latest_version();
 	int bad_version = version != latest;
 	if (bad_version)
 		printf("schema: version %d, expected %d\n", version, latest);
-	int o = bad_version ? 0 : orphan_report(db);
-	if (a != 0 || b != 0 || bad_version || o != 0) {
+	int o = bad_version ? 0 : admin_orphans(db, print_orphans, NULL);
+	if (o < 0)
+		fprintf(stderr, "maxctl: %s\n", model_why(db));
+	if (a != 0 || bad_version || o != 0) {
 		fprintf(stderr, "maxctl: the database has problems\n");
 		return 1;
 	}
@@ -272,76 +210,91 @@ static int cmd_check(struct store *db)
 	return 0;
 }
 
-/* Copies the live database page by page with the backup API, a few
- * hundred pages at a time, so writers are only briefly held up; the copy
- * goes to FILE.tmp and is renamed into place once complete. */
 static int cmd_backup(struct store *db, const char *file)
 {
-	struct stat a, b_st;
-	const char *live = sqlite3_db_filename(db->db, "main");
-	if (live && stat(live, &a) == 0 && stat(file, &b_st) == 0 && a.st_dev == b_st.st_dev &&
-	    a.st_ino == b_st.st_ino) {
-		fprintf(stderr, "maxctl: %s is the live database\n", file);
+	char err[512];
+	int pages = store_backup(db, file, err, sizeof err);
+	if (pages < 0) {
+		fprintf(stderr, "maxctl: %s\n", err);
 		return 1;
 	}
-	size_t n = strlen(file) + 8;
-	char *tmp = xmalloc(n);
-	snprintf(tmp, n, "%s.tmp", file);
-	unlink(tmp);
-	sqlite3 *dst = NULL;
-	int rc = sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
-	if (rc != SQLITE_OK) {
-		fprintf(stderr, "maxctl: %s: %s\n", tmp, dst ? sqlite3_errmsg(dst) : "cannot open");
-		goto fail;
-	}
-	sqlite3_backup *b = sqlite3_backup_init(dst, "main", db->db, "main");
-	if (!b) {
-		fprintf(stderr, "maxctl: backup: %s\n", sqlite3_errmsg(dst));
-		goto fail;
-	}
-	do {
-		rc = sqlite3_backup_step(b, 256);
-		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
-			sqlite3_sleep(50);
-	} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
-	int pages = sqlite3_backup_pagecount(b);
-	sqlite3_backup_finish(b);
-	if (rc != SQLITE_DONE) {
-		fprintf(stderr, "maxctl: backup: %s\n", sqlite3_errstr(rc));
-		goto fail;
-	}
-	/* a self-contained file: no -wal beside it */
-	if (sqlite3_exec(dst, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL) != SQLITE_OK) {
-		fprintf(stderr, "maxctl: backup: %s\n", sqlite3_errmsg(dst));
-		goto fail;
-	}
-	if (sqlite3_close(dst) != SQLITE_OK) {
-		fprintf(stderr, "maxctl: backup: cannot close %s\n", tmp);
-		dst = NULL;
-		goto fail;
-	}
-	dst = NULL;
-	if (rename(tmp, file) < 0) {
-		fprintf(stderr, "maxctl: %s: %s\n", file, strerror(errno));
-		goto fail;
-	}
 	fprintf(stderr, "backup of %d pages written to %s\n", pages, file);
-	free(tmp);
 	return 0;
-fail:
-	if (dst)
-		sqlite3_close(dst);
-	unlink(tmp);
-	free(tmp);
-	return 1;
 }
 
 /* ---- main ---------------------------------------------------------------- */
 
 static int normalise_user(const char *in, char out[MAX_USERNAME_MAX + 1])
 {
-	if (oauth_username_norm(in, out) < 0) {
+	if (people_normalise(in, out) < 0) {
 		fprintf(stderr, "maxctl: \"%s\" is not a valid user name\n", in);
+		return -1;
+	}
+	return 0;
+}
+
+/* Checks the command line of cmd: 0, or the exit status of a usage
+ * error. Fills scope (token) and user (normalised, when a USER is given). */
+static int check_args(const char *cmd, char **args, int nargs, const char **scope,
+		      char user[MAX_USERNAME_MAX + 1])
+{
+	if (!strcmp(cmd, "init") || !strcmp(cmd, "check")) {
+		if (nargs != 0)
+			return usage("too many arguments");
+	} else if (!strcmp(cmd, "passwd")) {
+		if (nargs != 1)
+			return usage("passwd takes USER");
+	} else if (!strcmp(cmd, "grant") || !strcmp(cmd, "revoke")) {
+		if (nargs != 2)
+			return usage("grant and revoke take USER ROLE");
+		if (!roles_bit(args[1]))
+			return usage("ROLE is Manager or NonVisible");
+	} else if (!strcmp(cmd, "token")) {
+		if (nargs < 1)
+			return usage("token takes USER");
+		for (int k = 1; k < nargs; k++) {
+			if (!strcmp(args[k], "--scope") && k + 1 < nargs)
+				*scope = args[++k];
+			else if (!strncmp(args[k], "--scope=", 8))
+				*scope = args[k] + 8;
+			else
+				return usage("token takes USER [--scope S]");
+		}
+		if (!**scope)
+			*scope = NULL; /* --scope "": a token without scope */
+	} else if (!strcmp(cmd, "backup")) {
+		if (nargs != 1 || !*args[0])
+			return usage("backup takes FILE");
+	} else {
+		return usage("unknown command");
+	}
+	if (nargs >= 1 && strcmp(cmd, "backup") && normalise_user(args[0], user) < 0)
+		return 2;
+	return 0;
+}
+
+/* Loads the configuration and opens (init: creating its folder) and
+ * migrates the database. 0, or -1 (reported, nothing left open). */
+static int open_all(const char *cfg_path, int init, struct max_config *cfg, struct store *db)
+{
+	char err[512];
+	if (config_load(cfg, cfg_path, err, sizeof err) < 0) {
+		fprintf(stderr, "maxctl: %s\n", err);
+		return -1;
+	}
+	const char *db_path = config_get(cfg, "store", "path");
+	if (init && mkdirs_parent(db_path) < 0) {
+		fprintf(stderr, "maxctl: %s: %s\n", db_path, strerror(errno));
+		config_free(cfg);
+		return -1;
+	}
+	if (store_open(db, db_path, (int)config_int(cfg, "store", "busy_timeout_ms"), err,
+		       sizeof err) < 0 ||
+	    store_migrate(db, err, sizeof err) < 0) {
+		fprintf(stderr, "maxctl: %s\n", err);
+		if (db->db)
+			store_close(db);
+		config_free(cfg);
 		return -1;
 	}
 	return 0;
@@ -369,61 +322,14 @@ int main(int argc, char **argv)
 	/* Check the command line completely before touching anything. */
 	const char *scope = "widgetcli";
 	char user[MAX_USERNAME_MAX + 1] = "";
-	if (!strcmp(cmd, "init") || !strcmp(cmd, "check")) {
-		if (nargs != 0)
-			return usage("too many arguments");
-	} else if (!strcmp(cmd, "passwd")) {
-		if (nargs != 1)
-			return usage("passwd takes USER");
-	} else if (!strcmp(cmd, "grant") || !strcmp(cmd, "revoke")) {
-		if (nargs != 2)
-			return usage("grant and revoke take USER ROLE");
-		if (!roles_bit(args[1]))
-			return usage("ROLE is Manager or NonVisible");
-	} else if (!strcmp(cmd, "token")) {
-		if (nargs < 1)
-			return usage("token takes USER");
-		for (int k = 1; k < nargs; k++) {
-			if (!strcmp(args[k], "--scope") && k + 1 < nargs)
-				scope = args[++k];
-			else if (!strncmp(args[k], "--scope=", 8))
-				scope = args[k] + 8;
-			else
-				return usage("token takes USER [--scope S]");
-		}
-		if (!*scope)
-			scope = NULL; /* --scope "": a token without scope */
-	} else if (!strcmp(cmd, "backup")) {
-		if (nargs != 1 || !*args[0])
-			return usage("backup takes FILE");
-	} else {
-		return usage("unknown command");
-	}
-	if (nargs >= 1 && strcmp(cmd, "backup") && normalise_user(args[0], user) < 0)
-		return 2;
+	int bad = check_args(cmd, args, nargs, &scope, user);
+	if (bad)
+		return bad;
 
 	struct max_config cfg;
-	char err[512];
-	if (config_load(&cfg, cfg_path, err, sizeof err) < 0) {
-		fprintf(stderr, "maxctl: %s\n", err);
-		return 1;
-	}
-	const char *db_path = config_get(&cfg, "store", "path");
-	if (!strcmp(cmd, "init") && mkdirs_parent(db_path) < 0) {
-		fprintf(stderr, "maxctl: %s: %s\n", db_path, strerror(errno));
-		config_free(&cfg);
-		return 1;
-	}
 	static struct store db;
-	if (store_open(&db, db_path, (int)config_int(&cfg, "store", "busy_timeout_ms"), err,
-		       sizeof err) < 0 ||
-	    store_migrate(&db, err, sizeof err) < 0) {
-		fprintf(stderr, "maxctl: %s\n", err);
-		if (db.db)
-			store_close(&db);
-		config_free(&cfg);
+	if (open_all(cfg_path, !strcmp(cmd, "init"), &cfg, &db) < 0)
 		return 1;
-	}
 
 	int rc;
 	if (!strcmp(cmd, "init"))

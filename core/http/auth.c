@@ -1,12 +1,15 @@
 /*
- * auth.c — who is calling (token check), as whom (actor, §1.4) and the
+ * auth.c — who is calling (token check), as whom (the actor) and the
  * access decisions shared by every route (router.h enum acl).
  *
- * The token check hashes the token and asks oauth_token_check(); positive
+ * The token check hashes the token and asks token_check(); positive
  * answers are cached per process for [oauth] cache_ttl seconds so that a
  * busy worker does not hit the token table on every request. Negative
- * answers are never cached, so a new token works at once; a revoked one
- * stops working within the TTL.
+ * answers are never cached, so a new token works at once. Every request
+ * reads the database's revocation counter (one primary-key lookup, much
+ * cheaper than hashing and looking up the token): when it moved, some
+ * token was revoked somewhere and the whole cache is dropped, so a
+ * revoked token stops working at once on every worker.
  */
 #include "http/auth.h"
 #include "util/config.h"
@@ -14,11 +17,11 @@
 #include "util/ids.h"
 #include "util/jsonx.h"
 #include "util/log.h"
-#include "model/oauth.h"
-#include "http/people.h"
+#include "model/people.h"
 #include "model/roles.h"
+#include "model/tokens.h"
 #include "http/router.h"
-#include "store/store.h"
+#include "util/text.h"
 #include "http/traverse.h"
 
 #include <stdio.h>
@@ -33,18 +36,21 @@ static struct {
 	char key[65]; /* sha256(token NUL username) */
 	time_t until;
 } cache[CACHE_SLOTS];
-
-char *str_lower(char *s)
-{
-	for (char *p = s; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p + 32);
-	return s;
-}
+static long long cache_revocations = -1; /* the counter the cache was filled under */
 
 void auth_cache_clear(void)
 {
 	memset(cache, 0, sizeof cache);
+	cache_revocations = -1;
+}
+
+/* Drops the cache when the revocation counter moved (or cannot be read). */
+static void cache_sync(struct store *db)
+{
+	long long n = token_revocations(db);
+	if (n < 0 || n != cache_revocations)
+		memset(cache, 0, sizeof cache);
+	cache_revocations = n;
 }
 
 static void cache_key(const char *token, const char *user, char out[65])
@@ -116,7 +122,7 @@ static size_t discard(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-/* OAUTH.md §6: an external Osiris, asked exactly as the original asked it
+/* An external Osiris, asked exactly as the original asked it
  * (form POST of access_token, username, scope; valid iff 200). */
 static int check_remote(const char *url, const char *token, const char *username,
 			const char *scope)
@@ -154,12 +160,7 @@ int auth_token_check(const struct max_config *cfg, struct store *db, const char 
 	const char *url = config_get(cfg, "oauth", "check_url");
 	if (*url)
 		return check_remote(url, token, username, scope);
-	return oauth_token_check(db, token, username, scope);
-}
-
-unsigned auth_roles(struct store *db, const char *username)
-{
-	return roles_of(db, username);
+	return token_check(db, token, username, scope);
 }
 
 enum max_err auth_authenticate(struct max_ctx *c)
@@ -178,13 +179,15 @@ enum max_err auth_authenticate(struct max_ctx *c)
 	if (!scope || strcmp(scope, "widgetcli"))
 		return max_fail(c, MAX_EUNAUTHORIZED,
 				"The specified scope is not allowed for this resource.");
-	if (strlen(user) > MAX_USERNAME_MAX || strlen(token) > 256)
+	if (strlen(token) > 256 || people_normalise(user, c->auth_user) < 0) {
+		c->auth_user[0] = 0;
 		return max_fail(c, MAX_EUNAUTHORIZED, "Invalid token.");
-	snprintf(c->auth_user, sizeof c->auth_user, "%s", user);
-	str_lower(c->auth_user);
+	}
 
 	char key[65];
 	cache_key(token, c->auth_user, key);
+	if (c->cfg->token_cache_ttl)
+		cache_sync(c->db);
 	if (!c->cfg->token_cache_ttl || !cache_hit(key)) {
 		int ok = auth_token_check(c->cfg, c->db, token, c->auth_user, scope);
 		if (ok < 0)
@@ -200,7 +203,7 @@ enum max_err auth_authenticate(struct max_ctx *c)
 	return MAX_OK;
 }
 
-/* §1.4: a body actor {"objectType":"context","url":U} makes that context
+/* A body actor {"objectType":"context","url":U} makes that context
  * the actor (Managers posting "as a context"). */
 static enum max_err context_actor(struct max_ctx *c)
 {
@@ -219,6 +222,16 @@ static enum max_err context_actor(struct max_ctx *c)
 	return MAX_OK;
 }
 
+/* A name the rule refuses is kept as given (lower-cased), so that the
+ * "Unknown actor" answer shows it. */
+static void set_actor(struct max_ctx *c, const char *name)
+{
+	if (people_normalise(name, c->actor) < 0) {
+		snprintf(c->actor, sizeof c->actor, "%s", name);
+		str_lower(c->actor);
+	}
+}
+
 enum max_err auth_resolve_actor(struct max_ctx *c, int must_exist)
 {
 	snprintf(c->actor, sizeof c->actor, "%s", c->auth_user);
@@ -228,7 +241,7 @@ enum max_err auth_resolve_actor(struct max_ctx *c, int must_exist)
 	char name[32];
 	for (int i = 0; i < MAX_PARAMS && c->params[i]; i++)
 		if (router_param_name(c->route, i, name, sizeof name) && !strcmp(name, "username"))
-			snprintf(c->actor, sizeof c->actor, "%s", c->params[i]);
+			set_actor(c, c->params[i]);
 	if (!strcmp(c->method, "POST") || !strcmp(c->method, "PUT")) {
 		json_object *actor = NULL;
 		const char *u = NULL;
@@ -237,9 +250,8 @@ enum max_err auth_resolve_actor(struct max_ctx *c, int must_exist)
 		if (!u)
 			u = jx_str(c->body, "username");
 		if (u && strlen(u) <= MAX_USERNAME_MAX)
-			snprintf(c->actor, sizeof c->actor, "%s", u);
+			set_actor(c, u);
 	}
-	str_lower(c->actor);
 	if (must_exist && !c->actor_context[0]) {
 		int found = people_exists(c->db, c->actor);
 		if (found < 0)

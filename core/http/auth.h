@@ -22,18 +22,19 @@ int auth_token_check(const struct max_config *cfg, struct store *db, const char 
 		     const char *username, const char *scope);
 /* Clears the positive-answer cache (tests). */
 void auth_cache_clear(void);
-unsigned auth_roles(struct store *db, const char *username);
 
-/* §1.4: fills c->actor (and c->actor_context). */
+/* Fills c->actor (and c->actor_context): the authenticated user, unless
+ * the route's {username}, a POST/PUT body's username or a body actor
+ * context names another. */
 enum max_err auth_resolve_actor(struct max_ctx *c, int must_exist);
 
 int auth_is_manager(const struct max_ctx *c);
 /* The acting user is the authenticated user (no impersonation). */
 int auth_is_self(const struct max_ctx *c);
-/* 403 with the route's permission name (§1.3 step 8). */
+/* 403 with the route's permission name. */
 enum max_err perm_deny(struct max_ctx *c);
 
-/* Lower-cases s in place (ASCII), returns s. */
-char *str_lower(char *s);
+/* compat: until the families are merged (str_lower moved to util/text.h) */
+#include "util/text.h"
 
 #endif

@@ -1,5 +1,6 @@
 /*
- * exceptions.c — recording 500s and the three endpoints that read them.
+ * exceptions.c — recording 500s (the report and the answer) and the three
+ * endpoints that read them; the rows are model/exceptions.h.
  *
  * A report holds the request as text (method, path, query, headers, the
  * first 4 KB of the body) with the OAuth token masked, and the internal
@@ -11,9 +12,7 @@
 #include "util/ids.h"
 #include "util/jsonx.h"
 #include "util/log.h"
-#include "store/store.h"
-
-#include <sqlite3.h> /* to be moved behind store/ */
+#include "model/exceptions.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -47,13 +46,8 @@ void exceptions_record(struct max_ctx *c, struct max_resp *r)
 	time_now_iso(now);
 	buf_printf(&report, "%s\n%s\n%s", now, req.data, c->err);
 	hash_sha1_hex(report.data, report.len, id);
-	const char *args[] = {id, now, req.data, c->err};
 	store_rollback(c->db);
-	if (store_begin(c->db) == 0 &&
-	    store_exec(c->db,
-		       "INSERT OR REPLACE INTO exceptions (id, date, request, traceback)"
-		       " VALUES (?1, ?2, ?3, ?4)",
-		       4, args) == 0)
+	if (store_begin(c->db) == 0 && exception_store(c->db, id, now, req.data, c->err) == MAX_OK)
 		store_commit(c->db);
 	else
 		store_rollback(c->db);
@@ -88,53 +82,51 @@ static void set_date(json_object *o, const char *iso)
 	jx_set_str(o, "date", date);
 }
 
+static void list_row(void *arg, const char *id, const char *date)
+{
+	json_object *o = json_object_new_object();
+	jx_set_str(o, "id", id);
+	set_date(o, date);
+	json_object_array_add(arg, o);
+}
+
 enum max_err exceptions_list(struct max_ctx *c, struct max_resp *r)
 {
-	sqlite3_stmt *s = store_stmt(c->db, "SELECT id, date FROM exceptions ORDER BY date DESC, id");
-	if (!s)
-		return max_fail(c, MAX_ESERVER, "exceptions query failed");
 	json_object *a = json_object_new_array();
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		json_object *o = json_object_new_object();
-		jx_set_str(o, "id", (const char *)sqlite3_column_text(s, 0));
-		set_date(o, (const char *)sqlite3_column_text(s, 1));
-		json_object_array_add(a, o);
+	if (exception_list(c->db, list_row, a) < 0) {
+		json_object_put(a);
+		return max_fail(c, MAX_ESERVER, "exceptions query failed");
 	}
-	sqlite3_reset(s);
 	return resp_json(r, 200, a);
 }
 
-static enum max_err not_logged(struct max_ctx *c)
+static void report(void *arg, const char *date, const char *request, const char *traceback)
 {
-	return max_fail(c, MAX_ENOTFOUND, "There is no logged exception with this hash");
+	set_date(arg, date);
+	jx_set_str(arg, "request", request);
+	jx_set_str(arg, "traceback", traceback);
 }
 
 enum max_err exceptions_get(struct max_ctx *c, struct max_resp *r)
 {
-	sqlite3_stmt *s =
-		store_stmt(c->db, "SELECT date, request, traceback FROM exceptions WHERE id = ?1");
-	if (!s)
-		return max_fail(c, MAX_ESERVER, "exceptions query failed");
-	store_bind_text(s, 1, c->params[0]);
-	if (sqlite3_step(s) != SQLITE_ROW) {
-		sqlite3_reset(s);
-		return not_logged(c);
-	}
 	json_object *o = json_object_new_object();
-	set_date(o, (const char *)sqlite3_column_text(s, 0));
-	jx_set_str(o, "request", (const char *)sqlite3_column_text(s, 1));
-	jx_set_str(o, "traceback", (const char *)sqlite3_column_text(s, 2));
-	sqlite3_reset(s);
+	int rc = exception_get(c->db, c->params[0], report, o);
+	if (rc <= 0) {
+		json_object_put(o);
+		if (rc < 0)
+			return max_fail(c, MAX_ESERVER, "exceptions query failed");
+		return max_fail(c, MAX_ENOTFOUND, "There is no logged exception with this hash");
+	}
 	return resp_json(r, 200, o);
 }
 
 enum max_err exceptions_delete(struct max_ctx *c, struct max_resp *r)
 {
-	const char *args[] = {c->params[0]};
-	if (store_exec(c->db, "DELETE FROM exceptions WHERE id = ?1", 1, args) < 0)
-		return max_fail(c, MAX_ESERVER, "exceptions delete failed");
-	if (!store_changes(c->db))
-		return not_logged(c);
+	enum max_err e = exception_delete(c->db, c->params[0]);
+	if (e == MAX_ESERVER)
+		return max_fail(c, e, "exceptions delete failed");
+	if (e)
+		return e;
 	r->status = 204;
 	return MAX_OK;
 }

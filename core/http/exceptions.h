@@ -1,5 +1,5 @@
 /*
- * exceptions.h — the log of every 500 (API.md §2, #97–#99).
+ * exceptions.h — the log of every 500 and the answer a 500 gets.
  */
 #ifndef MAX_EXCEPTIONS_H
 #define MAX_EXCEPTIONS_H

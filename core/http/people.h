@@ -1,26 +1,26 @@
 /*
- * people.h — what other families need from core/people.c.
+ * people.h — what other handler families need from http/people.c: the
+ * Person document as a given user may see it, and the visibility rule.
+ * A person's row itself is model/people.h.
  */
 #ifndef MAX_PEOPLE_H
 #define MAX_PEOPLE_H
 
 #include "http/max.h"
+/* compat: until the families are merged (people_exists and
+ * people_display_name moved to the model) */
+#include "model/people.h"
 
-struct store;
-
-/* 1 exists, 0 not, -1 error. */
-int people_exists(struct store *db, const char *username);
-/* displayName of username into out ("" when unknown); returns found. */
-int people_display_name(struct store *db, const char *username, char *out, size_t len);
-
-/* The Person document of API.md §4.1 as the authenticated user of c may
- * see it. Full view for Managers and the user himself; talkingIn entries
- * enriched (GET/POST) or as stored (PUT). NULL when the user is unknown. */
+/* The Person document as the authenticated user of c may see it. Full
+ * view for Managers and the user himself; talkingIn entries enriched
+ * (GET/POST) or as stored (PUT). NULL when the user is unknown. */
 enum person_view { PERSON_AUTO, PERSON_PUBLIC, PERSON_FULL };
 json_object *people_json(struct max_ctx *c, const char *username, enum person_view view,
 			 int enrich_talking_in);
 
-/* §1.6 allowed_to_see(viewer, target). */
+/* May viewer see target? A NonVisible user is seen only by NonVisible
+ * users; with restricted_user_visibility_mode only people who share a
+ * context see each other. */
 int people_can_see(struct max_ctx *c, const char *viewer, const char *target);
 
 #endif

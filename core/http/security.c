@@ -1,53 +1,33 @@
 /*
  * security.c — the security settings document and role membership
- * (API.md §4.11, #86–#90). Roles live in the roles table; the document's
- * id is a constant ObjectId stored in meta by the first migration.
+ * (GET /admin/security, /admin/security/users, and GET, POST and DELETE
+ * /admin/security/roles/{role}/users/{user}). The data is model/roles.h.
  */
 #include "http/auth.h"
 #include "http/handlers.h"
 #include "http/http.h"
-#include "util/ids.h"
 #include "util/jsonx.h"
 #include "model/roles.h"
-#include "store/store.h"
-
-#include <sqlite3.h> /* to be moved behind store/ */
 
 #include <stdio.h>
 #include <string.h>
 
-/* The document id, created by the first migration. */
-static enum max_err security_id(struct max_ctx *c, char out[25])
+static void add_member(void *arg, const char *username)
 {
-	sqlite3_stmt *s = store_stmt(c->db, "SELECT value FROM meta WHERE key = 'security_id'");
-	if (!s || sqlite3_step(s) != SQLITE_ROW) {
-		if (s)
-			sqlite3_reset(s);
-		return max_fail(c, MAX_ESERVER, "meta security_id missing");
-	}
-	snprintf(out, 25, "%s", (const char *)sqlite3_column_text(s, 0));
-	sqlite3_reset(s);
-	return MAX_OK;
+	json_object_array_add(arg, json_object_new_string(username));
 }
 
 static json_object *role_members(struct max_ctx *c, const char *role)
 {
 	json_object *a = json_object_new_array();
-	sqlite3_stmt *s =
-		store_stmt(c->db, "SELECT username FROM roles WHERE role = ?1 ORDER BY added_at, username");
-	if (!s)
-		return a;
-	store_bind_text(s, 1, role);
-	while (sqlite3_step(s) == SQLITE_ROW)
-		json_object_array_add(a, json_object_new_string((const char *)sqlite3_column_text(s, 0)));
-	sqlite3_reset(s);
+	roles_members(c->db, role, add_member, a);
 	return a;
 }
 
 enum max_err security_get(struct max_ctx *c, struct max_resp *r)
 {
-	char id[25];
-	enum max_err e = security_id(c, id);
+	char id[MAX_ID_LEN + 1];
+	enum max_err e = roles_security_id(c->db, id);
 	if (e)
 		return e;
 	json_object *o = json_object_new_object(), *roles = json_object_new_object();
@@ -58,28 +38,31 @@ enum max_err security_get(struct max_ctx *c, struct max_resp *r)
 	return resp_json(r, 200, o);
 }
 
+static void add_user(void *arg, const char *username, unsigned mask)
+{
+	static const struct {
+		const char *name;
+		unsigned bit;
+	} all[] = {{"Manager", ROLE_MANAGER}, {"NonVisible", ROLE_NONVISIBLE}};
+	json_object *u = json_object_new_object(), *roles = json_object_new_array();
+	jx_set_str(u, "username", username);
+	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+		json_object *ro = json_object_new_object();
+		jx_set_str(ro, "name", all[i].name);
+		jx_set_bool(ro, "active", (mask & all[i].bit) != 0);
+		json_object_array_add(roles, ro);
+	}
+	jx_set(u, "roles", roles);
+	json_object_array_add(arg, u);
+}
+
 enum max_err security_users(struct max_ctx *c, struct max_resp *r)
 {
-	sqlite3_stmt *s = store_stmt(c->db,
-				     "SELECT username, max(role = 'Manager'), max(role = 'NonVisible')"
-				     " FROM roles GROUP BY username ORDER BY username");
-	if (!s)
-		return max_fail(c, MAX_ESERVER, "roles query failed");
 	json_object *a = json_object_new_array();
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		json_object *u = json_object_new_object(), *roles = json_object_new_array();
-		jx_set_str(u, "username", (const char *)sqlite3_column_text(s, 0));
-		static const char *const names[] = {"Manager", "NonVisible"};
-		for (int i = 0; i < 2; i++) {
-			json_object *ro = json_object_new_object();
-			jx_set_str(ro, "name", names[i]);
-			jx_set_bool(ro, "active", sqlite3_column_int(s, i + 1));
-			json_object_array_add(roles, ro);
-		}
-		jx_set(u, "roles", roles);
-		json_object_array_add(a, u);
+	if (roles_each_user(c->db, add_user, a) < 0) {
+		json_object_put(a);
+		return max_fail(c, MAX_ESERVER, "roles query failed");
 	}
-	sqlite3_reset(s);
 	return resp_json(r, 200, a);
 }
 

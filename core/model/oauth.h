@@ -1,75 +1,28 @@
 /*
- * oauth.h — tokens and credentials of the token server (OAUTH.md §4, §5),
- * with no HTTP in it.
- *
- * osiris.fcgi and `maxctl token` issue tokens; max.fcgi (core/auth.c) and
- * osiris check them. A token is 32 characters from OAUTH_TOKEN_ALPHABET,
- * drawn from getrandom(); only its hex SHA-256 is stored (oauth_tokens).
- * Usernames are trimmed and lower-cased before every lookup and store.
- *
- * None of these functions opens a transaction: callers that write wrap
- * the calls in store_begin()/store_commit().
+ * oauth.h — the credential stores behind POST /token (local passwords,
+ * later LDAP) and the login resolution, with no HTTP in them. Tokens and
+ * the local passwords themselves live in tokens.h.
  *
  * Credential stores ([oauth] stores, an ordered list such as "local,ldap")
  * are tried in order by oauth_authenticate(); each is one row of the store
- * table in oauth.c. "local" (scrypt hashes in local_passwords) lives here;
- * "ldap" is meant to live in core/oauth_ldap.c and plug into that table.
+ * table in oauth.c. "local" (scrypt hashes in local_passwords) is built in;
+ * "ldap" is meant to live in its own model file and plug into that table.
  */
 #ifndef MAX_OAUTH_H
 #define MAX_OAUTH_H
 
-#include <stddef.h>
-#include <time.h>
+#include "model/people.h"
+#include "model/tokens.h"
 
-#include "http/max.h"
-
-struct store;
 struct max_config;
 
-#define OAUTH_TOKEN_ALPHABET "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
-#define OAUTH_TOKEN_LEN 32
-
-/* Trims and lower-cases in into out; -1 when the result is empty or longer
- * than MAX_USERNAME_MAX bytes, or in holds control characters. */
+/* compat: until the families are merged (the old names of tokens.h and
+ * people_normalise) */
+#define OAUTH_TOKEN_ALPHABET TOKEN_ALPHABET
+#define OAUTH_TOKEN_LEN TOKEN_LEN
 int oauth_username_norm(const char *in, char out[MAX_USERNAME_MAX + 1]);
-
-/* Issues a token for username (normalised), stores its hash with scope (NULL
- * allowed), issued_at, expires_at ([oauth] token_expiry seconds from now,
- * NULL when 0) and client. Writes the clear token (NUL-terminated) to out.
- * Returns 0 or -1. */
 int oauth_token_issue(struct store *db, const struct max_config *cfg, const char *username,
 		      const char *scope, const char *client, char out[33]);
-/* The same, also telling when the token expires (0 = never). */
-int oauth_token_issue_ex(struct store *db, const struct max_config *cfg,
-			 const char *username, const char *scope, const char *client,
-			 char out[33], time_t *expires);
-
-/* 1 valid, 0 invalid, -1 storage error. Valid iff a row with the token's
- * hash exists, its username equals username (both lower-cased), its scope
- * equals scope exactly (NULL matches only NULL) and it has not expired; an
- * expired row met here is deleted. */
-int oauth_token_check(struct store *db, const char *token, const char *username,
-		      const char *scope);
-
-/* Deletes the token if it belongs to username: 1 deleted, 0 not found or
- * someone else's, -1 storage error. */
-int oauth_token_revoke(struct store *db, const char *token, const char *username);
-
-/* 1 when token is exactly OAUTH_TOKEN_LEN characters of the alphabet. */
-int oauth_token_shape_ok(const char *token);
-
-/* Deletes every expired row; returns how many, or -1. */
-int oauth_purge_expired(struct store *db);
-
-/* Deletes every token of username; returns how many, or -1. */
-int oauth_tokens_delete_user(struct store *db, const char *username);
-
-/* Local store: sets (replaces) username's scrypt hash. 0, or -1 on error or
- * an empty password. */
-int oauth_password_set(struct store *db, const char *username, const char *password);
-/* 1 right, 0 wrong password or unknown user (same work either way), -1
- * storage error or a corrupt stored hash. */
-int oauth_password_check(struct store *db, const char *username, const char *password);
 
 /* Outcome of a credential check across the configured stores. */
 enum oauth_auth {

@@ -47,7 +47,13 @@ static const struct config_key keys[] = {
 	{"oauth", "token_expiry", "0", 0},       /* seconds, 0 = never */
 	{"oauth", "check_url", "", 0},           /* external Osiris /checktoken */
 	{"oauth", "stores", "local,ldap", 0},    /* order of credential stores */
-	{"oauth", "failure_delay_ms", "400", 0}, /* fixed delay on a wrong password */
+	{"oauth", "failure_delay_ms", "400", 0}, /* unused since the login throttle; old files load */
+	/* failed logins allowed per user name and per client address within
+	 * login_window_seconds (0 = no limit); beyond them POST /token answers
+	 * 429 with Retry-After until the window is over */
+	{"oauth", "login_failures_per_name", "10", 0},
+	{"oauth", "login_failures_per_addr", "100", 0},
+	{"oauth", "login_window_seconds", "300", 0},
 	{"oauth", "bypass_enabled", "false", 0},
 	{"oauth", "bypass_allow", "127.0.0.1,::1", 0},
 	/* [rabbitmq]: off until url is set */

@@ -819,3 +819,11 @@ int text_twitter_name(const char *in, char lead, int dash, size_t max, char *out
 	out[n] = 0;
 	return 0;
 }
+
+char *str_lower(char *s)
+{
+	for (char *p = s; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p + 32);
+	return s;
+}

@@ -70,4 +70,7 @@ void text_date_seconds(const char *in, char out[21]);
  * the lower-cased name to out (max + 1 bytes). 0, or -1 when invalid. */
 int text_twitter_name(const char *in, char lead, int dash, size_t max, char *out);
 
+/* Lower-cases s in place (ASCII only: user names, platforms), returns s. */
+char *str_lower(char *s);
+
 #endif

@@ -9,6 +9,8 @@
 #include "http/http.h"
 #include "store/store.h"
 
+#include <sqlite3.h> /* tests look into the database directly */
+
 #include <json-c/json.h>
 
 struct fx {

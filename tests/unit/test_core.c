@@ -11,8 +11,7 @@
 #include "store/store.h"
 #include "unit.h"
 
-#include <sqlite3.h> /* to be moved behind store/ */
-
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,17 +1,19 @@
 /*
- * test_oauth.c — core/oauth.c against a real SQLite file in a temporary
+ * test_oauth.c — model/tokens.c and model/oauth.c against a real SQLite file in a temporary
  * folder: token issue/check/revoke, expiry, hashing at rest, local
  * passwords, the credential-store walk and token shape.
  */
 #include "unit.h"
 
+#include "model/logins.h"
+#include "model/oauth.h"
+#include "model/people.h"
+#include "model/tokens.h"
+#include "store/store.h"
 #include "util/config.h"
 #include "util/ids.h"
-#include "model/oauth.h"
-#include "store/store.h"
 
-#include <sqlite3.h> /* to be moved behind store/ */
-
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,28 +72,28 @@ static int count_rows(const char *sql, const char *arg)
 static void issue_ok(const char *user, const char *scope, char token[33])
 {
 	CU_ASSERT_EQUAL_FATAL(store_begin(&db), 0);
-	CU_ASSERT_EQUAL_FATAL(oauth_token_issue(&db, &cfg, user, scope, "unit", token), 0);
+	CU_ASSERT_EQUAL_FATAL(token_issue(&db, &cfg, user, scope, "unit", token, NULL), 0);
 	CU_ASSERT_EQUAL_FATAL(store_commit(&db), 0);
 }
 
 static void test_token_shape(void)
 {
-	CU_ASSERT_TRUE(oauth_token_shape_ok("abcdefghjkmnpqrstuvwxyzABCDEFGHJ"));
-	CU_ASSERT_TRUE(oauth_token_shape_ok("KLMNPQRSTUVWXYZ01234567890abcdef"));
-	CU_ASSERT_FALSE(oauth_token_shape_ok(NULL));
-	CU_ASSERT_FALSE(oauth_token_shape_ok(""));
-	CU_ASSERT_FALSE(oauth_token_shape_ok("abc"));
+	CU_ASSERT_TRUE(token_shape_ok("abcdefghjkmnpqrstuvwxyzABCDEFGHJ"));
+	CU_ASSERT_TRUE(token_shape_ok("KLMNPQRSTUVWXYZ01234567890abcdef"));
+	CU_ASSERT_FALSE(token_shape_ok(NULL));
+	CU_ASSERT_FALSE(token_shape_ok(""));
+	CU_ASSERT_FALSE(token_shape_ok("abc"));
 	/* 31 and 33 characters */
-	CU_ASSERT_FALSE(oauth_token_shape_ok("abcdefghjkmnpqrstuvwxyzABCDEFGH"));
-	CU_ASSERT_FALSE(oauth_token_shape_ok("abcdefghjkmnpqrstuvwxyzABCDEFGHJK"));
+	CU_ASSERT_FALSE(token_shape_ok("abcdefghjkmnpqrstuvwxyzABCDEFGH"));
+	CU_ASSERT_FALSE(token_shape_ok("abcdefghjkmnpqrstuvwxyzABCDEFGHJK"));
 	/* i, l, o, I, O are not in the alphabet; neither are symbols */
-	CU_ASSERT_FALSE(oauth_token_shape_ok("ibcdefghjkmnpqrstuvwxyzABCDEFGHJ"));
-	CU_ASSERT_FALSE(oauth_token_shape_ok("lbcdefghjkmnpqrstuvwxyzABCDEFGHJ"));
-	CU_ASSERT_FALSE(oauth_token_shape_ok("obcdefghjkmnpqrstuvwxyzABCDEFGHJ"));
-	CU_ASSERT_FALSE(oauth_token_shape_ok("IbcdefghjkmnpqrstuvwxyzABCDEFGHJ"));
-	CU_ASSERT_FALSE(oauth_token_shape_ok("ObcdefghjkmnpqrstuvwxyzABCDEFGHJ"));
-	CU_ASSERT_FALSE(oauth_token_shape_ok("-bcdefghjkmnpqrstuvwxyzABCDEFGHJ"));
-	CU_ASSERT_FALSE(oauth_token_shape_ok("abcdefghjkmnpqrstuvwxyzABCDEFGH "));
+	CU_ASSERT_FALSE(token_shape_ok("ibcdefghjkmnpqrstuvwxyzABCDEFGHJ"));
+	CU_ASSERT_FALSE(token_shape_ok("lbcdefghjkmnpqrstuvwxyzABCDEFGHJ"));
+	CU_ASSERT_FALSE(token_shape_ok("obcdefghjkmnpqrstuvwxyzABCDEFGHJ"));
+	CU_ASSERT_FALSE(token_shape_ok("IbcdefghjkmnpqrstuvwxyzABCDEFGHJ"));
+	CU_ASSERT_FALSE(token_shape_ok("ObcdefghjkmnpqrstuvwxyzABCDEFGHJ"));
+	CU_ASSERT_FALSE(token_shape_ok("-bcdefghjkmnpqrstuvwxyzABCDEFGHJ"));
+	CU_ASSERT_FALSE(token_shape_ok("abcdefghjkmnpqrstuvwxyzABCDEFGH "));
 }
 
 static void test_issued_tokens_have_shape_and_differ(void)
@@ -101,7 +103,7 @@ static void test_issued_tokens_have_shape_and_differ(void)
 	for (int i = 0; i < 50; i++) {
 		issue_ok("shape", "widgetcli", seen[i]);
 		CU_ASSERT_EQUAL(strlen(seen[i]), 32);
-		CU_ASSERT_TRUE(oauth_token_shape_ok(seen[i]));
+		CU_ASSERT_TRUE(token_shape_ok(seen[i]));
 		for (int k = 0; k < i; k++)
 			CU_ASSERT_STRING_NOT_EQUAL(seen[i], seen[k]);
 		for (int k = 0; k < 32; k++)
@@ -109,7 +111,7 @@ static void test_issued_tokens_have_shape_and_differ(void)
 	}
 	/* 1600 draws over 57 symbols: every symbol shows up (expected ~28 each;
 	 * missing one has probability ~1e-10), and nothing outside the set */
-	const char *alphabet = OAUTH_TOKEN_ALPHABET;
+	const char *alphabet = TOKEN_ALPHABET;
 	int total = 0;
 	for (const char *p = alphabet; *p; p++) {
 		CU_ASSERT_TRUE(letters[(unsigned char)*p] > 0);
@@ -123,26 +125,26 @@ static void test_issue_check_revoke(void)
 	char t[33];
 	issue_ok("Alice", "widgetcli", t);
 
-	CU_ASSERT_EQUAL(oauth_token_check(&db, t, "alice", "widgetcli"), 1);
-	CU_ASSERT_EQUAL(oauth_token_check(&db, t, "ALICE", "widgetcli"), 1);
-	CU_ASSERT_EQUAL(oauth_token_check(&db, t, "  alice ", "widgetcli"), 1);
-	CU_ASSERT_EQUAL(oauth_token_check(&db, t, "bob", "widgetcli"), 0);
-	CU_ASSERT_EQUAL(oauth_token_check(&db, t, "alice", "other"), 0);
-	CU_ASSERT_EQUAL(oauth_token_check(&db, t, "alice", "WIDGETCLI"), 0);
-	CU_ASSERT_EQUAL(oauth_token_check(&db, t, "alice", NULL), 0);
-	CU_ASSERT_EQUAL(oauth_token_check(&db, t, "", "widgetcli"), 0);
-	CU_ASSERT_EQUAL(oauth_token_check(&db, NULL, "alice", "widgetcli"), 0);
+	CU_ASSERT_EQUAL(token_check(&db, t, "alice", "widgetcli"), 1);
+	CU_ASSERT_EQUAL(token_check(&db, t, "ALICE", "widgetcli"), 1);
+	CU_ASSERT_EQUAL(token_check(&db, t, "  alice ", "widgetcli"), 1);
+	CU_ASSERT_EQUAL(token_check(&db, t, "bob", "widgetcli"), 0);
+	CU_ASSERT_EQUAL(token_check(&db, t, "alice", "other"), 0);
+	CU_ASSERT_EQUAL(token_check(&db, t, "alice", "WIDGETCLI"), 0);
+	CU_ASSERT_EQUAL(token_check(&db, t, "alice", NULL), 0);
+	CU_ASSERT_EQUAL(token_check(&db, t, "", "widgetcli"), 0);
+	CU_ASSERT_EQUAL(token_check(&db, NULL, "alice", "widgetcli"), 0);
 
 	/* tampered: one character changed, still a valid shape */
 	char bad[33];
 	memcpy(bad, t, sizeof bad);
 	bad[5] = bad[5] == 'a' ? 'b' : 'a';
-	CU_ASSERT_TRUE(oauth_token_shape_ok(bad));
-	CU_ASSERT_EQUAL(oauth_token_check(&db, bad, "alice", "widgetcli"), 0);
+	CU_ASSERT_TRUE(token_shape_ok(bad));
+	CU_ASSERT_EQUAL(token_check(&db, bad, "alice", "widgetcli"), 0);
 	/* truncated */
 	memcpy(bad, t, sizeof bad);
 	bad[31] = 0;
-	CU_ASSERT_EQUAL(oauth_token_check(&db, bad, "alice", "widgetcli"), 0);
+	CU_ASSERT_EQUAL(token_check(&db, bad, "alice", "widgetcli"), 0);
 
 	/* the row holds the hash, never the token */
 	char hash[65];
@@ -168,20 +170,20 @@ static void test_issue_check_revoke(void)
 	char t2[33];
 	issue_ok("alice", "widgetcli", t2);
 	CU_ASSERT_STRING_NOT_EQUAL(t, t2);
-	CU_ASSERT_EQUAL(oauth_token_check(&db, t, "alice", "widgetcli"), 1);
-	CU_ASSERT_EQUAL(oauth_token_check(&db, t2, "alice", "widgetcli"), 1);
+	CU_ASSERT_EQUAL(token_check(&db, t, "alice", "widgetcli"), 1);
+	CU_ASSERT_EQUAL(token_check(&db, t2, "alice", "widgetcli"), 1);
 
 	/* revoke: not by someone else, then by the owner, then it is gone */
-	CU_ASSERT_EQUAL(oauth_token_revoke(&db, t, "bob"), 0);
-	CU_ASSERT_EQUAL(oauth_token_check(&db, t, "alice", "widgetcli"), 1);
-	CU_ASSERT_EQUAL(oauth_token_revoke(&db, t, "Alice"), 1);
-	CU_ASSERT_EQUAL(oauth_token_check(&db, t, "alice", "widgetcli"), 0);
-	CU_ASSERT_EQUAL(oauth_token_revoke(&db, t, "alice"), 0);
+	CU_ASSERT_EQUAL(token_revoke(&db, t, "bob"), 0);
+	CU_ASSERT_EQUAL(token_check(&db, t, "alice", "widgetcli"), 1);
+	CU_ASSERT_EQUAL(token_revoke(&db, t, "Alice"), 1);
+	CU_ASSERT_EQUAL(token_check(&db, t, "alice", "widgetcli"), 0);
+	CU_ASSERT_EQUAL(token_revoke(&db, t, "alice"), 0);
 	CU_ASSERT_EQUAL(count_rows("SELECT count(*) FROM oauth_tokens WHERE token_hash = ?1", hash),
 			0);
 	/* the other token is untouched */
-	CU_ASSERT_EQUAL(oauth_token_check(&db, t2, "alice", "widgetcli"), 1);
-	CU_ASSERT_EQUAL(oauth_token_revoke(&db, "abc", "alice"), 0);
+	CU_ASSERT_EQUAL(token_check(&db, t2, "alice", "widgetcli"), 1);
+	CU_ASSERT_EQUAL(token_revoke(&db, "abc", "alice"), 0);
 }
 
 static void test_null_scope(void)
@@ -192,26 +194,26 @@ static void test_null_scope(void)
 				   "AND scope IS NULL",
 				   "carol"),
 			1);
-	CU_ASSERT_EQUAL(oauth_token_check(&db, t, "carol", NULL), 1);
-	CU_ASSERT_EQUAL(oauth_token_check(&db, t, "carol", "widgetcli"), 0);
-	CU_ASSERT_EQUAL(oauth_token_check(&db, t, "carol", ""), 0);
+	CU_ASSERT_EQUAL(token_check(&db, t, "carol", NULL), 1);
+	CU_ASSERT_EQUAL(token_check(&db, t, "carol", "widgetcli"), 0);
+	CU_ASSERT_EQUAL(token_check(&db, t, "carol", ""), 0);
 }
 
 static void test_invalid_username_refused(void)
 {
 	char t[33];
-	CU_ASSERT_EQUAL(oauth_token_issue(&db, &cfg, "   ", "widgetcli", NULL, t), -1);
-	CU_ASSERT_EQUAL(oauth_token_issue(&db, &cfg, NULL, "widgetcli", NULL, t), -1);
+	CU_ASSERT_EQUAL(token_issue(&db, &cfg, "   ", "widgetcli", NULL, t, NULL), -1);
+	CU_ASSERT_EQUAL(token_issue(&db, &cfg, NULL, "widgetcli", NULL, t, NULL), -1);
 	char user[MAX_USERNAME_MAX + 1];
-	CU_ASSERT_EQUAL(oauth_username_norm("  MiXed.Case ", user), 0);
+	CU_ASSERT_EQUAL(people_normalise("  MiXed.Case ", user), 0);
 	CU_ASSERT_STRING_EQUAL(user, "mixed.case");
-	CU_ASSERT_EQUAL(oauth_username_norm("a\tb", user), -1);
+	CU_ASSERT_EQUAL(people_normalise("a\tb", user), -1);
 	char longname[MAX_USERNAME_MAX + 2];
 	memset(longname, 'x', sizeof longname - 1);
 	longname[sizeof longname - 1] = 0;
-	CU_ASSERT_EQUAL(oauth_username_norm(longname, user), -1);
+	CU_ASSERT_EQUAL(people_normalise(longname, user), -1);
 	longname[MAX_USERNAME_MAX] = 0;
-	CU_ASSERT_EQUAL(oauth_username_norm(longname, user), 0);
+	CU_ASSERT_EQUAL(people_normalise(longname, user), 0);
 }
 
 static void test_expiry(void)
@@ -221,7 +223,7 @@ static void test_expiry(void)
 	time_t expires = 0, before = time(NULL);
 	CU_ASSERT_EQUAL_FATAL(store_begin(&db), 0);
 	CU_ASSERT_EQUAL_FATAL(
-		oauth_token_issue_ex(&db, &cfg, "dave", "widgetcli", NULL, t, &expires), 0);
+		token_issue(&db, &cfg, "dave", "widgetcli", NULL, t, &expires), 0);
 	CU_ASSERT_EQUAL_FATAL(store_commit(&db), 0);
 	CU_ASSERT_TRUE(expires >= before + 1 && expires <= time(NULL) + 1);
 	hash_sha256_hex(t, strlen(t), hash);
@@ -251,10 +253,10 @@ static void test_expiry(void)
 	issue_ok("dave", "widgetcli", forever);
 
 	sleep(2);
-	CU_ASSERT_EQUAL(oauth_token_check(&db, t, "dave", "widgetcli"), 0);
+	CU_ASSERT_EQUAL(token_check(&db, t, "dave", "widgetcli"), 0);
 	CU_ASSERT_EQUAL(count_rows("SELECT count(*) FROM oauth_tokens WHERE token_hash = ?1", hash),
 			0);
-	CU_ASSERT_EQUAL(oauth_token_check(&db, forever, "dave", "widgetcli"), 1);
+	CU_ASSERT_EQUAL(token_check(&db, forever, "dave", "widgetcli"), 1);
 }
 
 static void test_purge_expired(void)
@@ -274,15 +276,15 @@ static void test_purge_expired(void)
 					   3, args),
 				0);
 	}
-	CU_ASSERT_TRUE(oauth_purge_expired(&db) >= 1);
+	CU_ASSERT_TRUE(token_purge_expired(&db) >= 1);
 	CU_ASSERT_EQUAL(count_rows("SELECT count(*) FROM oauth_tokens WHERE username = ?1",
 				   "purge-old"),
 			0);
 	CU_ASSERT_EQUAL(count_rows("SELECT count(*) FROM oauth_tokens WHERE username = ?1",
 				   "purge-new"),
 			1);
-	CU_ASSERT_EQUAL(oauth_purge_expired(&db), 0);
-	CU_ASSERT_EQUAL(oauth_tokens_delete_user(&db, "PURGE-NEW"), 1);
+	CU_ASSERT_EQUAL(token_purge_expired(&db), 0);
+	CU_ASSERT_EQUAL(token_delete_user(&db, "PURGE-NEW"), 1);
 	CU_ASSERT_EQUAL(count_rows("SELECT count(*) FROM oauth_tokens WHERE username = ?1",
 				   "purge-new"),
 			0);
@@ -297,9 +299,9 @@ static double now_ms(void)
 
 static void test_passwords(void)
 {
-	CU_ASSERT_EQUAL_FATAL(oauth_password_set(&db, "Erin", "correct horse"), 0);
-	CU_ASSERT_EQUAL(oauth_password_set(&db, "erin", ""), -1);
-	CU_ASSERT_EQUAL(oauth_password_set(&db, "", "x"), -1);
+	CU_ASSERT_EQUAL_FATAL(token_password_set(&db, "Erin", "correct horse"), 0);
+	CU_ASSERT_EQUAL(token_password_set(&db, "erin", ""), -1);
+	CU_ASSERT_EQUAL(token_password_set(&db, "", "x"), -1);
 
 	/* stored as an scrypt MCF string, not the password */
 	CU_ASSERT_EQUAL(count_rows("SELECT count(*) FROM local_passwords WHERE username = ?1 "
@@ -308,25 +310,25 @@ static void test_passwords(void)
 			1);
 
 	double t0 = now_ms();
-	CU_ASSERT_EQUAL(oauth_password_check(&db, "erin", "correct horse"), 1);
+	CU_ASSERT_EQUAL(token_password_check(&db, "erin", "correct horse"), 1);
 	double known = now_ms() - t0;
 	CU_ASSERT_TRUE(known < 500); /* "well under 100 ms" on a normal machine */
-	CU_ASSERT_EQUAL(oauth_password_check(&db, " ERIN ", "correct horse"), 1);
-	CU_ASSERT_EQUAL(oauth_password_check(&db, "erin", "correct horse "), 0);
-	CU_ASSERT_EQUAL(oauth_password_check(&db, "erin", "Correct horse"), 0);
-	CU_ASSERT_EQUAL(oauth_password_check(&db, "erin", ""), 0);
-	CU_ASSERT_EQUAL(oauth_password_check(&db, "erin", NULL), 0);
+	CU_ASSERT_EQUAL(token_password_check(&db, " ERIN ", "correct horse"), 1);
+	CU_ASSERT_EQUAL(token_password_check(&db, "erin", "correct horse "), 0);
+	CU_ASSERT_EQUAL(token_password_check(&db, "erin", "Correct horse"), 0);
+	CU_ASSERT_EQUAL(token_password_check(&db, "erin", ""), 0);
+	CU_ASSERT_EQUAL(token_password_check(&db, "erin", NULL), 0);
 
 	/* unknown user: refused, after the same scrypt work as a real check */
 	t0 = now_ms();
-	CU_ASSERT_EQUAL(oauth_password_check(&db, "nobody", "correct horse"), 0);
+	CU_ASSERT_EQUAL(token_password_check(&db, "nobody", "correct horse"), 0);
 	double unknown = now_ms() - t0;
 	CU_ASSERT_TRUE(unknown > known / 3);
 
 	/* a new password replaces the old one */
-	CU_ASSERT_EQUAL(oauth_password_set(&db, "erin", "battery staple"), 0);
-	CU_ASSERT_EQUAL(oauth_password_check(&db, "erin", "battery staple"), 1);
-	CU_ASSERT_EQUAL(oauth_password_check(&db, "erin", "correct horse"), 0);
+	CU_ASSERT_EQUAL(token_password_set(&db, "erin", "battery staple"), 0);
+	CU_ASSERT_EQUAL(token_password_check(&db, "erin", "battery staple"), 1);
+	CU_ASSERT_EQUAL(token_password_check(&db, "erin", "correct horse"), 0);
 	CU_ASSERT_EQUAL(count_rows("SELECT count(*) FROM local_passwords WHERE username = ?1",
 				   "erin"),
 			1);
@@ -338,12 +340,12 @@ static void test_passwords(void)
 				   "VALUES (?1, 'not-a-hash', '2000-01-01T00:00:00Z')",
 				   1, args),
 			0);
-	CU_ASSERT_NOT_EQUAL(oauth_password_check(&db, "frank", "not-a-hash"), 1);
+	CU_ASSERT_NOT_EQUAL(token_password_check(&db, "frank", "not-a-hash"), 1);
 }
 
 static void test_store_walk(void)
 {
-	CU_ASSERT_EQUAL_FATAL(oauth_password_set(&db, "grace", "s3cret"), 0);
+	CU_ASSERT_EQUAL_FATAL(token_password_set(&db, "grace", "s3cret"), 0);
 	/* default stores "local,ldap" with [ldap] url empty: local only */
 	CU_ASSERT_EQUAL(oauth_authenticate(&db, &cfg, "Grace", "s3cret"), OAUTH_AUTH_OK);
 	CU_ASSERT_EQUAL(oauth_authenticate(&db, &cfg, "grace", "wrong"), OAUTH_AUTH_DENIED);
@@ -378,6 +380,71 @@ static void test_store_walk(void)
 	CU_ASSERT_STRING_EQUAL(out, "grace@example.org");
 }
 
+/* Every revocation moves the counter the API workers' caches watch. */
+static void test_revocation_counter(void)
+{
+	char t[33];
+	long long n = token_revocations(&db);
+	CU_ASSERT_FATAL(n >= 0);
+	issue_ok("rev.a", "widgetcli", t);
+	CU_ASSERT_EQUAL(token_revocations(&db), n); /* issuing revokes nothing */
+	CU_ASSERT_EQUAL(token_revoke(&db, t, "rev.b"), 0);
+	CU_ASSERT_EQUAL(token_revocations(&db), n);
+	CU_ASSERT_EQUAL(token_revoke(&db, t, "rev.a"), 1);
+	CU_ASSERT_EQUAL(token_revocations(&db), n + 1);
+	issue_ok("rev.a", "widgetcli", t);
+	CU_ASSERT_EQUAL(token_delete_user(&db, "REV.A"), 1);
+	CU_ASSERT_EQUAL(token_revocations(&db), n + 2);
+	CU_ASSERT_EQUAL(token_delete_user(&db, "rev.a"), 0);
+	CU_ASSERT_EQUAL(token_revocations(&db), n + 2);
+	CU_ASSERT_EQUAL(token_password_set(&db, "rev.a", "pw"), 0);
+	CU_ASSERT_EQUAL(token_revocations(&db), n + 3);
+}
+
+/* The throttle: a budget per name and per address, a spent one tells
+ * the seconds left, a right password clears the name, the window ends. */
+static void test_login_throttle(void)
+{
+	CU_ASSERT_EQUAL_FATAL(config_set(&cfg, "oauth", "login_failures_per_name", "3"), 0);
+	CU_ASSERT_EQUAL_FATAL(config_set(&cfg, "oauth", "login_failures_per_addr", "5"), 0);
+	CU_ASSERT_EQUAL_FATAL(config_set(&cfg, "oauth", "login_window_seconds", "60"), 0);
+	for (int i = 0; i < 3; i++) {
+		CU_ASSERT_EQUAL(login_throttled(&db, &cfg, "thr.a", "10.0.0.1"), 0);
+		CU_ASSERT_EQUAL(login_failed(&db, &cfg, "thr.a", "10.0.0.1"), 0);
+	}
+	long wait = login_throttled(&db, &cfg, "thr.a", "10.0.0.2");
+	CU_ASSERT(wait >= 59 && wait <= 60);
+	CU_ASSERT_EQUAL(login_throttled(&db, &cfg, "thr.b", "10.0.0.1"), 0);
+	/* the address budget counts every name */
+	CU_ASSERT_EQUAL(login_failed(&db, &cfg, "thr.b", "10.0.0.1"), 0);
+	CU_ASSERT_EQUAL(login_failed(&db, &cfg, "thr.c", "10.0.0.1"), 0);
+	CU_ASSERT(login_throttled(&db, &cfg, "thr.d", "10.0.0.1") > 0);
+	CU_ASSERT_EQUAL(login_throttled(&db, &cfg, "thr.d", NULL), 0);
+	/* a right password clears the name, not the address */
+	CU_ASSERT_EQUAL(login_succeeded(&db, "thr.a"), 0);
+	CU_ASSERT_EQUAL(login_throttled(&db, &cfg, "thr.a", "10.0.0.2"), 0);
+	CU_ASSERT(login_throttled(&db, &cfg, "thr.a", "10.0.0.1") > 0);
+	/* a window that is over starts again at one, and is purged */
+	CU_ASSERT_EQUAL(sqlite3_exec(db.db, "UPDATE login_failures SET since = since - 61", NULL,
+				     NULL, NULL),
+			SQLITE_OK);
+	CU_ASSERT_EQUAL(login_throttled(&db, &cfg, "thr.d", "10.0.0.1"), 0);
+	CU_ASSERT_EQUAL(login_failed(&db, &cfg, "thr.b", "10.0.0.1"), 0);
+	CU_ASSERT_EQUAL(count_rows("SELECT failures FROM login_failures WHERE kind = 'name'"
+				   " AND key = ?1",
+				   "thr.b"),
+			1);
+	CU_ASSERT_EQUAL(login_purge(&db, &cfg), 1); /* thr.c: its window was over */
+	/* 0 = no limit */
+	CU_ASSERT_EQUAL_FATAL(config_set(&cfg, "oauth", "login_failures_per_name", "0"), 0);
+	CU_ASSERT_EQUAL_FATAL(config_set(&cfg, "oauth", "login_failures_per_addr", "0"), 0);
+	for (int i = 0; i < 5; i++)
+		CU_ASSERT_EQUAL(login_failed(&db, &cfg, "thr.e", "10.0.0.9"), 0);
+	CU_ASSERT_EQUAL(login_throttled(&db, &cfg, "thr.e", "10.0.0.9"), 0);
+	config_free(&cfg);
+	config_defaults(&cfg);
+}
+
 UNIT_SUITE(oauth, oauth_init, oauth_cleanup)
 {
 	UNIT_TEST(s, test_token_shape);
@@ -389,4 +456,6 @@ UNIT_SUITE(oauth, oauth_init, oauth_cleanup)
 	UNIT_TEST(s, test_purge_expired);
 	UNIT_TEST(s, test_passwords);
 	UNIT_TEST(s, test_store_walk);
+	UNIT_TEST(s, test_login_throttle);
+	UNIT_TEST(s, test_revocation_counter);
 }

@@ -1,7 +1,9 @@
 /*
- * test_people.c — #1–#5 called through http_handle on a temp database.
+ * test_people.c — the People endpoints called through http_handle on a
+ * temp database, and the one user-name rule they share with osiris.
  */
 #include "fixture.h"
+#include "model/people.h"
 #include "unit.h"
 
 #include <string.h>
@@ -221,8 +223,48 @@ static void test_outbox_declares_new_users(void)
 	CU_ASSERT_EQUAL(fx_scalar("SELECT count(*) FROM outbox WHERE op='declare_user'"), n + 2);
 }
 
+/* The rule: surrounding whitespace trimmed, ASCII lower-cased; empty,
+ * too long or a control character refused. The API's auth headers follow
+ * it as osiris does. */
+static void test_normalise(void)
+{
+	char out[MAX_USERNAME_MAX + 1];
+	CU_ASSERT_EQUAL(people_normalise("  MiXed.Case\t", out), 0);
+	CU_ASSERT_STRING_EQUAL(out, "mixed.case");
+	CU_ASSERT_EQUAL(people_normalise("\xc3\x89LAN", out), 0); /* only ASCII is folded */
+	CU_ASSERT_STRING_EQUAL(out, "\xc3\x89lan");
+	CU_ASSERT_EQUAL(people_normalise("   ", out), -1);
+	CU_ASSERT_EQUAL(people_normalise("", out), -1);
+	CU_ASSERT_EQUAL(people_normalise(NULL, out), -1);
+	CU_ASSERT_EQUAL(people_normalise("a\x01b", out), -1);
+	CU_ASSERT_EQUAL(people_normalise("a\x7f", out), -1);
+	CU_ASSERT_EQUAL(people_normalise("a b", out), 0); /* inner blanks: the rule keeps them */
+	char name[MAX_USERNAME_MAX + 3];
+	memset(name, 'x', sizeof name - 1);
+	name[sizeof name - 1] = 0;
+	name[0] = ' ';
+	CU_ASSERT_EQUAL(people_normalise(name, out), -1); /* 129 after trimming */
+	name[MAX_USERNAME_MAX + 1] = ' ';
+	CU_ASSERT_EQUAL(people_normalise(name, out), 0); /* 128 */
+	CU_ASSERT_EQUAL(strlen(out), MAX_USERNAME_MAX);
+	/* creation is stricter: no blanks or separators at all */
+	CU_ASSERT(people_name_ok("a.b-c_d@e"));
+	CU_ASSERT(!people_name_ok("a b") && !people_name_ok("a/b") && !people_name_ok(""));
+
+	/* the API's username header follows the rule */
+	fx_user("normie", "Normie");
+	struct fx_resp r = fx_req("GET", "/people/normie", "normie", NULL, NULL);
+	CU_ASSERT_EQUAL(r.status, 200);
+	fx_free(&r);
+	r = fx_req("GET", "/people/normie", " NORMIE ", NULL, NULL);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_PTR_NOT_NULL(fx_str(&r, "owner")); /* seen as himself: full view */
+	fx_free(&r);
+}
+
 UNIT_SUITE(people, fx_init, fx_cleanup)
 {
+	UNIT_TEST(s, test_normalise);
 	UNIT_TEST(s, test_create_and_idempotence);
 	UNIT_TEST(s, test_create_validation);
 	UNIT_TEST(s, test_self_registration);
