@@ -15,6 +15,7 @@
 #include "model/oauth.h"
 #include "model/people.h"
 #include "model/tokens.h"
+#include "store/checkpoint.h"
 #include "store/store.h"
 #include "util/config.h"
 #include "util/ids.h"
@@ -576,7 +577,9 @@ int main(int argc, char **argv)
 	}
 	struct osiris o = {&cfg, &db};
 	store_defer_checkpoints(&db);
+	store_checkpointer_start_cfg(&cfg);
 	rc = fcgi_serve(&cfg, osiris_handle, osiris_idle, &o);
+	store_checkpointer_stop();
 	store_close(&db);
 	config_free(&cfg);
 	return rc < 0 ? 1 : 0;
