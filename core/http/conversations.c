@@ -14,10 +14,10 @@
 #include "http/activity_store.h"
 #include "http/auth.h"
 #include "http/handlers.h"
-#include "http/hooks.h"
 #include "http/http.h"
 #include "http/multipart.h"
-#include "http/people.h"
+#include "model/people.h"
+#include "model/person.h"
 #include "http/perm.h"
 #include "http/router.h"
 #include "http/traverse.h"
@@ -228,7 +228,7 @@ static enum max_err check_people(struct max_ctx *c, const struct new_conv *nc)
 			return traverse_not_found(c, "username", nc->users[i], "users");
 	}
 	for (int i = 0; i < nc->n; i++)
-		if (strcmp(nc->users[i], c->actor) && !people_can_see(c, c->actor, nc->users[i]))
+		if (strcmp(nc->users[i], c->actor) && !person_may_see(c->db, c->cfg->restricted_visibility, c->actor, nc->users[i]))
 			return max_fail(c, MAX_EFORBIDDEN,
 					"User %s is not allowed to have a conversation with %s",
 					c->actor, nc->users[i]);
@@ -468,7 +468,7 @@ static enum max_err may_join(struct max_ctx *c, const struct conv *cv, const cha
 	if (!cv->group)
 		return max_fail(c, MAX_EFORBIDDEN,
 				"This is not a group conversation, so no one else is allowed");
-	if (!people_can_see(c, c->auth_user, user))
+	if (!person_may_see(c->db, c->cfg->restricted_visibility, c->auth_user, user))
 		return max_fail(c, MAX_EFORBIDDEN,
 				"User %s is not allowed to have a conversation with %s",
 				c->auth_user, user);
@@ -541,9 +541,7 @@ static void talking_in_last(struct max_ctx *c, json_object *o)
 	conv_info_free(&ci);
 }
 
-/* A person's talkingIn: his subscriptions, newest message first; enriched
- * (GET/POST /people) or as stored (PUT, with the conversation's own name). */
-json_object *hook_person_talking_in(struct max_ctx *c, const char *username, int enrich)
+json_object *conv_talking_in_json(struct max_ctx *c, const char *username, int enrich)
 {
 	json_object *a = conv_talking_in(c->db, username);
 	for (size_t i = 0; i < json_object_array_length(a); i++) {
@@ -562,22 +560,4 @@ json_object *hook_person_talking_in(struct max_ctx *c, const char *username, int
 			talking_in_last(c, o);
 	}
 	return a;
-}
-
-enum max_err hook_person_renamed(struct max_ctx *c, const char *username,
-				 const char *display_name)
-{
-	return conv_person_renamed(c->db, username, display_name);
-}
-
-/* A person created for the first time has no conversations. */
-enum max_err hook_person_created(struct max_ctx *c, const char *username, int recreated)
-{
-	return conv_person_recreated(c->db, username);
-}
-
-/* compat: until the families are merged (see conversations.h) */
-enum max_err conversations_person_deleted(struct max_ctx *c, const char *username)
-{
-	return conv_forget_user(c->db, username);
 }

@@ -25,9 +25,9 @@ enum max_err message_save(struct max_ctx *c, const char *cid, json_object *objec
 /* X-Has-Remaining-Items when the page had more rows (model/page.h). */
 void resp_page(struct max_resp *r, const struct page *pg);
 
-/* compat: until the families are merged — the person hooks keep their
- * HTTP-side names (hooks.h, and the weak declaration in subscriptions.c);
- * the data is in conv_forget_user(). */
-enum max_err conversations_person_deleted(struct max_ctx *c, const char *username);
+/* A person's talkingIn: his conversations, newest message first;
+ * enriched (GET/POST /people) or as stored (PUT, with the conversation's
+ * own name). */
+json_object *conv_talking_in_json(struct max_ctx *c, const char *username, int enrich);
 
 #endif

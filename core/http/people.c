@@ -1,23 +1,27 @@
 /*
  * people.c — the People endpoints (GET and POST /people, GET, PUT and
- * DELETE /people/{username}) and the user visibility rule.
+ * DELETE /people/{username}).
  *
- * A person's own row holds only the profile; subscriptions, push opt-outs
- * and conversations belong to their families and reach the Person document
- * through hooks.h. Field visibility: Managers and the user himself see the
- * full document, everybody else the five public fields.
+ * A person's own row holds only the profile; the Person document adds the
+ * subscriptions, push opt-outs and conversations of the other families,
+ * read here from their model. Creating, renaming and deleting a person go
+ * through model/person.h, which updates every family. Field visibility:
+ * Managers and the user himself see the full document, everybody else the
+ * five public fields.
  */
 #include "http/people.h"
 #include "http/auth.h"
 #include "util/config.h"
 #include "http/filters.h"
 #include "http/handlers.h"
-#include "http/hooks.h"
+#include "http/conversations.h"
 #include "http/http.h"
 #include "util/ids.h"
 #include "util/jsonx.h"
 #include "model/outbox.h"
 #include "model/people.h"
+#include "model/person.h"
+#include "model/subscriptions.h"
 #include "model/roles.h"
 #include "model/tokens.h"
 #include "util/text.h"
@@ -37,14 +41,18 @@ enum max_err traverse_person(struct max_ctx *c, const char *username)
 	return MAX_OK;
 }
 
-int people_can_see(struct max_ctx *c, const char *viewer, const char *target)
+static json_object *person_subscriptions(struct store *st, const char *u)
 {
-	unsigned vr = roles_of(c->db, viewer), tr = roles_of(c->db, target);
-	if (!(vr & ROLE_NONVISIBLE) && (tr & ROLE_NONVISIBLE))
-		return 0;
-	if (!c->cfg->restricted_visibility)
-		return 1;
-	return hook_share_context(c, viewer, target);
+	json_object *a = NULL;
+	sub_of_user(st, u, NULL, SUB_PERSON, &a);
+	return a ? a : json_object_new_array();
+}
+
+static json_object *person_optouts(struct store *st, const char *u)
+{
+	json_object *a = NULL;
+	sub_optouts_of_user(st, u, NULL, &a);
+	return a ? a : json_object_new_array();
 }
 
 json_object *people_json(struct max_ctx *c, const char *username, enum person_view view,
@@ -69,9 +77,9 @@ json_object *people_json(struct max_ctx *c, const char *username, enum person_vi
 		jx_set_str(o, "owner", username);
 		jx_set_str(o, "last_login", p.last_login);
 		jx_set(o, "following", json_object_new_array());
-		jx_set(o, "subscribedTo", hook_person_subscriptions(c, username));
-		jx_set(o, "unsubscribedToPush", hook_person_push_optouts(c, username));
-		jx_set(o, "talkingIn", hook_person_talking_in(c, username, enrich_talking_in));
+		jx_set(o, "subscribedTo", person_subscriptions(c->db, username));
+		jx_set(o, "unsubscribedToPush", person_optouts(c->db, username));
+		jx_set(o, "talkingIn", conv_talking_in_json(c, username, enrich_talking_in));
 	}
 	return o;
 }
@@ -139,7 +147,7 @@ static enum max_err person_insert(struct max_ctx *c, const char *username,
 	snprintf(p.creator, sizeof p.creator, "%s", c->auth_user);
 	if (people_insert(c->db, &p))
 		return max_fail(c, MAX_ESERVER, "person insert failed");
-	return hook_person_created(c, username, 0);
+	return person_added(c->db, username);
 }
 
 /* POST /people */
@@ -198,9 +206,7 @@ enum max_err people_update(struct max_ctx *c, struct max_resp *r)
 	const char *u = c->params[0];
 	if (f.dn_set) {
 		const char *dn = f.dn_set == 1 ? f.display_name : u;
-		if (people_set_display_name(c->db, u, dn))
-			return max_fail(c, MAX_ESERVER, "person update failed");
-		if ((e = hook_person_renamed(c, u, dn)))
+		if ((e = person_rename(c->db, u, dn)))
 			return e;
 	}
 	if (f.tw_set && people_set_twitter(c->db, u, f.tw_set == 1 ? f.twitter : NULL))
@@ -215,11 +221,9 @@ enum max_err people_update(struct max_ctx *c, struct max_resp *r)
 enum max_err people_delete(struct max_ctx *c, struct max_resp *r)
 {
 	const char *u = c->params[0];
-	enum max_err e = hook_person_deleted(c, u);
+	enum max_err e = person_forget(c->db, u);
 	if (e)
 		return e;
-	if (people_remove(c->db, u) || token_delete_user(c->db, u) < 0)
-		return max_fail(c, MAX_ESERVER, "person delete failed");
 	r->status = 204;
 	return MAX_OK;
 }
@@ -235,7 +239,7 @@ static void list_row(void *arg, const char *u, const char *id, const char *displ
 		     const char *twitter)
 {
 	struct list_arg *la = arg;
-	if (!people_can_see(la->c, la->c->actor, u))
+	if (!person_may_see(la->c->db, la->c->cfg->restricted_visibility, la->c->actor, u))
 		return;
 	json_object *o = json_object_new_object();
 	jx_set_str(o, "id", id);

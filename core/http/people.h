@@ -18,9 +18,5 @@ enum person_view { PERSON_AUTO, PERSON_PUBLIC, PERSON_FULL };
 json_object *people_json(struct max_ctx *c, const char *username, enum person_view view,
 			 int enrich_talking_in);
 
-/* May viewer see target? A NonVisible user is seen only by NonVisible
- * users; with restricted_user_visibility_mode only people who share a
- * context see each other. */
-int people_can_see(struct max_ctx *c, const char *viewer, const char *target);
 
 #endif

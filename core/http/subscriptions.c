@@ -13,45 +13,11 @@
 #include "http/contexts.h"
 #include "http/filters.h"
 #include "http/handlers.h"
-#include "http/hooks.h"
 #include "http/http.h"
 #include "model/subscriptions.h"
 #include "util/jsonx.h"
 
 #include <stdlib.h>
-
-/* The conversations family removes its part of a deleted person; absent
- * until that family is linked in. */
-enum max_err conversations_person_deleted(struct max_ctx *c, const char *u)
-	__attribute__((weak));
-
-/* ---- the person's side (hooks.h) ---------------------------------------------- */
-
-json_object *hook_person_subscriptions(struct max_ctx *c, const char *u)
-{
-	json_object *a = NULL;
-	sub_of_user(c->db, u, NULL, SUB_PERSON, &a);
-	return a ? a : json_object_new_array();
-}
-
-json_object *hook_person_push_optouts(struct max_ctx *c, const char *u)
-{
-	json_object *a = NULL;
-	sub_optouts_of_user(c->db, u, NULL, &a);
-	return a ? a : json_object_new_array();
-}
-
-int hook_share_context(struct max_ctx *c, const char *a, const char *b)
-{
-	return sub_share_context(c->db, a, b) == 1;
-}
-
-/* Conversations first, then the context subscriptions. */
-enum max_err hook_person_deleted(struct max_ctx *c, const char *u)
-{
-	enum max_err e = conversations_person_deleted ? conversations_person_deleted(c, u) : MAX_OK;
-	return e ? e : sub_forget_user(c->db, u);
-}
 
 /* ---- subscribe activities ------------------------------------------------------ */
 

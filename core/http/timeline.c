@@ -32,6 +32,7 @@
 #include "util/ids.h"
 #include "util/jsonx.h"
 #include "http/people.h"
+#include "model/person.h"
 #include "http/perm.h"
 #include "store/store.h"
 #include "http/stream.h"
@@ -702,7 +703,7 @@ static enum max_err authors(struct max_ctx *c, struct max_resp *r, struct stream
 			/* issue #4: NonVisible authors stay hidden from those who
 			 * may not see them (§1.6, the acting user as viewer) */
 			if (json_object_array_length(names) > before && people_exists(c->db, user) == 1 &&
-			    people_can_see(c, c->actor, user))
+			    person_may_see(c->db, c->cfg->restricted_visibility, c->actor, user))
 				json_object_array_add(found, actor);
 			else
 				json_object_put(actor);
