@@ -1,6 +1,6 @@
 /*
- * traverse.c — dispatch of the URL object lookup to the family that owns
- * the root segment, and the weak defaults used until a family exists.
+ * traverse.c — dispatch of the URL object lookup to the handler file of
+ * the family that owns the root segment, and the standard failure texts.
  */
 #include "http/traverse.h"
 #include "http/auth.h"
@@ -22,33 +22,6 @@ enum max_err traverse_bad_id(struct max_ctx *c, const char *value)
 			"'%s' is not a valid ObjectId, it must be a 12-byte input or a "
 			"24-character hex string",
 			value);
-}
-
-__attribute__((weak)) enum max_err traverse_context(struct max_ctx *c, const char *hash)
-{
-	return traverse_not_found(c, "hash", hash, "contexts");
-}
-
-static enum max_err by_id(struct max_ctx *c, const char *id, const char *collection)
-{
-	if (!id_valid(id))
-		return traverse_bad_id(c, id);
-	return traverse_not_found(c, "_id", id, collection);
-}
-
-__attribute__((weak)) enum max_err traverse_activity(struct max_ctx *c, const char *id)
-{
-	return by_id(c, id, "activity");
-}
-
-__attribute__((weak)) enum max_err traverse_conversation(struct max_ctx *c, const char *id)
-{
-	return by_id(c, id, "conversations");
-}
-
-__attribute__((weak)) enum max_err traverse_message(struct max_ctx *c, const char *id)
-{
-	return by_id(c, id, "messages");
 }
 
 enum max_err traverse(struct max_ctx *c)

@@ -1,12 +1,12 @@
 /*
  * traverse.h — object lookup along the URL, before authentication
- * (API.md §1.3 step 5): /people/{username} must name an existing user
+ * (api.md 1.3 step 4): /people/{username} must name an existing user
  * (400 UnknownUserError), /contexts/{hash} an existing context (404),
  * /activities/{activity} a valid (400 InvalidId) and existing id (404) …
  *
- * Each family provides the lookup for its root segment. The defaults in
- * traverse.c are weak symbols that answer "not found": a family that
- * exists overrides them with its own definition.
+ * traverse() picks the lookup by the root segment; each family's handler
+ * file defines the lookup for its own root (traverse_person in people.c,
+ * traverse_context in contexts.c, and so on).
  */
 #ifndef MAX_TRAVERSE_H
 #define MAX_TRAVERSE_H
