@@ -9,6 +9,8 @@
  * unsubscribe.
  */
 #include "model/conversations.h"
+#include "model/people.h"
+#include "model/perm.h"
 #include "model/notify.h"
 #include "model/outbox.h"
 #include "util/buf.h"
@@ -64,131 +66,10 @@ static json_object *parse_text(const char *t)
 
 /* ---- member permissions ------------------------------------------------ */
 
-/* compat: until the families are merged — the contexts family's pure
- * permission functions (perm_policy_list, perm_grant, perm_revoke,
- * perm_recompute) are declared in http/perm.h, which the model may not
- * include; these private copies do what conversations need of them, in
- * the same permission order, and go when model/perm.h exists. */
-enum { P_INVITE, P_READ, P_WRITE, P_SUBSCRIBE, P_FLAG, P_UNSUBSCRIBE, P_KICK, P_DELETE, P_COUNT };
-static const char *const perm_names[P_COUNT] = {"invite", "read",        "write", "subscribe",
-						"flag",   "unsubscribe", "kick",  "delete"};
-
-struct plist {
-	unsigned char n, p[P_COUNT];
-};
-
-/* One member's permissions: effective list, persistent grants and vetos. */
-struct member {
-	struct plist perms, grants, vetos;
-	int has_gv; /* grants/vetos stored (after any grant or revoke) */
-};
-
-static int plist_has(const struct plist *l, int p)
-{
-	for (unsigned i = 0; i < l->n; i++)
-		if (l->p[i] == p)
-			return 1;
-	return 0;
-}
-
-static void plist_add(struct plist *l, int p)
-{
-	if (!plist_has(l, p) && l->n < P_COUNT)
-		l->p[l->n++] = (unsigned char)p;
-}
-
-static void plist_remove(struct plist *l, int p)
-{
-	unsigned j = 0;
-	for (unsigned i = 0; i < l->n; i++)
-		if (l->p[i] != p)
-			l->p[j++] = l->p[i];
-	l->n = (unsigned char)j;
-}
-
-static unsigned plist_mask(const struct plist *l)
-{
-	unsigned m = 0;
-	for (unsigned i = 0; i < l->n; i++)
-		m |= 1u << l->p[i];
-	return m;
-}
-
-static json_object *plist_json(const struct plist *l)
-{
-	json_object *a = json_object_new_array();
-	for (unsigned i = 0; i < l->n; i++)
-		json_object_array_add(a, json_object_new_string(perm_names[l->p[i]]));
-	return a;
-}
-
-static void plist_parse(const char *text, struct plist *out)
-{
-	out->n = 0;
-	json_object *a = parse_text(text);
-	for (size_t i = 0; json_object_is_type(a, json_type_array) && i < json_object_array_length(a);
-	     i++)
-		for (int p = 0; p < P_COUNT; p++)
-			if (!strcmp(perm_names[p], str_at(a, i) ? str_at(a, i) : ""))
-				plist_add(out, p);
-	json_object_put(a);
-}
-
-/* A policy dict's value for p: a missing key is restricted, except
- * unsubscribe, which falls back to subscribe; an unknown value counts as
- * subscribed. Returns 1 when the policy is not restricted. */
-static int policy_allows(json_object *policy, int p)
-{
-	json_object *v = NULL;
-	if (!policy || !json_object_object_get_ex(policy, perm_names[p], &v) || !v)
-		return p == P_UNSUBSCRIBE ? policy_allows(policy, P_SUBSCRIBE) : 0;
-	const char *s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
-	return strcmp(s, "restricted") != 0;
-}
-
-static void policy_list(json_object *policy, struct plist *out)
-{
-	out->n = 0;
-	for (int p = 0; p < P_COUNT; p++)
-		if (policy_allows(policy, p))
-			plist_add(out, p);
-}
-
-static void member_grant(struct member *m, int p, int permanent)
-{
-	plist_add(&m->perms, p);
-	if (permanent)
-		plist_add(&m->grants, p);
-	plist_remove(&m->vetos, p);
-	m->has_gv = 1;
-}
-
-static void member_revoke(struct member *m, int p, int permanent)
-{
-	plist_remove(&m->perms, p);
-	if (permanent)
-		plist_add(&m->vetos, p);
-	plist_remove(&m->grants, p);
-	m->has_gv = 1;
-}
-
-/* The policy changed: policy list ∪ grants, minus vetos not granted. */
-static void member_recompute(struct member *m, json_object *policy)
-{
-	struct plist l;
-	policy_list(policy, &l);
-	for (unsigned i = 0; i < m->grants.n; i++)
-		plist_add(&l, m->grants.p[i]);
-	for (unsigned i = 0; i < m->vetos.n; i++)
-		if (!plist_has(&m->grants, m->vetos.p[i]))
-			plist_remove(&l, m->vetos.p[i]);
-	m->perms = l;
-}
-
 /* ---- member rows --------------------------------------------------------- */
 
 /* 1 found, 0 not a member, -1 error. */
-static int member_get(struct store *st, const char *cid, const char *user, struct member *m)
+static int member_get(struct store *st, const char *cid, const char *user, struct perm_state *m)
 {
 	memset(m, 0, sizeof *m);
 	store_q *q = store_sql(st, "SELECT permissions_json, grants_json, vetos_json"
@@ -199,30 +80,30 @@ static int member_get(struct store *st, const char *cid, const char *user, struc
 	store_bind_text(q, 2, user);
 	int rc = store_one(q);
 	if (rc == 1) {
-		plist_parse(store_text(q, 0), &m->perms);
+		perm_list_parse(store_text(q, 0), &m->perms);
 		m->has_gv = !store_is_null(q, 1) || !store_is_null(q, 2);
-		plist_parse(store_text(q, 1), &m->grants);
-		plist_parse(store_text(q, 2), &m->vetos);
+		perm_list_parse(store_text(q, 1), &m->grants);
+		perm_list_parse(store_text(q, 2), &m->vetos);
 		store_reset(q);
 	}
 	return rc;
 }
 
 static enum max_err member_put(struct store *st, const char *cid, const char *user,
-			       const struct member *m)
+			       const struct perm_state *m)
 {
 	store_q *q = store_sql(st, "UPDATE conversation_members SET permissions_json = ?3,"
 				   " perm_mask = ?4, grants_json = ?5, vetos_json = ?6"
 				   " WHERE conversation_id = ?1 AND username = ?2");
 	if (!q)
 		return db_fail(st, "member update");
-	json_object *perms = plist_json(&m->perms);
-	json_object *grants = m->has_gv ? plist_json(&m->grants) : NULL;
-	json_object *vetos = m->has_gv ? plist_json(&m->vetos) : NULL;
+	json_object *perms = perm_list_json(&m->perms);
+	json_object *grants = m->has_gv ? perm_list_json(&m->grants) : NULL;
+	json_object *vetos = m->has_gv ? perm_list_json(&m->vetos) : NULL;
 	store_bind_text(q, 1, cid);
 	store_bind_text(q, 2, user);
 	store_bind_text(q, 3, jx_text(perms));
-	store_bind_int(q, 4, plist_mask(&m->perms));
+	store_bind_int(q, 4, perm_list_mask(&m->perms));
 	store_bind_text(q, 5, grants ? jx_text(grants) : NULL);
 	store_bind_text(q, 6, vetos ? jx_text(vetos) : NULL);
 	int rc = store_run(q);
@@ -237,15 +118,15 @@ static enum max_err member_put(struct store *st, const char *cid, const char *us
 static enum max_err member_ownerlike(struct store *st, const char *cid, const char *user, int give,
 				     int permanent)
 {
-	struct member m;
+	struct perm_state m;
 	int found = member_get(st, cid, user, &m);
 	if (found <= 0)
 		return found < 0 ? db_fail(st, "member lookup") : MAX_OK;
-	void (*yes)(struct member *, int, int) = give ? member_grant : member_revoke;
-	void (*no)(struct member *, int, int) = give ? member_revoke : member_grant;
-	yes(&m, P_INVITE, permanent);
-	yes(&m, P_KICK, permanent);
-	no(&m, P_UNSUBSCRIBE, permanent);
+	void (*yes)(struct perm_state *, enum perm, int) = give ? perm_grant : perm_revoke;
+	void (*no)(struct perm_state *, enum perm, int) = give ? perm_revoke : perm_grant;
+	yes(&m, PERM_INVITE, permanent);
+	yes(&m, PERM_KICK, permanent);
+	no(&m, PERM_UNSUBSCRIBE, permanent);
 	return member_put(st, cid, user, &m);
 }
 
@@ -268,8 +149,8 @@ long conv_member_mask(struct store *st, const char *cid, const char *user)
 
 json_object *conv_member_permissions(struct store *st, const char *cid, const char *user)
 {
-	struct member m;
-	return member_get(st, cid, user, &m) == 1 ? plist_json(&m.perms) : NULL;
+	struct perm_state m;
+	return member_get(st, cid, user, &m) == 1 ? perm_list_json(&m.perms) : NULL;
 }
 
 /* ---- conversation rows --------------------------------------------------- */
@@ -522,18 +403,7 @@ enum max_err conv_bind_all(struct store *st, const char *cid)
 
 void conv_person_name(struct store *st, const char *user, char *out, size_t len)
 {
-	/* the people family's table; its model function replaces this query
-	 * when the families are merged */
-	store_q *q = store_sql(st, "SELECT display_name FROM people WHERE username = ?1");
-	*out = 0;
-	if (q) {
-		store_bind_text(q, 1, user);
-		if (store_one(q) == 1) {
-			store_copy(q, 0, out, len);
-			store_reset(q);
-		}
-	}
-	if (!*out)
+	if (people_display_name(st, user, out, len) <= 0 || !*out)
 		snprintf(out, len, "%s", user);
 }
 
@@ -631,12 +501,12 @@ static json_object *conv_policy(struct store *st, const char *cid)
 enum max_err conv_subscribe(struct store *st, const char *cid, const char *user)
 {
 	json_object *policy = conv_policy(st, cid);
-	struct plist l = {0}, pl;
-	policy_list(policy, &pl);
+	struct perm_list l = {0}, pl;
+	perm_policy_list(policy, &pl);
 	json_object_put(policy);
-	plist_add(&l, P_READ); /* read first, then the policy's */
+	perm_list_add(&l, PERM_READ); /* read first, then the policy's */
 	for (unsigned i = 0; i < pl.n; i++)
-		plist_add(&l, pl.p[i]);
+		perm_list_add(&l, pl.p[i]);
 	char now[21];
 	time_now_iso(now);
 	store_q *q = store_sql(
@@ -647,11 +517,11 @@ enum max_err conv_subscribe(struct store *st, const char *cid, const char *user)
 		    " ON CONFLICT (conversation_id, username) DO NOTHING");
 	if (!q)
 		return db_fail(st, "member insert");
-	json_object *list = plist_json(&l);
+	json_object *list = perm_list_json(&l);
 	store_bind_text(q, 1, cid);
 	store_bind_text(q, 2, user);
 	store_bind_text(q, 3, jx_text(list));
-	store_bind_int(q, 4, plist_mask(&l));
+	store_bind_int(q, 4, perm_list_mask(&l));
 	store_bind_text(q, 5, now);
 	int rc = store_run(q);
 	json_object_put(list);
@@ -990,12 +860,12 @@ static enum max_err rebuild_permissions(struct store *st, const char *cid, json_
 	enum max_err e = MAX_OK;
 	for (size_t i = 0; !e && i < json_object_array_length(users); i++) {
 		const char *u = str_at(users, i);
-		struct member m;
+		struct perm_state m;
 		if (member_get(st, cid, u, &m) != 1) {
 			e = db_fail(st, "member lookup");
 			break;
 		}
-		member_recompute(&m, policy);
+		perm_recompute(&m, policy);
 		e = member_put(st, cid, u, &m);
 		if (!e)
 			e = conv_bindings(st, cid, u, 1);
