@@ -79,7 +79,8 @@ pidfile $DIR/slapd.pid
 argsfile $DIR/slapd.args
 TLSCertificateFile $DIR/cert.pem
 TLSCertificateKeyFile $DIR/key.pem
-sizelimit 1000
+# small on purpose: a search of every user needs paged results (RFC 2696)
+sizelimit size.soft=3 size.hard=3 size.prtotal=unlimited
 database mdb
 maxsize 67108864
 suffix "$SUFFIX"
