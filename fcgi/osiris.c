@@ -14,6 +14,7 @@
 #include "http.h"
 #include "ids.h"
 #include "jsonx.h"
+#include "ldap/auth.h"
 #include "log.h"
 #include "oauth.h"
 #include "store.h"
@@ -534,6 +535,10 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return 1;
 	}
+	/* the LDAP credential store: core/ldap/ is linked into osiris.fcgi only */
+	static const struct oauth_cred_store ldap_store = {
+		"ldap", ldap_auth_enabled, ldap_auth_check, ldap_auth_exists, ldap_auth_resolve};
+	oauth_store_plug(&ldap_store);
 	struct osiris o = {&cfg, &db};
 	store_defer_checkpoints(&db);
 	rc = fcgi_serve(&cfg, osiris_handle, osiris_idle, &o);

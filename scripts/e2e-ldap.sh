@@ -36,3 +36,18 @@ URL=$("$ROOT/scripts/slapd.sh" start "$D/slapd")
 export MAX_TEST_SLAPD_DIR="$D/slapd" MAX_TEST_SLAPD="$ROOT/scripts/slapd.sh"
 
 "$BUILD/tests/ldap_client"
+
+cat > "$D/ldap.ini" <<INI
+
+# added by scripts/e2e-ldap.sh
+[oauth]
+stores = local, ldap
+[ldap]
+url = $URL
+bind_dn = cn=ldap,dc=example,dc=org
+bind_password = ldapsvcpw
+user_base = ou=users,dc=example,dc=org
+connect_timeout_s = 1
+timeout_s = 1
+INI
+E2E_EXTRA_INI="$D/ldap.ini" ./scripts/e2e.sh "$BUILD" ldap osiris
