@@ -8,6 +8,7 @@
  */
 #include "ldap/auth.h"
 #include "ldap/client.h"
+#include "ldap/users.h"
 #include "util/config.h"
 
 #include <CUnit/Basic.h>
@@ -308,6 +309,54 @@ static void test_auth_store(void)
 	CU_ASSERT_EQUAL(ldap_auth_exists(NULL, &cfg, "alice"), LDAP_AUTH_UNAVAILABLE);
 }
 
+/* The sync's view of the people: paged (the fixture's size limit is 3),
+ * mapped, sorted, disabled entries left out. */
+static void test_users_read(void)
+{
+	reset_cfg();
+	config_set(&cfg, "ldap", "page_size", "2");
+	struct ldapc *c;
+	CU_ASSERT_EQUAL_FATAL(ldapc_open(&cfg, &c), LDAPC_OK);
+	struct ldap_users u;
+	CU_ASSERT_EQUAL_FATAL(ldap_users_read(c, &cfg, &u), LDAPC_OK);
+	CU_ASSERT_EQUAL(u.n, 5);
+	CU_ASSERT_EQUAL(u.skipped, 0);
+	CU_ASSERT_STRING_EQUAL(u.v[0].username, "admin1");
+	const struct ldap_user *p = ldap_users_find(&u, "alice");
+	CU_ASSERT_FATAL(p != NULL);
+	CU_ASSERT_STRING_EQUAL(p->display, "Alice Example"); /* sn */
+	CU_ASSERT_STRING_EQUAL(p->dn, "cn=alice,ou=users,dc=example,dc=org");
+	p = ldap_users_find(&u, "bob");
+	CU_ASSERT_FATAL(p != NULL);
+	CU_ASSERT_STRING_EQUAL(p->display, "Bob B."); /* displayName before sn */
+	CU_ASSERT(ldap_users_find(&u, "zed") == NULL);
+	ldap_users_free(&u);
+
+	config_set(&cfg, "ldap", "disabled_filter", "(|(cn=carol)(cn=dave))");
+	config_set(&cfg, "ldap", "name_attrs", "mail");
+	CU_ASSERT_EQUAL_FATAL(ldap_users_read(c, &cfg, &u), LDAPC_OK);
+	CU_ASSERT_EQUAL(u.n, 3);
+	CU_ASSERT(ldap_users_find(&u, "carol") == NULL);
+	p = ldap_users_find(&u, "admin1");
+	CU_ASSERT(p && !strcmp(p->display, "admin1")); /* no mail: the username */
+	ldap_users_free(&u);
+
+	/* an error half-way is an error, never a shorter list */
+	config_set(&cfg, "ldap", "page_size", "0");
+	config_set(&cfg, "ldap", "disabled_filter", "");
+	CU_ASSERT_EQUAL(ldap_users_read(c, &cfg, &u), LDAPC_OK); /* page_size 0 → 1 */
+	ldap_users_free(&u);
+	config_set(&cfg, "ldap", "user_base", "ou=gone,dc=example,dc=org");
+	CU_ASSERT_EQUAL(ldap_users_read(c, &cfg, &u), LDAPC_ERROR);
+	CU_ASSERT_EQUAL(u.n, 0);
+	ldapc_close(c);
+
+	CU_ASSERT(ldap_username_ok("alice.b-c_d@x"));
+	CU_ASSERT(!ldap_username_ok("a b"));
+	CU_ASSERT(!ldap_username_ok("a/b"));
+	CU_ASSERT(!ldap_username_ok(""));
+}
+
 int main(void)
 {
 	dir = getenv("MAX_TEST_SLAPD_DIR");
@@ -329,6 +378,7 @@ int main(void)
 	CU_add_test(s, "test_tls", test_tls);
 	CU_add_test(s, "test_silent_server", test_silent_server);
 	CU_add_test(s, "test_auth_store", test_auth_store);
+	CU_add_test(s, "test_users_read", test_users_read);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	unsigned failed = CU_get_number_of_failures() + CU_get_number_of_suites_failed();
