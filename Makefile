@@ -73,6 +73,10 @@ $(BUILD)/max.fcgi: $(BUILD)/obj/fcgi/max.o $(FCGI_COMMON) $(LIB)
 $(BUILD)/osiris.fcgi: $(BUILD)/obj/fcgi/osiris.o $(FCGI_COMMON) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ -lfcgi $(LIBS)
 
+# the LDAP client (core/ldap/) is linked only into the programs that use it
+LDAP_LIBS := -lldap -llber
+$(BUILD)/osiris.fcgi: LIBS += $(LDAP_LIBS)
+
 $(BUILD)/hello.fcgi: $(BUILD)/obj/bench/hello.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lfcgi
 
@@ -86,6 +90,17 @@ $(BUILD)/tests/unit: $(UNIT_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
 $(BUILD)/tests/e2e: $(E2E_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcunit $(shell pkg-config --libs $(CURLPKG)) $(LIBS)
+
+# the LDAP client against a throw-away slapd, then the ldap and osiris
+# end-to-end suites with the token server's LDAP store on (scripts/e2e-ldap.sh)
+$(BUILD)/tests/ldap_client: $(BUILD)/obj/tests/ldap/test_client.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcunit $(LIBS) $(LDAP_LIBS)
+
+.PHONY: e2e-ldap
+e2e-ldap: $(PROGS) $(BUILD)/tests/e2e $(BUILD)/tests/ldap_client
+	./scripts/e2e-ldap.sh $(BUILD)
+check: e2e-ldap
 
 check: deps
 	$(MAKE) --no-print-directory SAN=$(SAN) $(PROGS) $(TEST_PROGS)

@@ -11,6 +11,7 @@
  */
 #include "adapter.h"
 #include "http/http.h"
+#include "ldap/auth.h"
 #include "model/logins.h"
 #include "model/oauth.h"
 #include "model/people.h"
@@ -575,6 +576,10 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return 1;
 	}
+	/* the LDAP credential store: core/ldap/ is linked into osiris.fcgi only */
+	static const struct oauth_cred_store ldap_store = {
+		"ldap", ldap_auth_enabled, ldap_auth_check, ldap_auth_exists, ldap_auth_resolve};
+	oauth_store_plug(&ldap_store);
 	struct osiris o = {&cfg, &db};
 	store_defer_checkpoints(&db);
 	store_checkpointer_start_cfg(&cfg);

@@ -3,6 +3,7 @@
 #
 #   util/  includes only util/
 #   store/ includes util/ and store/
+#   ldap/  includes util/ and ldap/ (the directory client, an edge like store/)
 #   model/ includes util/, store/ and model/
 #   http/  includes anything in core/
 # and only store/ may include <sqlite3.h> or call sqlite3_* functions.
@@ -10,10 +11,11 @@
 cd "$(dirname "$0")/.." || exit 2
 bad=0
 breach() { echo "layers: $1" >&2; bad=1; }
-for layer in util store model; do
+for layer in util store ldap model; do
 	case $layer in
 	util) allowed="util" ;;
 	store) allowed="util store" ;;
+	ldap) allowed="util ldap" ;;
 	model) allowed="util store model" ;;
 	esac
 	for f in core/$layer/*.[ch]; do

@@ -126,6 +126,8 @@ cache_ttl = 30
 # LDAP stays off (no url); the secret is there to prove /info/settings hides it
 bind_password = e2e-secret-pw
 INI
+# scripts/e2e-ldap.sh adds the settings of its directory (later keys win)
+if [ -n "${E2E_EXTRA_INI:-}" ]; then cat "$E2E_EXTRA_INI" >> "$VAR/max.ini"; fi
 
 "$BUILD/maxctl" -c "$VAR/max.ini" init
 

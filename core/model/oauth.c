@@ -46,16 +46,23 @@ static int local_exists(struct store *db, const struct max_config *cfg, const ch
 }
 
 /*
- * The stores [oauth] stores may name. To add LDAP: implement the callbacks
- * in core/model/oauth_ldap.c (declared in oauth.h), put them in the "ldap" row and
- * have its enabled() return 0 when [ldap] url is empty. A row without a
- * check callback is not built in and is skipped (logged once).
+ * The stores [oauth] stores may name. A row without a check callback is not
+ * built in and is skipped (logged once). The "ldap" row is filled at start-up
+ * by the programs linked with core/ldap/ (oauth_store_plug; this layer may
+ * not include that one); elsewhere it stays empty.
  */
-static const struct oauth_cred_store cred_stores[] = {
+static struct oauth_cred_store cred_stores[] = {
 	{"local", local_enabled, local_check, local_exists, NULL},
 	{"ldap", NULL, NULL, NULL, NULL},
 };
 #define NSTORES (sizeof cred_stores / sizeof cred_stores[0])
+
+void oauth_store_plug(const struct oauth_cred_store *cs)
+{
+	for (size_t i = 0; i < NSTORES; i++)
+		if (!strcmp(cred_stores[i].name, cs->name))
+			cred_stores[i] = *cs;
+}
 
 static const struct oauth_cred_store *store_named(const char *name, size_t len)
 {

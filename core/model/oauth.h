@@ -5,8 +5,8 @@
  *
  * Credential stores ([oauth] stores, an ordered list such as "local,ldap")
  * are tried in order by oauth_authenticate(); each is one row of the store
- * table in oauth.c. "local" (scrypt hashes in local_passwords) is built in;
- * "ldap" is meant to live in its own model file and plug into that table.
+ * table in oauth.c. "local" (scrypt hashes in local_passwords) lives here;
+ * "ldap" lives in core/ldap/auth.c and is plugged in by osiris.fcgi.
  */
 #ifndef MAX_OAUTH_H
 #define MAX_OAUTH_H
@@ -50,6 +50,10 @@ struct oauth_cred_store {
 	int (*resolve)(struct store *db, const struct max_config *cfg, const char *login,
 		       char out[MAX_USERNAME_MAX + 1]);
 };
+
+/* Fills the store row named cs->name with cs (start-up only, before any
+ * request): how a program linked with an optional store (LDAP) adds it. */
+void oauth_store_plug(const struct oauth_cred_store *cs);
 
 /* Resolves login (normalised; an e-mail-looking login through the stores'
  * resolve callbacks) into out. OK, NO_USER, ERROR or UNAVAILABLE. */

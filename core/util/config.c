@@ -61,21 +61,31 @@ static const struct config_key keys[] = {
 	{"rabbitmq", "exchange_prefix", "", 0},
 	{"rabbitmq", "retry_max_s", "30", 0},
 	{"rabbitmq", "poll_ms", "200", 0},
-	/* [ldap]: off until url is set */
-	{"ldap", "url", "", 0},
-	{"ldap", "starttls", "false", 0},
-	{"ldap", "bind_dn", "", 0},
+	/* [ldap]: off until url is set (names as in the LDAP sync design) */
+	{"ldap", "url", "", 0},                 /* ldap://host[:port] or ldaps:// */
+	{"ldap", "starttls", "false", 0},       /* StartTLS on an ldap:// URL */
+	{"ldap", "ca_file", "", 0},             /* PEM CA bundle for TLS */
+	{"ldap", "tls_require_cert", "demand", 0}, /* never|allow|try|demand */
+	{"ldap", "connect_timeout_s", "3", 0},
+	{"ldap", "timeout_s", "5", 0},          /* each bind or search */
+	{"ldap", "bind_dn", "", 0},             /* service account; empty = anonymous */
 	{"ldap", "bind_password", "", 1},
+	{"ldap", "bind_password_file", "", 0},  /* first line; wins over bind_password */
 	{"ldap", "user_base", "", 0},
-	{"ldap", "user_filter", "(uid=%s)", 0},
-	{"ldap", "user_scope", "subtree", 0},
-	{"ldap", "username_attr", "uid", 0},
-	{"ldap", "displayname_attr", "cn", 0},
-	{"ldap", "mail_attr", "mail", 0},
+	{"ldap", "user_scope", "sub", 0},       /* sub | one */
+	{"ldap", "user_filter", "(objectClass=inetOrgPerson)", 0},
+	{"ldap", "uid_attr", "cn", 0},          /* the MAX username */
+	{"ldap", "name_attrs", "displayName sn", 0}, /* first non-empty = displayName */
+	{"ldap", "mail_attr", "mail", 0},       /* e-mail logins at POST /token */
+	{"ldap", "disabled_filter", "", 0},     /* entries matching it count as missing */
 	{"ldap", "group_base", "", 0},
-	{"ldap", "group_filter", "(objectClass=groupOfNames)", 0},
-	{"ldap", "group_context_prefix", "", 0},
-	{"ldap", "timeout_s", "5", 0},
+	{"ldap", "group_scope", "sub", 0},
+	{"ldap", "member_attr", "member", 0},   /* or uniqueMember */
+	{"ldap", "group_map_file", "", 0},      /* lines: group context [role] */
+	{"ldap", "on_missing", "keep", 0},      /* keep | delete */
+	{"ldap", "max_removal_ratio", "0.2", 0},
+	{"ldap", "page_size", "500", 0},
+	{"ldap", "lock_file", "", 0},           /* default: <[max] var>/ldap-sync.lock */
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
