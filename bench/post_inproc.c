@@ -12,6 +12,7 @@
 #include "http/http.h"
 #include "model/roles.h"
 #include "model/oauth.h"
+#include "model/tokens.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/config.h"
@@ -110,7 +111,7 @@ static int setup(const char *dir)
 	store_defer_checkpoints(&st);
 	roles_add(&st, "Manager", users[0]);
 	for (int u = 0; u < 2; u++)
-		oauth_token_issue(&st, &cfg, users[u], "widgetcli", "bench", token[u]);
+		token_issue(&st, &cfg, users[u], "widgetcli", "bench", token[u], NULL);
 	if (request(0, "POST", "/people", "{\"username\":\"benchadmin\"}", NULL) != 201 ||
 	    request(0, "POST", "/people", "{\"username\":\"bench\",\"displayName\":\"Bench Poster\"}",
 		    NULL) != 201 ||

@@ -34,7 +34,4 @@ int auth_is_self(const struct max_ctx *c);
 /* 403 with the route's permission name. */
 enum max_err perm_deny(struct max_ctx *c);
 
-/* compat: until the families are merged (str_lower moved to util/text.h) */
-#include "util/text.h"
-
 #endif

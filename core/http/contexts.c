@@ -474,11 +474,6 @@ json_object *context_json(const struct context *ctx, unsigned flags)
 	return ctx_json(ctx, flags);
 }
 
-const char *context_policy(const struct context *ctx, const char *perm)
-{
-	return ctx_policy(ctx, perm);
-}
-
 int context_notifies(const struct context *ctx)
 {
 	return ctx_notifies(ctx);

@@ -25,26 +25,15 @@ char *tags_param(struct max_ctx *c);
 
 /* ---- compat: until the families are merged ---------------------------------- */
 
-#define CONTEXT_COLS CTX_COLS   /* → CTX_COLS */
-#define CONTEXT_NCOLS CTX_NCOLS /* → CTX_NCOLS */
-
 int context_load(struct max_ctx *c, const char *hash, struct context *out); /* ctx_find */
 void context_free(struct context *ctx);                                      /* ctx_free */
 json_object *context_snapshot(const struct context *ctx);           /* ctx_snapshot */
 json_object *context_json(const struct context *ctx, unsigned flags); /* ctx_json */
-const char *context_policy(const struct context *ctx, const char *perm); /* ctx_policy */
 int context_notifies(const struct context *ctx);                   /* ctx_notifies */
 enum max_err context_propagate(struct max_ctx *c, const char *old_hash,
 			       const struct context *ctx);          /* ctx_propagate */
 
-json_object *subscription_json(const struct context *ctx, const struct perm_state *st,
-			       enum sub_shape shape); /* ctx_sub_json */
-int subscription_load(struct max_ctx *c, const char *username, const char *hash,
-		      struct perm_state *st); /* sub_load */
-enum max_err subscription_save(struct max_ctx *c, const char *username, const char *hash,
-			       const struct perm_state *st); /* sub_save */
 enum max_err subscriptions_recompute(struct max_ctx *c, const struct context *ctx); /* sub_recompute */
 enum max_err subscriptions_bind_all(struct max_ctx *c, const char *hash, int bind); /* sub_bind_all */
-enum max_err subscriptions_person_deleted(struct max_ctx *c, const char *username); /* sub_forget_user */
 
 #endif

@@ -13,6 +13,7 @@
 #include "http/conversations.h"
 #include "http/activity_store.h"
 #include "http/auth.h"
+#include "util/text.h"
 #include "http/handlers.h"
 #include "http/http.h"
 #include "http/multipart.h"

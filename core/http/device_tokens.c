@@ -8,6 +8,7 @@
  * a time, so registering it again, by anybody, moves it.
  */
 #include "http/auth.h"
+#include "util/text.h"
 #include "http/handlers.h"
 #include "http/http.h"
 #include "util/jsonx.h"

@@ -26,15 +26,4 @@ enum max_err perm_require(struct max_ctx *c, const struct context *ctx, enum per
 /* The ACL names the caller holds on ctx, for ?show_acls. */
 json_object *perm_acls(struct max_ctx *c, const struct context *ctx);
 
-/* ---- compat: until the families are merged ---------------------------------- */
-
-/* sub_has(): 1 if the subscription holds perm, 0 if not or not
- * subscribed, -1 error (also for an unknown perm name). */
-int perm_user_has(struct max_ctx *c, const char *username, const char *hash, const char *perm);
-/* sub_mask(): 1 if subscribed at all, 0 not, -1 error. */
-int perm_subscribed(struct max_ctx *c, const char *username, const char *hash);
-/* sub_granted(): 1 if perm is in the subscription's permanent grants. */
-int perm_user_granted(struct max_ctx *c, const char *username, const char *hash,
-		      const char *perm);
-
 #endif

@@ -58,27 +58,6 @@ json_object *perm_acls(struct max_ctx *c, const struct context *ctx)
 	return perm_acl_names(ctx->permissions, &s);
 }
 
-/* ---- compat: until the families are merged ---------------------------------- */
-
-int perm_user_has(struct max_ctx *c, const char *username, const char *hash, const char *perm)
-{
-	int p = perm_index(perm);
-	return p < 0 ? -1 : sub_has(c->db, username, hash, (enum perm)p);
-}
-
-int perm_subscribed(struct max_ctx *c, const char *username, const char *hash)
-{
-	unsigned m;
-	return sub_mask(c->db, username, hash, &m);
-}
-
-int perm_user_granted(struct max_ctx *c, const char *username, const char *hash,
-		      const char *perm)
-{
-	int p = perm_index(perm);
-	return p < 0 ? -1 : sub_granted(c->db, username, hash, (enum perm)p);
-}
-
 /* ---- grant, revoke, reset ------------------------------------------------------- */
 
 /* API: permanent is true when absent or anything but 0/false/no/off/"". */

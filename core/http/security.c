@@ -4,6 +4,7 @@
  * /admin/security/roles/{role}/users/{user}). The data is model/roles.h.
  */
 #include "http/auth.h"
+#include "util/text.h"
 #include "http/handlers.h"
 #include "http/http.h"
 #include "util/jsonx.h"

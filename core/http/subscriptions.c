@@ -208,24 +208,6 @@ enum max_err pushoptout_remove(struct max_ctx *c, struct max_resp *r)
 
 /* ---- compat: until the families are merged ---------------------------------------- */
 
-json_object *subscription_json(const struct context *ctx, const struct perm_state *st,
-			       enum sub_shape shape)
-{
-	return ctx_sub_json(ctx, st, shape);
-}
-
-int subscription_load(struct max_ctx *c, const char *username, const char *hash,
-		      struct perm_state *st)
-{
-	return sub_load(c->db, username, hash, st);
-}
-
-enum max_err subscription_save(struct max_ctx *c, const char *username, const char *hash,
-			       const struct perm_state *st)
-{
-	return sub_save(c->db, username, hash, st);
-}
-
 enum max_err subscriptions_recompute(struct max_ctx *c, const struct context *ctx)
 {
 	return sub_recompute(c->db, ctx);
@@ -236,7 +218,3 @@ enum max_err subscriptions_bind_all(struct max_ctx *c, const char *hash, int bin
 	return sub_bind_all(c->db, hash, bind);
 }
 
-enum max_err subscriptions_person_deleted(struct max_ctx *c, const char *u)
-{
-	return sub_forget_user(c->db, u);
-}

@@ -4,6 +4,7 @@
  */
 #include "http/traverse.h"
 #include "http/auth.h"
+#include "util/text.h"
 #include "util/ids.h"
 #include "http/router.h"
 

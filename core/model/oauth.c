@@ -9,19 +9,6 @@
 #include <ctype.h>
 #include <string.h>
 
-/* compat: until the families are merged */
-int oauth_username_norm(const char *in, char out[MAX_USERNAME_MAX + 1])
-{
-	return people_normalise(in, out);
-}
-
-/* compat: until the families are merged */
-int oauth_token_issue(struct store *db, const struct max_config *cfg, const char *username,
-		      const char *scope, const char *client, char out[33])
-{
-	return token_issue(db, cfg, username, scope, client, out, NULL);
-}
-
 /* ---- credential stores ------------------------------------------------ */
 
 static int local_enabled(const struct max_config *cfg)

@@ -16,14 +16,6 @@
 
 struct max_config;
 
-/* compat: until the families are merged (the old names of tokens.h and
- * people_normalise) */
-#define OAUTH_TOKEN_ALPHABET TOKEN_ALPHABET
-#define OAUTH_TOKEN_LEN TOKEN_LEN
-int oauth_username_norm(const char *in, char out[MAX_USERNAME_MAX + 1]);
-int oauth_token_issue(struct store *db, const struct max_config *cfg, const char *username,
-		      const char *scope, const char *client, char out[33]);
-
 /* Outcome of a credential check across the configured stores. */
 enum oauth_auth {
 	OAUTH_AUTH_OK = 1,           /* credentials accepted */

@@ -5,6 +5,7 @@
 #include "http/auth.h"
 #include "util/buf.h"
 #include "model/oauth.h"
+#include "model/tokens.h"
 #include "model/roles.h"
 
 #include <sqlite3.h> /* to be moved behind store/ */
@@ -63,7 +64,7 @@ const char *fx_token(const char *user)
 	if (ntokens == 64)
 		return "";
 	snprintf(tokens[ntokens].user, sizeof tokens[ntokens].user, "%s", user);
-	oauth_token_issue(&fx.db, &fx.cfg, user, "widgetcli", "unit", tokens[ntokens].token);
+	token_issue(&fx.db, &fx.cfg, user, "widgetcli", "unit", tokens[ntokens].token, NULL);
 	return tokens[ntokens++].token;
 }
 
