@@ -12,6 +12,7 @@
  * revoked token stops working at once on every worker.
  */
 #include "http/auth.h"
+#include "model/contexts.h"
 #include "util/config.h"
 #include "http/http.h"
 #include "util/ids.h"
@@ -215,9 +216,10 @@ static enum max_err context_actor(struct max_ctx *c)
 		return MAX_OK;
 	char hash[41];
 	hash_sha1_hex(url, strlen(url), hash);
-	enum max_err e = traverse_context(c, hash);
-	if (e)
-		return e;
+	int found = ctx_exists(c->db, hash);
+	if (found <= 0)
+		return found < 0 ? max_fail(c, MAX_ESERVER, "context lookup failed")
+				 : traverse_not_found(c, "hash", hash, "contexts");
 	memcpy(c->actor_context, hash, sizeof hash);
 	return MAX_OK;
 }

@@ -36,11 +36,6 @@ _Static_assert(CONV_MAY_READ == PERM_BIT(PERM_READ) && CONV_MAY_WRITE == PERM_BI
 		       CONV_MAY_UNSUBSCRIBE == PERM_BIT(PERM_UNSUBSCRIBE),
 	       "conversation member bits");
 
-void resp_page(struct max_resp *r, const struct page *pg)
-{
-	if (pg->has_more)
-		resp_header(r, "X-Has-Remaining-Items", "1");
-}
 
 /* ---- rendering ----------------------------------------------------------- */
 

@@ -22,8 +22,6 @@ json_object *conv_render(struct max_ctx *c, const char *cid, const char *viewer,
 enum max_err message_save(struct max_ctx *c, const char *cid, json_object *object, int mobile,
 			  char id[MAX_ID_LEN + 1]);
 
-/* X-Has-Remaining-Items when the page had more rows (model/page.h). */
-void resp_page(struct max_resp *r, const struct page *pg);
 
 /* A person's talkingIn: his conversations, newest message first;
  * enriched (GET/POST /people) or as stored (PUT, with the conversation's

@@ -16,6 +16,7 @@
 #include "http/exceptions.h"
 #include "util/jsonx.h"
 #include "util/log.h"
+#include "http/handlers.h"
 #include "http/media.h"
 #include "http/multipart.h"
 #include "http/people.h"
@@ -210,7 +211,7 @@ static enum max_err dispatch(struct max_ctx *c, struct max_resp *r, struct tunne
 	char *path = xstrdup(c->req->path);
 	rewrite_deprecated(c, c->method, &path);
 	c->path = path;
-	switch (router_match(c->method, path, &c->route, c->params)) {
+	switch (router_match(routes, routes_count, c->method, path, &c->route, c->params)) {
 	case ROUTER_NO_ROUTE:
 		return max_fail(c, MAX_ENOTFOUND, "No resource at %s", path);
 	case ROUTER_NO_METHOD:
@@ -219,7 +220,10 @@ static enum max_err dispatch(struct max_ctx *c, struct max_resp *r, struct tunne
 		break;
 	}
 	int write = strcmp(c->method, "GET") && strcmp(c->method, "HEAD");
-	if (write) /* libgd's work on an upload, before the database is locked */
+	/* libgd's work on an upload, before the database is locked */
+	if (write && c->route->handler == avatar_person_upload)
+		avatar_prepare(c);
+	else if (write)
 		media_prepare_upload(c);
 	if ((write ? store_begin(c->db) : store_begin_read(c->db)) < 0)
 		return max_fail(c, MAX_EUNAVAILABLE, "The database is busy, try again");
@@ -252,7 +256,7 @@ void http_handle(const struct max_config *cfg, struct store *db, const struct ma
 		cors(cfg, resp);
 		return;
 	}
-	struct max_ctx c = {.cfg = cfg, .db = db, .req = req};
+	struct max_ctx c = {.cfg = cfg, .db = db, .req = req, .table = routes, .table_len = routes_count};
 	struct tunnel t = {.nextra = 0};
 	enum max_err e = dispatch(&c, resp, &t);
 	if (e && !c.err[0]) /* a model failure: its text is in the store */

@@ -29,6 +29,9 @@ void resp_free(struct max_resp *r);
 void resp_header(struct max_resp *r, const char *name, const char *value);
 /* Serialises obj as the body (takes ownership of obj) with status. */
 enum max_err resp_json(struct max_resp *r, int status, json_object *obj);
+/* X-Has-Remaining-Items when a page had more rows (model/page.h). */
+struct page;
+void resp_page(struct max_resp *r, const struct page *pg);
 void resp_text(struct max_resp *r, int status, const char *type, const char *text);
 
 /* Request helpers. Header names are lower-case. */

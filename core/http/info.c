@@ -142,15 +142,21 @@ static void add_methods(json_object *methods, const struct route *rt)
 		jx_set(methods, "HEAD", method_entry(rt));
 }
 
+/* The route table being catalogued, set by info_api from the request (the
+ * HTTP layer hands it in, so this file needs no link to routes.c); the
+ * qsort comparators read it too. */
+static const struct route *table;
+static size_t table_len;
+
 /* Index of the first row of each catalogued route name, in table order. */
 static size_t route_firsts(size_t *first)
 {
 	size_t n = 0;
-	for (size_t i = 0; i < routes_count; i++) {
-		if (!catalogued(&routes[i]))
+	for (size_t i = 0; i < table_len; i++) {
+		if (!catalogued(&table[i]))
 			continue;
 		size_t j = 0;
-		while (j < n && strcmp(routes[first[j]].name, routes[i].name))
+		while (j < n && strcmp(table[first[j]].name, table[i].name))
 			j++;
 		if (j == n)
 			first[n++] = i;
@@ -161,15 +167,15 @@ static size_t route_firsts(size_t *first)
 static json_object *route_methods(const char *name)
 {
 	json_object *methods = json_object_new_object();
-	for (size_t i = 0; i < routes_count; i++)
-		if (!strcmp(routes[i].name, name))
-			add_methods(methods, &routes[i]);
+	for (size_t i = 0; i < table_len; i++)
+		if (!strcmp(table[i].name, name))
+			add_methods(methods, &table[i]);
 	return methods;
 }
 
 static int by_title(const void *a, const void *b)
 {
-	const struct route *x = &routes[*(const size_t *)a], *y = &routes[*(const size_t *)b];
+	const struct route *x = &table[*(const size_t *)a], *y = &table[*(const size_t *)b];
 	int d = strcmp(x->title, y->title);
 	return d ? d : strcmp(x->name, y->name);
 }
@@ -184,7 +190,7 @@ static json_object *catalogue_by_category(const size_t *first, size_t n)
 	const char **cats = xcalloc(n ? n : 1, sizeof *cats);
 	size_t ncats = 0;
 	for (size_t i = 0; i < n; i++) {
-		const char *cat = routes[first[i]].category;
+		const char *cat = table[first[i]].category;
 		size_t j = 0;
 		while (j < ncats && strcmp(cats[j], cat))
 			j++;
@@ -198,13 +204,13 @@ static json_object *catalogue_by_category(const size_t *first, size_t n)
 	for (size_t c = 0; c < ncats; c++) {
 		size_t nm = 0;
 		for (size_t i = 0; i < n; i++)
-			if (!strcmp(routes[first[i]].category, cats[c]))
+			if (!strcmp(table[first[i]].category, cats[c]))
 				members[nm++] = first[i];
 		qsort(members, nm, sizeof *members, by_title);
 
 		json_object *resources = json_object_new_array();
 		for (size_t k = 0; k < nm; k++) {
-			const struct route *rt = &routes[members[k]];
+			const struct route *rt = &table[members[k]];
 			json_object *res = json_object_new_object();
 			jx_set_str(res, "route_id", rt->name);
 			jx_set_bool(res, "filesystem", (rt->flags & RT_FILESYSTEM) != 0);
@@ -232,7 +238,7 @@ static json_object *catalogue_by_route(const size_t *first, size_t n)
 {
 	json_object *out = json_object_new_object();
 	for (size_t i = 0; i < n; i++) {
-		const struct route *rt = &routes[first[i]];
+		const struct route *rt = &table[first[i]];
 		json_object *res = json_object_new_object();
 		jx_set_str(res, "id", rt->name);
 		jx_set_str(res, "name", rt->title);
@@ -248,7 +254,9 @@ static json_object *catalogue_by_route(const size_t *first, size_t n)
 
 enum max_err info_api(struct max_ctx *c, struct max_resp *r)
 {
-	size_t *first = xcalloc(routes_count ? routes_count : 1, sizeof *first);
+	table = c->table;
+	table_len = c->table_len;
+	size_t *first = xcalloc(table_len ? table_len : 1, sizeof *first);
 	size_t n = route_firsts(first);
 	const char *bc = qs_get(c, "by_category");
 	json_object *out = bc && *bc ? catalogue_by_category(first, n)

@@ -58,6 +58,8 @@ struct max_ctx {
 	struct store *db;
 	const struct max_req *req;
 	const struct route *route;
+	const struct route *table;     /* the whole route table (for /info/api) */
+	size_t table_len;
 	const char *method;            /* after tunnelling; "HEAD" stays "HEAD" */
 	int is_head;
 	char *params[MAX_PARAMS];      /* URL placeholders, decoded, owned */

@@ -43,10 +43,6 @@ void media_prepare_upload(struct max_ctx *c)
 	struct upload *up = c->upload;
 	if (!up || !up->present || up->prep.done || !c->route)
 		return;
-	if (c->route->handler == avatar_person_upload) {
-		avatar_prepare(c);
-		return;
-	}
 	const char *type = body_object_type(c);
 	if (type && !strcmp(type, "image"))
 		media_prepare_thumbnail(c->db, c->cfg, up->data, up->len, &up->prep);

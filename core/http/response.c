@@ -3,6 +3,8 @@
  * max_err to its HTTP status and the original's error name (API.md §2).
  */
 #include "http/http.h"
+#include "http/traverse.h"
+#include "model/page.h"
 #include "util/jsonx.h"
 
 #include <stdarg.h>
@@ -110,4 +112,26 @@ void http_error(struct max_resp *r, enum max_err e, const char *description)
 	jx_set_str(o, "error", http_error_name(e));
 	jx_set_str(o, "error_description", description ? description : "");
 	resp_json(r, http_status_of(e), o);
+}
+
+/* The standard texts of a failed URL lookup (traverse.h). */
+enum max_err traverse_not_found(struct max_ctx *c, const char *key, const char *value,
+				const char *collection)
+{
+	return max_fail(c, MAX_ENOTFOUND, "Object with %s %s not found inside %s", key, value,
+			collection);
+}
+
+enum max_err traverse_bad_id(struct max_ctx *c, const char *value)
+{
+	return max_fail(c, MAX_EINVALIDID,
+			"'%s' is not a valid ObjectId, it must be a 12-byte input or a "
+			"24-character hex string",
+			value);
+}
+
+void resp_page(struct max_resp *r, const struct page *pg)
+{
+	if (pg->has_more)
+		resp_header(r, "X-Has-Remaining-Items", "1");
 }

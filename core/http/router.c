@@ -1,5 +1,6 @@
 /*
- * router.c — matching a path against the route table (routes.c).
+ * router.c — matching a path against a route table (the one in routes.c,
+ * handed in by the HTTP layer, so that the router depends on no handler).
  *
  * Paths are split on '/'; a pattern segment "{name}" matches any non-empty
  * segment. When several patterns match, the one with a literal segment
@@ -63,8 +64,8 @@ static unsigned match_pattern(const char *pattern, const char *const *segs, cons
 	return score + 1;
 }
 
-enum router_match router_match(const char *method, const char *path, const struct route **out,
-			       char *params[MAX_PARAMS])
+enum router_match router_match(const struct route *table, size_t nroutes, const char *method,
+			       const char *path, const struct route **out, char *params[MAX_PARAMS])
 {
 	const char *segs[MAX_SEGS];
 	size_t lens[MAX_SEGS];
@@ -75,17 +76,17 @@ enum router_match router_match(const char *method, const char *path, const struc
 	unsigned best = 0;
 	const char *best_pattern = NULL;
 	const struct route *hit = NULL;
-	for (size_t i = 0; i < routes_count; i++) {
-		unsigned s = match_pattern(routes[i].pattern, segs, lens, n);
+	for (size_t i = 0; i < nroutes; i++) {
+		unsigned s = match_pattern(table[i].pattern, segs, lens, n);
 		if (!s || s < best)
 			continue;
 		if (s > best) {
 			best = s;
-			best_pattern = routes[i].pattern;
+			best_pattern = table[i].pattern;
 			hit = NULL;
 		}
-		if (!strcmp(routes[i].method, m) && !strcmp(routes[i].pattern, best_pattern))
-			hit = &routes[i];
+		if (!strcmp(table[i].method, m) && !strcmp(table[i].pattern, best_pattern))
+			hit = &table[i];
 	}
 	if (!best)
 		return ROUTER_NO_ROUTE;

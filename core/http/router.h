@@ -49,8 +49,8 @@ enum router_match { ROUTER_FOUND, ROUTER_NO_ROUTE, ROUTER_NO_METHOD };
 /* Finds the row for method and path; fills params (decoded segments,
  * malloc'd, caller frees) in pattern order. HEAD matches GET rows.
  * Literal segments win over placeholders. */
-enum router_match router_match(const char *method, const char *path,
-			       const struct route **out, char *params[MAX_PARAMS]);
+enum router_match router_match(const struct route *table, size_t nroutes, const char *method,
+			       const char *path, const struct route **out, char *params[MAX_PARAMS]);
 
 /* Name of the i-th placeholder of a pattern ("username"), or NULL. */
 const char *router_param_name(const struct route *rt, int i, char *buf, size_t len);

@@ -1,6 +1,7 @@
 /*
  * traverse.c — dispatch of the URL object lookup to the handler file of
- * the family that owns the root segment, and the standard failure texts.
+ * the family that owns the root segment (the failure texts they answer
+ * with are in response.c).
  */
 #include "http/traverse.h"
 #include "http/auth.h"
@@ -9,21 +10,6 @@
 #include "http/router.h"
 
 #include <string.h>
-
-enum max_err traverse_not_found(struct max_ctx *c, const char *key, const char *value,
-				const char *collection)
-{
-	return max_fail(c, MAX_ENOTFOUND, "Object with %s %s not found inside %s", key, value,
-			collection);
-}
-
-enum max_err traverse_bad_id(struct max_ctx *c, const char *value)
-{
-	return max_fail(c, MAX_EINVALIDID,
-			"'%s' is not a valid ObjectId, it must be a 12-byte input or a "
-			"24-character hex string",
-			value);
-}
 
 enum max_err traverse(struct max_ctx *c)
 {

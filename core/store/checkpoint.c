@@ -143,6 +143,7 @@ int store_checkpointer_start(const char *path, const struct store_ckpt_conf *con
 		return -1;
 	}
 	cp.running = 1;
+	store_checkpoints_elsewhere();
 	return 0;
 }
 

@@ -6,7 +6,6 @@
  * crash leaves the database at a whole version.
  */
 #include "store/store.h"
-#include "store/checkpoint.h"
 #include "util/log.h"
 
 #include <sqlite3.h>
@@ -53,6 +52,15 @@ static int wal_note(void *arg, sqlite3 *db, const char *name, int pages)
 	return SQLITE_OK;
 }
 
+/* Set once a background checkpointer runs in this process (checkpoint.c):
+ * store_idle() then leaves the work to it. */
+static int checkpoints_elsewhere;
+
+void store_checkpoints_elsewhere(void)
+{
+	checkpoints_elsewhere = 1;
+}
+
 void store_defer_checkpoints(struct store *st)
 {
 	sqlite3_wal_hook(st->db, wal_note, st);
@@ -60,7 +68,7 @@ void store_defer_checkpoints(struct store *st)
 
 void store_idle(struct store *st)
 {
-	if (!st->db || st->wal_pages < STORE_CHECKPOINT_PAGES || store_checkpointer_active())
+	if (!st->db || st->wal_pages < STORE_CHECKPOINT_PAGES || checkpoints_elsewhere)
 		return;
 	int log = 0, done = 0;
 	/* PASSIVE: never waits for readers or writers; what it cannot copy

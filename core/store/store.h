@@ -109,8 +109,11 @@ int64_t store_last_rowid(struct store *st);
  * request that happens to cross the threshold); the program calls
  * store_idle() between requests instead, after the answer went out. */
 void store_defer_checkpoints(struct store *st);
-/* Checkpoints (PASSIVE) when the WAL has grown past the threshold. */
+/* Checkpoints (PASSIVE) when the WAL has grown past the threshold, unless
+ * a background checkpointer runs in this process (store/checkpoint.h). */
 void store_idle(struct store *st);
+/* Called by the background checkpointer when it starts. */
+void store_checkpoints_elsewhere(void);
 
 int store_begin(struct store *st);      /* BEGIN IMMEDIATE */
 int store_begin_read(struct store *st); /* BEGIN (deferred): a consistent snapshot */

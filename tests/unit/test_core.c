@@ -123,7 +123,7 @@ static const char *match(const char *method, const char *path, char *p0)
 {
 	const struct route *rt = NULL;
 	char *params[MAX_PARAMS] = {0};
-	enum router_match m = router_match(method, path, &rt, params);
+	enum router_match m = router_match(routes, routes_count, method, path, &rt, params);
 	if (p0)
 		snprintf(p0, 64, "%s", params[0] ? params[0] : "");
 	for (int i = 0; i < MAX_PARAMS; i++)

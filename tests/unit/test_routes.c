@@ -264,6 +264,8 @@ static json_object *call_info_api(int by_category)
 	struct max_resp r;
 	struct max_kv kv[1] = {{(char *)"by_category", (char *)"1"}};
 	memset(&c, 0, sizeof c);
+	c.table = routes;
+	c.table_len = routes_count;
 	if (by_category) {
 		c.qs = kv;
 		c.nqs = 1;
