@@ -29,9 +29,13 @@ CORE_SRC := $(sort $(wildcard core/*/*.c))
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/schema.o
 SCHEMA   := $(sort $(wildcard schema/[0-9]*.sql))
 LIB      := $(BUILD)/libmax.a
+# compat: fcgi/, tools/, tests/ and bench/ still include core headers by bare name
+$(BUILD)/obj/fcgi/%.o $(BUILD)/obj/tools/%.o $(BUILD)/obj/tests/%.o $(BUILD)/obj/bench/%.o: CFLAGS += -Icore/util -Icore/store -Icore/model -Icore/http
+$(BUILD)/obj/tools/maxctl.o $(BUILD)/obj/tests/unit/%.o: CFLAGS += -include sqlite3.h
 
 FCGI_COMMON := $(BUILD)/obj/fcgi/adapter.o
 PROGS := $(BUILD)/max.fcgi $(BUILD)/osiris.fcgi $(BUILD)/maxctl $(BUILD)/hello.fcgi
+PROGS += $(BUILD)/max-bridge
 
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 E2E_SRC  := $(sort $(wildcard tests/e2e/*.c))
@@ -70,6 +74,9 @@ $(BUILD)/hello.fcgi: $(BUILD)/obj/bench/hello.o
 
 $(BUILD)/maxctl: $(BUILD)/obj/tools/maxctl.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/max-bridge: $(BUILD)/obj/tools/max-bridge/main.o $(BUILD)/obj/tools/max-bridge/mq.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ -lrabbitmq $(LIBS)
 
 $(BUILD)/tests/unit: $(UNIT_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
 	@mkdir -p $(@D)
