@@ -16,6 +16,7 @@
 #include "jsonx.h"
 #include "log.h"
 #include "oauth.h"
+#include "http/rabbitmq_auth.h"
 #include "store.h"
 
 #include <ctype.h>
@@ -463,6 +464,8 @@ static void osiris_handle(const struct max_req *req, struct max_resp *r, void *a
 {
 	struct osiris *o = arg;
 	const char *path = strip_server_id(o->cfg, req->path);
+	if (rabbitmq_auth_handle(o->db, o->cfg, path, req, r)) /* RabbitMQ asks who may do what */
+		return;
 	const struct endpoint *ep = NULL;
 	for (size_t i = 0; i < sizeof endpoints / sizeof endpoints[0]; i++)
 		if (!strcmp(endpoints[i].path, path) &&
