@@ -42,6 +42,7 @@ E2E_SRC  := $(sort $(wildcard tests/e2e/*.c))
 TEST_PROGS := $(BUILD)/tests/unit $(BUILD)/tests/e2e
 
 .PHONY: all deps check check-clang unit e2e valgrind run bench clean format
+.PHONY: e2e-realtime
 all: $(PROGS)
 
 deps:
@@ -82,6 +83,7 @@ $(BUILD)/tests/unit: $(UNIT_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcunit $(LIBS)
 
+$(BUILD)/tests/e2e: LIBS += -lrabbitmq
 $(BUILD)/tests/e2e: $(E2E_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcunit $(shell pkg-config --libs $(CURLPKG)) $(LIBS)
@@ -89,6 +91,7 @@ $(BUILD)/tests/e2e: $(E2E_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
 check: deps
 	$(MAKE) --no-print-directory SAN=$(SAN) $(PROGS) $(TEST_PROGS)
 	$(MAKE) --no-print-directory SAN=$(SAN) unit e2e
+	$(MAKE) --no-print-directory SAN=$(SAN) e2e-realtime
 
 # the same sources must build warning-free under clang as well
 check-clang: deps
@@ -99,6 +102,10 @@ unit: $(BUILD)/tests/unit
 
 e2e: $(PROGS) $(BUILD)/tests/e2e
 	./scripts/e2e.sh $(BUILD)
+
+# the realtime suite: a private RabbitMQ node and max-bridge as well
+e2e-realtime: $(PROGS) $(BUILD)/tests/e2e
+	./scripts/e2e-realtime.sh $(BUILD)
 
 # every worker under valgrind memcheck during the e2e suite (slow; not in check)
 valgrind: $(PROGS) $(BUILD)/tests/e2e
