@@ -45,3 +45,9 @@ trap 'exit 143' TERM
 
 export MAX_TEST_RABBITMQ_DIR="$RDIR"
 ./scripts/e2e.sh "$BUILD" realtime
+# the suite stopped the bridge: a sanitizer build has reported by now
+if grep -qE 'ERROR: (Address|Leak|Memory)Sanitizer|runtime error:' "$RDIR/bridge.log" 2>/dev/null; then
+	echo "e2e-realtime.sh: max-bridge reported a sanitizer error:" >&2
+	grep -hE -A30 'ERROR: (Address|Leak|Memory)Sanitizer|runtime error:' "$RDIR/bridge.log" | head -n 60 >&2
+	exit 1
+fi
