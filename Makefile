@@ -34,12 +34,14 @@ $(BUILD)/obj/fcgi/%.o $(BUILD)/obj/tools/%.o $(BUILD)/obj/tests/%.o $(BUILD)/obj
 
 FCGI_COMMON := $(BUILD)/obj/fcgi/adapter.o
 PROGS := $(BUILD)/max.fcgi $(BUILD)/osiris.fcgi $(BUILD)/maxctl $(BUILD)/hello.fcgi
+PROGS += $(BUILD)/max-bridge
 
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 E2E_SRC  := $(sort $(wildcard tests/e2e/*.c))
 TEST_PROGS := $(BUILD)/tests/unit $(BUILD)/tests/e2e
 
 .PHONY: FORCE all deps check check-clang unit e2e valgrind run bench clean format format-check doc doc-check layers
+.PHONY: e2e-realtime
 all: $(PROGS)
 
 deps:
@@ -83,10 +85,14 @@ $(BUILD)/hello.fcgi: $(BUILD)/obj/bench/hello.o
 $(BUILD)/maxctl: $(BUILD)/obj/tools/maxctl.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+$(BUILD)/max-bridge: $(BUILD)/obj/tools/max-bridge/main.o $(BUILD)/obj/tools/max-bridge/mq.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ -lrabbitmq $(LIBS)
+
 $(BUILD)/tests/unit: $(UNIT_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcunit $(LIBS)
 
+$(BUILD)/tests/e2e: LIBS += -lrabbitmq
 $(BUILD)/tests/e2e: $(E2E_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcunit $(shell pkg-config --libs $(CURLPKG)) $(LIBS)
@@ -105,6 +111,7 @@ check: e2e-ldap
 check: deps
 	$(MAKE) --no-print-directory SAN=$(SAN) $(PROGS) $(TEST_PROGS)
 	$(MAKE) --no-print-directory SAN=$(SAN) unit e2e
+	$(MAKE) --no-print-directory SAN=$(SAN) e2e-realtime
 
 # the same sources must build warning-free under clang as well
 check-clang: deps
@@ -115,6 +122,10 @@ unit: $(BUILD)/tests/unit
 
 e2e: $(PROGS) $(BUILD)/tests/e2e
 	./scripts/e2e.sh $(BUILD)
+
+# the realtime suite: a private RabbitMQ node and max-bridge as well
+e2e-realtime: $(PROGS) $(BUILD)/tests/e2e
+	./scripts/e2e-realtime.sh $(BUILD)
 
 # every worker under valgrind memcheck during the e2e suite (slow; not in check)
 valgrind: $(PROGS) $(BUILD)/tests/e2e

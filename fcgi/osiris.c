@@ -11,6 +11,7 @@
  */
 #include "adapter.h"
 #include "http/http.h"
+#include "http/rabbitmq_auth.h"
 #include "ldap/auth.h"
 #include "model/logins.h"
 #include "model/oauth.h"
@@ -505,6 +506,8 @@ static void osiris_handle(const struct max_req *req, struct max_resp *r, void *a
 {
 	struct osiris *o = arg;
 	const char *path = strip_server_id(o->cfg, req->path);
+	if (rabbitmq_auth_handle(o->db, o->cfg, path, req, r)) /* RabbitMQ asks who may do what */
+		return;
 	const struct endpoint *ep = NULL;
 	for (size_t i = 0; i < sizeof endpoints / sizeof endpoints[0]; i++)
 		if (!strcmp(endpoints[i].path, path) &&

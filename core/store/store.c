@@ -450,3 +450,14 @@ int store_changes(struct store *st)
 {
 	return sqlite3_changes(st->db);
 }
+
+int64_t store_data_version(struct store *st)
+{
+	store_q *q = store_sql(st, "PRAGMA data_version");
+	int64_t v = -1;
+	if (q && store_one(q) == 1) {
+		v = store_int(q, 0);
+		store_reset(q);
+	}
+	return v;
+}

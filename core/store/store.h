@@ -100,6 +100,10 @@ json_object *store_json(store_q *q, int i);
 
 /* Did a statement fail since the transaction began? */
 int store_failed(const struct store *st);
+/* PRAGMA data_version: changes whenever another connection commits, so
+ * a process polling it learns of new rows without reading them (max-bridge
+ * waking up for the outbox). -1 on error. */
+int64_t store_data_version(struct store *st);
 /* Rowid of the last INSERT on this connection. */
 int64_t store_last_rowid(struct store *st);
 

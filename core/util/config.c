@@ -60,7 +60,7 @@ static const struct config_key keys[] = {
 	{"rabbitmq", "url", "", 1},
 	{"rabbitmq", "exchange_prefix", "", 0},
 	{"rabbitmq", "retry_max_s", "30", 0},
-	{"rabbitmq", "poll_ms", "200", 0},
+	{"rabbitmq", "poll_ms", "1", 0},      /* max-bridge: look for new rows */
 	/* [ldap]: off until url is set (names as in the LDAP sync design) */
 	{"ldap", "url", "", 0},                 /* ldap://host[:port] or ldaps:// */
 	{"ldap", "starttls", "false", 0},       /* StartTLS on an ldap:// URL */

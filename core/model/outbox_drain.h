@@ -1,0 +1,51 @@
+/*
+ * outbox_drain.h — the reading side of the outbox, for max-bridge.
+ *
+ * Handlers append rows (outbox.h) inside their transactions; the bridge
+ * reads them in id order, carries each out against RabbitMQ and deletes
+ * them once the broker confirmed. Commits are serialised, so ids become
+ * visible in increasing order: "every row up to id N is done" is all the
+ * bookkeeping the bridge needs.
+ */
+#ifndef MAX_OUTBOX_DRAIN_H
+#define MAX_OUTBOX_DRAIN_H
+
+#include <stdint.h>
+
+struct store;
+
+enum outbox_op {
+	OUTBOX_PUBLISH,
+	OUTBOX_DECLARE_USER,
+	OUTBOX_DELETE_USER,
+	OUTBOX_BIND,
+	OUTBOX_UNBIND,
+};
+
+/* One row; the strings are owned by the row ("" when the column is). */
+struct outbox_row {
+	int64_t id;
+	enum outbox_op op;
+	char *exchange;    /* publish: exchange; bind/unbind: source */
+	char *destination; /* bind/unbind: destination; declare/delete: user */
+	char *routing_key;
+	char *body;        /* publish only */
+	int attempts;
+};
+
+/* Reads up to max rows with id > after, in id order, into rows. Returns how
+ * many, or -1 on a storage error. Rows with an unknown op are skipped. */
+int outbox_fetch(struct store *db, int64_t after, int max, struct outbox_row *rows);
+void outbox_row_free(struct outbox_row *row);
+
+/* Deletes every row with id <= upto (the ones the broker confirmed).
+ * Its own transaction; 0 or -1. */
+int outbox_delete_upto(struct store *db, int64_t upto);
+/* Deletes one row (a permanent failure); 0 or -1. */
+int outbox_delete_one(struct store *db, int64_t id);
+/* Counts one more failed attempt of a row; 0 or -1. */
+int outbox_note_attempt(struct store *db, int64_t id);
+/* Rows waiting; -1 on error. */
+int64_t outbox_pending(struct store *db);
+
+#endif

@@ -1,0 +1,554 @@
+/*
+ * test_realtime.c — MAX, max-bridge and a private RabbitMQ together: what
+ * the API writes into the outbox reaches the broker (exchanges, bindings,
+ * messages), RabbitMQ asks osiris who may log in and use what, and an
+ * outage of the broker loses nothing. Everything is checked through
+ * RabbitMQ itself: its management API and AMQP clients.
+ *
+ * Runs only under scripts/e2e-realtime.sh, which gives the suite a folder
+ * (MAX_TEST_RABBITMQ_DIR) and always stops the node and the bridge; the
+ * suite starts both there (scripts/rabbitmq.sh, build/max-bridge).
+ */
+#include "e2e.h"
+
+#include <amqp.h>
+#include <amqp_tcp_socket.h>
+#include <curl/curl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SOON_MS 10000
+
+static struct {
+	const char *dir;
+	char user[512], pass[512], url[512];
+	int amqp_port, mgmt_port;
+	pid_t bridge;
+} rt;
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+/* ---- the node and the bridge ------------------------------------------------ */
+
+static int read_env(void)
+{
+	FILE *f = fopen(e2e_fmt("%s/env", rt.dir), "r");
+	if (!f)
+		return -1;
+	char line[500];
+	while (fgets(line, sizeof line, f)) {
+		line[strcspn(line, "\n")] = 0;
+		if (!strncmp(line, "RMQ_USER=", 9))
+			snprintf(rt.user, sizeof rt.user, "%s", line + 9);
+		else if (!strncmp(line, "RMQ_PASS=", 9))
+			snprintf(rt.pass, sizeof rt.pass, "%s", line + 9);
+		else if (!strncmp(line, "RMQ_URL=", 8))
+			snprintf(rt.url, sizeof rt.url, "%s", line + 8);
+		else if (!strncmp(line, "RMQ_AMQP_PORT=", 14))
+			rt.amqp_port = atoi(line + 14);
+		else if (!strncmp(line, "RMQ_MGMT_PORT=", 14))
+			rt.mgmt_port = atoi(line + 14);
+	}
+	fclose(f);
+	return rt.amqp_port && rt.mgmt_port && *rt.pass ? 0 : -1;
+}
+
+static int node(const char *cmd)
+{
+	const char *line = e2e_fmt("RABBITMQ_AUTH_URL='%s/rabbitmq' RABBITMQ_MANAGEMENT=1 "
+				   "./scripts/rabbitmq.sh %s '%s' > /dev/null",
+				   e2e_url(), cmd, rt.dir);
+	return system(line) == 0 ? 0 : -1;
+}
+
+/* The bridge's max.ini: the test server's, plus the broker. */
+static int write_bridge_ini(const char *path)
+{
+	FILE *in = fopen(getenv("MAX_TEST_INI"), "r"), *out = fopen(path, "w");
+	if (!in || !out) {
+		if (in)
+			fclose(in);
+		if (out)
+			fclose(out);
+		return -1;
+	}
+	char buf[4096];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+		fwrite(buf, 1, n, out);
+	fprintf(out, "\n[rabbitmq]\nurl = %s\nretry_max_s = 1\n", rt.url);
+	fclose(in);
+	return fclose(out) == 0 ? 0 : -1;
+}
+
+static int start_bridge(void)
+{
+	const char *ini = e2e_fmt("%s/bridge.ini", rt.dir);
+	if (write_bridge_ini(ini) < 0)
+		return -1;
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		FILE *log = freopen(e2e_fmt("%s/bridge.log", rt.dir), "a", stderr);
+		(void)log;
+		const char *bin = e2e_fmt("%s/max-bridge", getenv("MAX_TEST_BUILD"));
+		execl(bin, bin, "-c", ini, (char *)NULL);
+		_exit(127);
+	}
+	rt.bridge = pid;
+	FILE *f = fopen(e2e_fmt("%s/bridge.pid", rt.dir), "w");
+	if (f) {
+		fprintf(f, "%d\n", (int)pid);
+		fclose(f);
+	}
+	return 0;
+}
+
+static void stop_bridge(void)
+{
+	if (rt.bridge <= 0)
+		return;
+	kill(rt.bridge, SIGTERM);
+	int st;
+	for (int i = 0; i < 100 && waitpid(rt.bridge, &st, WNOHANG) == 0; i++)
+		sleep_ms(50);
+	kill(rt.bridge, SIGKILL);
+	waitpid(rt.bridge, &st, 0);
+	rt.bridge = 0;
+}
+
+/* ---- RabbitMQ's management API ------------------------------------------- */
+
+static size_t collect(char *p, size_t size, size_t n, void *arg)
+{
+	struct buf_s {
+		char *d;
+		size_t len;
+	} *b = arg;
+	char *d = realloc(b->d, b->len + size * n + 1);
+	if (!d)
+		return 0;
+	memcpy(d + b->len, p, size * n);
+	b->d = d;
+	b->len += size * n;
+	b->d[b->len] = 0;
+	return size * n;
+}
+
+/* GET /api/<path>: the parsed JSON (NULL on 404 or error); *status. */
+static json_object *mgmt(const char *path, long *status)
+{
+	struct {
+		char *d;
+		size_t len;
+	} b = {NULL, 0};
+	CURL *c = curl_easy_init();
+	curl_easy_setopt(c, CURLOPT_URL, e2e_fmt("http://127.0.0.1:%d/api/%s", rt.mgmt_port, path));
+	curl_easy_setopt(c, CURLOPT_USERNAME, rt.user);
+	curl_easy_setopt(c, CURLOPT_PASSWORD, rt.pass);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+	long st = 0;
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &st);
+	curl_easy_cleanup(c);
+	json_object *o = st == 200 && b.d ? json_tokener_parse(b.d) : NULL;
+	free(b.d);
+	if (status)
+		*status = st;
+	return o;
+}
+
+static long exchange_status(const char *name, const char **type)
+{
+	long st;
+	json_object *o = mgmt(e2e_fmt("exchanges/%%2F/%s", e2e_escape(name)), &st);
+	if (type)
+		*type = o ? e2e_fmt("%s", e2e_str(o, "type")) : NULL;
+	json_object_put(o);
+	return st;
+}
+
+/* Routing keys of the bindings source → destination exchange, sorted,
+ * comma-joined ("" for none). */
+static const char *binding_keys(const char *source, const char *dest)
+{
+	json_object *o = mgmt(e2e_fmt("bindings/%%2F/e/%s/e/%s", e2e_escape(source),
+				      e2e_escape(dest)),
+			      NULL);
+	const char *keys = "";
+	for (int i = 0; i < e2e_len(o); i++)
+		keys = e2e_fmt("%s%s%s", keys, *keys ? "," : "",
+			       e2e_str(json_object_array_get_idx(o, (size_t)i), "routing_key"));
+	json_object_put(o);
+	return keys;
+}
+
+static int wait_until(int (*cond)(const void *), const void *arg, long ms)
+{
+	for (long t = 0; t < ms; t += 50) {
+		if (cond(arg))
+			return 1;
+		sleep_ms(50);
+	}
+	return cond(arg);
+}
+
+static int outbox_empty(const void *arg)
+{
+	(void)arg;
+	return e2e_db_scalar("SELECT count(*) FROM outbox") == 0;
+}
+
+static int exchange_exists(const void *name)
+{
+	return exchange_status(name, NULL) == 200;
+}
+
+/* The last of the global objects the bridge declares at start-up. */
+static int globals_declared(const void *arg)
+{
+	(void)arg;
+	json_object *o = mgmt("bindings/%2F/e/syncacl/q/syncacl", NULL);
+	int n = e2e_len(o);
+	json_object_put(o);
+	return n == 1;
+}
+
+/* ---- AMQP clients ------------------------------------------------------------ */
+
+/* A connection as user/password with channel 1 open, or NULL. */
+static amqp_connection_state_t amqp_as(const char *user, const char *pass)
+{
+	amqp_connection_state_t c = amqp_new_connection();
+	amqp_socket_t *s = amqp_tcp_socket_new(c);
+	struct timeval tv = {5, 0};
+	if (amqp_socket_open_noblock(s, "127.0.0.1", rt.amqp_port, &tv) != AMQP_STATUS_OK ||
+	    amqp_login(c, "/", 0, AMQP_DEFAULT_FRAME_SIZE, 0, AMQP_SASL_METHOD_PLAIN, user, pass)
+			    .reply_type != AMQP_RESPONSE_NORMAL) {
+		amqp_destroy_connection(c);
+		return NULL;
+	}
+	amqp_channel_open(c, 1);
+	if (amqp_get_rpc_reply(c).reply_type != AMQP_RESPONSE_NORMAL) {
+		amqp_destroy_connection(c);
+		return NULL;
+	}
+	return c;
+}
+
+static void amqp_done(amqp_connection_state_t c)
+{
+	if (!c)
+		return;
+	amqp_connection_close(c, AMQP_REPLY_SUCCESS);
+	amqp_destroy_connection(c);
+}
+
+/* A server-named queue bound to exchange: its name, or NULL. */
+static const char *private_queue(amqp_connection_state_t c, const char *exchange)
+{
+	amqp_queue_declare_ok_t *q =
+		amqp_queue_declare(c, 1, amqp_empty_bytes, 0, 0, 1, 1, amqp_empty_table);
+	if (!q)
+		return NULL;
+	const char *name = e2e_fmt("%.*s", (int)q->queue.len, (const char *)q->queue.bytes);
+	amqp_queue_bind(c, 1, amqp_cstring_bytes(name), amqp_cstring_bytes(exchange),
+			amqp_empty_bytes, amqp_empty_table);
+	return amqp_get_rpc_reply(c).reply_type == AMQP_RESPONSE_NORMAL ? name : NULL;
+}
+
+struct got {
+	char exchange[128], key[128];
+	json_object *body;
+};
+
+/* basic.get until a message arrives or ms pass; 1 with *g filled. */
+static int get_one(amqp_connection_state_t c, const char *queue, struct got *g, long ms)
+{
+	for (long t = 0; t <= ms; t += 50) {
+		amqp_rpc_reply_t r = amqp_basic_get(c, 1, amqp_cstring_bytes(queue), 1);
+		if (r.reply_type != AMQP_RESPONSE_NORMAL)
+			return 0;
+		if (r.reply.id == AMQP_BASIC_GET_OK_METHOD) {
+			amqp_basic_get_ok_t *ok = r.reply.decoded;
+			snprintf(g->exchange, sizeof g->exchange, "%.*s", (int)ok->exchange.len,
+				 (const char *)ok->exchange.bytes);
+			snprintf(g->key, sizeof g->key, "%.*s", (int)ok->routing_key.len,
+				 (const char *)ok->routing_key.bytes);
+			amqp_message_t m;
+			if (amqp_read_message(c, 1, &m, 0).reply_type != AMQP_RESPONSE_NORMAL)
+				return 0;
+			char *text = strndup(m.body.bytes, m.body.len);
+			g->body = json_tokener_parse(text);
+			free(text);
+			amqp_destroy_message(&m);
+			return 1;
+		}
+		sleep_ms(50);
+	}
+	return 0;
+}
+
+/* ---- suite ------------------------------------------------------------------ */
+
+static int rt_init(void)
+{
+	rt.dir = getenv("MAX_TEST_RABBITMQ_DIR");
+	if (!rt.dir)
+		return 0; /* no tests registered */
+	if (node("start") < 0 || read_env() < 0) {
+		fprintf(stderr, "realtime: cannot start RabbitMQ in %s\n", rt.dir);
+		return 1;
+	}
+	if (start_bridge() < 0 || !wait_until(globals_declared, NULL, 60000)) {
+		fprintf(stderr, "realtime: the bridge did not declare the topology\n");
+		return 1;
+	}
+	return 0;
+}
+
+static int rt_cleanup(void)
+{
+	if (!rt.dir)
+		return 0;
+	stop_bridge();
+	node("stop");
+	return 0;
+}
+
+/* A person, created as the Manager; waits until the bridge is done. */
+static void person(const char *username, const char *query)
+{
+	struct e2e_resp *r = e2e_request("POST", e2e_fmt("/people%s", query), e2e_manager(),
+					 e2e_fmt("{\"username\":\"%s\"}", username));
+	CU_ASSERT(r->status == 201 || r->status == 200);
+	e2e_free(r);
+}
+
+/* MESSAGING: the bridge declares the global exchanges, queues, bindings. */
+static void test_global_topology(void)
+{
+	static const char *const ex[][2] = {{"conversations", "topic"}, {"activity", "topic"},
+					    {"twitter", "fanout"}, {"syncacl", "fanout"}};
+	for (size_t i = 0; i < 4; i++) {
+		json_object *o = mgmt(e2e_fmt("exchanges/%%2F/%s", ex[i][0]), NULL);
+		E2E_STR_EQ(e2e_str(o, "type"), ex[i][1]);
+		E2E_INT_EQ(e2e_bool(o, "durable"), 1);
+		E2E_INT_EQ(e2e_bool(o, "auto_delete"), 0);
+		json_object_put(o);
+	}
+	static const char *const queues[] = {"messages", "push", "twitter", "syncacl",
+					     "tweety_restart"};
+	for (size_t i = 0; i < 5; i++) {
+		json_object *o = mgmt(e2e_fmt("queues/%%2F/%s", queues[i]), NULL);
+		E2E_INT_EQ(e2e_bool(o, "durable"), 1);
+		E2E_STR_EQ(e2e_keys(e2e_get(o, "arguments")), "");
+		json_object_put(o);
+	}
+	json_object *b = mgmt("exchanges/%2F/conversations/bindings/source", NULL);
+	const char *seen = "";
+	for (int i = 0; i < e2e_len(b); i++) {
+		json_object *x = json_object_array_get_idx(b, (size_t)i);
+		if (!strcmp(e2e_str(x, "destination_type"), "queue"))
+			seen = e2e_fmt("%s%s>%s", seen, e2e_str(x, "destination"),
+				       e2e_str(x, "routing_key"));
+	}
+	json_object_put(b);
+	CU_ASSERT_PTR_NOT_NULL(strstr(seen, "messages>*.messages"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(seen, "push>*.notifications"));
+	b = mgmt("exchanges/%2F/activity/bindings/source", NULL);
+	E2E_INT_EQ(e2e_len(b), 1);
+	E2E_STR_EQ(e2e_str(json_object_array_get_idx(b, 0), "routing_key"), "#");
+	json_object_put(b);
+}
+
+/* POST /people declares the user's two exchanges and their "internal"
+ * binding, unless notifications=false; an existing user only with
+ * notifications=true. */
+static void test_user_exchanges(void)
+{
+	const char *type = NULL;
+	person("rtalice", "");
+	CU_ASSERT_FATAL(wait_until(exchange_exists, "rtalice.subscribe", SOON_MS));
+	E2E_INT_EQ(exchange_status("rtalice.publish", &type), 200);
+	E2E_STR_EQ(type, "topic");
+	E2E_INT_EQ(exchange_status("rtalice.subscribe", &type), 200);
+	E2E_STR_EQ(type, "fanout");
+	E2E_STR_EQ(binding_keys("rtalice.publish", "rtalice.subscribe"), "internal");
+
+	person("rtquiet", "?notifications=false");
+	person("rtquiet", "");
+	CU_ASSERT(wait_until(outbox_empty, NULL, SOON_MS));
+	E2E_INT_EQ(exchange_status("rtquiet.publish", NULL), 404);
+	E2E_INT_EQ(exchange_status("rtquiet.subscribe", NULL), 404);
+	person("rtquiet", "?notifications=true");
+	CU_ASSERT(wait_until(exchange_exists, "rtquiet.subscribe", SOON_MS));
+	E2E_STR_EQ(binding_keys("rtquiet.publish", "rtquiet.subscribe"), "internal");
+}
+
+static const char *conversation(const char *creator, const char *participants)
+{
+	struct e2e_resp *r = e2e_request(
+		"POST", "/conversations", creator,
+		e2e_fmt("{\"contexts\":[{\"objectType\":\"conversation\",\"participants\":%s}],"
+			"\"object\":{\"objectType\":\"note\",\"content\":\"hola\"}}",
+			participants));
+	E2E_STATUS(r, 201);
+	/* the answer is the first message; the conversation is its context */
+	json_object *c0 = json_object_array_get_idx(e2e_get(r->json, "contexts"), 0);
+	const char *id = e2e_str(c0, "id") ? e2e_fmt("%s", e2e_str(c0, "id")) : "";
+	e2e_free(r);
+	return id;
+}
+
+static int conv_bound(const void *cid)
+{
+	return !strcmp(binding_keys("conversations", "rtbob.subscribe"),
+		       e2e_fmt("%s.*", (const char *)cid));
+}
+
+/* A conversation binds each participant both ways with key "<cid>.*";
+ * its creation reaches the participants' sessions; a message posted by
+ * REST with object.mobile reaches them too, without mobile nothing. */
+static void test_conversation_delivery(void)
+{
+	person("rtalice", "");
+	person("rtbob", "");
+	CU_ASSERT_FATAL(wait_until(exchange_exists, "rtbob.subscribe", SOON_MS));
+	amqp_connection_state_t c = amqp_as(rt.user, rt.pass);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	const char *q = private_queue(c, "rtbob.subscribe");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(q);
+
+	const char *cid = conversation("rtalice", "[\"rtalice\",\"rtbob\"]");
+	CU_ASSERT_FATAL(wait_until(conv_bound, cid, SOON_MS));
+	const char *key = e2e_fmt("%s.*", cid);
+	E2E_STR_EQ(binding_keys("rtalice.publish", "conversations"), key);
+	E2E_STR_EQ(binding_keys("rtbob.publish", "conversations"), key);
+	E2E_STR_EQ(binding_keys("conversations", "rtalice.subscribe"), key);
+
+	struct got g = {0};
+	CU_ASSERT_FATAL(get_one(c, q, &g, SOON_MS));
+	E2E_STR_EQ(g.exchange, "conversations");
+	E2E_STR_EQ(g.key, e2e_fmt("%s.notifications", cid));
+	E2E_STR_EQ(e2e_str(g.body, "a"), "a");
+	E2E_STR_EQ(e2e_str(g.body, "o"), "c");
+	E2E_STR_EQ(e2e_str(g.body, "s"), "m");
+	E2E_STR_EQ(e2e_str(e2e_get(g.body, "u"), "u"), "rtalice");
+	json_object_put(g.body);
+
+	struct e2e_resp *r = e2e_request("POST", e2e_fmt("/conversations/%s/messages", cid),
+					 "rtalice",
+					 "{\"object\":{\"objectType\":\"note\",\"content\":\"quiet\"}}");
+	E2E_STATUS(r, 201);
+	e2e_free(r);
+	r = e2e_request("POST", e2e_fmt("/conversations/%s/messages", cid), "rtalice",
+			"{\"object\":{\"objectType\":\"note\",\"content\":\"Hola!\",\"mobile\":true}}");
+	E2E_STATUS(r, 201);
+	const char *mid = e2e_fmt("%s", e2e_str(r->json, "id"));
+	e2e_free(r);
+	memset(&g, 0, sizeof g);
+	CU_ASSERT_FATAL(get_one(c, q, &g, SOON_MS));
+	E2E_STR_EQ(g.key, e2e_fmt("%s.notifications", cid));
+	E2E_STR_EQ(e2e_str(g.body, "o"), "m");
+	E2E_STR_EQ(e2e_str(e2e_get(g.body, "d"), "text"), "Hola!");
+	E2E_STR_EQ(e2e_str(e2e_get(g.body, "d"), "message_id"), mid);
+	json_object_put(g.body);
+	CU_ASSERT(wait_until(outbox_empty, NULL, SOON_MS));
+	CU_ASSERT_FALSE(get_one(c, q, &g, 0)); /* "quiet" was not published */
+	amqp_done(c);
+}
+
+/* RabbitMQ asks osiris: a MAX user logs in with their token (optionally
+ * "<server id>:user") and may read only their own subscribe exchange. */
+static void test_broker_login(void)
+{
+	person("rtalice", "");
+	person("rtbob", "");
+	CU_ASSERT_FATAL(wait_until(exchange_exists, "rtbob.subscribe", SOON_MS));
+	const char *token = e2e_token("rtalice");
+	CU_ASSERT_PTR_NULL(amqp_as("rtalice", "WrongWrongWrongWrongWrongWrong12"));
+	CU_ASSERT_PTR_NULL(amqp_as("other:rtalice", token));
+	amqp_connection_state_t c = amqp_as("e2e:rtalice", token);
+	CU_ASSERT_PTR_NOT_NULL(c);
+	amqp_done(c);
+	c = amqp_as("rtalice", token);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_PTR_NOT_NULL(private_queue(c, "rtalice.subscribe"));
+	/* bob's exchange: access refused, and the broker closes the channel */
+	CU_ASSERT_PTR_NULL(private_queue(c, "rtbob.subscribe"));
+	amqp_destroy_connection(c);
+}
+
+/* RabbitMQ away: the API keeps answering, rows wait in the outbox, and
+ * once the broker is back every notification arrives, in order. */
+static void test_outage(void)
+{
+	person("rtalice", "");
+	person("rtbob", "");
+	const char *cid = conversation("rtalice", "[\"rtalice\",\"rtbob\"]");
+	CU_ASSERT_FATAL(wait_until(conv_bound, cid, SOON_MS));
+	amqp_connection_state_t c = amqp_as(rt.user, rt.pass);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	amqp_queue_declare(c, 1, amqp_cstring_bytes("rt-probe"), 0, 1, 0, 0, amqp_empty_table);
+	amqp_queue_bind(c, 1, amqp_cstring_bytes("rt-probe"), amqp_cstring_bytes("rtbob.subscribe"),
+			amqp_empty_bytes, amqp_empty_table);
+	amqp_queue_purge(c, 1, amqp_cstring_bytes("rt-probe"));
+	CU_ASSERT_FATAL(amqp_get_rpc_reply(c).reply_type == AMQP_RESPONSE_NORMAL);
+	amqp_done(c);
+	CU_ASSERT(wait_until(outbox_empty, NULL, SOON_MS));
+
+	CU_ASSERT_FATAL(node("stop") == 0);
+	int ok = 0;
+	for (int i = 0; i < 100; i++) {
+		struct e2e_resp *r = e2e_request(
+			"POST", e2e_fmt("/conversations/%s/messages", cid), "rtalice",
+			e2e_fmt("{\"object\":{\"objectType\":\"note\",\"content\":\"m%03d\","
+				"\"mobile\":true}}",
+				i));
+		ok += r->status == 201;
+		e2e_free(r);
+	}
+	E2E_INT_EQ(ok, 100);
+	CU_ASSERT(e2e_db_scalar("SELECT count(*) FROM outbox WHERE op = 'publish'") >= 100);
+	CU_ASSERT_FATAL(node("start") == 0);
+	CU_ASSERT(wait_until(outbox_empty, NULL, 60000));
+
+	c = amqp_as(rt.user, rt.pass);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	int in_order = 0;
+	for (int i = 0; i < 100; i++) {
+		struct got g = {0};
+		if (!get_one(c, "rt-probe", &g, 2000))
+			break;
+		const char *text = e2e_str(e2e_get(g.body, "d"), "text");
+		in_order += text && !strcmp(text, e2e_fmt("m%03d", i));
+		json_object_put(g.body);
+	}
+	E2E_INT_EQ(in_order, 100);
+	amqp_done(c);
+}
+
+E2E_SUITE(realtime, rt_init, rt_cleanup)
+{
+	if (!getenv("MAX_TEST_RABBITMQ_DIR"))
+		return; /* needs RabbitMQ: scripts/e2e-realtime.sh */
+	E2E_TEST(s, test_global_topology);
+	E2E_TEST(s, test_user_exchanges);
+	E2E_TEST(s, test_conversation_delivery);
+	E2E_TEST(s, test_broker_login);
+	E2E_TEST(s, test_outage);
+}
