@@ -119,6 +119,7 @@ apache_render() {
 # program with the socket as standard input (the FastCGI convention, as
 # spawn-fcgi or a systemd socket unit with StandardInput=socket do), starts
 # a new one when one dies, and stops them all on SIGTERM.
+# shellcheck disable=SC2016 # Perl, not shell
 APACHE_LAUNCHER='
 use strict; use IO::Socket::UNIX; use POSIX qw(dup2 WNOHANG);
 my ($path, $n, @cmd) = @ARGV;
@@ -195,7 +196,7 @@ apache_stop() {
 	local var=$1 f p left _
 	left=$(apache_descendants "$var" || true)
 	for f in "$var/run/apache.main.pid" "$var/run/max.launcher.pid" "$var/run/osiris.launcher.pid"; do
-		[ -s "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null || true
+		if [ -s "$f" ]; then kill -TERM "$(cat "$f")" 2>/dev/null || true; fi
 	done
 	for _ in $(seq 100); do
 		p=0
@@ -215,6 +216,7 @@ apache_descendants() {
 		[ -s "$f" ] && todo="$todo $(cat "$f")"
 	done
 	while [ -n "${todo// /}" ]; do
+		# shellcheck disable=SC2086 # a list of pids
 		set -- $todo
 		p=$1
 		shift
