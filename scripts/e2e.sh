@@ -32,6 +32,10 @@ LPID=""
 WORKERS=""
 
 stop_server() {
+	if [ -n "${APACHE_MODE:-}" ]; then
+		apache_stop "$VAR"
+		APACHE_MODE=""
+	fi
 	[ -n "$LPID" ] || return 0
 	WORKERS=$(pgrep -P "$LPID" 2>/dev/null || true)
 	kill -TERM "$LPID" 2>/dev/null || true
@@ -76,7 +80,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 show_logs() {
-	for f in "$VAR/log/error.log" "$VAR/log/lighttpd.out"; do
+	for f in "$VAR/log/error.log" "$VAR/log/lighttpd.out" "$VAR/log/apache.out"; do
 		[ -s "$f" ] || continue
 		echo "---- tail of ${f#"$VAR"/} ----" >&2
 		tail -n 60 "$f" >&2
@@ -131,6 +135,16 @@ if [ -n "${E2E_EXTRA_INI:-}" ]; then cat "$E2E_EXTRA_INI" >> "$VAR/max.ini"; fi
 
 "$BUILD/maxctl" -c "$VAR/max.ini" init
 
+if [ "${MAX_SERVER:-lighttpd}" = apache ]; then
+	# Apache instead of lighttpd (scripts/apache.sh); MAX_APACHE_MODE is
+	# fcgid (default), proxy-fcgi or htaccess. VALGRIND=1 is lighttpd's only.
+	. "$ROOT/scripts/apache.sh"
+	APACHE_MODE=${MAX_APACHE_MODE:-fcgid}
+	MAX_BODY=$MAX_BODY MAX_PROCS=${E2E_PROCS:-2} apache_start "$APACHE_MODE" "$VAR" "$BUILD" "$PORT" ||
+		{ show_logs; exit 2; }
+	export MAX_TEST_SERVER="apache-$APACHE_MODE"
+	MAX_TEST_WORKER_PARENT=$(apache_worker_parent "$VAR") && export MAX_TEST_WORKER_PARENT
+else # lighttpd, the default (left unindented to keep this branch small)
 # lighttpd's own limit stays above the worker's so the worker answers 413
 sed -e "s#@PORT@#$PORT#g" -e "s#@VAR@#$VAR#g" -e "s#@BUILD@#$BUILD#g" \
 	-e "s#@PROCS@#${E2E_PROCS:-2}#g" -e "s#@MAXBODY_KB@#$((MAX_BODY * 2 / 1024 + 64))#g" \
@@ -165,9 +179,10 @@ if [ "$up" != 1 ]; then
 	show_logs
 	exit 2
 fi
+export MAX_TEST_LIGHTTPD_PID="$LPID"
+fi
 
 export MAX_TEST_URL="$URL" MAX_TEST_INI="$VAR/max.ini" MAX_TEST_BUILD="$BUILD" MAX_TEST_VAR="$VAR"
-export MAX_TEST_LIGHTTPD_PID="$LPID"
 rc=0
 "$BUILD/tests/e2e" "$@" || rc=$?
 if [ "$rc" != 0 ]; then

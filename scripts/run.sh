@@ -16,6 +16,8 @@
 #                       $MAX_VAR/admin.password, else a new random one
 #                       (stored there, mode 600)
 #   MAX_PROCS           max.fcgi workers (default 2 per core)
+#   MAX_SERVER          lighttpd (default) or apache (scripts/apache.sh;
+#                       MAX_APACHE_MODE fcgid (default), proxy-fcgi or htaccess)
 set -euo pipefail
 
 BUILD=${1:-build}
@@ -126,4 +128,8 @@ data:             $MAX_VAR  (database $MAX_VAR/max.db, logs $MAX_VAR/log/)
 Stop with Ctrl-C.
 EOF
 
+if [ "${MAX_SERVER:-lighttpd}" = apache ]; then
+	MAX_BODY=$MAX_BODY MAX_PROCS=$MAX_PROCS exec ./scripts/apache.sh run \
+		"${MAX_APACHE_MODE:-fcgid}" "$MAX_VAR" "$BUILD" "$MAX_PORT"
+fi
 exec lighttpd -D -f "$MAX_VAR/lighttpd.conf"

@@ -481,7 +481,8 @@ static void test_routing(void)
 	E2E_SEND(501, "POST", "/token?grant_type=client_credentials", NULL, NULL);
 }
 
-/* max.fcgi processes whose parent is lighttpd; returns how many (≤ max). */
+/* max.fcgi processes whose parent is the given process; returns how many
+ * (≤ max). */
 static int max_workers(pid_t parent, pid_t *out, int max)
 {
 	DIR *d = opendir("/proc");
@@ -522,12 +523,23 @@ static int max_workers(pid_t parent, pid_t *out, int max)
 	return n;
 }
 
-/* lighttpd/max.conf.in: lighttpd restarts a worker that dies */
+/* A worker that dies is replaced: lighttpd (lighttpd/max.conf.in) and the
+ * launcher of Apache's proxy-fcgi set-up (scripts/apache.sh) start a new one
+ * at once. mod_fcgid (MAX_TEST_SERVER apache-fcgid or apache-htaccess) starts
+ * one only when the load asks for it, and may fail (500) a request it sent
+ * to the dead one before its process manager noticed: there the test waits
+ * for the first success instead. MAX_TEST_WORKER_PARENT (else
+ * MAX_TEST_LIGHTTPD_PID) is the workers' parent process. */
 static void test_worker_restart(void)
 {
-	const char *lp = getenv("MAX_TEST_LIGHTTPD_PID");
+	const char *lp = getenv("MAX_TEST_WORKER_PARENT");
+	if (!lp || !*lp)
+		lp = getenv("MAX_TEST_LIGHTTPD_PID");
 	if (!lp || !*lp)
 		return;
+	const char *server = getenv("MAX_TEST_SERVER");
+	int on_demand =
+		server && (!strcmp(server, "apache-fcgid") || !strcmp(server, "apache-htaccess"));
 	pid_t parent = (pid_t)atoi(lp), before[64], after[64];
 	int n = max_workers(parent, before, 64);
 	CU_ASSERT_FATAL(n > 0);
@@ -536,7 +548,10 @@ static void test_worker_restart(void)
 	for (int i = 0; i < 100 && !back; i++) {
 		usleep(50 * 1000);
 		struct e2e_resp *r = e2e_request("GET", "/info", NULL, NULL);
+		back = on_demand && r->status == 200;
 		e2e_free(r);
+		if (on_demand)
+			continue;
 		m = max_workers(parent, after, 64);
 		back = m == n;
 		for (int j = 0; j < m; j++)
