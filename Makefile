@@ -125,13 +125,12 @@ e2e-realtime: $(PROGS) $(BUILD)/tests/e2e
 	./scripts/e2e-realtime.sh $(BUILD)
 
 # the same suite through Apache (scripts/apache.sh, doc/apache.md): mod_fcgid;
-# mod_proxy_fcgi with one max.fcgi (ids made by two workers in the same second
-# do not sort in creation order, and its shared socket alternates between
-# them where lighttpd keeps using the first); the .htaccess set-up, routing
-# and limits only
+# mod_proxy_fcgi with two max.fcgi sharing one socket (requests alternate
+# between workers, so ids made by both must still sort in creation order);
+# the .htaccess set-up, routing and limits only
 e2e-apache: $(PROGS) $(BUILD)/tests/e2e
 	MAX_SERVER=apache MAX_APACHE_MODE=fcgid ./scripts/e2e.sh $(BUILD)
-	MAX_SERVER=apache MAX_APACHE_MODE=proxy-fcgi E2E_PROCS=1 ./scripts/e2e.sh $(BUILD)
+	MAX_SERVER=apache MAX_APACHE_MODE=proxy-fcgi E2E_PROCS=2 ./scripts/e2e.sh $(BUILD)
 	MAX_SERVER=apache MAX_APACHE_MODE=htaccess ./scripts/e2e.sh $(BUILD) http osiris
 
 # every worker under valgrind memcheck during the e2e suite (slow; not in check)

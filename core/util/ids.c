@@ -12,27 +12,42 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-static unsigned char id_process[5];
+/* An id is 12 bytes: the Unix seconds (4, as a MongoDB ObjectId, so
+ * clients that read the date from an id still can), the microseconds (3),
+ * two bytes of this process, and a counter (3). Clients and listings rely
+ * on ids sorting in creation order; with the microseconds right after the
+ * seconds, ids made by different workers sort by when they were made, not
+ * by which worker made them. Within a process, ids strictly increase even
+ * if the clock steps back. */
+static unsigned char id_process[2];
 static uint32_t id_counter;
 static pid_t id_pid;
+static uint64_t id_last; /* seconds << 20 | microseconds of the last id */
 
 static void id_seed(void)
 {
-	/* Re-seed after fork(): two workers must never share the 5 bytes. */
+	/* Re-seed after fork(): two workers must never share these bytes. */
 	if (id_pid == getpid())
 		return;
 	id_pid = getpid();
 	random_bytes(id_process, sizeof id_process);
 	random_bytes(&id_counter, sizeof id_counter);
+	id_last = 0;
 }
 
 void id_new(char out[25])
 {
 	id_seed();
-	uint32_t t = (uint32_t)time(NULL), c = ++id_counter & 0xffffff;
-	unsigned char b[12] = {t >> 24, t >> 16, t >> 8, t,
-			       id_process[0], id_process[1], id_process[2], id_process[3],
-			       id_process[4], c >> 16, c >> 8, c};
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	uint64_t now = (uint64_t)ts.tv_sec << 20 | (uint64_t)(ts.tv_nsec / 1000);
+	if (now < id_last)
+		now = id_last;
+	id_last = now;
+	uint32_t t = (uint32_t)(now >> 20), us = (uint32_t)(now & 0xfffff),
+		 c = ++id_counter & 0xffffff;
+	unsigned char b[12] = {t >> 24,       t >> 16,       t >> 8,  t,      us >> 16, us >> 8,
+			       us,            id_process[0], id_process[1], c >> 16, c >> 8, c};
 	for (int i = 0; i < 12; i++)
 		snprintf(out + 2 * i, 3, "%02x", b[i]);
 }
