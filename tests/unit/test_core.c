@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static void test_config_parse(void)
@@ -258,6 +259,38 @@ static void test_json_strict(void)
 	CU_ASSERT_PTR_NULL(jx_parse(deep, 200));
 }
 
+/* Ids made one after the other sort in that order, also when they come
+ * from different processes (workers behind one socket take turns). */
+static void test_ids_sort_across_processes(void)
+{
+	char prev[25], id[25];
+	id_new(prev);
+	for (int i = 0; i < 10000; i++) {
+		id_new(id);
+		CU_ASSERT(strcmp(prev, id) < 0);
+		memcpy(prev, id, sizeof id);
+	}
+	char a[25], c[25];
+	int fd[2];
+	CU_ASSERT_EQUAL_FATAL(pipe(fd), 0);
+	id_new(a);
+	pid_t pid = fork();
+	if (pid == 0) {
+		char b[25];
+		id_new(b);
+		ssize_t w = write(fd[1], b, sizeof b);
+		_exit(w == (ssize_t)sizeof b ? 0 : 1);
+	}
+	char b[25] = "";
+	CU_ASSERT_EQUAL(read(fd[0], b, sizeof b), (ssize_t)sizeof b);
+	waitpid(pid, NULL, 0);
+	id_new(c);
+	close(fd[0]);
+	close(fd[1]);
+	CU_ASSERT(strcmp(a, b) < 0);
+	CU_ASSERT(strcmp(b, c) < 0);
+}
+
 UNIT_SUITE(core, NULL, NULL)
 {
 	UNIT_TEST(s, test_config_parse);
@@ -267,6 +300,7 @@ UNIT_SUITE(core, NULL, NULL)
 	UNIT_TEST(s, test_deferred_checkpoint);
 	UNIT_TEST(s, test_router);
 	UNIT_TEST(s, test_ids);
+	UNIT_TEST(s, test_ids_sort_across_processes);
 	UNIT_TEST(s, test_date_filter);
 	UNIT_TEST(s, test_carrot_roundtrip);
 	UNIT_TEST(s, test_json_strict);
