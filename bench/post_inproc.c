@@ -8,6 +8,8 @@
  *   post_inproc [--posts N]        N ordinary text posts into a context
  *               [--comments N]     then N comments on one post, the cost
  *                                  of the first and the last 100 apart
+ *               [--keep]           leave the database and its WAL behind
+ *                                  (bench/walpages tells where the pages went)
  */
 #include "http/http.h"
 #include "model/roles.h"
@@ -184,14 +186,16 @@ static int comments(int n, const char *post)
 
 int main(int argc, char **argv)
 {
-	int nposts = 5000, ncomments = 0;
+	int nposts = 5000, ncomments = 0, keep = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--posts") && i + 1 < argc)
 			nposts = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--comments") && i + 1 < argc)
 			ncomments = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--keep"))
+			keep = 1;
 		else {
-			fprintf(stderr, "usage: post_inproc [--posts N] [--comments N]\n");
+			fprintf(stderr, "usage: post_inproc [--posts N] [--comments N] [--keep]\n");
 			return 2;
 		}
 	}
@@ -203,9 +207,18 @@ int main(int argc, char **argv)
 	char last[25] = "";
 	int rc = setup(dir) < 0 || posts(nposts, last) < 0 ||
 		 (ncomments > 0 && comments(ncomments, last) < 0);
+	char cmd[256];
+	/* closing checkpoints and removes the WAL: copy it first */
+	snprintf(cmd, sizeof cmd, "cp '%s/max.db' '%s/kept.db' && cp '%s/max.db-wal' '%s/kept.db-wal'",
+		 dir, dir, dir, dir);
+	if (keep && system(cmd) != 0)
+		rc = 1;
 	store_close(&st);
 	config_free(&cfg);
-	char cmd[128];
+	if (keep) {
+		printf("kept %s/kept.db (and its WAL)\n", dir);
+		return rc;
+	}
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		rc = 1;

@@ -442,3 +442,24 @@ int store_changes(struct store *st)
 {
 	return sqlite3_changes(st->db);
 }
+
+/* ---- binding by name (appended for the stream's listing statements) ---- */
+
+int store_param(store_q *q, const char *name)
+{
+	return sqlite3_bind_parameter_index(q, name);
+}
+
+void store_bind_text_named(store_q *q, const char *name, const char *v)
+{
+	int i = sqlite3_bind_parameter_index(q, name);
+	if (i)
+		store_bind_text(q, i, v);
+}
+
+void store_bind_int_named(store_q *q, const char *name, int64_t v)
+{
+	int i = sqlite3_bind_parameter_index(q, name);
+	if (i)
+		store_bind_int(q, i, v);
+}
