@@ -16,8 +16,8 @@
  *    the item it names.
  *  - the other listings walk one index in key order.
  *
- * Filters are indexable: hashtags and keywords through their side tables,
- * the favourites of the acting user, `q` through the FTS5 index.
+ * Filters are indexable: text, keywords and hashtags through the full-text
+ * index, the favourites of the acting user through theirs.
  */
 #include "model/stream_query.h"
 #include "model/activities.h"
@@ -36,37 +36,75 @@
  * statistics SQLite would rather walk every post by id and look each one
  * up in the subscriptions. */
 
+/* filters read from the row (or the favourites of :fav) */
 #define FILTERS(X)                                                                          \
 	" AND (:from IS NULL OR " X ".published >= :from)"                                  \
 	" AND (:to IS NULL OR " X ".published < :to)"                                       \
 	" AND (:actor IS NULL OR (" X ".actor = :actor AND " X ".actor_kind = 'person'))"   \
 	" AND (:fav IS NULL OR " X ".id IN"                                                 \
 	"      (SELECT activity_id FROM favorites WHERE username = :fav))"                  \
-	" AND (:hashtags IS NULL OR " X ".id IN (SELECT activity_id FROM stream_hashtags"   \
-	"      WHERE hashtag IN (SELECT value FROM json_each(:hashtags))"                   \
-	"      GROUP BY activity_id HAVING count(*) = :nhashtags))"                         \
-	" AND (:keywords IS NULL OR " X ".id IN (SELECT activity_id FROM stream_keywords"   \
-	"      WHERE keyword IN (SELECT value FROM json_each(:keywords))"                   \
-	"      GROUP BY activity_id HAVING count(*) = :nkeywords))"                         \
 	" AND (:ctags IS NULL OR (SELECT count(DISTINCT value)"                             \
 	"      FROM json_each(" X ".context_json, '$.tags')"                                \
 	"      WHERE value IN (SELECT value FROM json_each(:ctags))) = :nctags)"
 
-/* full text: a post matches by its own text or its replies' */
+/* The full-text index (schema 007) holds a row per post and comment: the
+ * plain text, and tokens 'k'/'h' + hex for its keywords and hashtags,
+ * 'p' + hex for the words a comment brings to its post. A post has a
+ * keyword when it or one of its live replies has it, a hashtag when it or
+ * any of its replies has it (a post keeps the hashtags of removed
+ * comments); the full text matches a post by its own text or its live
+ * replies'. */
+#define HEXOF "lower(hex(j.value))"
+#define POST_OF                                                                             \
+	"CASE WHEN x.verb = 'post' THEN x.id ELSE x.in_reply_to END"
+#define LIVE " (x.verb = 'post' OR (x.verb = 'comment' AND x.reply_deleted = 0))"
+#define ANY " (x.verb = 'post' OR x.verb = 'comment')"
+/* the posts having each of the N values of LIST, a token TOK each */
+#define POSTS_WITH_ALL(LIST, N, TOK, WHICH)                                                 \
+	"SELECT post FROM (SELECT DISTINCT j.value AS w, " POST_OF " AS post"               \
+	" FROM json_each(" LIST ") j JOIN stream_fts f ON f.stream_fts MATCH (" TOK ")"    \
+	" JOIN activities x ON x.rid = f.rowid WHERE" WHICH ") GROUP BY post"              \
+	" HAVING count(*) = " N
+/* the rows having each of them themselves */
+#define ROWS_WITH_ALL(LIST, N, TOK)                                                         \
+	"SELECT r FROM (SELECT DISTINCT j.value AS w, f.rowid AS r FROM json_each(" LIST ") j" \
+	" JOIN stream_fts f ON f.stream_fts MATCH (" TOK ")) GROUP BY r HAVING count(*) = " N
+#define TOK_KW_POST "'{terms} : (k' || " HEXOF " || ' OR p' || " HEXOF " || ')'"
+#define TOK_KW "'{terms} : k' || " HEXOF
+#define TOK_TAG "'{terms} : h' || " HEXOF
+#define TERMS_POSTS(X)                                                                      \
+	" AND (:keywords IS NULL OR " X ".id IN ("                                          \
+	POSTS_WITH_ALL(":keywords", ":nkeywords", TOK_KW_POST, LIVE) "))"                   \
+	" AND (:hashtags IS NULL OR " X ".id IN ("                                          \
+	POSTS_WITH_ALL(":hashtags", ":nhashtags", TOK_TAG, ANY) "))"
+#define TERMS_COMMENTS(X)                                                                   \
+	" AND (:keywords IS NULL OR " X ".rid IN ("                                         \
+	ROWS_WITH_ALL(":keywords", ":nkeywords", TOK_KW) "))"                               \
+	" AND (:hashtags IS NULL OR " X ".rid IN ("                                         \
+	ROWS_WITH_ALL(":hashtags", ":nhashtags", TOK_TAG) "))"
+
+/* full text (:q is "{text} : (…)"): a post matches by its own text or its
+ * live replies' */
 #define Q_POSTS(X)                                                                          \
-	" AND (:q IS NULL OR " X ".id IN (SELECT post_id FROM stream_text WHERE id IN"      \
-	"      (SELECT rowid FROM stream_fts WHERE stream_fts MATCH :q)))"
+	" AND (:q IS NULL OR " X ".id IN (SELECT " POST_OF " FROM stream_fts f"             \
+	"      JOIN activities x ON x.rid = f.rowid WHERE f.stream_fts MATCH :q AND" LIVE "))"
 #define Q_COMMENTS(X)                                                                       \
-	" AND (:q IS NULL OR " X ".id IN (SELECT activity_id FROM stream_text WHERE id IN"  \
-	"      (SELECT rowid FROM stream_fts WHERE stream_fts MATCH :q)))"
+	" AND (:q IS NULL OR " X ".rid IN (SELECT rowid FROM stream_fts WHERE stream_fts MATCH :q))"
 
 /* second part of the likes (1) and flagged (2) orders */
 #define MODE(X) " AND (:mode != 1 OR " X ".likes_count = 0) AND (:mode != 2 OR " X ".flag_state != 1)"
 
-#define POST_FILTERS(X) MODE(X) FILTERS(X) Q_POSTS(X)
+/* every filter of a post listing, and of a comment listing */
+#define PF_ALL(X) FILTERS(X) TERMS_POSTS(X) Q_POSTS(X)
+#define CF_ALL(X) FILTERS(X) TERMS_COMMENTS(X) Q_COMMENTS(X)
+#define POST_FILTERS(X) MODE(X) PF_ALL(X)
 /* the plain timeline and context listings have no filter at all: their
  * statements skip even the tests of NULL parameters */
 #define NO_FILTERS(X) ""
+/* the half of the comments order that has no comment yet (lastComment
+ * is the post itself), read by id */
+#define NOC(X) " AND " X ".last_comment IS NULL"
+#define NOC_FILTERS(X) NOC(X) POST_FILTERS(X)
 
 /* contexts whose posts a timeline shows: the subscriptions still holding
  * read. The original used every subscription; contexts the reader may no
@@ -113,10 +151,10 @@
 	" IFNULL(" HEAD_OF("h.hash", IDX, K, PF, " OFFSET :k1") ", ''))" PF("a")             \
 	" WHERE h.head >= (SELECT v FROM th)"
 
-#define IDX_ID "activities_ctx_posts_id"
-#define IDX_LASTC "activities_ctx_posts_lastc"
+#define IDX_ID "activities_ctx"
+#define IDX_LASTC "activities_ctx_lastc"   /* posts with comments only */
 #define OWN_ID "activities_actor"
-#define OWN_LASTC "activities_actor_posts_lastc"
+#define OWN_LASTC "activities_actor_lastc" /* posts with comments only */
 
 #define MERGE_TIMELINE(K, IDX, OIDX, PF)                                                     \
 	HEADS(SET_TIMELINE, IDX, K, PF) "SELECT k, id FROM (SELECT a." K " AS k, a.id AS id"   \
@@ -130,32 +168,56 @@
 	" UNION SELECT a.id" OWN(OIDX, K) POST_FILTERS("a") ")"
 #define COUNT_CONTEXT(K, IDX) "SELECT count(*)" IN_SET(SET_CONTEXT, IDX, K) POST_FILTERS("a")
 
+/* The comments order (key lastComment, the post's own id while it has no
+ * comment) in two halves: the posts with comments through the lastComment
+ * indexes, the others through the id indexes. The newest k of the whole
+ * are among the newest k of each half. */
+#define BY_COMMENTS(A, B)                                                                    \
+	"SELECT k, id FROM (" A ") UNION ALL SELECT k, id FROM (" B ")"                       \
+	" ORDER BY k DESC, id DESC LIMIT :k"
+#define MERGE2_TIMELINE(PFA, PFB)                                                            \
+	BY_COMMENTS(MERGE_TIMELINE("last_comment", IDX_LASTC, OWN_LASTC, PFA),                \
+		    MERGE_TIMELINE("id", IDX_ID, OWN_ID, PFB))
+#define MERGE2_CONTEXT(PFA, PFB)                                                             \
+	BY_COMMENTS(MERGE_CONTEXT("last_comment", IDX_LASTC, PFA), MERGE_CONTEXT("id", IDX_ID, PFB))
+#define COUNT2_TIMELINE                                                                      \
+	"SELECT count(*) FROM (SELECT a.id" IN_SET(SET_TIMELINE, IDX_LASTC, "last_comment")   \
+	POST_FILTERS("a") " UNION SELECT a.id" OWN(OWN_LASTC, "last_comment") POST_FILTERS("a") \
+	" UNION SELECT a.id" IN_SET(SET_TIMELINE, IDX_ID, "id") NOC_FILTERS("a")               \
+	" UNION SELECT a.id" OWN(OWN_ID, "id") NOC_FILTERS("a") ")"
+#define COUNT2_CONTEXT                                                                       \
+	"SELECT (SELECT count(*)" IN_SET(SET_CONTEXT, IDX_LASTC, "last_comment")               \
+	POST_FILTERS("a") ") + (SELECT count(*)" IN_SET(SET_CONTEXT, IDX_ID, "id")             \
+	NOC_FILTERS("a") ")"
+
 /* The first part of the likes and flagged orders: the liked (flagged)
  * posts, sorted in full by (c1, c2, id), continued after (:c1, :c2, :cid). */
 #define CONTINUE                                                                             \
 	" AND (:cont = 0 OR c1 < :c1 OR (c1 = :c1 AND (c2 < :c2 OR (c2 = :c2 AND id < :cid))))"
 #define LIKED_COLS                                                                           \
 	"SELECT a.likes_count AS c1,"                                                        \
-	" (CASE WHEN :prio THEN a.last_comment ELSE a.last_like END) AS c2, a.id AS id"
+	" (CASE WHEN :prio THEN IFNULL(a.last_comment, a.id) ELSE a.last_like END) AS c2,"  \
+	" a.id AS id"
 #define FLAGGED_COLS                                                                         \
-	"SELECT a.flagged AS c1, (CASE WHEN :prio THEN a.last_comment ELSE a.id END) AS c2,"  \
+	"SELECT a.flagged AS c1, (CASE WHEN :prio THEN IFNULL(a.last_comment, a.id)"        \
+	" ELSE a.id END) AS c2,"                                                              \
 	" a.id AS id"
 #define LIKED_SET(SET)                                                                       \
 	LIKED_COLS " FROM (" SET ") s CROSS JOIN activities a INDEXED BY activities_ctx_liked" \
 	" ON a.context_hash = s.hash AND a.verb = 'post' AND a.likes_count > 0"               \
-	" AND a.visible = 1" FILTERS("a") Q_POSTS("a")
+	" AND a.visible = 1" PF_ALL("a")
 #define LIKED_OWN                                                                            \
 	LIKED_COLS " FROM activities a INDEXED BY activities_actor WHERE a.actor = :u"        \
 	" AND a.actor_kind = 'person' AND a.verb = 'post' AND a.likes_count > 0"              \
-	" AND a.visible = 1" FILTERS("a") Q_POSTS("a")
+	" AND a.visible = 1" PF_ALL("a")
 #define FLAGGED_SET(SET)                                                                     \
 	FLAGGED_COLS " FROM (" SET ") s CROSS JOIN activities a"                              \
 	" INDEXED BY activities_ctx_flagged ON a.context_hash = s.hash AND a.verb = 'post'"   \
-	" AND a.flag_state = 1 AND a.visible = 1" FILTERS("a") Q_POSTS("a")
+	" AND a.flag_state = 1 AND a.visible = 1" PF_ALL("a")
 #define FLAGGED_OWN                                                                          \
 	FLAGGED_COLS " FROM activities a INDEXED BY activities_actor WHERE a.actor = :u"      \
 	" AND a.actor_kind = 'person' AND a.verb = 'post' AND a.flag_state = 1"               \
-	" AND a.visible = 1" FILTERS("a") Q_POSTS("a")
+	" AND a.visible = 1" PF_ALL("a")
 #define PART(ARMS) "SELECT id FROM (" ARMS ") WHERE 1" CONTINUE " ORDER BY c1 DESC, c2 DESC, id DESC LIMIT :k"
 #define PART_COUNT(ARMS) "SELECT count(*) FROM (" ARMS ") WHERE 1" CONTINUE
 
@@ -169,28 +231,24 @@
 	"      WHERE s.username = :u AND (:all OR s.hash IN (SELECT hash FROM subscriptions"   \
 	"      WHERE username = :r) OR EXISTS (SELECT 1 FROM contexts x WHERE x.hash = s.hash" \
 	"      AND json_extract(x.permissions_json, '$.read') = 'public')))))"               \
-	FILTERS("a") Q_POSTS("a")
+	PF_ALL("a")
 #define WHERE_GLOBAL                                                                         \
-	" FROM activities a INDEXED BY activities_verb WHERE a.verb = 'post'" BOUNDS          \
-	FILTERS("a") Q_POSTS("a")
+	" FROM activities a INDEXED BY activities_id WHERE a.verb = 'post'" BOUNDS          \
+	PF_ALL("a")
 #define WHERE_CONTEXT_EXACT                                                                  \
 	" FROM activities a INDEXED BY " IDX_ID " WHERE a.context_hash = :ctx"                \
-	" AND a.verb = 'post' AND a.visible = 1" BOUNDS FILTERS("a") Q_POSTS("a")
+	" AND a.verb = 'post' AND a.visible = 1" BOUNDS PF_ALL("a")
 #define WHERE_COMMENTS                                                                       \
-	" FROM activities a INDEXED BY activities_verb WHERE a.verb = 'comment'" BOUNDS       \
-	FILTERS("a") Q_COMMENTS("a")
+	" FROM activities a INDEXED BY activities_comments WHERE a.verb = 'comment'" BOUNDS       \
+	CF_ALL("a")
 #define WHERE_USER_COMMENTS                                                                  \
 	" FROM activities a INDEXED BY activities_actor WHERE a.actor = :u"                   \
-	" AND a.actor_kind = 'person' AND a.verb = 'comment'" BOUNDS FILTERS("a")             \
-	Q_COMMENTS("a")
+	" AND a.actor_kind = 'person' AND a.verb = 'comment'" BOUNDS CF_ALL("a")
 #define WHERE_CONTEXT_COMMENTS                                                               \
 	" FROM activities a INDEXED BY activities_reply_ctx WHERE a.reply_context = :ctx"     \
-	" AND a.verb = 'comment'" BOUNDS FILTERS("a") Q_COMMENTS("a")
+	" AND a.verb = 'comment'" BOUNDS CF_ALL("a")
 #define LIST(W) "SELECT a.id" W " ORDER BY a.id DESC LIMIT :k"
 #define COUNT(W) "SELECT count(*)" W
-
-/* Each text once, so that store_stmt() caches it by address:
- * [timeline 0, context 1][id 0, lastComment 1][unfiltered 0, filtered 1] */
 
 /* ---- statements ---------------------------------------------------------------- */
 
@@ -201,16 +259,14 @@
 static store_q *merge_stmt(struct store *st, int ctx, int lastc, int filt)
 {
 	if (ctx && lastc)
-		return filt ? store_sql(st, MERGE_CONTEXT("last_comment", IDX_LASTC, POST_FILTERS))
-			    : store_sql(st, MERGE_CONTEXT("last_comment", IDX_LASTC, NO_FILTERS));
+		return filt ? store_sql(st, MERGE2_CONTEXT(POST_FILTERS, NOC_FILTERS))
+			    : store_sql(st, MERGE2_CONTEXT(NO_FILTERS, NOC));
 	if (ctx)
 		return filt ? store_sql(st, MERGE_CONTEXT("id", IDX_ID, POST_FILTERS))
 			    : store_sql(st, MERGE_CONTEXT("id", IDX_ID, NO_FILTERS));
 	if (lastc)
-		return filt ? store_sql(st, MERGE_TIMELINE("last_comment", IDX_LASTC, OWN_LASTC,
-							   POST_FILTERS))
-			    : store_sql(st, MERGE_TIMELINE("last_comment", IDX_LASTC, OWN_LASTC,
-							   NO_FILTERS));
+		return filt ? store_sql(st, MERGE2_TIMELINE(POST_FILTERS, NOC_FILTERS))
+			    : store_sql(st, MERGE2_TIMELINE(NO_FILTERS, NOC));
 	return filt ? store_sql(st, MERGE_TIMELINE("id", IDX_ID, OWN_ID, POST_FILTERS))
 		    : store_sql(st, MERGE_TIMELINE("id", IDX_ID, OWN_ID, NO_FILTERS));
 }
@@ -218,9 +274,8 @@ static store_q *merge_stmt(struct store *st, int ctx, int lastc, int filt)
 static store_q *merge_count_stmt(struct store *st, int ctx, int lastc)
 {
 	if (ctx)
-		return lastc ? store_sql(st, COUNT_CONTEXT("last_comment", IDX_LASTC))
-			     : store_sql(st, COUNT_CONTEXT("id", IDX_ID));
-	return lastc ? store_sql(st, COUNT_TIMELINE("last_comment", IDX_LASTC, OWN_LASTC))
+		return lastc ? store_sql(st, COUNT2_CONTEXT) : store_sql(st, COUNT_CONTEXT("id", IDX_ID));
+	return lastc ? store_sql(st, COUNT2_TIMELINE)
 		     : store_sql(st, COUNT_TIMELINE("id", IDX_ID, OWN_ID));
 }
 
@@ -297,7 +352,14 @@ static void bind_filters(store_q *s, const struct stream_q *q)
 	store_bind_int_named(s, ":nkeywords", q->nkeywords);
 	store_bind_text_named(s, ":ctags", q->ctags);
 	store_bind_int_named(s, ":nctags", q->nctags);
-	store_bind_text_named(s, ":q", q->q.len ? q->q.data : NULL);
+	if (!q->q.len)
+		return;
+	/* the text column only: the terms column holds keyword tokens */
+	struct buf m;
+	buf_init(&m);
+	buf_printf(&m, "{text} : (%s)", q->q.data);
+	store_bind_text_named(s, ":q", m.data);
+	buf_free(&m);
 }
 
 static void bind_paging(store_q *s, const struct stream_q *q, struct run *x)
