@@ -176,6 +176,9 @@ $(BUILD)/seed_stream: $(BUILD)/obj/bench/seed_stream.o $(LIB)
 # bench/post_inproc.c: one post's (and comment's) cost inside the process
 $(BUILD)/post_inproc: $(BUILD)/obj/bench/post_inproc.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+# bench/commit_baseline.c: the raw commit rate a post is compared with
+$(BUILD)/commit_baseline: $(BUILD)/obj/bench/commit_baseline.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 clean:
 	rm -rf build

@@ -8,7 +8,12 @@
  *   post_inproc [--posts N]        N ordinary text posts into a context
  *               [--comments N]     then N comments on one post, the cost
  *                                  of the first and the last 100 apart
+ *               [--baseline N]     then N raw commits (commit_baseline.h) on
+ *                                  another database: posts/s against it
+ *               [--keep]           leave the database and its WAL behind
+ *                                  (bench/walpages tells where the pages went)
  */
+#include "commit_baseline.h"
 #include "http/http.h"
 #include "model/roles.h"
 #include "model/oauth.h"
@@ -140,10 +145,13 @@ static const char *body(const char *type, int i)
 	return b;
 }
 
+static double posts_per_s;
+
 static int posts(int n, char last[25])
 {
 	double *t = xcalloc((size_t)n, sizeof *t);
 	int wal0 = st.wal_pages;
+	double start = now_us();
 	for (int i = 0; i < n; i++) {
 		double t0 = now_us();
 		int s = request(1, "POST", "/people/bench/activities", body("note", i), last);
@@ -153,8 +161,22 @@ static int posts(int n, char last[25])
 			return -1;
 		}
 	}
+	posts_per_s = n / ((now_us() - start) / 1e6);
 	report("POST activity", t, n, wal0);
 	free(t);
+	return 0;
+}
+
+/* The raw commit rate beside, and the posts' rate as a share of it. */
+static int baseline(const char *dir, int n)
+{
+	char path[256];
+	snprintf(path, sizeof path, "%s/baseline.db", dir);
+	double rate = baseline_run(path, n);
+	if (rate < 0)
+		return -1;
+	printf("raw commits            n=%-5d %.0f commits/s; posts %.0f/s = %.2f× the raw rate\n", n,
+	       rate, posts_per_s, posts_per_s / rate);
 	return 0;
 }
 
@@ -185,14 +207,18 @@ static int comments(int n, const char *post)
 
 int main(int argc, char **argv)
 {
-	int nposts = 5000, ncomments = 0;
+	int nposts = 5000, ncomments = 0, keep = 0, nbase = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--posts") && i + 1 < argc)
 			nposts = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--comments") && i + 1 < argc)
 			ncomments = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--baseline") && i + 1 < argc)
+			nbase = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--keep"))
+			keep = 1;
 		else {
-			fprintf(stderr, "usage: post_inproc [--posts N] [--comments N]\n");
+			fprintf(stderr, "usage: post_inproc [--posts N] [--comments N] [--baseline N] [--keep]\n");
 			return 2;
 		}
 	}
@@ -203,10 +229,20 @@ int main(int argc, char **argv)
 		return 1;
 	char last[25] = "";
 	int rc = setup(dir) < 0 || posts(nposts, last) < 0 ||
-		 (ncomments > 0 && comments(ncomments, last) < 0);
+		 (ncomments > 0 && comments(ncomments, last) < 0) ||
+		 (nbase > 0 && baseline(dir, nbase) < 0);
+	char cmd[256];
+	/* closing checkpoints and removes the WAL: copy it first */
+	snprintf(cmd, sizeof cmd, "cp '%s/max.db' '%s/kept.db' && cp '%s/max.db-wal' '%s/kept.db-wal'",
+		 dir, dir, dir, dir);
+	if (keep && system(cmd) != 0)
+		rc = 1;
 	store_close(&st);
 	config_free(&cfg);
-	char cmd[128];
+	if (keep) {
+		printf("kept %s/kept.db (and its WAL)\n", dir);
+		return rc;
+	}
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		rc = 1;

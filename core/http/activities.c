@@ -7,9 +7,9 @@
  *
  * A post is one row of activities: what the client sent, sanitised
  * (text.c), with its object keywords and hashtags kept as private keys of
- * the object and its activity keywords in keywords_json. The keyword and
- * hashtag rows and the full-text row make the filters indexable; they are
- * written in the request's transaction with the post.
+ * the object and its activity keywords in keywords_json (NULL while they
+ * are the default ones). Its full-text entry (text, keywords, hashtags)
+ * makes the filters indexable; the model writes it with the row.
  */
 #include "http/activity_store.h"
 #include "http/auth.h"
@@ -236,20 +236,6 @@ static enum max_err post_published(struct max_ctx *c, char out[21], time_t *t)
 	return MAX_OK;
 }
 
-/* §5.3 duplicate guard: the same actor's post with the same content in
- * the same place (context or none) published less than 60 s before. The
- * key hashes all but the date, so the lookup is one index range. */
-static void duplicate_key(const char *actor_kind, const char *actor, const char *hash,
-			  const char *content, char key[41])
-{
-	struct buf b;
-	buf_init(&b);
-	buf_printf(&b, "%s%c%s%c%s%c%s", actor_kind, 0, actor, 0, hash ? hash : "", 0,
-		   content ? content : "");
-	hash_sha1_hex(b.data, b.len, key);
-	buf_free(&b);
-}
-
 /* MESSAGING.md §3: a new post in a context that notifies. */
 static enum max_err notify_post(struct max_ctx *c, const struct context *ctx, const char *id,
 				const char *content, json_object *person)
@@ -289,7 +275,7 @@ struct post_meta {
 	const struct context *ctx; /* NULL: the timeline */
 	json_object *actor;
 	int person;
-	const char *actor_key, *published, *generator, *dup_key;
+	const char *actor_key, *published, *generator;
 };
 
 /* A new post with its final values written once, its index rows, its
@@ -304,12 +290,11 @@ static enum max_err post_insert(struct max_ctx *c, struct max_resp *r, json_obje
 	if (strcmp(jx_str(obj, "objectType"), "note") &&
 	    (e = media_store(c, "activities", id, c->upload, obj)))
 		return e;
-	json_object *kw = json_object_new_array(), *okw = NULL, *tags = NULL;
+	json_object *kw = json_object_new_array(), *okw = NULL;
 	if (json_object_object_get_ex(obj, "keywords", &okw))
 		text_set_add_all(kw, okw);
 	if (m->person)
 		text_set_add_person(kw, jx_str(m->actor, "username"), jx_str(m->actor, "displayName"));
-	json_object_object_get_ex(obj, "hashtags", &tags);
 	json_object *snap = m->ctx ? context_snapshot(m->ctx) : NULL;
 	struct act_new a = {
 		.verb = "post",
@@ -324,14 +309,11 @@ static enum max_err post_insert(struct max_ctx *c, struct max_resp *r, json_obje
 		.published = m->published,
 		.generator = m->generator,
 		.keywords = kw,
-		.dup_key = m->dup_key,
 	};
 	struct act_row row;
 	const char *content = jx_str(obj, "content");
 	if (!(e = act_insert(c->db, &a, id, &row))) {
-		if (!(e = act_index_terms(c->db, id, kw, tags, 1)) &&
-		    !(e = act_index_text(c->db, id, id, content)) &&
-		    !(e = notify_post(c, m->ctx, id, content, m->person ? m->actor : NULL)))
+		if (!(e = notify_post(c, m->ctx, id, content, m->person ? m->actor : NULL)))
 			/* §4.4: the create answer has no keywords, no deletable/liked/favorited */
 			e = resp_json(r, 201, activity_render_row(c, &row, ACT_PRIVATE | ACT_NO_KEYWORDS));
 		act_row_free(&row);
@@ -371,9 +353,9 @@ static enum max_err post_create(struct max_ctx *c, struct max_resp *r, const str
 	enum max_err e = post_object(c, &obj);
 	if (e)
 		return e;
-	char published[21], key[41], id[MAX_ID_LEN + 1], since[21];
+	char published[21], id[MAX_ID_LEN + 1], since[21];
 	time_t when;
-	struct post_meta m = {.ctx = ctx, .published = published, .dup_key = key};
+	struct post_meta m = {.ctx = ctx, .published = published};
 	struct context actx = {.url = NULL};
 	if ((e = post_dates(c, published, &when, &m.generator)))
 		goto out;
@@ -382,10 +364,11 @@ static enum max_err post_create(struct max_ctx *c, struct max_resp *r, const str
 		goto out;
 	}
 	m.actor_key = m.person ? c->actor : actx.hash;
-	duplicate_key(m.person ? "person" : "context", m.actor_key, ctx ? ctx->hash : NULL,
-		      jx_str(obj, "content"), key);
+	/* API: the same actor's post with the same content in the same place
+	 * (context or none) published less than 60 s before */
 	time_iso(when - 60, since);
-	int dup = act_find_duplicate(c->db, key, since, id);
+	int dup = act_find_duplicate(c->db, m.person ? "person" : "context", m.actor_key,
+				     ctx ? ctx->hash : NULL, jx_str(obj, "content"), since, id);
 	if (dup < 0)
 		e = max_fail(c, MAX_ESERVER, "duplicate lookup failed");
 	else

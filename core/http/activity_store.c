@@ -52,7 +52,6 @@ enum max_err activity_insert(struct max_ctx *c, const struct activity_new *a, ch
 		.published = a->published,
 		.generator = a->generator,
 		.keywords = a->keywords,
-		.dup_key = a->dup_key,
 	};
 	id_new(id);
 	return act_insert(c->db, &n, id, NULL);

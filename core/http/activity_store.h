@@ -25,7 +25,7 @@ struct activity_new {
 	const char *published;      /* NULL: now */
 	const char *generator;      /* NULL: null */
 	json_object *keywords;      /* borrowed array, or NULL for [] */
-	const char *dup_key;        /* posts: the duplicate guard's key, or NULL */
+	const char *dup_key;        /* ignored: the guard is the model's (kept for callers) */
 };
 
 /* compat: until the families are merged. Inserts the row under a new

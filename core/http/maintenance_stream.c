@@ -5,7 +5,7 @@
  *
  * #91 recomputes from the stored (sanitised) content every post's and
  * comment's object keywords, every post's activity keywords, and rebuilds
- * the keyword, hashtag and full-text rows the filters use. #93 uses the
+ * the full-text index the filters use (text, keywords, hashtags). #93 uses the
  * contexts family's own functions: permission lists recomputed from the
  * policy (§6.3), post snapshots refreshed, notification bindings
  * re-created; subscription snapshots are rendered from the live context
@@ -30,6 +30,9 @@ enum max_err maintenance_keywords(struct max_ctx *c, struct max_resp *r)
 {
 	char ids[BATCH][MAX_ID_LEN + 1], after[MAX_ID_LEN + 1] = "";
 	size_t n;
+	enum max_err e0 = act_fts_reset(c->db);
+	if (e0)
+		return e0;
 	while ((n = act_next_batch(c->db, after, ids, BATCH)) > 0) {
 		for (size_t i = 0; i < n; i++) {
 			enum max_err e = act_reindex(c->db, ids[i]);

@@ -1,12 +1,12 @@
 /*
- * stream.h — what the activity-stream files share (API.md §4.4–§4.7, §6.4,
- * §7): the post a URL names and who may do what with it, the indexes a
- * post or comment feeds (keywords, hashtags, full text), the listing
- * engine of timeline.c and the comment rendering of activity_store.c.
+ * stream.h — what the activity-stream handler files share: the post a URL
+ * names and who may do what with it, the rendering of comments, likes and
+ * favourites, and the listing endpoints (the query string parsed into the
+ * model's struct stream_q, the page rendered).
  *
- * Files: activities.c (posts #13–#23), timeline.c (#11 #12 #15 #17 #18
- * and the listing engine), comments.c (#24–#29), reactions.c (#30–#35),
- * maintenance_stream.c (#91–#93), activity_store.c (the renderer).
+ * Files: activities.c (posts), timeline.c (listings), comments.c,
+ * reactions.c (likes, favourites, flags), maintenance_stream.c,
+ * activity_store.c (the renderer).
  */
 #ifndef MAX_STREAM_H
 #define MAX_STREAM_H
@@ -16,6 +16,7 @@
 #include "http/contexts.h"
 #include "http/perm.h"
 #include "model/activities.h"
+#include "model/stream_query.h"
 
 /* ---- one activity, as the rules see it (activities.c) ------------------- */
 
@@ -69,48 +70,11 @@ json_object *stream_marks(struct max_ctx *c, enum act_mark m, const char *id, in
 
 /* ---- listings (timeline.c) ---------------------------------------------- */
 
-enum stream_src {
-	SRC_TIMELINE,        /* #11: posts by user, or in the contexts he reads */
-	SRC_CONTEXT,         /* #15: posts of the contexts under url the reader may read */
-	SRC_CONTEXT_EXACT,   /* #17: posts of exactly ctx */
-	SRC_USER,            /* #13: posts by user the reader may see */
-	SRC_GLOBAL,          /* #18: every post */
-	SRC_COMMENTS,        /* #24: every comment activity */
-	SRC_USER_COMMENTS,   /* #28: comment activities by user */
-	SRC_CONTEXT_COMMENTS,/* #29: comment activities on posts of ctx */
-};
-enum stream_sort { SORT_PUBLISHED, SORT_LIKES, SORT_FLAGGED };
-
-struct stream_q {
-	enum stream_src src;
-	const char *user;       /* :u */
-	const char *reader;     /* :r the caller (for SRC_USER, SRC_CONTEXT) */
-	int all;                /* the caller may read everything (Manager) */
-	const char *ctx;        /* :ctx a context hash */
-	const char *url;        /* :url context URL prefix (SRC_CONTEXT) */
-	/* filters (§1.11) */
-	char from[21], to[21];
-	char *actor;
-	const char *fav;
-	char *hashtags, *keywords, *ctags; /* JSON arrays, NULL when absent */
-	int nhashtags, nkeywords, nctags;
-	struct buf q;          /* FTS5 query, empty when absent */
-	/* paging and order */
-	const char *before, *after;
-	long limit;
-	enum stream_sort sort;
-	int by_comments;       /* priority=comments */
-};
-
 /* Reads the query string into q (limit default def_limit). with_sort:
- * this endpoint sorts (#11, #15). */
+ * this endpoint sorts (a timeline, a context's posts). */
 enum max_err stream_q_parse(struct max_ctx *c, struct stream_q *q, long def_limit,
 			    int with_sort);
 void stream_q_free(struct stream_q *q);
-/* The ids of one page, in order, in ids (each MAX_ID_LEN + 1 bytes);
- * returns the count in *n. */
-enum max_err stream_page(struct max_ctx *c, struct stream_q *q, char (*ids)[MAX_ID_LEN + 1],
-			 size_t *n);
 /* Where a listing reads (the source fields of stream_q). */
 struct stream_from {
 	enum stream_src src;
@@ -122,8 +86,6 @@ struct stream_from {
  * with flags (HEAD: X-totalItems when counted). */
 enum max_err stream_list(struct max_ctx *c, struct max_resp *r, const struct stream_from *from,
 			 long def_limit, int with_sort, unsigned flags, int counted);
-/* Number of items matching q regardless of limit (HEAD, §1.10). */
-enum max_err stream_count(struct max_ctx *c, struct stream_q *q, long long *n);
 /* A listing answer: the page rendered with flags, or for HEAD (when
  * counted) only X-totalItems. */
 enum max_err stream_answer(struct max_ctx *c, struct max_resp *r, struct stream_q *q,

@@ -55,22 +55,53 @@ static void row_of_new(const struct act_new *a, const char *id, const char *crea
 		r->keywords = json_object_new_array();
 }
 
-enum max_err act_insert(struct store *st, const struct act_new *a, const char *id,
-			struct act_row *row)
+/* A post's keywords when nothing was added to them: its object's keywords
+ * and, for a person, the author's words (API: activity keywords). */
+static json_object *default_keywords(json_object *object, json_object *actor, int person)
 {
-	char now[21];
-	time_now_iso(now);
-	const char *otype = jx_str(a->object_json, "objectType");
-	const char *creator = a->creator ? a->creator : a->actor;
-	const char *published = a->published ? a->published : now;
-	store_q *q = store_sql(
-		st, "INSERT INTO activities (id, verb, actor_kind, actor, actor_json, object_type,"
-		    " object_json, context_hash, context_json, conversation_id, in_reply_to,"
-		    " reply_context, creator, owner, published, generator, keywords_json,"
-		    " last_comment, dup_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
-		    " ?12, ?13, ?14, ?15, ?16, ?17, CASE WHEN ?2 = 'post' THEN ?1 END, ?18)");
-	if (!q || !otype)
-		return model_fail(st, MAX_ESERVER, "activity insert: bad statement or object");
+	json_object *kw = json_object_new_array(), *v = NULL;
+	if (json_object_object_get_ex(object, "keywords", &v))
+		text_set_add_all(kw, v);
+	if (person)
+		text_set_add_person(kw, jx_str(actor, "username"), jx_str(actor, "displayName"));
+	return kw;
+}
+
+/* keywords_json as stored: NULL for a post whose keywords are the default */
+static const char *stored_keywords(const struct act_new *a)
+{
+	const char *kw = a->keywords ? jx_text(a->keywords) : "[]";
+	if (strcmp(a->verb, "post"))
+		return kw;
+	int person = !a->actor_kind || !strcmp(a->actor_kind, "person");
+	json_object *d = default_keywords(a->object_json, a->actor_json, person);
+	int same = !strcmp(kw, jx_text(d));
+	json_object_put(d);
+	return same ? NULL : kw;
+}
+
+/* The full-text entry of a post or comment, added or removed with the
+ * tokens max_fts_text/max_fts_terms compute from its row (store.c). */
+static enum max_err fts_entry(struct store *st, const char *id, int add)
+{
+	const char *args[] = {id};
+	int rc = add ? store_exec(st, "INSERT INTO stream_fts (rowid, text, terms) SELECT rid,"
+				      " max_fts_text(json_extract(object_json, '$.content')),"
+				      " max_fts_terms(verb, object_json, actor_kind, actor_json)"
+				      " FROM activities WHERE id = ?1 AND verb IN ('post', 'comment')",
+				  1, args)
+		     : store_exec(st, "INSERT INTO stream_fts (stream_fts, rowid, text, terms)"
+				      " SELECT 'delete', rid,"
+				      " max_fts_text(json_extract(object_json, '$.content')),"
+				      " max_fts_terms(verb, object_json, actor_kind, actor_json)"
+				      " FROM activities WHERE id = ?1 AND verb IN ('post', 'comment')",
+				  1, args);
+	return rc < 0 ? model_fail(st, MAX_ESERVER, "text index failed") : MAX_OK;
+}
+
+static void bind_new(store_q *q, const struct act_new *a, const char *id, const char *otype,
+		     const char *creator, const char *published)
+{
 	store_bind_text(q, 1, id);
 	store_bind_text(q, 2, a->verb);
 	store_bind_text(q, 3, a->actor_kind ? a->actor_kind : "person");
@@ -87,13 +118,34 @@ enum max_err act_insert(struct store *st, const struct act_new *a, const char *i
 	store_bind_text(q, 14, a->owner ? a->owner : a->actor);
 	store_bind_text(q, 15, published);
 	store_bind_text(q, 16, a->generator);
-	store_bind_text(q, 17, a->keywords ? jx_text(a->keywords) : "[]");
-	store_bind_text(q, 18, a->dup_key);
+	store_bind_text(q, 17, stored_keywords(a));
+}
+
+enum max_err act_insert(struct store *st, const struct act_new *a, const char *id,
+			struct act_row *row)
+{
+	char now[21];
+	time_now_iso(now);
+	const char *otype = jx_str(a->object_json, "objectType");
+	const char *creator = a->creator ? a->creator : a->actor;
+	const char *published = a->published ? a->published : now;
+	store_q *q = store_sql(
+		st, "INSERT INTO activities (id, verb, actor_kind, actor, actor_json, object_type,"
+		    " object_json, context_hash, context_json, conversation_id, in_reply_to,"
+		    " reply_context, creator, owner, published, generator, keywords_json)"
+		    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+		    " ?17)");
+	if (!q || !otype)
+		return model_fail(st, MAX_ESERVER, "activity insert: bad statement or object");
+	bind_new(q, a, id, otype, creator, published);
 	if (store_run(q) < 0)
 		return model_fail(st, MAX_ESERVER, "activity insert failed");
-	if (row)
+	enum max_err e = MAX_OK;
+	if (!strcmp(a->verb, "post") || !strcmp(a->verb, "comment"))
+		e = fts_entry(st, id, 1);
+	if (!e && row)
 		row_of_new(a, id, creator, published, row);
-	return MAX_OK;
+	return e;
 }
 
 enum max_err act_get(struct store *st, const char *id, struct act_row *r)
@@ -102,7 +154,7 @@ enum max_err act_get(struct store *st, const char *id, struct act_row *r)
 	store_q *q = store_sql(st, "SELECT verb, actor_json, object_json, context_json, creator,"
 				   " owner, published, generator, keywords_json, last_comment,"
 				   " likes_count, last_like, favorites_count, flagged, flag_state,"
-				   " context_hash FROM activities WHERE id = ?1");
+				   " context_hash, actor_kind FROM activities WHERE id = ?1");
 	if (!q)
 		return MAX_ESERVER;
 	store_bind_text(q, 1, id);
@@ -119,7 +171,9 @@ enum max_err act_get(struct store *st, const char *id, struct act_row *r)
 	store_copy(q, 6, r->published, sizeof r->published);
 	r->has_generator = !store_is_null(q, 7);
 	store_copy(q, 7, r->generator, sizeof r->generator);
-	r->keywords = store_json(q, 8);
+	r->keywords = store_is_null(q, 8) ? default_keywords(r->object, r->actor,
+							       !strcmp(store_text(q, 16), "person"))
+					  : store_json(q, 8);
 	copy(r->last_comment, sizeof r->last_comment, store_is_null(q, 9) ? id : store_text(q, 9));
 	r->likes = store_int(q, 10);
 	store_copy(q, 11, r->last_like, sizeof r->last_like);
@@ -211,15 +265,23 @@ int act_may_delete_in(struct store *st, const char *user, const char *hash)
 	return yes;
 }
 
-int act_find_duplicate(struct store *st, const char *key, const char *since,
+int act_find_duplicate(struct store *st, const char *actor_kind, const char *actor,
+		       const char *context_hash, const char *content, const char *since,
 		       char id[MAX_ID_LEN + 1])
 {
-	store_q *q = store_sql(st, "SELECT id FROM activities WHERE dup_key = ?1"
-				   " AND published > ?2 AND verb = 'post' ORDER BY id LIMIT 1");
+	store_q *q = store_sql(st, "SELECT x.id FROM stream_fts f CROSS JOIN activities x ON x.rid = f.rowid"
+				   " WHERE f.stream_fts MATCH ('{terms} : ' || max_fts_dup(?1, ?2, ?4))"
+				   " AND x.verb = 'post' AND x.actor_kind = ?1 AND x.actor = ?2"
+				   " AND x.context_hash IS ?3"
+				   " AND IFNULL(json_extract(x.object_json, '$.content'), '') = ?4"
+				   " AND x.published > ?5 ORDER BY x.id LIMIT 1");
 	if (!q)
 		return -1;
-	store_bind_text(q, 1, key);
-	store_bind_text(q, 2, since);
+	store_bind_text(q, 1, actor_kind);
+	store_bind_text(q, 2, actor);
+	store_bind_text(q, 3, context_hash);
+	store_bind_text(q, 4, content ? content : "");
+	store_bind_text(q, 5, since);
 	int found = store_one(q);
 	if (found == 1) {
 		store_copy(q, 0, id, MAX_ID_LEN + 1);
@@ -240,51 +302,11 @@ static const char *word_at(json_object *arr, size_t i)
 	return json_object_get_string(json_object_array_get_idx(arr, i));
 }
 
-/* one row per word (kind 0 keywords, 1 hashtags) */
-static enum max_err index_words(struct store *st, int kind, const char *id, json_object *words)
+enum max_err act_fts_reset(struct store *st)
 {
-	for (size_t i = 0; i < count_of(words); i++) {
-		const char *w = word_at(words, i);
-		if (!w || !*w)
-			continue;
-		store_q *q = kind ? store_sql(st, "INSERT INTO stream_hashtags (hashtag, activity_id)"
-						  " VALUES (?1, ?2) ON CONFLICT DO NOTHING")
-				  : store_sql(st, "INSERT INTO stream_keywords (keyword, activity_id)"
-						  " VALUES (?1, ?2) ON CONFLICT DO NOTHING");
-		if (!q)
-			return model_fail(st, MAX_ESERVER, "index insert failed");
-		store_bind_text(q, 1, w);
-		store_bind_text(q, 2, id);
-		if (store_run(q) < 0)
-			return model_fail(st, MAX_ESERVER, "index insert failed");
-	}
+	if (store_exec(st, "INSERT INTO stream_fts (stream_fts) VALUES ('delete-all')", 0, NULL) < 0)
+		return model_fail(st, MAX_ESERVER, "text index reset failed");
 	return MAX_OK;
-}
-
-enum max_err act_index_terms(struct store *st, const char *id, json_object *keywords,
-			     json_object *hashtags, int fresh)
-{
-	const char *args[] = {id};
-	if (!fresh &&
-	    (store_exec(st, "DELETE FROM stream_keywords WHERE activity_id = ?1", 1, args) < 0 ||
-	     store_exec(st, "DELETE FROM stream_hashtags WHERE activity_id = ?1", 1, args) < 0))
-		return model_fail(st, MAX_ESERVER, "index delete failed");
-	enum max_err e = index_words(st, 0, id, keywords);
-	return e ? e : index_words(st, 1, id, hashtags);
-}
-
-enum max_err act_index_text(struct store *st, const char *id, const char *post_id,
-			    const char *content)
-{
-	char *plain = text_plain(content ? content : "");
-	const char *args[] = {id, post_id, plain};
-	int rc = store_exec(st,
-			    "INSERT INTO stream_text (activity_id, post_id, text) VALUES (?1, ?2, ?3)"
-			    " ON CONFLICT (activity_id) DO UPDATE SET post_id = excluded.post_id,"
-			    " text = excluded.text",
-			    3, args);
-	free(plain);
-	return rc < 0 ? model_fail(st, MAX_ESERVER, "text index failed") : MAX_OK;
 }
 
 /* API: what one reply adds to its post's keywords: its object keywords,
@@ -339,21 +361,21 @@ static json_object *own_words(struct store *st, const char *post_id, json_object
 	if (store_one(q) != 1)
 		return NULL;
 	*object = store_json(q, 0);
-	json_object *actor = store_json(q, 1), *kw = json_object_new_array(), *v = NULL;
+	json_object *actor = store_json(q, 1);
 	int person = !strcmp(store_text(q, 2), "person");
 	store_reset(q);
-	if (json_object_object_get_ex(*object, "keywords", &v))
-		text_set_add_all(kw, v);
-	if (person)
-		text_set_add_person(kw, jx_str(actor, "username"), jx_str(actor, "displayName"));
+	json_object *kw = default_keywords(*object, actor, person);
 	json_object_put(actor);
 	return kw;
 }
 
+/* The post's keywords (NULL: its default ones, own_words()), lastComment
+ * (its own id: none) and, when given, object. */
 static enum max_err set_post_state(struct store *st, const char *post_id, json_object *kw,
 				   const char *last, json_object *object)
 {
-	const char *args[] = {jx_text(kw), last, object ? jx_text(object) : NULL, post_id};
+	const char *args[] = {kw ? jx_text(kw) : NULL, strcmp(last, post_id) ? last : NULL,
+			      object ? jx_text(object) : NULL, post_id};
 	if (store_exec(st, "UPDATE activities SET keywords_json = ?1, last_comment = ?2,"
 			   " object_json = COALESCE(?3, object_json) WHERE id = ?4",
 		       4, args) < 0)
@@ -363,19 +385,19 @@ static enum max_err set_post_state(struct store *st, const char *post_id, json_o
 
 enum max_err act_post_recompute(struct store *st, const char *post_id)
 {
-	json_object *obj = NULL, *kw = own_words(st, post_id, &obj), *tags = NULL;
+	json_object *obj = NULL, *kw = own_words(st, post_id, &obj);
 	if (!kw)
 		return store_failed(st) ? MAX_ESERVER : MAX_OK;
+	size_t own = json_object_array_length(kw);
 	char last[MAX_ID_LEN + 1];
 	copy(last, sizeof last, post_id);
 	enum max_err e = act_replies_each(st, post_id, add_reply_words, kw);
 	if (!e)
 		e = act_replies_each(st, post_id, note_last, last);
-	json_object_object_get_ex(obj, "hashtags", &tags);
+	/* nothing added by the replies: the default, stored as NULL */
 	if (!e)
-		e = set_post_state(st, post_id, kw, last, NULL);
-	if (!e)
-		e = act_index_terms(st, post_id, kw, tags, 0);
+		e = set_post_state(st, post_id, json_object_array_length(kw) > own ? kw : NULL, last,
+				   NULL);
 	json_object_put(kw);
 	json_object_put(obj);
 	return e;
@@ -383,8 +405,7 @@ enum max_err act_post_recompute(struct store *st, const char *post_id)
 
 enum max_err act_reindex(struct store *st, const char *id)
 {
-	store_q *q = store_sql(st, "SELECT verb, object_json, in_reply_to, reply_deleted"
-				   " FROM activities WHERE id = ?1");
+	store_q *q = store_sql(st, "SELECT verb, object_json FROM activities WHERE id = ?1");
 	if (!q)
 		return MAX_ESERVER;
 	store_bind_text(q, 1, id);
@@ -392,9 +413,6 @@ enum max_err act_reindex(struct store *st, const char *id)
 		return store_failed(st) ? MAX_ESERVER : MAX_OK;
 	int post = !strcmp(store_text(q, 0), "post");
 	json_object *obj = store_json(q, 1);
-	char parent[MAX_ID_LEN + 1] = "";
-	if (!post && !store_is_null(q, 2) && !store_int(q, 3))
-		store_copy(q, 2, parent, sizeof parent);
 	store_reset(q);
 	if (!obj)
 		return MAX_OK;
@@ -405,13 +423,10 @@ enum max_err act_reindex(struct store *st, const char *id)
 	enum max_err e = MAX_OK;
 	if (store_exec(st, "UPDATE activities SET object_json = ?1 WHERE id = ?2", 2, args) < 0)
 		e = model_fail(st, MAX_ESERVER, "activity update failed");
-	json_object *kw = NULL, *tags = NULL;
-	json_object_object_get_ex(obj, "keywords", &kw);
-	json_object_object_get_ex(obj, "hashtags", &tags);
+	if (!e && post)
+		e = act_post_recompute(st, id);
 	if (!e)
-		e = post ? act_post_recompute(st, id) : act_index_terms(st, id, kw, tags, 0);
-	if (!e)
-		e = act_index_text(st, id, post ? id : (parent[0] ? parent : NULL), content);
+		e = fts_entry(st, id, 1);
 	json_object_put(obj);
 	return e;
 }
@@ -436,9 +451,9 @@ size_t act_next_batch(struct store *st, const char *after, char (*ids)[MAX_ID_LE
 enum max_err act_fix_dates(struct store *st)
 {
 	if (store_exec(st,
-		       "UPDATE activities SET last_comment = COALESCE((SELECT max(x.id)"
+		       "UPDATE activities SET last_comment = (SELECT max(x.id)"
 		       " FROM activities x WHERE x.in_reply_to = activities.id"
-		       " AND x.verb = 'comment' AND x.reply_deleted = 0), id) WHERE verb = 'post'",
+		       " AND x.verb = 'comment' AND x.reply_deleted = 0) WHERE verb = 'post'",
 		       0, NULL) < 0)
 		return model_fail(st, MAX_ESERVER, "dates maintenance failed");
 	return MAX_OK;
@@ -469,13 +484,11 @@ int act_next_context(struct store *st, char hash[MAX_HASH_LEN + 1])
 static enum max_err forget(struct store *st, const char *id)
 {
 	const char *args[] = {id};
+	if (fts_entry(st, id, 0))
+		return MAX_ESERVER;
 	if (store_exec(st, "DELETE FROM likes WHERE activity_id = ?1", 1, args) < 0 ||
 	    store_exec(st, "DELETE FROM favorites WHERE activity_id = ?1", 1, args) < 0 ||
-	    store_exec(st, "DELETE FROM stream_keywords WHERE activity_id = ?1", 1, args) < 0 ||
-	    store_exec(st, "DELETE FROM stream_hashtags WHERE activity_id = ?1", 1, args) < 0 ||
-	    store_exec(st, "DELETE FROM stream_text WHERE activity_id = ?1", 1, args) < 0 ||
 	    /* its comments leave the replies and the post's search */
-	    store_exec(st, "UPDATE stream_text SET post_id = NULL WHERE post_id = ?1", 1, args) < 0 ||
 	    store_exec(st, "UPDATE activities SET reply_deleted = 1 WHERE in_reply_to = ?1"
 			   " AND verb = 'comment'",
 		       1, args) < 0 ||
@@ -506,12 +519,13 @@ enum max_err act_delete(struct store *st, const struct act_post *p)
 
 /* ---- comments ------------------------------------------------------------------ */
 
-/* The post's keywords, hashtags (from its object) and object. */
+/* The post's keywords, its object and lastComment; *dflt: the keywords
+ * are the default ones (stored as NULL). */
 static enum max_err post_terms(struct store *st, const char *post_id, json_object **kw,
-			       json_object **object, char last[MAX_ID_LEN + 1])
+			       json_object **object, char last[MAX_ID_LEN + 1], int *dflt)
 {
-	store_q *q = store_sql(st, "SELECT keywords_json, object_json, last_comment"
-				   " FROM activities WHERE id = ?1");
+	store_q *q = store_sql(st, "SELECT keywords_json, object_json, last_comment, actor_json,"
+				   " actor_kind FROM activities WHERE id = ?1");
 	*kw = *object = NULL;
 	if (!q)
 		return MAX_ESERVER;
@@ -519,8 +533,15 @@ static enum max_err post_terms(struct store *st, const char *post_id, json_objec
 	int found = store_one(q);
 	if (found <= 0)
 		return found < 0 ? MAX_ESERVER : MAX_ENOTFOUND;
-	*kw = store_json(q, 0);
+	*dflt = store_is_null(q, 0);
 	*object = store_json(q, 1);
+	if (*dflt) {
+		json_object *actor = store_json(q, 3);
+		*kw = default_keywords(*object, actor, !strcmp(store_text(q, 4), "person"));
+		json_object_put(actor);
+	} else {
+		*kw = store_json(q, 0);
+	}
 	copy(last, MAX_ID_LEN + 1, store_is_null(q, 2) ? post_id : store_text(q, 2));
 	store_reset(q);
 	if (!*kw || !json_object_is_type(*kw, json_type_array)) {
@@ -551,7 +572,8 @@ static enum max_err post_absorbs(struct store *st, const char *post_id, const ch
 {
 	json_object *kw = NULL, *obj = NULL, *words = json_object_new_array(), *tags = NULL;
 	char last[MAX_ID_LEN + 1];
-	enum max_err e = post_terms(st, post_id, &kw, &obj, last);
+	int dflt = 0;
+	enum max_err e = post_terms(st, post_id, &kw, &obj, last, &dflt);
 	if (!e) {
 		reply_words(words, cobject, cactor);
 		json_object *new_kw = absorb(kw, words), *new_tags = NULL;
@@ -563,9 +585,8 @@ static enum max_err post_absorbs(struct store *st, const char *post_id, const ch
 			}
 			new_tags = absorb(have, tags);
 		}
-		e = set_post_state(st, post_id, kw, cid, count_of(new_tags) ? obj : NULL);
-		if (!e)
-			e = act_index_terms(st, post_id, new_kw, new_tags, 1);
+		e = set_post_state(st, post_id, dflt && !count_of(new_kw) ? NULL : kw, cid,
+				   count_of(new_tags) ? obj : NULL);
 		json_object_put(new_kw);
 		json_object_put(new_tags);
 	}
@@ -575,17 +596,12 @@ static enum max_err post_absorbs(struct store *st, const char *post_id, const ch
 	return e;
 }
 
+/* The comment row indexes itself (act_insert); the post's index entry
+ * stays as it is: the comment's tokens find the post while it is a reply. */
 enum max_err act_comment_add(struct store *st, const struct act_new *a, const char *cid,
 			     struct act_row *row)
 {
-	json_object *kw = NULL, *tags = NULL;
-	json_object_object_get_ex(a->object_json, "keywords", &kw);
-	json_object_object_get_ex(a->object_json, "hashtags", &tags);
 	enum max_err e = act_insert(st, a, cid, row);
-	if (!e)
-		e = act_index_terms(st, cid, kw, tags, 1);
-	if (!e)
-		e = act_index_text(st, cid, a->in_reply_to, jx_str(a->object_json, "content"));
 	if (!e)
 		e = post_absorbs(st, a->in_reply_to, cid, a->object_json, a->actor_json);
 	return e;
@@ -615,10 +631,10 @@ enum max_err act_comment_author(struct store *st, const char *post_id, const cha
  * authors' words. Reads the replies' index entries; writes nothing. */
 static enum max_err still_brought(struct store *st, const char *post_id, json_object *cands)
 {
-	store_q *q = store_sql(st, "SELECT DISTINCT k.keyword FROM stream_keywords k"
-				   " WHERE k.keyword IN (SELECT value FROM json_each(?2))"
-				   " AND k.activity_id IN (SELECT id FROM activities"
-				   " WHERE in_reply_to = ?1 AND verb = 'comment' AND reply_deleted = 0)");
+	store_q *q = store_sql(st, "SELECT DISTINCT k.value FROM activities r,"
+				   " json_each(r.object_json, '$.keywords') k"
+				   " WHERE r.in_reply_to = ?1 AND r.verb = 'comment' AND r.reply_deleted = 0"
+				   " AND k.value IN (SELECT value FROM json_each(?2))");
 	if (!q)
 		return MAX_ESERVER;
 	store_bind_text(q, 1, post_id);
@@ -707,13 +723,12 @@ static enum max_err newest_reply(struct store *st, const char *post_id,
 enum max_err act_comment_remove(struct store *st, const char *post_id, const char *cid)
 {
 	const char *args[] = {cid};
-	if (store_exec(st, "UPDATE activities SET reply_deleted = 1 WHERE id = ?1", 1, args) < 0 ||
-	    store_exec(st, "UPDATE stream_text SET post_id = NULL WHERE activity_id = ?1", 1, args) <
-		    0)
+	if (store_exec(st, "UPDATE activities SET reply_deleted = 1 WHERE id = ?1", 1, args) < 0)
 		return model_fail(st, MAX_ESERVER, "comment delete failed");
 	json_object *kw = NULL, *obj = NULL, *lost = NULL;
 	char last[MAX_ID_LEN + 1];
-	enum max_err e = post_terms(st, post_id, &kw, &obj, last);
+	int dflt = 0;
+	enum max_err e = post_terms(st, post_id, &kw, &obj, last, &dflt);
 	if (e == MAX_ENOTFOUND)
 		return MAX_OK;
 	if (!e)
@@ -726,14 +741,8 @@ enum max_err act_comment_remove(struct store *st, const char *post_id, const cha
 				json_object_array_del_idx(kw, i, 1);
 				break;
 			}
-	const char *del[] = {post_id, lost ? jx_text(lost) : "[]"};
-	if (!e && count_of(lost) &&
-	    store_exec(st, "DELETE FROM stream_keywords WHERE activity_id = ?1"
-			   " AND keyword IN (SELECT value FROM json_each(?2))",
-		       2, del) < 0)
-		e = model_fail(st, MAX_ESERVER, "index delete failed");
 	if (!e)
-		e = set_post_state(st, post_id, kw, last, NULL);
+		e = set_post_state(st, post_id, dflt && !count_of(lost) ? NULL : kw, last, NULL);
 	json_object_put(kw);
 	json_object_put(obj);
 	json_object_put(lost);

@@ -32,7 +32,6 @@ struct act_new {
 	const char *published;      /* NULL: now */
 	const char *generator;      /* NULL: null */
 	json_object *keywords;      /* borrowed array, or NULL for [] */
-	const char *dup_key;        /* posts: the duplicate guard's key, or NULL */
 };
 
 /* One row as stored; the JSON members are owned (act_row_free). */
@@ -81,28 +80,24 @@ int act_sub_mask(struct store *st, const char *user, const char *hash, unsigned 
 int act_ctx_read_public(struct store *st, const char *hash);
 int act_may_delete_in(struct store *st, const char *user, const char *hash);
 
-/* The post a duplicate guard key names, published after since: 1 (id
- * filled), 0, -1. */
-int act_find_duplicate(struct store *st, const char *key, const char *since,
+/* The duplicate guard: the first post by the same actor in the same
+ * place (context_hash, NULL for none) with the same content, published
+ * after since: 1 (id filled), 0, -1. */
+int act_find_duplicate(struct store *st, const char *actor_kind, const char *actor,
+		       const char *context_hash, const char *content, const char *since,
 		       char id[MAX_ID_LEN + 1]);
 
 /* ---- indexes ---------------------------------------------------------------- */
 
-/* The keyword and hashtag rows of an activity; fresh: the id is new and
- * has none yet (nothing to delete first). */
-enum max_err act_index_terms(struct store *st, const char *id, json_object *keywords,
-			     json_object *hashtags, int fresh);
-/* The full-text row of an activity (post_id: the post the text belongs
- * to; NULL takes it out of its post's search). */
-enum max_err act_index_text(struct store *st, const char *id, const char *post_id,
-			    const char *content);
+/* Empties the full-text index (#91 rebuilds it: act_reindex of every
+ * post and comment, in the same transaction). */
+enum max_err act_fts_reset(struct store *st);
 /* Recomputes a post's keywords (API: object keywords ∪ the actor's ∪ for
- * every reply its keywords and its author's), its lastComment and its
- * keyword/hashtag rows from scratch: maintenance only (it reads every
- * reply). */
+ * every reply its keywords and its author's) and its lastComment from
+ * scratch: maintenance only (it reads every reply). */
 enum max_err act_post_recompute(struct store *st, const char *post_id);
 /* #91 for one post or comment: object keywords from its content again and
- * its index rows rebuilt. */
+ * its full-text entry added (after act_fts_reset). */
 enum max_err act_reindex(struct store *st, const char *id);
 /* Ids of posts and comments after `after`, up to max; the count. */
 size_t act_next_batch(struct store *st, const char *after, char (*ids)[MAX_ID_LEN + 1],

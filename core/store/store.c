@@ -6,7 +6,11 @@
  * crash leaves the database at a whole version.
  */
 #include "store/store.h"
+#include "util/buf.h"
+#include "util/ids.h"
+#include "util/jsonx.h"
 #include "util/log.h"
+#include "util/text.h"
 
 #include <sqlite3.h>
 
@@ -15,6 +19,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+
+static void store_fts_functions_(struct store *st);
 
 #define NSLOTS (sizeof ((struct store *)0)->cache / sizeof ((struct store *)0)->cache[0])
 
@@ -118,6 +124,7 @@ int store_open(struct store *st, const char *path, int busy_timeout_ms, char *er
 		return -1;
 	}
 	register_store(st, 1);
+	store_fts_functions_(st);
 	st->busy_timeout_ms = busy_timeout_ms > 0 ? busy_timeout_ms : 5000;
 	sqlite3_busy_handler(st->db, busy_wait, st);
 	sqlite3_extended_result_codes(st->db, 1);
@@ -460,4 +467,129 @@ int64_t store_data_version(struct store *st)
 		store_reset(q);
 	}
 	return v;
+}
+
+/* ---- binding by name (appended for the stream's listing statements) ---- */
+
+int store_param(store_q *q, const char *name)
+{
+	return sqlite3_bind_parameter_index(q, name);
+}
+
+void store_bind_text_named(store_q *q, const char *name, const char *v)
+{
+	int i = sqlite3_bind_parameter_index(q, name);
+	if (i)
+		store_bind_text(q, i, v);
+}
+
+void store_bind_int_named(store_q *q, const char *name, int64_t v)
+{
+	int i = sqlite3_bind_parameter_index(q, name);
+	if (i)
+		store_bind_int(q, i, v);
+}
+
+/* ---- the stream's full-text tokens (appended) ---------------------------------
+ *
+ * The stream's full-text index (schema 009) is contentless: an entry is
+ * removed by giving the very tokens it was added with. Both are computed
+ * from the activity row by these SQL functions, in migrations and at run
+ * time alike, from what never changes in a row (its content, its actor):
+ *   max_fts_text(content)  the plain text
+ *   max_fts_terms(verb, object_json, actor_kind, actor_json)
+ *     'k' + hex of each keyword of the content (for a post also of its
+ *     author's words), 'h' + hex of each hashtag, for a comment 'p' + hex
+ *     of each word of its author (words it brings to its post), and for a
+ *     post its duplicate guard token:
+ *   max_fts_dup(actor_kind, username, content)
+ *     'd' + 15 hex digits of the sha1 of the actor (a person's username;
+ *     a context actor's hash changes when the context is renamed, so only
+ *     its kind) and the content: the posts a new one may repeat. */
+
+static void dup_token(const char *kind, const char *user, const char *content, struct buf *b)
+{
+	struct buf in;
+	buf_init(&in);
+	int person = kind && !strcmp(kind, "person");
+	buf_printf(&in, "%s%c%s%c%s", kind ? kind : "", 0, person && user ? user : "", 0,
+		   content ? content : "");
+	char h[41];
+	hash_sha1_hex(in.data, in.len, h);
+	buf_free(&in);
+	buf_printf(b, "%sd%.15s", b->len ? " " : "", h);
+}
+
+static void fts_dup(sqlite3_context *cx, int n, sqlite3_value **v)
+{
+	struct buf b;
+	buf_init(&b);
+	dup_token((const char *)sqlite3_value_text(v[0]), (const char *)sqlite3_value_text(v[1]),
+		  (const char *)sqlite3_value_text(v[2]), &b);
+	sqlite3_result_text(cx, b.data, -1, SQLITE_TRANSIENT);
+	buf_free(&b);
+}
+
+static void fts_text(sqlite3_context *cx, int n, sqlite3_value **v)
+{
+	const char *content = (const char *)sqlite3_value_text(v[0]);
+	sqlite3_result_text(cx, text_plain(content ? content : ""), -1, free);
+}
+
+static void fts_tokens(struct buf *b, char kind, json_object *words)
+{
+	size_t n = words && json_object_is_type(words, json_type_array)
+			   ? json_object_array_length(words)
+			   : 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *w = json_object_get_string(json_object_array_get_idx(words, i));
+		if (!w || !*w)
+			continue;
+		if (b->len)
+			buf_addc(b, ' ');
+		buf_addc(b, kind);
+		for (const unsigned char *p = (const unsigned char *)w; *p; p++)
+			buf_printf(b, "%02x", *p);
+	}
+}
+
+static json_object *fts_json(sqlite3_value *v)
+{
+	const char *t = (const char *)sqlite3_value_text(v);
+	return t ? json_tokener_parse(t) : NULL;
+}
+
+static void fts_terms(sqlite3_context *cx, int n, sqlite3_value **v)
+{
+	const char *verb = (const char *)sqlite3_value_text(v[0]);
+	const char *kind = (const char *)sqlite3_value_text(v[2]);
+	json_object *object = fts_json(v[1]), *actor = fts_json(v[3]);
+	json_object *terms = json_object_new_object(), *person = json_object_new_array();
+	const char *type = jx_str(object, "objectType"), *content = jx_str(object, "content");
+	if (content && *content && !(type && !strcmp(type, "file")))
+		text_object_terms(terms, content);
+	if (kind && !strcmp(kind, "person"))
+		text_set_add_person(person, jx_str(actor, "username"), jx_str(actor, "displayName"));
+	int post = verb && !strcmp(verb, "post");
+	struct buf b;
+	buf_init(&b);
+	fts_tokens(&b, 'k', json_object_object_get(terms, "keywords"));
+	fts_tokens(&b, post ? 'k' : 'p', person);
+	fts_tokens(&b, 'h', json_object_object_get(terms, "hashtags"));
+	if (post)
+		dup_token(kind, jx_str(actor, "username"), content, &b);
+	sqlite3_result_text(cx, b.data ? b.data : "", -1, SQLITE_TRANSIENT);
+	buf_free(&b);
+	json_object_put(terms);
+	json_object_put(person);
+	json_object_put(object);
+	json_object_put(actor);
+}
+
+static void store_fts_functions_(struct store *st)
+{
+	int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC;
+	sqlite3_create_function(st->db, "max_fts_text", 1, flags, NULL, fts_text, NULL, NULL);
+	sqlite3_create_function(st->db, "max_fts_terms", 4, flags, NULL, fts_terms, NULL, NULL);
+	sqlite3_create_function(st->db, "max_fts_dup", 3, flags, NULL, fts_dup, NULL, NULL);
 }

@@ -131,4 +131,10 @@ int store_exec_(struct store *st, const char *sql, int nargs, const char *const 
 /* Changes made by the last statement. */
 int store_changes(struct store *st);
 
+/* Binding by parameter name (":name"); a statement without that parameter
+ * is left alone, so one binder serves a family of statements. */
+int store_param(store_q *q, const char *name); /* its index, 0 when absent */
+void store_bind_text_named(store_q *q, const char *name, const char *v);
+void store_bind_int_named(store_q *q, const char *name, int64_t v);
+
 #endif

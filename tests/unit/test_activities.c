@@ -123,6 +123,15 @@ static const char *listing(const char *path, const char *user)
 	return out;
 }
 
+/* Does the full-text entry of activity id hold the token kind + hex(word)
+ * (k keyword, h hashtag, p a word a comment brings to its post)? */
+static long long has_token(const char *id, char kind, const char *word)
+{
+	return SCALAR("SELECT count(*) FROM activities WHERE id = '%s' AND rid IN (SELECT rowid"
+		      " FROM stream_fts WHERE stream_fts MATCH '{terms} : %c' || lower(hex('%s')))",
+		      id, kind, word);
+}
+
 static int init(void)
 {
 	if (fx_init())
@@ -151,16 +160,16 @@ static void test_post_stores_indexes(void)
 	CU_ASSERT_FALSE(has(r.json, "deletable") || has(r.json, "liked") || has(r.json, "favorited"));
 	CU_ASSERT_STRING_EQUAL(fx_str(&r, "lastComment"), id);
 	CU_ASSERT_STRING_EQUAL(fx_str(&r, "generator"), "Twitter");
-	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM stream_keywords WHERE activity_id = '%s'"
-			       " AND keyword IN ('testejant', 'creació', 'canvi', 'estatus', 'messi',"
-			       " 'lionel')",
-			       id),
-			6);
-	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM stream_hashtags WHERE activity_id = '%s'"
-			       " AND hashtag = 'canvi'",
-			       id),
+	static const char *const words[] = {"testejant", "creació", "canvi", "estatus", "messi",
+					    "lionel"};
+	for (size_t i = 0; i < 6; i++)
+		CU_ASSERT_EQUAL(has_token(id, 'k', words[i]), 1);
+	CU_ASSERT_EQUAL(has_token(id, 'h', "canvi"), 1);
+	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM activities WHERE id = '%s' AND rid IN (SELECT"
+			       " rowid FROM stream_fts WHERE stream_fts MATCH '{text} : estatus')", id),
 			1);
-	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM stream_text WHERE post_id = '%s'", id), 1);
+	/* the default keywords are not stored twice */
+	CU_ASSERT_EQUAL(SCALAR("SELECT keywords_json IS NULL FROM activities WHERE id = '%s'", id), 1);
 	fx_free(&r);
 }
 
@@ -197,7 +206,7 @@ static void test_duplicate_guard(void)
 static void test_rejected_posts_change_nothing(void)
 {
 	long long n = SCALAR("SELECT count(*) FROM activities");
-	long long t = SCALAR("SELECT count(*) FROM stream_text");
+	long long t = SCALAR("SELECT count(*) FROM stream_fts_idx");
 	static const struct {
 		const char *body, *error, *text;
 	} bad[] = {
@@ -228,7 +237,7 @@ static void test_rejected_posts_change_nothing(void)
 		fx_free(&r);
 	}
 	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM activities"), n);
-	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM stream_text"), t);
+	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM stream_fts_idx"), t);
 }
 
 static void test_keywords_follow_comments(void)
@@ -244,8 +253,10 @@ static void test_keywords_follow_comments(void)
 	snprintf(cid, sizeof cid, "%s",
 		 comment("xavi", id, "[C] Testejant un #comentari #nou a una activitat"));
 	/* the original's test_activities_keyword_generation */
-	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM stream_keywords WHERE activity_id = '%s'", id),
-			12);
+	const char *h = hash_of(url);
+	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?keyword=comentari&keyword=creació",
+					   h), "messi"), id);
+	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?keyword=xavi", h), "messi"), id);
 	CU_ASSERT_STRING_EQUAL(
 		fmt("%lld", SCALAR("SELECT json_array_length(keywords_json) FROM activities"
 				   " WHERE id = '%s'",
@@ -253,31 +264,30 @@ static void test_keywords_follow_comments(void)
 		"12");
 	CU_ASSERT_EQUAL(SCALAR("SELECT last_comment = '%s' FROM activities WHERE id = '%s'", cid, id),
 			1);
-	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM stream_hashtags WHERE activity_id = '%s'", id),
-			2);
-	/* the comment's own rows: its object keywords, its text tied to the post */
-	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM stream_keywords WHERE activity_id = '%s'"
-			       " AND keyword = 'comentari'",
-			       cid),
-			1);
-	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM stream_text WHERE activity_id = '%s'"
-			       " AND post_id = '%s'",
-			       cid, id),
-			1);
+	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?hashtag=nou&hashtag=comentari",
+					   h), "messi"), id);
+	/* the comment's own entry: its object keywords, its author's words
+	 * apart; its text finds the post */
+	CU_ASSERT_EQUAL(has_token(cid, 'k', "comentari"), 1);
+	CU_ASSERT_EQUAL(has_token(cid, 'k', "xavi"), 0);
+	CU_ASSERT_EQUAL(has_token(cid, 'p', "xavi"), 1);
+	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?q=activitat", h), "messi"), id);
 	/* deleting the comment: keywords back to the post's own, lastComment the
 	 * post, hashtags stay (§5.4), the comment activity stays */
 	CU_ASSERT_EQUAL(status("DELETE", fmt("/activities/%s/comments/%s", id, cid), "xavi", NULL),
 			204);
-	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM stream_keywords WHERE activity_id = '%s'", id),
+	CU_ASSERT_EQUAL(SCALAR("SELECT json_array_length(keywords_json) FROM activities"
+			       " WHERE id = '%s'", id),
 			6);
-	CU_ASSERT_EQUAL(SCALAR("SELECT last_comment = id FROM activities WHERE id = '%s'", id), 1);
-	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM stream_hashtags WHERE activity_id = '%s'", id),
-			2);
+	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?keyword=comentari", h), "messi"),
+			       "");
+	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?keyword=creació", h), "messi"),
+			       id);
+	CU_ASSERT_EQUAL(SCALAR("SELECT last_comment IS NULL FROM activities WHERE id = '%s'", id), 1);
+	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?hashtag=nou&hashtag=comentari",
+					   h), "messi"), id);
 	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM activities WHERE id = '%s'", cid), 1);
-	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM stream_text WHERE activity_id = '%s'"
-			       " AND post_id IS NULL",
-			       cid),
-			1);
+	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?q=activitat", h), "messi"), "");
 	/* the same comment cannot be deleted twice */
 	struct fx_resp r = fx_req("DELETE", fmt("/activities/%s/comments/%s", id, cid), "fxadmin",
 				  NULL, NULL);
@@ -352,14 +362,20 @@ static void test_delete_takes_marks_and_indexes(void)
 	CU_ASSERT_EQUAL(status("DELETE", fmt("/activities/%s", id), "xavi", NULL), 403);
 	CU_ASSERT_EQUAL(status("DELETE", fmt("/activities/%s", id), "messi", NULL), 204);
 	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM activities WHERE id = '%s'", id), 0);
-	static const char *const tables[] = {"likes", "favorites", "stream_keywords",
-					     "stream_hashtags", "stream_text"};
-	for (size_t i = 0; i < 5; i++)
+	static const char *const tables[] = {"likes", "favorites"};
+	for (size_t i = 0; i < 2; i++)
 		CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM %s WHERE activity_id = '%s'", tables[i], id),
 				0);
+	/* its full-text entry is gone (the index stays sound) */
+	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM stream_fts WHERE stream_fts MATCH"
+			       " '{text} : deleted'"),
+			0);
+	CU_ASSERT_EQUAL(sqlite3_exec(fx.db.db, "INSERT INTO stream_fts (stream_fts, rank)"
+					       " VALUES ('integrity-check', 0)", NULL, NULL, NULL),
+			SQLITE_OK);
 	/* the comment activity stays, out of any replies and post search */
 	CU_ASSERT_EQUAL(SCALAR("SELECT reply_deleted FROM activities WHERE id = '%s'", cid), 1);
-	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM stream_text WHERE post_id = '%s'", id), 0);
+	CU_ASSERT_STRING_EQUAL(listing("/activities/comments?q=reply", "fxadmin"), cid);
 	CU_ASSERT_EQUAL(status("GET", fmt("/activities/%s", id), "fxadmin", NULL), 404);
 	CU_ASSERT_EQUAL(status("GET", fmt("/activities/%s", cid), "fxadmin", NULL), 200);
 }
@@ -502,12 +518,13 @@ static void test_timeline_merge_matches_brute_force(void)
 	CU_ASSERT_STRING_EQUAL(walk("", 4, 0), brute("", "id", NULL));
 	CU_ASSERT_STRING_EQUAL(walk("", 1, 0), brute("", "id", NULL));
 	CU_ASSERT_STRING_EQUAL(walk("", 7, 0), brute("", "id", NULL));
-	const char *tagged = "AND id IN (SELECT activity_id FROM stream_hashtags WHERE hashtag = 'taga')";
+	const char *tagged = "AND EXISTS (SELECT 1 FROM json_each(object_json, '$.hashtags')"
+			     " WHERE value = 'taga')";
 	CU_ASSERT_STRING_EQUAL(walk("&hashtag=taga", 3, 0), brute(tagged, "id", NULL));
 	CU_ASSERT_STRING_EQUAL(walk("&sort=published&priority=comments", 3, 1),
-			       brute("", "last_comment", NULL));
+			       brute("", "IFNULL(last_comment, id)", NULL));
 	CU_ASSERT_STRING_EQUAL(walk("&sort=published&priority=comments&hashtag=taga", 2, 1),
-			       brute(tagged, "last_comment", NULL));
+			       brute(tagged, "IFNULL(last_comment, id)", NULL));
 	/* after: the newest items above it, newest first */
 	char all[8192], want[512] = "";
 	snprintf(all, sizeof all, "%s", brute("", "id", ids[20]));
@@ -663,10 +680,12 @@ static void test_maintenance_rebuilds(void)
 {
 	/* damage the derived state, then rebuild it */
 	CU_ASSERT_EQUAL(fx_scalar("SELECT count(*) FROM activities WHERE verb = 'post'") > 10, 1);
-	long long kw = fx_scalar("SELECT count(*) FROM stream_keywords");
-	long long txt = fx_scalar("SELECT count(*) FROM stream_text WHERE post_id IS NOT NULL");
+	long long txt = fx_scalar("SELECT count(*) FROM stream_fts WHERE stream_fts MATCH"
+				  " '{text} : creacio'");
+	long long lastc = fx_scalar("SELECT count(*) FROM activities WHERE last_comment IS NOT NULL");
+	CU_ASSERT(txt > 0 && lastc > 0);
 	sqlite3_exec(fx.db.db,
-		     "DELETE FROM stream_keywords; DELETE FROM stream_text;"
+		     "INSERT INTO stream_fts (stream_fts) VALUES ('delete-all');"
 		     " UPDATE activities SET last_comment = NULL WHERE verb = 'post'",
 		     NULL, NULL, NULL);
 	struct fx_resp r = fx_req("POST", "/admin/maintenance/keywords", "fxadmin", NULL, NULL);
@@ -674,11 +693,14 @@ static void test_maintenance_rebuilds(void)
 	CU_ASSERT_STRING_EQUAL(r.raw.body.data, "[]");
 	fx_free(&r);
 	CU_ASSERT_EQUAL(status("POST", "/admin/maintenance/dates", "fxadmin", NULL), 200);
-	CU_ASSERT_EQUAL(fx_scalar("SELECT count(*) FROM stream_keywords"), kw);
-	CU_ASSERT_EQUAL(fx_scalar("SELECT count(*) FROM stream_text WHERE post_id IS NOT NULL"), txt);
-	CU_ASSERT_EQUAL(fx_scalar("SELECT count(*) FROM activities WHERE verb = 'post'"
-				  " AND last_comment IS NULL"),
-			0);
+	CU_ASSERT_EQUAL(fx_scalar("SELECT count(*) FROM stream_fts WHERE stream_fts MATCH"
+				  " '{text} : creacio'"),
+			txt);
+	CU_ASSERT_EQUAL(fx_scalar("SELECT count(*) FROM activities WHERE last_comment IS NOT NULL"),
+			lastc);
+	CU_ASSERT_EQUAL(sqlite3_exec(fx.db.db, "INSERT INTO stream_fts (stream_fts, rank)"
+					       " VALUES ('integrity-check', 0)", NULL, NULL, NULL),
+			SQLITE_OK);
 	/* #93: permission lists back to the policy, bindings of notifying
 	 * contexts made again */
 	const char *h = hash_of("http://unit.test/notify-posts");
@@ -733,9 +755,10 @@ static void test_comment_cost_constant(void)
 	}
 	CU_ASSERT(first > 0);
 	CU_ASSERT_EQUAL(first, last);
-	CU_ASSERT_EQUAL(SCALAR("SELECT json_array_length(keywords_json) FROM activities"
-			       " WHERE id = '%s'", id),
-			SCALAR("SELECT count(*) FROM stream_keywords WHERE activity_id = '%s'", id));
+	/* its own words and one per comment */
+	long long nkw = SCALAR("SELECT json_array_length(keywords_json) FROM activities"
+			       " WHERE id = '%s'", id);
+	CU_ASSERT(nkw > 60);
 	/* deleting an early and a late reply: the same rows */
 	struct fx_resp r = fx_req("GET", path, "xavi", NULL, NULL);
 	CU_ASSERT_EQUAL(json_object_array_length(r.json), 60);
@@ -747,12 +770,16 @@ static void test_comment_cost_constant(void)
 	long long d2 = written("DELETE", fmt("%s/%s", path, cids[1]), "xavi", NULL, 204);
 	CU_ASSERT(d1 > 0);
 	CU_ASSERT_EQUAL(d1, d2);
-	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM stream_keywords WHERE activity_id = '%s'"
-			       " AND keyword IN ('paraula102', 'paraula156')", id),
-			0);
-	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM stream_keywords WHERE activity_id = '%s'"
-			       " AND keyword = 'paraula103'", id),
-			1);
+	const char *h = hash_of(url);
+	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?keyword=paraula102", h), "xavi"),
+			       "");
+	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?keyword=paraula156", h), "xavi"),
+			       "");
+	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?keyword=paraula103", h), "xavi"),
+			       id);
+	CU_ASSERT_EQUAL(SCALAR("SELECT json_array_length(keywords_json) FROM activities"
+			       " WHERE id = '%s'", id),
+			nkw - 4); /* paraulaN and etiquetaN of each */
 	/* deleting the newest reply: lastComment the one before */
 	r = fx_req("GET", path, "xavi", NULL, NULL);
 	size_t n = json_object_array_length(r.json);
