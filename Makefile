@@ -29,6 +29,10 @@ CORE_SRC := $(sort $(wildcard core/*/*.c))
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/schema.o
 SCHEMA   := $(sort $(wildcard schema/[0-9]*.sql))
 LIB      := $(BUILD)/libmax.a
+# compat: fcgi/, tools/, tests/ and bench/ still include core headers by bare name
+$(BUILD)/obj/fcgi/%.o $(BUILD)/obj/tools/%.o $(BUILD)/obj/tests/%.o $(BUILD)/obj/bench/%.o: CFLAGS += -Icore/util -Icore/store -Icore/model -Icore/http
+# compat: tools/ and tests/ still call sqlite3 directly
+$(BUILD)/obj/tools/%.o $(BUILD)/obj/tests/%.o: CFLAGS += -include sqlite3.h
 
 FCGI_COMMON := $(BUILD)/obj/fcgi/adapter.o
 PROGS := $(BUILD)/max.fcgi $(BUILD)/osiris.fcgi $(BUILD)/maxctl $(BUILD)/hello.fcgi
