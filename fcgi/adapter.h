@@ -6,7 +6,7 @@
 #ifndef MAX_FCGI_ADAPTER_H
 #define MAX_FCGI_ADAPTER_H
 
-#include "max.h"
+#include "http/max.h"
 
 struct max_config;
 

@@ -4,13 +4,15 @@
  * schema) and serves the REST API through http_handle().
  */
 #include "adapter.h"
-#include "config.h"
-#include "http.h"
-#include "log.h"
-#include "store.h"
+#include "util/config.h"
+#include "util/jsonx.h"
+#include "http/http.h"
+#include "util/log.h"
+#include "store/store.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 struct worker {
 	struct max_config cfg;
@@ -31,6 +33,9 @@ static void idle(void *arg)
 
 int main(int argc, char **argv)
 {
+	/* the database, its WAL and anything else we create are the owner's
+	 * alone: they hold tokens and private messages */
+	umask(077);
 	const char *path = NULL;
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "-c") && i + 1 < argc)
@@ -41,6 +46,7 @@ int main(int argc, char **argv)
 		log_event("-", "max.fcgi: config: %s", err);
 		return 1;
 	}
+	jx_set_max_depth((int)config_int(&w.cfg, "max", "max_json_depth"));
 	if (store_open(&w.db, config_get(&w.cfg, "store", "path"),
 		       (int)config_int(&w.cfg, "store", "busy_timeout_ms"), err, sizeof err) < 0 ||
 	    store_migrate(&w.db, err, sizeof err) < 0) {
