@@ -86,6 +86,7 @@ $(BUILD)/tests/e2e: $(E2E_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
 check: deps
 	$(MAKE) --no-print-directory SAN=$(SAN) $(PROGS) $(TEST_PROGS)
 	$(MAKE) --no-print-directory SAN=$(SAN) unit e2e
+	$(MAKE) --no-print-directory fuzz-short
 
 # the same sources must build warning-free under clang as well
 check-clang: deps
@@ -120,3 +121,41 @@ clean:
 	rm -rf build
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# ---- fuzzing (clang libFuzzer + ASan/UBSan) ----------------------------------
+# fuzz/fuzz_<target>.c against libmax built with coverage into build/fuzz;
+# each target starts from fuzz/corpus/<target> and keeps what it learns in
+# build/fuzz/corpus/<target>; a crash lands in build/fuzz/crash-<target>-*.
+# `make fuzz-short` (part of check): ~5 s per target; `make fuzz
+# FUZZ_SECONDS=N`: N seconds per target.
+FUZZ_TARGETS := request multipart router carrot config sanitize
+FUZZ_SECONDS ?= 300
+FUZZ_BUILD   := build/fuzz
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
+
+.PHONY: fuzz fuzz-short fuzz-build
+fuzz-build:
+	$(MAKE) --no-print-directory CC=clang BUILD=$(FUZZ_BUILD) OPT="-O1 -g" \
+		SANFLAGS="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" $(FUZZ_BUILD)/libmax.a
+	$(MAKE) --no-print-directory CC=clang BUILD=$(FUZZ_BUILD) OPT="-O1 -g" \
+		SANFLAGS="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" $(FUZZ_BINS)
+
+$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_BUILD)/libmax.a
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_BUILD)/libmax.a $(LIBS)
+
+# runs each target for $(1) seconds, one job, stopping at the first crash
+fuzz_run = set -e; for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_BUILD)/corpus/$$t; \
+		echo "fuzz: $$t for $(1) s"; \
+		$(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(1) -print_final_stats=1 \
+			-artifact_prefix=$(FUZZ_BUILD)/crash-$$t- $(FUZZ_BUILD)/corpus/$$t fuzz/corpus/$$t \
+			> $(FUZZ_BUILD)/fuzz_$$t.log 2>&1 || { tail -n 60 $(FUZZ_BUILD)/fuzz_$$t.log; exit 1; }; \
+		grep -h 'stat::number_of_executed_units\|cov:' $(FUZZ_BUILD)/fuzz_$$t.log | tail -n 2; \
+	done
+
+fuzz-short: fuzz-build
+	@$(call fuzz_run,5)
+
+fuzz: fuzz-build
+	@$(call fuzz_run,$(FUZZ_SECONDS))

@@ -675,7 +675,8 @@ enum max_err media_store(struct max_ctx *c, const char *kind, const char *id, st
 	enum max_err e = store_blob(c, up, id, "", up->data, up->len);
 	if (!e && thumb)
 		e = store_blob(c, up, id, ".thumb", thumb, (size_t)thumb_len);
-	gd.gdFree(thumb);
+	if (thumb) /* libgd is loaded only once an image was seen */
+		gd.gdFree(thumb);
 	if (e)
 		return e;
 	jx_set_str(object, "mimetype", mimetype);

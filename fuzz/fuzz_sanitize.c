@@ -1,0 +1,96 @@
+/*
+ * fuzz_sanitize.c — the HTML sanitiser (core/util/text.c text_sanitize),
+ * the only XSS protection the widget has, and what runs on its output:
+ * text_plain (for the search index), hashtags and keywords. Checks that
+ * valid UTF-8 stays valid UTF-8, and that every tag left is an allowed one
+ * with only allowed attributes (no event handler, no javascript: link).
+ */
+#include "util/buf.h"
+#include "util/jsonx.h"
+#include "util/text.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *const allowed[] = {"a", "abbr", "acronym", "b", "blockquote",
+				      "code", "em", "i", "strong", "u"};
+
+/* A character reference that a browser may decode to ':' */
+static int maybe_colon(const char *v, size_t len)
+{
+	return len >= 2 && v[0] == '&' &&
+	       (v[1] == '#' || (len >= 7 && !strncasecmp(v, "&colon;", 7)));
+}
+
+/* An href keeps no scheme, or http, https or mailto. */
+static int scheme_ok(const char *v, size_t len)
+{
+	size_t i = 0;
+	while (i < len && v[i] != ':' && v[i] != '/' && v[i] != '?' && v[i] != '#' &&
+	       !maybe_colon(v + i, len - i))
+		i++;
+	if (i == len || v[i] == '/' || v[i] == '?' || v[i] == '#')
+		return 1;
+	return (i == 4 && !strncasecmp(v, "http", 4)) || (i == 5 && !strncasecmp(v, "https", 5)) ||
+	       (i == 6 && !strncasecmp(v, "mailto", 6));
+}
+
+/* After the tag name: only ` href="…"` and ` title="…"`, then '>'. */
+static int attrs_ok(const char *p)
+{
+	for (;;) {
+		if (*p == '>')
+			return 1;
+		if (*p != ' ')
+			return 0;
+		p++;
+		size_t n = strspn(p, "abcdefghijklmnopqrstuvwxyz");
+		int href = n == 4 && !strncmp(p, "href", 4);
+		if (!(href || (n == 5 && !strncmp(p, "title", 5))) || strncmp(p + n, "=\"", 2))
+			return 0;
+		const char *v = p + n + 2, *q = strchr(v, '"');
+		if (!q || memchr(v, '<', (size_t)(q - v)) || memchr(v, '>', (size_t)(q - v)))
+			return 0;
+		if (href && !scheme_ok(v, (size_t)(q - v)))
+			return 0;
+		p = q + 1;
+	}
+}
+
+/* Every tag in the output is an allowed one, in the sanitiser's own form. */
+static int tags_allowed(const char *s)
+{
+	for (const char *p = strchr(s, '<'); p; p = strchr(p + 1, '<')) {
+		int close = p[1] == '/';
+		const char *n = p + 1 + close;
+		size_t len = strspn(n, "abcdefghijklmnopqrstuvwxyz");
+		int ok = 0;
+		for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
+			if (strlen(allowed[i]) == len && !strncmp(n, allowed[i], len))
+				ok = 1;
+		if (!ok || (close ? n[len] != '>' : !attrs_ok(n + len)))
+			return 0;
+	}
+	return 1;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *in = xstrndup((const char *)data, size);
+	char *clean = text_sanitize(in);
+	if (!clean)
+		abort();
+	if (utf8_valid(in, strlen(in)) && !utf8_valid(clean, strlen(clean)))
+		abort(); /* the sanitiser broke a character */
+	if (!tags_allowed(clean))
+		abort(); /* a tag outside the allowed set survived */
+	char *plain = text_plain(clean);
+	free(plain);
+	json_object_put(text_hashtags(clean));
+	json_object_put(text_keywords(clean));
+	free(clean);
+	free(in);
+	return 0;
+}
