@@ -24,9 +24,18 @@ static int maybe_colon(const char *v, size_t len)
 	       (v[1] == '#' || (len >= 7 && !strncasecmp(v, "&colon;", 7)));
 }
 
-/* An href keeps no scheme, or http, https or mailto. */
-static int scheme_ok(const char *v, size_t len)
+/* An href keeps no scheme, or http, https or mailto: read the way a
+ * browser does (leading controls and spaces skipped, tabs and newlines
+ * anywhere ignored). */
+static int scheme_ok(const char *raw, size_t rawlen)
 {
+	char v[4096];
+	size_t len = 0, k = 0;
+	while (k < rawlen && (unsigned char)raw[k] <= 0x20)
+		k++;
+	for (; k < rawlen && len < sizeof v; k++)
+		if (raw[k] != '\t' && raw[k] != '\n' && raw[k] != '\r')
+			v[len++] = raw[k];
 	size_t i = 0;
 	while (i < len && v[i] != ':' && v[i] != '/' && v[i] != '?' && v[i] != '#' &&
 	       !maybe_colon(v + i, len - i))
