@@ -9,6 +9,7 @@
 #include "util/jsonx.h"
 #include "util/text.h"
 
+#include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,30 +18,64 @@
 static const char *const allowed[] = {"a", "abbr", "acronym", "b", "blockquote",
 				      "code", "em", "i", "strong", "u"};
 
-/* A character reference that a browser may decode to ':' */
-static int maybe_colon(const char *v, size_t len)
+/* One character reference at s (numeric, or the few names that matter for
+ * a scheme) decoded the way a browser would: *out gets the character (an
+ * 'x' for anything beyond ASCII); returns the bytes used, 0 if none. */
+static size_t char_ref(const char *s, size_t len, char *out)
 {
-	return len >= 2 && v[0] == '&' &&
-	       (v[1] == '#' || (len >= 7 && !strncasecmp(v, "&colon;", 7)));
+	static const struct {
+		const char *name;
+		char c;
+	} names[] = {{"&colon;", ':'}, {"&tab;", '\t'}, {"&newline;", '\n'}, {"&amp;", '&'},
+		     {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		size_t n = strlen(names[i].name);
+		if (len >= n && !strncasecmp(s, names[i].name, n)) {
+			*out = names[i].c;
+			return n;
+		}
+	}
+	if (len < 3 || s[0] != '&' || s[1] != '#')
+		return 0;
+	int hex = s[2] == 'x' || s[2] == 'X';
+	size_t k = 2 + (size_t)hex, digits = 0;
+	unsigned long v = 0;
+	while (k < len && (hex ? isxdigit((unsigned char)s[k]) : isdigit((unsigned char)s[k]))) {
+		if (v < 0x110000)
+			v = v * (hex ? 16 : 10) +
+			    (unsigned long)(isdigit((unsigned char)s[k]) ? s[k] - '0'
+									 : (s[k] | 32) - 'a' + 10);
+		k++, digits++;
+	}
+	if (!digits)
+		return 0;
+	if (k < len && s[k] == ';')
+		k++;
+	*out = v && v < 128 ? (char)v : 'x';
+	return k;
 }
 
-/* An href keeps no scheme, or http, https or mailto: read the way a
- * browser does (leading controls and spaces skipped, tabs and newlines
- * anywhere ignored). */
+/* An href keeps no scheme, or http, https or mailto, read the way a
+ * browser does: character references decoded, leading controls and spaces
+ * skipped, tabs and newlines ignored, and a scheme is a letter followed by
+ * letters, digits, '+', '-' or '.' up to a ':' (anything else before the
+ * first ':' makes the link relative). */
 static int scheme_ok(const char *raw, size_t rawlen)
 {
 	char v[4096];
-	size_t len = 0, k = 0;
-	while (k < rawlen && (unsigned char)raw[k] <= 0x20)
-		k++;
-	for (; k < rawlen && len < sizeof v; k++)
-		if (raw[k] != '\t' && raw[k] != '\n' && raw[k] != '\r')
-			v[len++] = raw[k];
+	size_t len = 0;
+	for (size_t k = 0; k < rawlen && len < sizeof v;) {
+		char c = raw[k];
+		size_t used = char_ref(raw + k, rawlen - k, &c);
+		k += used ? used : 1;
+		if (c == '\t' || c == '\n' || c == '\r' || (!len && (unsigned char)c <= 0x20))
+			continue;
+		v[len++] = c;
+	}
 	size_t i = 0;
-	while (i < len && v[i] != ':' && v[i] != '/' && v[i] != '?' && v[i] != '#' &&
-	       !maybe_colon(v + i, len - i))
+	while (i < len && (isalnum((unsigned char)v[i]) || strchr("+-.", v[i])))
 		i++;
-	if (i == len || v[i] == '/' || v[i] == '?' || v[i] == '#')
+	if (!i || i == len || v[i] != ':' || !isalpha((unsigned char)v[0]))
 		return 1;
 	return (i == 4 && !strncasecmp(v, "http", 4)) || (i == 5 && !strncasecmp(v, "https", 5)) ||
 	       (i == 6 && !strncasecmp(v, "mailto", 6));
