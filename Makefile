@@ -109,6 +109,7 @@ check: deps
 	$(MAKE) --no-print-directory SAN=$(SAN) $(PROGS) $(TEST_PROGS)
 	$(MAKE) --no-print-directory SAN=$(SAN) unit e2e e2e-apache
 	$(MAKE) --no-print-directory SAN=$(SAN) e2e-realtime
+	$(MAKE) --no-print-directory fuzz-short
 
 # the same sources must build warning-free under clang as well
 check-clang: deps
@@ -184,3 +185,45 @@ clean:
 	rm -rf build
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# ---- fuzzing (clang libFuzzer + ASan/UBSan) ----------------------------------
+# fuzz/fuzz_<target>.c against libmax built with coverage into build/fuzz;
+# each target starts from fuzz/corpus/<target>; `make fuzz` keeps what it
+# learns in build/fuzz/corpus/<target>; a crash lands in
+# build/fuzz/crash-<target>-* (replay: build/fuzz/fuzz_<target> FILE).
+# `make fuzz-short` (part of check): ~5 s per target; `make fuzz
+# FUZZ_SECONDS=N`: N seconds per target.
+FUZZ_TARGETS := request multipart router carrot config sanitize
+FUZZ_SECONDS ?= 300
+FUZZ_BUILD   := build/fuzz
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
+
+.PHONY: fuzz fuzz-short fuzz-build
+fuzz-build:
+	$(MAKE) --no-print-directory CC=clang BUILD=$(FUZZ_BUILD) OPT="-O1 -g" \
+		SANFLAGS="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" $(FUZZ_BUILD)/libmax.a
+	$(MAKE) --no-print-directory CC=clang BUILD=$(FUZZ_BUILD) OPT="-O1 -g" \
+		SANFLAGS="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" $(FUZZ_BINS)
+
+$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_BUILD)/libmax.a
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_BUILD)/libmax.a $(LIBS)
+
+# runs each target for $(1) seconds with its working corpus in $(2)/<target>,
+# one process per target, stopping at the first crash
+fuzz_run = set -e; for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(2)/$$t; \
+		echo "fuzz: $$t for $(1) s"; \
+		$(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(1) -print_final_stats=1 \
+			-artifact_prefix=$(FUZZ_BUILD)/crash-$$t- $(2)/$$t fuzz/corpus/$$t \
+			> $(FUZZ_BUILD)/fuzz_$$t.log 2>&1 || { tail -n 60 $(FUZZ_BUILD)/fuzz_$$t.log; exit 1; }; \
+		grep -h 'stat::number_of_executed_units' $(FUZZ_BUILD)/fuzz_$$t.log; \
+	done
+
+# the short run starts from the seeds alone, so that it stays short
+fuzz-short: fuzz-build
+	@rm -rf $(FUZZ_BUILD)/short
+	@$(call fuzz_run,5,$(FUZZ_BUILD)/short)
+
+fuzz: fuzz-build
+	@$(call fuzz_run,$(FUZZ_SECONDS),$(FUZZ_BUILD)/corpus)

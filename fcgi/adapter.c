@@ -60,6 +60,18 @@ static char *request_path(const char *uri)
 	return http_urldecode(uri, len, 0);
 }
 
+/* Parameters in a query string: non-empty '&'-separated pieces. Each one
+ * costs an allocation and every lookup is a scan, so their number is
+ * bounded ([max] max_query_params) before anything parses them. */
+static long long count_params(const char *q)
+{
+	long long n = 0;
+	for (const char *p = q; *p; p++)
+		if (*p != '&' && (p == q || p[-1] == '&'))
+			n++;
+	return n;
+}
+
 static void write_resp(FCGX_Stream *out, const struct max_req *req, struct max_resp *r)
 {
 	FCGX_FPrintF(out, "Status: %d\r\n", r->status);
@@ -125,8 +137,13 @@ static void serve_one(const struct max_config *cfg, FCGX_Request *fr, fcgi_fn fn
 	collect_headers(&req, fr->envp);
 	long long len = cl && *cl ? strtoll(cl, NULL, 10) : 0;
 
+	long long maxq = config_int(cfg, "max", "max_query_params");
 	if (!req.path || !utf8_valid(req.path, strlen(req.path))) {
 		http_error(&resp, MAX_EVALIDATION, "The request path is not valid UTF-8");
+	} else if (count_params(req.query) > maxq) {
+		char msg[128];
+		snprintf(msg, sizeof msg, "More than %lld query string parameters", maxq);
+		http_error(&resp, MAX_EVALIDATION, msg);
 	} else if (len < 0 || len > cfg->max_body) {
 		/* refuse before reading: the client may be sending gigabytes */
 		char msg[128];

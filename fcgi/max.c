@@ -6,12 +6,14 @@
 #include "adapter.h"
 #include "util/config.h"
 #include "http/http.h"
-#include "util/log.h"
 #include "store/checkpoint.h"
+#include "util/jsonx.h"
+#include "util/log.h"
 #include "store/store.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 struct worker {
 	struct max_config cfg;
@@ -32,6 +34,9 @@ static void idle(void *arg)
 
 int main(int argc, char **argv)
 {
+	/* the database, its WAL and anything else we create are the owner's
+	 * alone: they hold tokens and private messages */
+	umask(077);
 	const char *path = NULL;
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "-c") && i + 1 < argc)
@@ -42,6 +47,7 @@ int main(int argc, char **argv)
 		log_event("-", "max.fcgi: config: %s", err);
 		return 1;
 	}
+	jx_set_max_depth((int)config_int(&w.cfg, "max", "max_json_depth"));
 	if (store_open(&w.db, config_get(&w.cfg, "store", "path"),
 		       (int)config_int(&w.cfg, "store", "busy_timeout_ms"), err, sizeof err) < 0 ||
 	    store_migrate(&w.db, err, sizeof err) < 0) {

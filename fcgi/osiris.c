@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #define OSIRIS_PURGE_EVERY 600 /* seconds between purges of expired tokens */
@@ -548,6 +549,7 @@ static void osiris_idle(void *arg)
 
 int main(int argc, char **argv)
 {
+	umask(077); /* files we create (database, WAL) are the owner's alone */
 	const char *path = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-c") && i + 1 < argc)

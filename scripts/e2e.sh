@@ -9,7 +9,8 @@
 # of the server logs (worker stderr lands there).
 #
 # Environment for the tests: MAX_TEST_URL, MAX_TEST_INI, MAX_TEST_BUILD,
-# MAX_TEST_VAR, MAX_TEST_LIGHTTPD_PID. After the tests the server's output is
+# MAX_TEST_VAR, MAX_TEST_LIGHTTPD_PID, MAX_TEST_IDLE_S (lighttpd's read idle
+# timeout). After the tests the server's output is
 # searched for sanitizer reports (make check SAN=1), which fail the run too. E2E_KEEP=1 keeps the folder for inspection; arguments after
 # BUILD go to the test binary (`scripts/e2e.sh build people` runs one suite).
 set -euo pipefail
@@ -27,6 +28,9 @@ for p in max.fcgi osiris.fcgi maxctl tests/e2e; do
 	fi
 done
 
+# as scripts/run.sh: every file the servers create is the owner's alone
+# (test_limits checks the modes)
+umask 077
 VAR=$(mktemp -d "${TMPDIR:-/tmp}/max-e2e.XXXXXX")
 LPID=""
 WORKERS=""
@@ -108,6 +112,8 @@ URL="http://127.0.0.1:$PORT"
 mkdir -p "$VAR/run" "$VAR/log" "$VAR/www" "$VAR/files/avatars"
 
 MAX_BODY=65536
+# a client silent this long mid-request is dropped (test_limits waits it out)
+IDLE_S=2
 cat > "$VAR/max.ini" <<INI
 # written by scripts/e2e.sh
 [max]
@@ -115,6 +121,9 @@ server_id = e2e
 compat_id = e2e-compat
 oauth_server = $URL
 max_body_bytes = $MAX_BODY
+# test_limits relies on these two
+max_query_params = 64
+max_json_depth = 16
 var = $VAR
 
 [store]
@@ -148,7 +157,8 @@ else # lighttpd, the default (left unindented to keep this branch small)
 # lighttpd's own limit stays above the worker's so the worker answers 413
 sed -e "s#@PORT@#$PORT#g" -e "s#@VAR@#$VAR#g" -e "s#@BUILD@#$BUILD#g" \
 	-e "s#@PROCS@#${E2E_PROCS:-2}#g" -e "s#@MAXBODY_KB@#$((MAX_BODY * 2 / 1024 + 64))#g" \
-	lighttpd/max.conf.in > "$VAR/lighttpd.conf"
+	-e "s#@IDLE_S@#$IDLE_S#g" lighttpd/max.conf.in > "$VAR/lighttpd.conf"
+./scripts/errorfiles.sh "$VAR/www/errors"
 # VALGRIND=1: every worker runs under memcheck; its reports are checked
 # after the server stops (make valgrind)
 if [ "${VALGRIND:-0}" = 1 ]; then
@@ -179,7 +189,7 @@ if [ "$up" != 1 ]; then
 	show_logs
 	exit 2
 fi
-export MAX_TEST_LIGHTTPD_PID="$LPID"
+export MAX_TEST_LIGHTTPD_PID="$LPID" MAX_TEST_IDLE_S="$IDLE_S"
 fi
 
 export MAX_TEST_URL="$URL" MAX_TEST_INI="$VAR/max.ini" MAX_TEST_BUILD="$BUILD" MAX_TEST_VAR="$VAR"

@@ -18,6 +18,8 @@
 #   MAX_PROCS           max.fcgi workers (default 2 per core)
 #   MAX_SERVER          lighttpd (default) or apache (scripts/apache.sh;
 #                       MAX_APACHE_MODE fcgid (default), proxy-fcgi or htaccess)
+#   MAX_IDLE_S          seconds a client may pause in the middle of sending
+#                       a request before lighttpd drops it (default 30)
 set -euo pipefail
 
 BUILD=${1:-build}
@@ -35,10 +37,17 @@ MAX_VAR=${MAX_VAR:-var}
 MAX_PORT=${MAX_PORT:-8080}
 MAX_ADMIN=$(printf '%s' "${MAX_ADMIN:-admin}" | tr '[:upper:]' '[:lower:]')
 MAX_PROCS=${MAX_PROCS:-$(($(nproc) * 2))}
+MAX_IDLE_S=${MAX_IDLE_S:-30}
 
+# The database, its WAL, the logs and the uploads are the owner's alone
+# (they hold tokens and private messages): everything created from here on,
+# by this script, maxctl, lighttpd or the workers, is mode 600 / 700, and a
+# folder left by an older run is tightened.
+umask 077
 mkdir -p "$MAX_VAR"
 MAX_VAR=$(cd "$MAX_VAR" && pwd)
 mkdir -p "$MAX_VAR/run" "$MAX_VAR/log" "$MAX_VAR/www" "$MAX_VAR/files/avatars"
+chmod -R go-rwx "$MAX_VAR"
 INI="$MAX_VAR/max.ini"
 URL="http://127.0.0.1:$MAX_PORT"
 
@@ -70,7 +79,7 @@ if [ -z "${MAX_ADMIN_PASSWORD:-}" ]; then
 		MAX_ADMIN_PASSWORD=$(cat "$PWFILE")
 	else
 		MAX_ADMIN_PASSWORD=$(head -c 18 /dev/urandom | base64 | tr '+/' 'xy')
-		(umask 077 && printf '%s\n' "$MAX_ADMIN_PASSWORD" > "$PWFILE")
+		printf '%s\n' "$MAX_ADMIN_PASSWORD" > "$PWFILE"
 	fi
 fi
 
@@ -84,7 +93,8 @@ MAX_BODY=$(sed -n 's/^[[:space:]]*max_body_bytes[[:space:]]*=[[:space:]]*\([0-9]
 MAX_BODY=${MAX_BODY:-10485760}
 sed -e "s#@PORT@#$MAX_PORT#g" -e "s#@VAR@#$MAX_VAR#g" -e "s#@BUILD@#$BUILD#g" \
 	-e "s#@PROCS@#$MAX_PROCS#g" -e "s#@MAXBODY_KB@#$((MAX_BODY * 2 / 1024 + 64))#g" \
-	lighttpd/max.conf.in > "$MAX_VAR/lighttpd.conf"
+	-e "s#@IDLE_S@#$MAX_IDLE_S#g" lighttpd/max.conf.in > "$MAX_VAR/lighttpd.conf"
+./scripts/errorfiles.sh "$MAX_VAR/www/errors"
 lighttpd -tt -f "$MAX_VAR/lighttpd.conf"
 
 # The admin's Person: MAX creates people through its API, so wait for the

@@ -97,7 +97,8 @@ static enum max_err parse_params(struct max_ctx *c)
 	struct max_kv *f = NULL;
 	size_t nf = http_parse_form(req->body, req->body_len, &f);
 	c->qs = xrealloc(c->qs, (nq + nf) * sizeof *c->qs);
-	memcpy(c->qs + nq, f, nf * sizeof *f);
+	if (nf) /* f is NULL when the form has no field */
+		memcpy(c->qs + nq, f, nf * sizeof *f);
 	c->nqs = nq + nf;
 	free(f);
 	return MAX_OK;
@@ -124,7 +125,8 @@ static const struct max_req *tunnel_headers(struct max_ctx *c, struct max_req *c
 		return c->req;
 	*copy = *c->req;
 	copy->headers = xcalloc(c->req->nheaders + *nextra, sizeof *copy->headers);
-	memcpy(copy->headers, c->req->headers, c->req->nheaders * sizeof *copy->headers);
+	if (c->req->nheaders) /* a request may come without any header (NULL) */
+		memcpy(copy->headers, c->req->headers, c->req->nheaders * sizeof *copy->headers);
 	memcpy(copy->headers + c->req->nheaders, extra, *nextra * sizeof *extra);
 	copy->nheaders = c->req->nheaders + *nextra;
 	return copy;

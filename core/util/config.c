@@ -32,6 +32,8 @@ static const struct config_key keys[] = {
 	{"max", "max_body_bytes", "10485760", 0},
 	{"max", "cors", "true", 0},
 	{"max", "var", "var", 0},                /* default folder for data */
+	{"max", "max_query_params", "100", 0},   /* more: 400 */
+	{"max", "max_json_depth", "32", 0},      /* nesting of a JSON body */
 	/* [store]: SQLite */
 	{"store", "path", "var/max.db", 0},
 	{"store", "busy_timeout_ms", "5000", 0},

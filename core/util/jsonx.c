@@ -5,7 +5,15 @@
 
 #include <string.h>
 
-#define JX_MAX_DEPTH 32
+/* json-c recurses when freeing: a deep document costs stack, so nesting
+ * is bounded (one value per worker process, set once at start-up) */
+static int jx_max_depth = 32;
+
+void jx_set_max_depth(int depth)
+{
+	if (depth >= 1 && depth <= 1000)
+		jx_max_depth = depth;
+}
 
 int utf8_valid(const char *s, size_t len)
 {
@@ -66,7 +74,7 @@ json_object *jx_parse(const char *s, size_t len)
 {
 	if (!utf8_valid(s, len) || memchr(s, 0, len) || single_quoted(s, len))
 		return NULL;
-	json_tokener *tok = json_tokener_new_ex(JX_MAX_DEPTH);
+	json_tokener *tok = json_tokener_new_ex(jx_max_depth);
 	if (!tok)
 		return NULL;
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);

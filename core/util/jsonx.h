@@ -9,8 +9,12 @@
 #include <json-c/json.h>
 #include <stddef.h>
 
-/* Parses exactly one JSON value from s[0..len). NULL if invalid. */
+/* Parses exactly one JSON value from s[0..len). NULL if invalid, or nested
+ * deeper than the process-wide limit. */
 json_object *jx_parse(const char *s, size_t len);
+/* Sets that limit ([max] max_json_depth; default 32); a depth
+ * outside 1..1000 is ignored. */
+void jx_set_max_depth(int depth);
 int utf8_valid(const char *s, size_t len);
 
 /* Field access: 0 absent (or JSON null), 1 present with the right type,

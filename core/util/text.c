@@ -226,7 +226,8 @@ static int href_allowed(const char *value)
 {
 	char norm[64];
 	size_t n = 0;
-	for (const unsigned char *p = (const unsigned char *)value; *p && n < sizeof norm - 1; p++) {
+	const unsigned char *p = (const unsigned char *)value;
+	for (; *p && n < sizeof norm - 1; p++) {
 		if (*p <= 0x20 || *p == 0x7f || *p == '`')
 			continue;
 		if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0xa0) {
@@ -237,6 +238,8 @@ static int href_allowed(const char *value)
 	}
 	norm[n] = 0;
 	size_t k = strcspn(norm, ":/?#");
+	if (!norm[k] && *p) /* longer than norm: a ':' first is a scheme, never an allowed one */
+		return p[strcspn((const char *)p, ":/?#")] != ':';
 	if (norm[k] != ':')
 		return 1; /* no scheme: a relative URL */
 	return (k == 4 && !strncmp(norm, "http", 4)) || (k == 5 && !strncmp(norm, "https", 5)) ||
