@@ -19,7 +19,7 @@ CREATE TABLE people (
 );
 CREATE INDEX people_published ON people(published);
 
--- Global roles (§1.5); the user need not exist.
+-- Global roles (api.md 1.5); the user need not exist.
 CREATE TABLE roles (
     role     TEXT NOT NULL CHECK (role IN ('Manager', 'NonVisible')),
     username TEXT NOT NULL,
@@ -57,7 +57,7 @@ CREATE TABLE exceptions (
 );
 CREATE INDEX exceptions_date ON exceptions(date);
 
--- Transactional outbox (INTERFACES.md "Messaging", MESSAGING.md §2.5):
+-- Transactional outbox (INTERFACES.md "Messaging", messaging.md 2.5):
 -- written in the same transaction as the change it reports, published by
 -- max-bridge in id order, deleted only after RabbitMQ confirmed it.
 CREATE TABLE outbox (

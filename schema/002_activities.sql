@@ -1,4 +1,4 @@
--- 002_activities.sql — every activity (API.md §4.4–§4.7): posts, comment
+-- 002_activities.sql — every activity (api.md 4.4–4.7): posts, comment
 -- activities, subscribe, like/unlike, favorite/unfavorite, in one table.
 -- The actor, object and context snapshot are kept as the JSON the clients
 -- see (they are free-form documents); everything queried is a column.
@@ -22,7 +22,7 @@ CREATE TABLE activities (
     generator       TEXT,
     visible         INTEGER NOT NULL DEFAULT 1,       -- 0 once its context is deleted (#41)
     keywords_json   TEXT NOT NULL DEFAULT '[]',
-    -- post state (§4.4)
+    -- post state (api.md 4.4)
     last_comment    TEXT,                             -- newest comment id, or the post's own id
     likes_count     INTEGER NOT NULL DEFAULT 0,
     last_like       TEXT,

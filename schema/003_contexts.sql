@@ -1,8 +1,8 @@
--- 003_contexts.sql — contexts, subscriptions and push opt-outs (API.md
--- §4.2, §4.3, §5.6, §5.7, §6).
+-- 003_contexts.sql — contexts, subscriptions and push opt-outs (api.md
+-- api.md 4.2, api.md 4.3, endpoints.md, endpoints.md, api.md 6).
 --
 -- A context is keyed by the sha1 of its URL. A subscription row holds the
--- user's effective permission list (in the canonical order of §4.3, then
+-- user's effective permission list (in the canonical order of api.md 4.3, then
 -- grants) and, once a grant/revoke/reset happened, the persistent grants
 -- and vetos; perm_mask is the same list as bits for SQL filters:
 -- invite=1 read=2 write=4 subscribe=8 flag=16 unsubscribe=32 kick=64
@@ -24,7 +24,7 @@ CREATE TABLE contexts (
     published          TEXT NOT NULL,
     twitter_hashtag    TEXT,                      -- lower-case, without '#'
     twitter_username   TEXT,                      -- lower-case, without '@'
-    upload_url         TEXT                       -- external file store (§9.2)
+    upload_url         TEXT                       -- external file store (api.md 9.2)
 );
 CREATE INDEX contexts_owner ON contexts(owner);
 
@@ -44,7 +44,7 @@ CREATE INDEX subscriptions_hash_id ON subscriptions(hash, id);
 CREATE INDEX subscriptions_hash_user ON subscriptions(hash, user_id);
 
 -- Push opt-outs (#55): the user keeps the subscription but gets no mobile
--- push for the context. Entries outlive a deleted context (§5.6 #41), so
+-- push for the context. Entries outlive a deleted context (endpoints.md #41), so
 -- they keep the snapshot shown in unsubscribedToPush and have no foreign
 -- key to contexts.
 CREATE TABLE push_optouts (
@@ -52,7 +52,7 @@ CREATE TABLE push_optouts (
     hash          TEXT NOT NULL,
     id            TEXT NOT NULL,                  -- ObjectId: the person's list order
     user_id       TEXT NOT NULL,                  -- people.id: "newest user first"
-    snapshot_json TEXT NOT NULL,                  -- the §4.3 entry shown to clients
+    snapshot_json TEXT NOT NULL,                  -- the api.md 4.3 entry shown to clients
     PRIMARY KEY (username, hash)
 ) WITHOUT ROWID;
 CREATE INDEX push_optouts_hash_user ON push_optouts(hash, user_id);

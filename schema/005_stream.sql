@@ -1,4 +1,4 @@
--- 005_stream.sql — the activity stream's own state (API.md §4.4–§4.7, §7):
+-- 005_stream.sql — the activity stream's own state (api.md 4.4–4.7, 7):
 -- which comment activities are a post's replies, likes, favourites, the
 -- keyword and hashtag side tables the filters use, the full-text index,
 -- and the indexes the listings scan.
@@ -31,7 +31,7 @@ CREATE TABLE favorites (
 );
 CREATE INDEX favorites_username ON favorites(username, activity_id);
 
--- What the keyword and hashtag filters match (§1.11): for a post its
+-- What the keyword and hashtag filters match (api.md 1.11): for a post its
 -- activity keywords (comments' included) and object hashtags; for a comment
 -- activity its object's keywords and hashtags.
 CREATE TABLE stream_keywords (
@@ -71,7 +71,7 @@ CREATE TRIGGER stream_text_au AFTER UPDATE OF text ON stream_text BEGIN
     INSERT INTO stream_fts (rowid, text) VALUES (new.id, new.text);
 END;
 
--- Listings (§7): per-context post scans in either first sort key, the
+-- Listings (api.md 7): per-context post scans in either first sort key, the
 -- liked and flagged parts of the composite orders, context comments.
 CREATE INDEX activities_ctx_posts_id ON activities(context_hash, visible, id)
     WHERE verb = 'post';

@@ -5,8 +5,8 @@
 --   sqlite3 var/max.db -cmd '.read sql/context_members.sql' -cmd '.mode box' \
 --     "SELECT username, permissions FROM context_members WHERE url = 'http://atenea.upc.edu'"
 --
--- permissions is the member's effective list (API.md §4.3); grants and vetos
--- are the persistent per-user overrides (§6.3, NULL when never set);
+-- permissions is the member's effective list (api.md 4.3); grants and vetos
+-- are the persistent per-user overrides (api.md 6.3, NULL when never set);
 -- perm_mask holds the list as bits: invite=1 read=2 write=4 subscribe=8
 -- flag=16 unsubscribe=32 kick=64 delete=128.
 

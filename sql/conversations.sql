@@ -7,8 +7,8 @@
 --   sqlite3 var/max.db -cmd '.read sql/conversations.sql' -cmd '.mode box' \
 --     "SELECT conversation_id, name, tags, last_message FROM user_conversations WHERE username = 'messi'"
 --
--- conversation_people: one row per participant of each conversation (API.md
--- §4.8 participants, in order), with his subscription when he has one: a
+-- conversation_people: one row per participant of each conversation (api.md
+-- api.md 4.8 participants, in order), with his subscription when he has one: a
 -- 1:1 partner who left is a participant but no member (tag single); a
 -- deleted user is neither a person nor a member (tag archive).
 -- user_conversations: one row per subscription, newest message first — the

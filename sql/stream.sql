@@ -48,7 +48,7 @@ WHERE c.verb = 'comment';
 
 -- Examples
 --
--- A user's timeline (API.md §7.1): his own posts and those of the contexts
+-- A user's timeline (api.md 7.1): his own posts and those of the contexts
 -- he may read, newest first (the API pages it with a faster plan):
 --   SELECT id, published, author, context_url, content FROM posts
 --   WHERE visible = 1 AND (author = 'alice' AND actor_kind = 'person'

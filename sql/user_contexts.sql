@@ -5,8 +5,8 @@
 --     "SELECT url, permissions FROM user_contexts WHERE username = 'messi'"
 --
 -- One row per subscription, in the order the user subscribed (ordinal);
--- policy is the context's permissions dict (§6.2), permissions the user's
--- effective list (§6.3), owner_of whether the user owns the context.
+-- policy is the context's permissions dict (api.md 6.2), permissions the user's
+-- effective list (api.md 6.3), owner_of whether the user owns the context.
 
 CREATE TEMP VIEW IF NOT EXISTS user_contexts AS
 SELECT s.username,
@@ -32,7 +32,7 @@ JOIN contexts c ON c.hash = s.hash;
 -- A user's contexts, in his order:
 --   SELECT ordinal, url, permissions FROM user_contexts WHERE username = 'messi' ORDER BY ordinal;
 --
--- Users in no context at all (they see nobody in restricted visibility mode, §1.6):
+-- Users in no context at all (they see nobody in restricted visibility mode, api.md 1.6):
 --   SELECT username FROM people WHERE username NOT IN (SELECT username FROM user_contexts);
 --
 -- Contexts a user owns but is not subscribed to:

@@ -1,8 +1,8 @@
 /*
- * activities.c — posts (API.md §5.3): #13 a user's posts, #14 and #16
+ * activities.c — posts (endpoints.md): #13 a user's posts, #14 and #16
  * posting to a timeline or a context, #19 one activity, #20 deleting it,
  * #21–#23 its image and file; the URL lookup traverse_activity(), the
- * §6.4 rules on one activity (stream_may) and the indexes a post or
+ * api.md 6.4 rules on one activity (stream_may) and the indexes a post or
  * comment feeds (keywords, hashtags, full text).
  *
  * A post is one row of activities: what the client sent, sanitised
@@ -53,7 +53,7 @@ enum max_err stream_load_url(struct max_ctx *c, struct act_post *p)
 	return MAX_OK;
 }
 
-/* §1.3 step 5: a malformed id is 400 InvalidId, an unknown one 404. */
+/* api.md 1.3 step 5: a malformed id is 400 InvalidId, an unknown one 404. */
 enum max_err traverse_activity(struct max_ctx *c, const char *id)
 {
 	if (!id_valid(id))
@@ -141,7 +141,7 @@ enum max_err stream_load_acting(struct max_ctx *c, struct act_post *p, enum stre
 
 /* ---- posting ------------------------------------------------------------------ */
 
-/* §4.4 object of a post: note (content required), image or file (content
+/* api.md 4.4 object of a post: note (content required), image or file (content
  * optional); content sanitised; object keywords and hashtags (not for
  * files, as the original) as private keys. */
 static int present(json_object *o, const char *key)
@@ -219,7 +219,7 @@ static enum max_err post_object(struct max_ctx *c, json_object **out)
 	return MAX_OK;
 }
 
-/* published (backdating, §3) as stored: "YYYY-MM-DDTHH:MM:SSZ" */
+/* published (backdating, api.md 3) as stored: "YYYY-MM-DDTHH:MM:SSZ" */
 static enum max_err post_published(struct max_ctx *c, char out[21], time_t *t)
 {
 	const char *v = NULL;
@@ -236,7 +236,7 @@ static enum max_err post_published(struct max_ctx *c, char out[21], time_t *t)
 	return MAX_OK;
 }
 
-/* MESSAGING.md §3: a new post in a context that notifies. */
+/* messaging.md 3: a new post in a context that notifies. */
 static enum max_err notify_post(struct max_ctx *c, const struct context *ctx, const char *id,
 				const char *content, json_object *person)
 {
@@ -252,7 +252,7 @@ static enum max_err notify_post(struct max_ctx *c, const struct context *ctx, co
 }
 
 /* The actor object of a new post: the acting person, or the context the
- * body names (§1.4, Managers only). */
+ * body names (api.md 1.4, Managers only). */
 static json_object *post_actor(struct max_ctx *c, struct context *actx, int *is_person)
 {
 	if (!c->actor_context[0]) {
@@ -286,7 +286,7 @@ static enum max_err post_insert(struct max_ctx *c, struct max_resp *r, json_obje
 	char id[MAX_ID_LEN + 1];
 	id_new(id);
 	enum max_err e = MAX_OK;
-	/* §9.2: the file is stored under the new id; its fields join the object */
+	/* api.md 9.2: the file is stored under the new id; its fields join the object */
 	if (strcmp(jx_str(obj, "objectType"), "note") &&
 	    (e = media_store(c, "activities", id, c->upload, obj)))
 		return e;
@@ -314,7 +314,7 @@ static enum max_err post_insert(struct max_ctx *c, struct max_resp *r, json_obje
 	const char *content = jx_str(obj, "content");
 	if (!(e = act_insert(c->db, &a, id, &row))) {
 		if (!(e = notify_post(c, m->ctx, id, content, m->person ? m->actor : NULL)))
-			/* §4.4: the create answer has no keywords, no deletable/liked/favorited */
+			/* api.md 4.4: the create answer has no keywords, no deletable/liked/favorited */
 			e = resp_json(r, 201, activity_render_row(c, &row, ACT_PRIVATE | ACT_NO_KEYWORDS));
 		act_row_free(&row);
 	}
@@ -411,7 +411,7 @@ enum max_err activities_context_add(struct max_ctx *c, struct max_resp *r)
 	return e;
 }
 
-/* ?show_acls (§1.11): the §5.0 names of what the caller may do with the
+/* ?show_acls (api.md 1.11): the permission names (endpoints.md) of what the caller may do with the
  * activity, in the order of the original's activity ACL. */
 static json_object *activity_acls(struct max_ctx *c, const struct act_post *p)
 {
@@ -473,14 +473,14 @@ enum max_err activity_delete(struct max_ctx *c, struct max_resp *r)
 	return MAX_OK;
 }
 
-/* The §9.2 object of an image or file post the caller may view. */
+/* The api.md 9.2 object of an image or file post the caller may view. */
 static enum max_err attachment(struct max_ctx *c, const char *want, json_object **obj)
 {
 	struct act_post p;
 	enum max_err e = stream_load_url(c, &p);
 	if (e || (e = stream_require(c, &p, SR_VIEW)))
 		return e;
-	/* Clean: the wrong kind of object is 404, not 500 */
+	/* Unlike the original: the wrong kind of object is 404, not 500 */
 	if (strcmp(p.object_type, want))
 		return max_fail(c, MAX_ENOTFOUND, "Activity %s has no %s", p.id, want);
 	struct act_row row;
@@ -517,7 +517,7 @@ enum max_err activity_file(struct max_ctx *c, struct max_resp *r)
 
 /* #13 GET /people/{username}/activities: posts by the user, lean; others
  * see his contextless posts, those in contexts they share with him and
- * those in contexts only he is in that are read-public (Clean: read, not
+ * those in contexts only he is in that are read-public (unlike the original: read, not
  * write); Managers every post in his current subscriptions. */
 enum max_err activities_user_list(struct max_ctx *c, struct max_resp *r)
 {

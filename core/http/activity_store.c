@@ -1,5 +1,5 @@
 /*
- * activity_store.c — the activity document (API.md §4.4) from a row of
+ * activity_store.c — the activity document (api.md 4.4) from a row of
  * the model (model/activities.h), and the old insert entry point other
  * families still call.
  *
@@ -57,7 +57,7 @@ enum max_err activity_insert(struct max_ctx *c, const struct activity_new *a, ch
 	return act_insert(c->db, &n, id, NULL);
 }
 
-/* object keys that are private (§4): stored, shown only with ACT_PRIVATE */
+/* object keys that are private (api.md 4): stored, shown only with ACT_PRIVATE */
 static void strip_private(json_object *o, unsigned flags)
 {
 	if (!o || !json_object_is_type(o, json_type_object))
@@ -88,7 +88,7 @@ int stream_deletable(struct max_ctx *c, const char *owner, const char *context_h
 	return act_may_delete_in(c->db, me, context_hash);
 }
 
-/* one §4.5 reply, for act_replies_each() */
+/* one api.md 4.5 reply, for act_replies_each() */
 struct replies {
 	json_object *arr;
 	const char *me;

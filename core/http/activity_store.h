@@ -3,7 +3,7 @@
  * (schema/002_activities.sql). Every family that creates an activity
  * (posts, comments, context and conversation subscriptions, likes,
  * favourites) goes through activity_insert(); activity_render() produces
- * the §4.4 document from a row.
+ * the api.md 4.4 document from a row.
  */
 #ifndef MAX_ACTIVITY_STORE_H
 #define MAX_ACTIVITY_STORE_H
@@ -41,7 +41,7 @@ enum {
 	ACT_NO_FAVORITES = 8, /* #28: no deletable, favorited, favorites */
 };
 
-/* The §4.4 document of activity id, or NULL when there is none: replies,
+/* The api.md 4.4 document of activity id, or NULL when there is none: replies,
  * likes and favorites included; lean (no private field) without
  * ACT_PRIVATE. */
 json_object *activity_render(struct max_ctx *c, const char *id, unsigned flags);

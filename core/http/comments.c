@@ -1,5 +1,5 @@
 /*
- * comments.c — comments (API.md §4.5, §4.6, §5.4): #26 commenting, #25 a
+ * comments.c — comments (api.md 4.5, 4.6; endpoints.md): #26 commenting, #25 a
  * post's comments, #27 deleting one, #24 #28 #29 the comment listings.
  *
  * A comment is a `comment` activity (in_reply_to = the post). While it is
@@ -28,7 +28,7 @@
 
 #define CONTENT_MAX (64 * 1024)
 
-/* §4.6 object of a comment activity, from the body. */
+/* api.md 4.6 object of a comment activity, from the body. */
 static enum max_err comment_object(struct max_ctx *c, const struct act_post *p, json_object **out)
 {
 	json_object *in = NULL;
@@ -68,7 +68,7 @@ static enum max_err comment_object(struct max_ctx *c, const struct act_post *p, 
 	return MAX_OK;
 }
 
-/* MESSAGING.md §3: the post's context, read now, notifies comments. */
+/* messaging.md 3: the post's context, read now, notifies comments. */
 static enum max_err notify_comment(struct max_ctx *c, const struct act_post *p, const char *cid,
 				   const char *content)
 {
@@ -132,7 +132,7 @@ enum max_err comments_add(struct max_ctx *c, struct max_resp *r)
 }
 
 /* #25 GET /activities/{id}/comments: the replies, lean, oldest first.
- * Clean: whoever may view the post may read them. */
+ * Unlike the original: whoever may view the post may read them. */
 enum max_err comments_of_activity(struct max_ctx *c, struct max_resp *r)
 {
 	struct act_post p;

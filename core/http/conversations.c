@@ -323,7 +323,7 @@ enum max_err conversations_create(struct max_ctx *c, struct max_resp *r)
 
 /* ---- reading ------------------------------------------------------------ */
 
-/* GET /conversations. Paging (a Clean extension): limit (default: all,
+/* GET /conversations. Paging (an extension of the original API): limit (default: all,
  * uncapped), before=<cid> resumes after that conversation. */
 enum max_err conversations_list(struct max_ctx *c, struct max_resp *r)
 {

@@ -1,6 +1,6 @@
 /*
  * filters.h — collection query parameters shared by the listing endpoints
- * (API.md §1.11).
+ * (api.md 1.11).
  */
 #ifndef MAX_FILTERS_H
 #define MAX_FILTERS_H

@@ -1,5 +1,5 @@
 /*
- * http.c — http_handle(): one request through API.md §1.3's order.
+ * http.c — http_handle(): one request through api.md 1.3's order.
  *
  *   OPTIONS (CORS) → compat id (412) → POST tunnelling → body parse →
  *   deprecated URLs → route (404/405) → [transaction] traversal (400/404) →
@@ -90,7 +90,7 @@ static enum max_err parse_params(struct max_ctx *c)
 	if (is_multipart(req)) /* json_data becomes the body, the file c->upload */
 		return upload_from_multipart(c);
 	c->body = jx_parse(req->body, req->body_len);
-	if (c->body) /* §1.1's base64 variant, if it is one */
+	if (c->body) /* api.md 1.1's base64 variant, if it is one */
 		return upload_from_json(c);
 	if (!is_form(req))
 		return max_fail(c, MAX_EVALIDATION, "The request body is not valid JSON");
@@ -104,7 +104,7 @@ static enum max_err parse_params(struct max_ctx *c)
 	return MAX_OK;
 }
 
-/* §1.8: a tunnelled GET takes the three auth values from the parameters
+/* api.md 1.8: a tunnelled GET takes the three auth values from the parameters
  * when the headers lack them. Returns a request copy to use, or req. */
 static const struct max_req *tunnel_headers(struct max_ctx *c, struct max_req *copy,
 					    struct max_kv *extra, size_t *nextra)
@@ -177,7 +177,7 @@ static enum max_err run_route(struct max_ctx *c, struct max_resp *r)
 	if ((e = rt->handler(c, r)))
 		return e;
 	if (c->device_rewrite) {
-		/* §1.9: the deprecated device form answers with the caller */
+		/* api.md 1.9: the deprecated device form answers with the caller */
 		json_object *p = people_json(c, c->auth_user, PERSON_AUTO, 1);
 		if (!p)
 			return max_fail(c, MAX_EUNKNOWNUSER, "Unknown actor identified by: %s",
@@ -203,7 +203,7 @@ static enum max_err dispatch(struct max_ctx *c, struct max_resp *r, struct tunne
 		return e;
 	c->method = rewrite_method(c);
 	if (strcmp(c->method, c->req->method) && !strcmp(c->method, "GET")) {
-		/* §1.8: a tunnelled GET takes its auth from the parameters and
+		/* api.md 1.8: a tunnelled GET takes its auth from the parameters and
 		 * drops its form body */
 		c->req = tunnel_headers(c, &t->copy, t->extra, &t->nextra);
 		json_object_put(c->body);

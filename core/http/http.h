@@ -1,7 +1,7 @@
 /*
  * http.h — the HTTP layer: from a struct max_req to a struct max_resp.
  *
- * http_handle() applies API.md §1.3's order: compat id, POST tunnelling,
+ * http_handle() applies api.md 1.3's order: compat id, POST tunnelling,
  * deprecated URLs, route match, traversal, authentication, acting user,
  * access rule, handler (inside one transaction). It is the only place that
  * turns a max_err into a status and the JSON error body.
@@ -48,7 +48,7 @@ void kv_free(struct max_kv *kv, size_t n);
 /* Decodes %XX and (when plus) '+'; returns NULL on bad escapes or NULs. */
 char *http_urldecode(const char *s, size_t len, int plus);
 
-/* §1.11 limit: default def, 0 = unlimited (capped), 400 otherwise. */
+/* api.md 1.11 limit: default def, 0 = unlimited (capped), 400 otherwise. */
 enum max_err http_limit(struct max_ctx *c, long def, long *out);
 #define HTTP_LIMIT_CAP 500
 

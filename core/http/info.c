@@ -1,5 +1,5 @@
 /*
- * info.c — the banner (GET /) and the /info family (API.md §5.10):
+ * info.c — the banner (GET /) and the /info family (endpoints.md):
  * public settings, every non-secret setting for Managers, and the endpoint
  * catalogue. The catalogue is built from the route table (routes.c) alone,
  * so a new row shows up in /info/api without touching this file; the only

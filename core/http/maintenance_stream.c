@@ -1,13 +1,13 @@
 /*
  * maintenance_stream.c — the activity stream's maintenance endpoints
- * (API.md §5.11): #91 keywords, #92 dates, #93 context subscriptions.
+ * (endpoints.md): #91 keywords, #92 dates, #93 context subscriptions.
  * All are Manager-only POSTs answering 200 [] and safe to repeat.
  *
  * #91 recomputes from the stored (sanitised) content every post's and
  * comment's object keywords, every post's activity keywords, and rebuilds
  * the full-text index the filters use (text, keywords, hashtags). #93 uses the
  * contexts family's own functions: permission lists recomputed from the
- * policy (§6.3), post snapshots refreshed, notification bindings
+ * policy (api.md 6.3), post snapshots refreshed, notification bindings
  * re-created; subscription snapshots are rendered from the live context
  * row, so there is nothing else to refresh.
  */

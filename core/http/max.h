@@ -68,11 +68,11 @@ struct max_ctx {
 	const char *path;              /* after deprecated-URL rewriting */
 	json_object *body;             /* parsed JSON body, or NULL when empty */
 	struct upload *upload;         /* the uploaded file (multipart.h), or NULL */
-	int device_rewrite;            /* §1.9: answer with the caller's Person */
+	int device_rewrite;            /* api.md 1.9: answer with the caller's Person */
 	char auth_user[MAX_USERNAME_MAX + 1];  /* "" when not authenticated */
 	unsigned roles;                /* of auth_user */
 	char actor[MAX_USERNAME_MAX + 1];      /* acting user */
-	char actor_context[MAX_HASH_LEN + 1];  /* set when a context acts (§1.4) */
+	char actor_context[MAX_HASH_LEN + 1];  /* set when a context acts (api.md 1.4) */
 	char err[512];                 /* description of the last failure */
 };
 

@@ -208,7 +208,7 @@ enum max_err media_serve_file(struct max_ctx *c, struct max_resp *r, const char 
 /* ---- the download handlers' common part -------------------------------------------- */
 
 /* The stored object of kind/id when it is of type want; 404 otherwise
- * (Clean: the wrong kind of object is 404, not 500). */
+ * (unlike the original: the wrong kind of object is 404, not 500). */
 static enum max_err object_of(struct max_ctx *c, const char *kind, const char *id,
 			      const char *want, json_object **obj)
 {

@@ -1,11 +1,11 @@
 /*
- * reactions.c — likes, favourites and flags (API.md §4.7, §5.5, #30–#35).
+ * reactions.c — likes, favourites and flags (api.md 4.7; endpoints.md, #30–#35).
  *
  * A like or favourite is a row of likes/favorites (the order of the
  * post's list is the rows' order) plus the counters on the post; each
  * change also stores a like/unlike/favorite/unfavorite activity whose
  * object names the post. Like and flag dates keep microseconds so that
- * the likes and flagged orders of §7.2 are exact. Nothing here notifies.
+ * the likes and flagged orders of api.md 7.2 are exact. Nothing here notifies.
  */
 #include "http/activity_store.h"
 #include "http/auth.h"
@@ -51,7 +51,7 @@ static enum max_err mark_activity(struct max_ctx *c, const char *verb, const cha
 	return e;
 }
 
-/* §4.7: the mark activity, its object carrying the post's current list,
+/* api.md 4.7: the mark activity, its object carrying the post's current list,
  * count and the acting user's mark. */
 static enum max_err answer(struct max_ctx *c, struct max_resp *r, const struct mark *m,
 			   int status, const char *id, const char *post_id, unsigned flags)
@@ -70,7 +70,7 @@ static enum max_err answer(struct max_ctx *c, struct max_resp *r, const struct m
 }
 
 /* #30 #32: a new mark → 201 with a new activity; an existing one → 200
- * with the latest activity of that mark (Clean: a new one when there is
+ * with the latest activity of that mark (unlike the original: a new one when there is
  * none). */
 static enum max_err add_mark(struct max_ctx *c, struct max_resp *r, const struct mark *m,
 			     enum stream_right right)
@@ -149,7 +149,7 @@ enum max_err like_remove(struct max_ctx *c, struct max_resp *r)
 	return MAX_OK;
 }
 
-/* #32 POST /activities/{id}/favorites: Self (Managers: anyone); Clean:
+/* #32 POST /activities/{id}/favorites: Self (Managers: anyone); Unlike the original:
  * only a post one may view. */
 enum max_err favorites_add(struct max_ctx *c, struct max_resp *r)
 {

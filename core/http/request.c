@@ -1,6 +1,6 @@
 /*
  * request.c — reading a request: headers, query string and form fields,
- * percent-decoding, the §1.11 limit parameter. Everything here treats its
+ * percent-decoding, the api.md 1.11 limit parameter. Everything here treats its
  * input as hostile: decoding rejects bad escapes and NUL bytes.
  */
 #include "http/http.h"

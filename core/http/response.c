@@ -1,6 +1,6 @@
 /*
  * response.c — building a response, and the one table that maps each
- * max_err to its HTTP status and the original's error name (API.md §2).
+ * max_err to its HTTP status and the original's error name (api.md 2).
  */
 #include "http/http.h"
 #include "http/traverse.h"

@@ -1,5 +1,5 @@
 /*
- * rewrite.h — API.md §1.8 POST tunnelling and §1.9 deprecated URL forms.
+ * rewrite.h — api.md 1.8 POST tunnelling and api.md 1.9 deprecated URL forms.
  */
 #ifndef MAX_REWRITE_H
 #define MAX_REWRITE_H

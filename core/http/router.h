@@ -1,7 +1,7 @@
 /*
  * router.h — the one route table.
  *
- * Each row is one (pattern, method) endpoint of API.md §5.1: its handler,
+ * Each row is one (pattern, method) endpoint of endpoints.md: its handler,
  * its access rule, the permission name used in 403 messages and /info/api,
  * and flags. The same rows drive dispatch, HEAD, 404/405 and /info/api.
  */
@@ -24,7 +24,7 @@ enum acl {
 
 enum {
 	RT_ACTOR_OPTIONAL = 1, /* the acting user need not exist (actor_not_required) */
-	RT_COUNTS = 2,         /* HEAD answers X-totalItems (§1.10) */
+	RT_COUNTS = 2,         /* HEAD answers X-totalItems (api.md 1.10) */
 	RT_FILESYSTEM = 4,     /* /info/api "filesystem": the avatar routes */
 };
 
@@ -34,7 +34,7 @@ struct route {
 	const char *method;      /* GET POST PUT DELETE */
 	max_handler handler;
 	enum acl acl;
-	const char *permission;  /* §5.0 name; NULL for public routes */
+	const char *permission;  /* endpoints.md name; NULL for public routes */
 	unsigned flags;
 	const char *category;    /* /info/api category */
 	const char *title;       /* human name of the route */

@@ -1,9 +1,9 @@
 /*
- * routes.c — the route table: one row per (route, method) of API.md §5.1,
+ * routes.c — the route table: one row per (route, method) of endpoints.md
  * plus GET / and the three /info routes.
  *
  * Route names, placeholder names, categories and titles are the original
- * MAX's (max/routes.py); permission names are those of §5.0 (the original's
+ * MAX's (max/routes.py); permission names are those of endpoints.md (the original's
  * max/security/permissions.py). The router, the HTTP layer's access checks
  * and GET /info/api all read this table and nothing else; `make doc`
  * turns it into doc/api.md. Every row has a handler.
@@ -11,7 +11,7 @@
 #include "http/router.h"
 #include "http/handlers.h"
 
-/* §5.0 permission names, as in the original's permissions module. */
+/* endpoints.md permission names, as in the original's permissions module. */
 #define P_ADD_PEOPLE "Add people"
 #define P_LIST_PEOPLE "List visible people"
 #define P_VIEW_PROFILE "View user profile"
@@ -214,7 +214,7 @@ const struct route routes[] = {
 	 P_ADD_CONVERSATION, 0, "Conversations", "Conversations", "Add a new conversation"},
 	{"conversations", "/conversations", "DELETE", conversations_purge, ACL_MANAGER,
 	 P_PURGE_CONVERSATIONS, 0, "Conversations", "Conversations", "Delete all conversations"},
-	/* §5.8 Clean: Manager only (the original let any user list them). */
+	/* MAX differs from the original: Manager only (the original let any user list them). */
 	{"conversations_active", "/conversations/active", "GET", conversations_active, ACL_MANAGER,
 	 P_LIST_CONVERSATIONS, CNT, "Conversations", "Active conversations",
 	 "Get active conversations inspecting messages"},

@@ -29,9 +29,9 @@ int stream_load(struct max_ctx *c, const char *id, struct act_post *p);
  * it): MAX_OK, or 404 when it vanished. */
 enum max_err stream_load_url(struct max_ctx *c, struct act_post *p);
 
-/* §6.4 for the caller (authenticated and acting user) on a post. */
+/* api.md 6.4 for the caller (authenticated and acting user) on a post. */
 enum stream_right {
-	SR_VIEW,          /* #19, media, #25 (Clean: whoever may view) */
+	SR_VIEW,          /* #19, media, #25 (unlike the original: whoever may view) */
 	SR_COMMENT,       /* #26: Sub:write; contextless: anyone */
 	SR_DELETE,        /* #20: owner, Sub:delete */
 	SR_LIKE,          /* #30: Self and (Sub:read, or read public without subscription) */
@@ -46,7 +46,7 @@ enum max_err stream_require(struct max_ctx *c, const struct act_post *p, enum st
  * would, without the body): MAX_OK or the standard 403. */
 enum max_err stream_perm(struct max_ctx *c, const struct context *ctx, enum perm_action a);
 /* The URL's activity, for a request that creates something as the acting
- * user (§1.4 Clean: only Managers act as somebody else) and needs r. */
+ * user (api.md 1.4, unlike the original: only Managers act as somebody else) and needs r. */
 enum max_err stream_load_acting(struct max_ctx *c, struct act_post *p, enum stream_right r);
 
 /* 400 MissingField as the original words it: key absent, or present but
@@ -58,13 +58,13 @@ enum max_err stream_body_object(struct max_ctx *c, json_object **object, const c
 
 /* ---- rendering (activity_store.c) --------------------------------------- */
 
-/* §4.5 comments of a post, oldest first; deletable when ACT_ACTING
+/* api.md 4.5 comments of a post, oldest first; deletable when ACT_ACTING
  * (post_deletable: the post is deletable for the acting user). */
 json_object *stream_replies(struct max_ctx *c, const char *post_id, unsigned flags,
 			    int post_deletable);
-/* Is the activity deletable for the acting user (§4.4)? */
+/* Is the activity deletable for the acting user (api.md 4.4)? */
 int stream_deletable(struct max_ctx *c, const char *owner, const char *context_hash);
-/* The likes (favourites) of an activity as §4.4 shows them; *mine: the
+/* The likes (favourites) of an activity as api.md 4.4 shows them; *mine: the
  * acting user is among them. */
 json_object *stream_marks(struct max_ctx *c, enum act_mark m, const char *id, int *mine);
 

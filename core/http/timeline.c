@@ -1,5 +1,5 @@
 /*
- * timeline.c — the stream listings as HTTP sees them (API.md §5.3, §7): #11
+ * timeline.c — the stream listings as HTTP sees them (api.md 7; endpoints.md): #11
  * a user's timeline, #12 its authors, #15 a context's (and its
  * sub-contexts') posts, #17 its authors, #18 all posts; comments.c and
  * activities.c (#13) list the same way. Here the query string becomes a
@@ -78,7 +78,7 @@ static enum max_err multi(struct max_ctx *c, const char *name, int lower, char *
 	return MAX_OK;
 }
 
-/* §1.11 sort/priority, and the deprecated sortBy */
+/* api.md 1.11 sort/priority, and the deprecated sortBy */
 static enum max_err parse_sort(struct max_ctx *c, struct stream_q *q)
 {
 	static const struct {
@@ -216,7 +216,7 @@ enum max_err stream_list(struct max_ctx *c, struct max_resp *r, const struct str
 
 /* ---- #11 #12 timeline -------------------------------------------------------- */
 
-/* #11 GET /people/{username}/timeline: lean; HEAD has no count (§1.10). */
+/* #11 GET /people/{username}/timeline: lean; HEAD has no count (api.md 1.10). */
 enum max_err timeline_get(struct max_ctx *c, struct max_resp *r)
 {
 	struct stream_from from = {.src = SRC_TIMELINE, .user = c->params[0]};
@@ -231,7 +231,7 @@ struct found_authors {
 };
 
 /* issue #4: NonVisible authors stay hidden from those who may not see
- * them (§1.6, the acting user as viewer) */
+ * them (api.md 1.6, the acting user as viewer) */
 static int author_found(void *arg, const char *user, json_object *actor)
 {
 	struct found_authors *x = arg;
@@ -242,8 +242,8 @@ static int author_found(void *arg, const char *user, json_object *actor)
 	return (long)json_object_array_length(x->found) >= x->want;
 }
 
-/* §5.3 #12/#17: the distinct person authors of the newest posts (by id),
- * existing users the reader may see (§1.6), in batches of 30, at most 7
+/* endpoints.md #12/#17: the distinct person authors of the newest posts (by id),
+ * existing users the reader may see (api.md 1.6), in batches of 30, at most 7
  * batches. */
 static enum max_err authors(struct max_ctx *c, struct max_resp *r, struct stream_q *q)
 {
@@ -277,7 +277,7 @@ enum max_err timeline_authors(struct max_ctx *c, struct max_resp *r)
 
 /* ---- #15 #17 context --------------------------------------------------------- */
 
-/* The context of the URL, readable by the caller (§6.4 list posts). */
+/* The context of the URL, readable by the caller (api.md 6.4 list posts). */
 static enum max_err readable_context(struct max_ctx *c, struct context *ctx)
 {
 	int found = context_load(c, c->params[0], ctx);
@@ -327,7 +327,7 @@ enum max_err context_authors(struct max_ctx *c, struct max_resp *r)
 
 /* ---- #18 --------------------------------------------------------------------- */
 
-/* #18 GET /activities: every post, full; Managers (HEAD: anyone, §1.10). */
+/* #18 GET /activities: every post, full; Managers (HEAD: anyone, api.md 1.10). */
 enum max_err activities_global(struct max_ctx *c, struct max_resp *r)
 {
 	struct stream_from from = {.src = SRC_GLOBAL};

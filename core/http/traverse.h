@@ -1,6 +1,6 @@
 /*
  * traverse.h — object lookup along the URL, before authentication
- * (api.md 1.3 step 4): /people/{username} must name an existing user
+ * (api.md 1.3 step 5): /people/{username} must name an existing user
  * (400 UnknownUserError), /contexts/{hash} an existing context (404),
  * /activities/{activity} a valid (400 InvalidId) and existing id (404) …
  *

@@ -1,9 +1,9 @@
 /*
- * outbox.h — the transactional outbox (MESSAGING.md §2.5).
+ * outbox.h — the transactional outbox (messaging.md 2.5).
  *
  * Handlers append operations here inside the request's transaction; they
  * become visible to max-bridge only if the request commits. Exchange names
- * follow MESSAGING.md §2: "<user>.publish", "<user>.subscribe",
+ * follow messaging.md 2: "<user>.publish", "<user>.subscribe",
  * "activity", "conversations", …
  */
 #ifndef MAX_OUTBOX_H

@@ -23,7 +23,7 @@ static const struct code fields[] = {
 	{"destination", "t"}, {NULL, NULL}};
 static const struct code actions[] = {{"add", "a"}, {"delete", "d"}, {"modify", "m"},
 				      {"refresh", "r"}, {"ack", "k"}, {NULL, NULL}};
-/* "comment" packs to "a" like activity; "a" unpacks to activity (§1.2) */
+/* "comment" packs to "a" like activity; "a" unpacks to activity (api.md 1.2) */
 static const struct code objects[] = {{"message", "m"}, {"conversation", "c"}, {"tweet", "t"},
 				      {"activity", "a"}, {"context", "x"}, {"comment", "a"},
 				      {NULL, NULL}};

@@ -10,9 +10,9 @@
 #include <json-c/json.h>
 #include <stddef.h>
 
-/* Packs an unpacked message object (§1.3 pack); returns a new object. */
+/* Packs an unpacked message object (api.md 1.3 pack); returns a new object. */
 json_object *carrot_pack(json_object *unpacked);
-/* Unpacks JSON text (§1.3 unpack; raw control characters tolerated inside
+/* Unpacks JSON text (api.md 1.3 unpack; raw control characters tolerated inside
  * strings). NULL with *err = "JSON decoding error" or
  * "Packed message is not json". */
 json_object *carrot_unpack(const char *text, size_t len, const char **err);

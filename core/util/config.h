@@ -20,7 +20,7 @@ struct max_config {
 	long long max_body;                /* bytes; larger bodies get 413 */
 	int token_cache_ttl;               /* seconds; 0 disables the cache */
 	int cors;                          /* send CORS headers */
-	int restricted_visibility;         /* §1.6 restricted mode */
+	int restricted_visibility;         /* api.md 1.6 restricted mode */
 };
 
 /* Loads path (NULL: $MAX_CONFIG, else ./max.ini; a missing default file

@@ -1,7 +1,7 @@
 /*
  * ids.h — identifiers, hashes, randomness and time stamps.
  *
- * Ids are MongoDB-style ObjectIds (API.md §3): 4 bytes of Unix seconds,
+ * Ids are MongoDB-style ObjectIds (api.md 3): 4 bytes of Unix seconds,
  * 5 bytes chosen once per process, a 3-byte counter, as 24 lower-case hex.
  * They sort in creation order, which pagination and lastComment rely on.
  */

@@ -37,7 +37,7 @@ enum max_err {
 	MAX_ERR_COUNT
 };
 
-/* Global roles (§1.5), a bit mask. */
+/* Global roles (api.md 1.5), a bit mask. */
 enum { ROLE_MANAGER = 1, ROLE_NONVISIBLE = 2 };
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * text.c — sanitising, hashtags, keywords, full-text helpers (API.md §3).
+ * text.c — sanitising, hashtags, keywords, full-text helpers (api.md 3).
  *
  * The sanitiser is a small HTML tokenizer after the WHATWG rules that
  * html5lib (which bleach uses) follows: tags, end tags, comments, bogus
@@ -801,7 +801,7 @@ void text_date_seconds(const char *in, char out[21])
 	out[20] = 0;
 }
 
-/* §4.1/§4.2 twitterUsername and twitterHashtag: surrounding whitespace and one `lead` character stripped, then
+/* api.md 4.1/api.md 4.2 twitterUsername and twitterHashtag: surrounding whitespace and one `lead` character stripped, then
  * 1..max characters of [A-Za-z0-9_] (plus '-' when dash), lower-cased. */
 int text_twitter_name(const char *in, char lead, int dash, size_t max, char *out)
 {

@@ -1,5 +1,5 @@
 /*
- * text.h — the text MAX derives from what users write (API.md §3): the
+ * text.h — the text MAX derives from what users write (api.md 3): the
  * HTML sanitiser that is the widget's only XSS protection, hashtags,
  * keywords, the plain text fed to the full-text index and the safe FTS5
  * query built from a user's search string.
@@ -22,11 +22,11 @@
  * escaped, open tags are closed. Returns a malloc'd string. */
 char *text_sanitize(const char *in);
 
-/* Hashtags (§3): '#' + a run of [A-Za-z0-9_.-] or áéíóúàèìòùïöüçñ at the
+/* Hashtags (api.md 3): '#' + a run of [A-Za-z0-9_.-] or áéíóúàèìòùïöüçñ at the
  * start or after whitespace; lower-cased, in order, duplicates kept. */
 json_object *text_hashtags(const char *text);
 
-/* Keywords (§3) of a text, as the original's findKeywords: lower-cased,
+/* Keywords (api.md 3) of a text, as the original's findKeywords: lower-cased,
  * URLs removed, tokens of ≥3 keyword characters; in order, duplicates
  * kept. */
 json_object *text_keywords(const char *text);
@@ -65,7 +65,7 @@ void text_now_us(char out[28]);
 /* The rendered form of such a date: the first 19 characters + "Z". */
 void text_date_seconds(const char *in, char out[21]);
 
-/* Twitter names (§4.1, §4.2): whitespace and one leading `lead` ('@' or
+/* Twitter names (api.md 4.1, api.md 4.2): whitespace and one leading `lead` ('@' or
  * '#') stripped, then 1..max of [A-Za-z0-9_] (and '-' when dash); writes
  * the lower-cased name to out (max + 1 bytes). 0, or -1 when invalid. */
 int text_twitter_name(const char *in, char lead, int dash, size_t max, char *out);

@@ -11,7 +11,7 @@
 
 /* sha1 of a context URL: the context's hash */
 const char *sh_hash(const char *url);
-/* the standard 403 of API.md §1.3 for user and a §5.0 permission name */
+/* the standard 403 of api.md 1.3 for user and a endpoints.md permission name */
 int sh_forbidden(const struct e2e_resp *r, const char *user, const char *perm);
 /* POST /contexts as the Manager with url and the permissions dict; extra
  * is "" or more members (",\"tags\":[…]"). 1 on 201. */

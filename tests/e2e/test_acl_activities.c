@@ -1,6 +1,6 @@
 /*
  * test_acl_activities.c — the access matrix of the activity stream
- * (#11–#20, #24–#35, #91–#93; API.md §5.1, §6.4): every endpoint tried as
+ * (#11–#20, #24–#35, #91–#93; api.md 6.4; endpoints.md): every endpoint tried as
  * anonymous, an outsider, the post's author, a Manager, another member
  * and the context's owner (who is not a member), each cell on a fresh
  * post so that one call's effect cannot decide another's status.

@@ -5,7 +5,7 @@
  * fresh context so that one call's effect cannot decide another's status.
  *
  * "Owner" is the context's owner for context URLs and the person himself
- * for /people/{username}/… URLs (API.md §5.1 "Own"). Two context kinds:
+ * for /people/{username}/… URLs (endpoints.md "Own"). Two context kinds:
  * closed (members read and write; subscribe, hence unsubscribe, restricted)
  * and open (subscribe public).
  */

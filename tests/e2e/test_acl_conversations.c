@@ -184,7 +184,7 @@ static void test_write_matrix(void)
 static void test_owner_who_left(void)
 {
 	/* the owner of a 1:1 who left still sees the conversation (Own) but
-	 * not its messages (read comes from the subscription, §8.2) */
+	 * not its messages (read comes from the subscription, api.md 8.2) */
 	const char *cid = conv("acl.t1", "[\"acl.t1\",\"acl.t2\"]");
 	ROW("DELETE", "/conversations/%s/participants/acl.t1", cid, NULL, {"acl.t1", 204});
 	ROW("GET", "/conversations/%s", cid, NULL, {"acl.t1", 200}, {"acl.t2", 200});

@@ -1,5 +1,5 @@
 /*
- * test_activities.c — posts from a client's side (API.md §4.4, §5.3):
+ * test_activities.c — posts from a client's side (api.md 4.4; endpoints.md):
  * #14 and #16 posting (exact fields, sanitising, duplicates, backdating,
  * impersonation, posting as a context, the deprecated URL), #13 a user's
  * posts and who sees which, #18 all posts, #19 one activity (private
@@ -123,7 +123,7 @@ static void test_post_to_timeline(void)
 	const char *id = e2e_fmt("%s", e2e_str(r->json, "id"));
 	e2e_free(r);
 
-	/* #19 as the author: full, with keywords (§3) and the acting flags */
+	/* #19 as the author: full, with keywords (api.md 3) and the acting flags */
 	r = e2e_request("GET", e2e_fmt("/activities/%s", id), MESSI, NULL);
 	E2E_STATUS(r, 200);
 	E2E_STR_EQ(e2e_keys(r->json), FULL_KEYS);
@@ -140,7 +140,7 @@ static void test_post_to_timeline(void)
 	E2E_STATUS(r, 200);
 	E2E_INT_EQ(e2e_bool(r->json, "deletable"), 0);
 	e2e_free(r);
-	/* ?show_acls: what the caller may do with it (§1.11) */
+	/* ?show_acls: what the caller may do with it (api.md 1.11) */
 	r = e2e_request("GET", e2e_fmt("/activities/%s?show_acls=1", id), MESSI, NULL);
 	E2E_STR_EQ(json_object_to_json_string_ext(e2e_get(r->json, "acls"), JSON_C_TO_STRING_PLAIN),
 		   "[\"View activity\",\"Delete activity\",\"View activity comments\","
@@ -238,7 +238,7 @@ static void test_impersonation(void)
 	E2E_STR_EQ(e2e_str(r->json, "owner"), PUYOL);
 	E2E_STR_EQ(e2e_str(r->json, "creator"), e2e_manager());
 	e2e_free(r);
-	/* §1.4 Clean: a user cannot post as somebody else, by URL or by body */
+	/* api.md 1.4, unlike the original: a user cannot post as somebody else, by URL or by body */
 	r = e2e_request("POST", "/people/" PUYOL "/activities", MESSI, note("no"));
 	forbidden(r, MESSI, "Add activity");
 	e2e_free(r);
@@ -461,7 +461,7 @@ static void test_view_rules(void)
 	E2E_EXPECT(r, 404, "ObjectNotFound",
 		   "Object with _id 000000000000000000000000 not found inside activity");
 	e2e_free(r);
-	/* before authentication (§1.3) */
+	/* before authentication (api.md 1.3) */
 	r = e2e_request("GET", "/activities/invalidid", NULL, NULL);
 	E2E_STATUS(r, 400);
 	e2e_free(r);
@@ -525,7 +525,7 @@ static void test_deleted_context(void)
 }
 
 
-/* ---- #21–#23: images and files (§9.2) ------------------------------------------------ */
+/* ---- #21–#23: images and files (api.md 9.2) ------------------------------------------------ */
 
 
 /* 120×80 red/blue, as PNG or JPEG */
@@ -591,7 +591,7 @@ static void test_image_posts(void)
 	E2E_STATUS(r, 200);
 	E2E_STR_EQ(e2e_header(r, "Content-Type"), "application/base64");
 	e2e_free(r);
-	/* Clean: no file behind an image, no image behind a note: 404 */
+	/* Unlike the original: no file behind an image, no image behind a note: 404 */
 	r = e2e_request("GET", e2e_fmt("/activities/%s/file/download", id), XAVI, NULL);
 	E2E_EXPECT(r, 404, "ObjectNotFound", e2e_fmt("Activity %s has no file", id));
 	e2e_free(r);
@@ -682,7 +682,7 @@ static void test_file_posts_and_lies(void)
 	r = e2e_request("GET", e2e_fmt("/activities/%s/file/download", id), MESSI, NULL);
 	E2E_STATUS(r, 410);
 	e2e_free(r);
-	/* the base64 JSON variant (§1.1) */
+	/* the base64 JSON variant (api.md 1.1) */
 	r = e2e_request("POST", "/people/" PUYOL "/activities", PUYOL,
 			"{\"data\":{\"json_data\":\"{\\\"object\\\":{\\\"objectType\\\":\\\"file\\\","
 			"\\\"filename\\\":\\\"hola.txt\\\",\\\"mimetype\\\":\\\"text/plain\\\"}}\","

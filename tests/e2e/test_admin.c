@@ -1,6 +1,6 @@
 /*
- * test_admin.c — /info, /info/api, /info/settings (API.md §5.10), the
- * security roles #86–#90 and the exceptions log #97–#99 (§5.11): statuses,
+ * test_admin.c — /info, /info/api, /info/settings (endpoints.md), the
+ * security roles #86–#90 and the exceptions log #97–#99 (endpoints.md): statuses,
  * error texts, JSON shapes, and that role changes made through the API (or
  * refused by it) show in the roles table and in what users may do.
  */

@@ -1,5 +1,5 @@
 /*
- * test_avatars.c — #6 #7 #8 #10 (API.md §9.1) through lighttpd: the default
+ * test_avatars.c — #6 #7 #8 #10 (api.md 9.1) through lighttpd: the default
  * avatar, multipart upload of real PNG and JPEG images (made here with
  * libgd) cropped top-left to 48×48 and 250×250, both sizes downloaded,
  * ETag/304, and the refusals: not multipart, not exactly one file part, a

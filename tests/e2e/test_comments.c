@@ -1,5 +1,5 @@
 /*
- * test_comments.c — comments (API.md §4.5, §4.6, §5.4): #26 the comment
+ * test_comments.c — comments (api.md 4.5, 4.6; endpoints.md): #26 the comment
  * activity and what it does to its post (replies, lastComment, keywords,
  * hashtags, notification), #25 the replies, #27 deletion and who may, #24
  * #28 #29 the listings with their shapes, filters and HEAD counts.
@@ -116,7 +116,7 @@ static void test_add_comment(void)
 	/* #25: lean, oldest first; deletable for the acting user */
 	const char *second = comment(AUTHOR, id, "segon");
 	r = e2e_request("GET", e2e_fmt("/activities/%s/comments", id), OUTSIDER, NULL);
-	E2E_STATUS(r, 200); /* Clean: read public lets him view, so read the comments */
+	E2E_STATUS(r, 200); /* Unlike the original: read public lets him view, so read the comments */
 	E2E_INT_EQ(e2e_len(r->json), 2);
 	c0 = json_object_array_get_idx(r->json, 0);
 	E2E_STR_EQ(e2e_keys(c0), "actor,content,deletable,id,objectType,published");
@@ -147,7 +147,7 @@ static void test_comment_rules(void)
 	r = e2e_request("GET", e2e_fmt("/activities/%s/comments", id), OUTSIDER, NULL);
 	forbidden(r, OUTSIDER, "View activity comments");
 	e2e_free(r);
-	/* §1.4 Clean: not as somebody else */
+	/* api.md 1.4, unlike the original: not as somebody else */
 	r = e2e_request("POST", e2e_fmt("/activities/%s/comments", id), AUTHOR,
 			"{\"actor\":{\"objectType\":\"person\",\"username\":\"" COMMENTER "\"},"
 			"\"object\":{\"objectType\":\"comment\",\"content\":\"x\"}}");
@@ -216,7 +216,7 @@ static void test_delete_comment(void)
 	E2E_STR_EQ(e2e_db_text("SELECT IFNULL(last_comment, id) FROM activities WHERE id = '%s'", id), c1);
 	E2E_SEND(204, "DELETE", e2e_fmt("/activities/%s/comments/%s", id, c1), e2e_manager(), NULL);
 	E2E_STR_EQ(e2e_db_text("SELECT IFNULL(last_comment, id) FROM activities WHERE id = '%s'", id), id);
-	/* Clean: an unknown comment is 404 */
+	/* Unlike the original: an unknown comment is 404 */
 	r = e2e_request("DELETE", e2e_fmt("/activities/%s/comments/%s", id, c1), e2e_manager(), NULL);
 	E2E_EXPECT(r, 404, "ObjectNotFound",
 		   e2e_fmt("Activity %s has no comment with id %s", id, c1));
@@ -312,7 +312,7 @@ static void test_comment_listings(void)
 	r = e2e_request("HEAD", e2e_fmt("/contexts/%s/comments", hash_of(url)), AUTHOR, NULL);
 	E2E_STR_EQ(e2e_header(r, "X-totalItems"), "2");
 	e2e_free(r);
-	/* the context's owner alone may not (§5.4) */
+	/* the context's owner alone may not (endpoints.md) */
 	r = e2e_request("GET", e2e_fmt("/contexts/%s/comments", hash_of(url)), OWNER, NULL);
 	forbidden(r, OWNER, "View activity comments");
 	e2e_free(r);

@@ -1,6 +1,6 @@
 /*
  * test_contexts.c — the context endpoints #36–#45 and the context avatar
- * #9 (API.md §4.2, §5.6, §9.1) from a client's side: exact fields, create-
+ * #9 (api.md 4.2, 9.1; endpoints.md) from a client's side: exact fields, create-
  * or-get, listing filters and paging, modification with "" removal and
  * its effects on subscriptions and the outbox, deletion, tags; every
  * rejected request leaves the rows as they were.
@@ -113,7 +113,7 @@ static void test_create(void)
 		   "{\"read\":\"restricted\",\"write\":\"restricted\",\"subscribe\":\"restricted\","
 		   "\"invite\":\"restricted\"}");
 	e2e_free(r);
-	/* a twitterUsername publishes a tweety restart (MESSAGING.md §1.4) */
+	/* a twitterUsername publishes a tweety restart (messaging.md 1.4) */
 	E2E_INT_EQ(e2e_db_scalar("SELECT count(*) FROM outbox WHERE op = 'publish' AND"
 				 " exchange = '' AND routing_key = 'tweety_restart'"
 				 " AND body GLOB '[0-9]*.[0-9][0-9][0-9][0-9][0-9][0-9]'"),
@@ -429,7 +429,7 @@ static void test_delete(void)
 				 " destination = '" MEMBER ".subscribe' AND routing_key = '%s'",
 				 h),
 		   1);
-	/* push opt-outs are left (§5.6) */
+	/* push opt-outs are left (endpoints.md) */
 	E2E_INT_EQ(e2e_db_scalar("SELECT count(*) FROM push_optouts WHERE hash = '%s'", h), 1);
 	r = e2e_request("GET", "/people/" MEMBER, MEMBER, NULL);
 	json_object *subs = e2e_get(r->json, "subscribedTo");

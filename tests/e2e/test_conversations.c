@@ -1,10 +1,10 @@
 /*
- * test_conversations.c — conversations #57–#67, #59, #94 (API.md §5.8, §8)
+ * test_conversations.c — conversations #57–#67, #59, #94 (api.md 8; endpoints.md)
  * from a client's side: creation with every validation error, 1:1 reuse,
  * groups with their owner, reading, renaming, ownership, joining, leaving
  * and kicking with the tag state machine, the person lifecycle (deletion,
  * re-creation), talkingIn, maintenance; the outbox rows that notify
- * (MESSAGING.md §2.4, §3). Users are "cv.*"; every rejected write is
+ * (messaging.md 2.4, 3). Users are "cv.*"; every rejected write is
  * checked to leave the rows as they were.
  */
 #include "e2e.h"
@@ -117,7 +117,7 @@ static void test_create_two_people(void)
 	json_object *c0 = json_object_array_get_idx(e2e_get(r->json, "contexts"), 0);
 	E2E_STR_EQ(e2e_keys(c0), "displayName,id,objectType,tags");
 	E2E_STR_EQ(e2e_str(c0, "objectType"), "conversation");
-	E2E_STR_EQ(e2e_str(c0, "displayName"), "Xavi Hernandez"); /* Clean: the partner's */
+	E2E_STR_EQ(e2e_str(c0, "displayName"), "Xavi Hernandez"); /* Unlike the original: the partner's */
 	E2E_INT_EQ(e2e_len(e2e_get(c0, "tags")), 0);
 	const char *cid = cid_of(r);
 	e2e_free(r);
@@ -135,7 +135,7 @@ static void test_create_two_people(void)
 				 " AND conversation_id = '%s'",
 				 cid),
 		   2);
-	/* MESSAGING.md §2.4: four bindings, then add/conversation (1:1: d = {}) */
+	/* messaging.md 2.4: four bindings, then add/conversation (1:1: d = {}) */
 	E2E_STR_EQ(e2e_db_text("SELECT group_concat(op || ' ' || exchange || ' ' || destination, ';')"
 			       " FROM (SELECT * FROM outbox WHERE id > %lld AND routing_key = '%s.*'"
 			       " ORDER BY id)",
@@ -152,7 +152,7 @@ static void test_create_two_people(void)
 	E2E_INT_EQ(e2e_db_scalar("SELECT max(id) FROM outbox WHERE op = 'publish'"),
 		   e2e_db_scalar("SELECT max(id) FROM outbox")); /* bindings precede */
 
-	/* §8.1: the same pair again, from the other side: same conversation */
+	/* api.md 8.1: the same pair again, from the other side: same conversation */
 	r = start("cv.xavi", "[\"cv.xavi\",\"cv.messi\"]", NULL);
 	E2E_STATUS(r, 201);
 	E2E_STR_EQ(cid_of(r), cid);
@@ -211,7 +211,7 @@ static void test_create_validation(void)
 		{"{\"contexts\":[{\"participants\":[\"cv.messi\",{\"username\":\"cv.xavi\"}]}]}", 400,
 		 "ValidationError",
 		 "Validation error on field \"participants\": must be a list of usernames"},
-		/* Clean §1.4: only Managers create content as somebody else */
+		/* api.md 1.4, unlike the original: only Managers create content as somebody else */
 		{"{\"actor\":{\"objectType\":\"person\",\"username\":\"cv.xavi\"},\"contexts\":"
 		 "[{\"participants\":[\"cv.messi\",\"cv.xavi\"]}],\"object\":"
 		 "{\"objectType\":\"note\",\"content\":\"hi\"}}",
@@ -238,7 +238,7 @@ static void test_create_validation(void)
 
 static void test_create_limits_and_manager(void)
 {
-	/* Clean §8.1: more than 200 participants is refused like joining */
+	/* api.md 8.1, unlike the original: more than 200 participants is refused like joining */
 	struct {
 		char s[8192];
 		size_t n;
@@ -276,7 +276,7 @@ static void test_create_group(void)
 	E2E_STR_EQ(json_object_get_string(json_object_array_get_idx(e2e_get(c0, "tags"), 0)),
 		   "group");
 	e2e_free(r);
-	/* §8.1: the creator may invite and kick, not leave */
+	/* api.md 8.1: the creator may invite and kick, not leave */
 	E2E_STR_EQ(e2e_db_text("SELECT permissions_json || grants_json || vetos_json FROM"
 			       " conversation_members WHERE conversation_id = '%s' AND username ="
 			       " 'cv.messi'",
@@ -336,7 +336,7 @@ static void test_read(void)
 	E2E_STR_EQ(e2e_str(r->json, "owner"), "cv.rd1");
 	E2E_STR_EQ(e2e_str(r->json, "creator"), "cv.rd1");
 	e2e_free(r);
-	/* §8.4 relative to the reader */
+	/* api.md 8.4 relative to the reader */
 	r = e2e_request("GET", e2e_fmt("/conversations/%s", cid), "cv.rd2", NULL);
 	E2E_STR_EQ(e2e_str(r->json, "displayName"), "Reader One");
 	e2e_free(r);
@@ -353,7 +353,7 @@ static void test_read(void)
 		   "hex string");
 	e2e_free(r);
 	r = e2e_request("GET", "/conversations/0123456789abcdef01234567", NULL, NULL);
-	E2E_STATUS(r, 404); /* traversal before authentication (§1.3) */
+	E2E_STATUS(r, 404); /* traversal before authentication (api.md 1.3) */
 	e2e_free(r);
 	r = e2e_request("GET", e2e_fmt("/conversations/%s", cid), NULL, NULL);
 	E2E_STATUS(r, 401);
@@ -375,7 +375,7 @@ static void test_read(void)
 	E2E_STR_EQ(e2e_str(json_object_array_get_idx(r->json, 0), "id"), cid);
 	E2E_STR_EQ(e2e_header(r, "X-Has-Remaining-Items"), NULL);
 	e2e_free(r);
-	/* Clean extension: limit / before=<cid> page the list */
+	/* An extension of the original API: limit / before=<cid> page the list */
 	r = e2e_request("GET", "/conversations?limit=1", "cv.rd1", NULL);
 	E2E_INT_EQ(e2e_len(r->json), 1);
 	E2E_STR_EQ(e2e_header(r, "X-Has-Remaining-Items"), "1");
@@ -441,7 +441,7 @@ static void test_talking_in(void)
 	json_object *lm = e2e_get(e0, "lastMessage");
 	E2E_STR_EQ(e2e_keys(lm), "content,objectType,published");
 	E2E_STR_EQ(e2e_str(lm, "content"), "darrer");
-	/* §3 quirk: no Z; microseconds when not zero */
+	/* api.md 3 quirk: no Z; microseconds when not zero */
 	const char *pub = e2e_str(lm, "published");
 	CU_ASSERT(pub && (strlen(pub) == 19 || (strlen(pub) == 26 && pub[19] == '.')));
 	CU_ASSERT(pub && !strchr(pub, 'Z'));
@@ -492,7 +492,7 @@ static void test_rename(void)
 	E2E_STATUS(r, 200);
 	E2E_STR_EQ(e2e_keys(r->json), CONV_PUT_KEYS);
 	E2E_STR_EQ(e2e_str(r->json, "displayName"), "Nou nom");
-	E2E_INT_EQ(e2e_len(e2e_get(r->json, "participants")), 3); /* Clean: displayName only */
+	E2E_INT_EQ(e2e_len(e2e_get(r->json, "participants")), 3); /* Unlike the original: displayName only */
 	E2E_INT_EQ(e2e_len(e2e_get(r->json, "tags")), 1);
 	e2e_free(r);
 	/* message snapshots carry the new name */

@@ -1,5 +1,5 @@
 /*
- * test_http.c — request handling as a client sees it (API.md §1–§2):
+ * test_http.c — request handling as a client sees it (api.md 1–2):
  * the banner, authentication failures, HEAD, X-Max-Compat-ID, POST
  * tunnelling, the deprecated POST /people/{u}, 404/405 for unknown routes
  * and methods, body limits and undecodable bodies, CORS — and that every
@@ -137,7 +137,7 @@ static void test_auth_bad_token(void)
 
 static void test_auth_username_case(void)
 {
-	/* Clean (§1.2): the username header is lower-cased everywhere */
+	/* (api.md 1.2): the username header is lower-cased everywhere */
 	struct e2e_resp *r = e2e_request("GET", "/people/" ALICE, NULL, NULL,
 					 e2e_fmt("X-Oauth-Token: %s", e2e_token(ALICE)),
 					 "X-Oauth-Username: HTTP.Alice", "X-Oauth-Scope: widgetcli");
@@ -157,7 +157,7 @@ static void test_auth_unknown_actor(void)
 
 static void test_traversal_before_auth(void)
 {
-	/* §1.3: an unknown user in the URL is reported before authentication */
+	/* api.md 1.3: an unknown user in the URL is reported before authentication */
 	struct e2e_resp *r = e2e_request("GET", "/people/http.nobody", NULL, NULL);
 	E2E_EXPECT(r, 400, "UnknownUserError", "Unknown actor identified by: http.nobody");
 	e2e_free(r);
@@ -423,7 +423,7 @@ static void test_bad_bodies(void)
 	r = e2e_request_raw("POST", "/people", m, bad, sizeof bad - 1, NULL);
 	E2E_STATUS(r, 400);
 	e2e_free(r);
-	/* not JSON, so read as {} (§1.1: 200, nothing changed) or refused (400):
+	/* not JSON, so read as {} (api.md 1.1: 200, nothing changed) or refused (400):
 	 * either way the bytes must not reach the database */
 	const char bad2[] = "{\"displayName\":\"\xc3\x28\"}";
 	r = e2e_request_raw("PUT", "/people/" ALICE, ALICE, bad2, sizeof bad2 - 1, NULL);

@@ -1,7 +1,7 @@
 /*
- * test_messages.c — messages #68–#71 and #60 (API.md §4.9, §5.8): posting
+ * test_messages.c — messages #68–#71 and #60 (api.md 4.9; endpoints.md): posting
  * as oneself and as somebody else, the single/archive rules, the mobile
- * notification (MESSAGING.md §3), sanitised content and keywords, paging
+ * notification (messaging.md 3), sanitised content and keywords, paging
  * a conversation oldest-first with before, the Manager's global list and
  * active conversations with their HEAD counts; image and file messages
  * (multipart and base64 JSON) read back byte for byte, thumbnails, base64
@@ -82,7 +82,7 @@ static void test_post(void)
 	CU_ASSERT(strncmp(e2e_str(r->json, "published"), "2001", 4) != 0); /* ignored */
 	json_object *o = e2e_get(r->json, "object");
 	E2E_STR_EQ(e2e_keys(o), "content,hashtags,keywords,objectType");
-	/* §3: tags stripped (text kept), & escaped */
+	/* api.md 3: tags stripped (text kept), & escaped */
 	E2E_STR_EQ(e2e_str(o, "content"), "M'agrada <i>Terrassa</i> &amp; d'estatus #Nou");
 	E2E_STR_EQ(json_object_to_json_string_ext(e2e_get(o, "hashtags"), JSON_C_TO_STRING_PLAIN),
 		   "[\"nou\"]");
@@ -133,7 +133,7 @@ static void test_post_rules(void)
 	struct e2e_resp *r = e2e_request("POST", path, "msg.out", body("intrús"));
 	forbidden(r, "msg.out", "Add a message to a conversation");
 	e2e_free(r);
-	/* a participant cannot post as the other (Clean §1.4) */
+	/* a participant cannot post as the other (api.md 1.4) */
 	r = e2e_request("POST", path, "msg.messi",
 			"{\"actor\":{\"objectType\":\"person\",\"username\":\"msg.xavi\"},"
 			"\"object\":{\"objectType\":\"note\",\"content\":\"fake\"}}");
@@ -320,12 +320,12 @@ static void test_global_and_active(void)
 	r = e2e_request("GET", "/conversations/active?date_filter=2001-01", m, NULL);
 	E2E_INT_EQ(e2e_len(r->json), 0);
 	e2e_free(r);
-	r = e2e_request("GET", "/conversations/active", "msg.g1", NULL); /* Clean: Managers */
+	r = e2e_request("GET", "/conversations/active", "msg.g1", NULL); /* Unlike the original: Managers */
 	forbidden(r, "msg.g1", "List conversations");
 	e2e_free(r);
 }
 
-/* ---- #58 #69 with media, #72–#74 (API.md §8.5, §9.2) ------------------------ */
+/* ---- #58 #69 with media, #72–#74 (api.md 8.5, 9.2) ------------------------ */
 
 /* a 4×3 RGB PNG */
 static const unsigned char PNG[] = {
@@ -475,7 +475,7 @@ static void test_media_file(void)
 	E2E_STATUS(r, 200);
 	E2E_STR_EQ(e2e_header(r, "Content-Type"), "application/base64");
 	e2e_free(r);
-	/* the §1.1 base64 JSON variant, byte-exact too */
+	/* the api.md 1.1 base64 JSON variant, byte-exact too */
 	r = e2e_request("POST", e2e_fmt("/conversations/%s/messages", cid), "msg.f2",
 			"{\"data\":{\"json_data\":\"{\\\"object\\\":{\\\"objectType\\\":\\\"file\\\","
 			"\\\"filename\\\":\\\"hi.txt\\\",\\\"mimetype\\\":\\\"text/plain\\\"}}\","
@@ -510,8 +510,8 @@ static void test_media_file(void)
 	e2e_free(r);
 }
 
-/* MESSAGING.md §3: the media placeholders in both notifications, and the
- * media fields of lastMessage (§4.1, §4.8, §8.5). */
+/* messaging.md 3: the media placeholders in both notifications, and the
+ * media fields of lastMessage (api.md 4.1, api.md 4.8, api.md 8.5). */
 static void test_media_notifications(void)
 {
 	e2e_person("msg.n1", "En One");

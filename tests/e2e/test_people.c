@@ -1,6 +1,6 @@
 /*
- * test_people.c — the people endpoints #1–#5 (API.md §5.2, Person §4.1) and
- * user visibility (§1.6), from a client's side: list and its filters,
+ * test_people.c — the people endpoints #1–#5 (endpoints.md Person api.md 4.1) and
+ * user visibility (api.md 1.6), from a client's side: list and its filters,
  * create-or-get and self-registration, field visibility by caller, update
  * with "" removal, deletion; every rejected write leaves the rows as they
  * were.
@@ -215,7 +215,7 @@ static void test_list_unauthenticated(void)
 	e2e_free(r);
 }
 
-/* ---- §1.6 visibility --------------------------------------------------------- */
+/* ---- api.md 1.6 visibility --------------------------------------------------------- */
 
 static void test_nonvisible(void)
 {
@@ -306,7 +306,7 @@ static void test_create_fields(void)
 	E2E_STATUS(r, 201);
 	E2E_STR_EQ(e2e_str(r->json, "twitterUsername"), "abcdefghijklmno");
 	e2e_free(r);
-	/* Clean: only username, displayName and twitterUsername are taken */
+	/* Unlike the original: only username, displayName and twitterUsername are taken */
 	r = e2e_request("POST", "/people", m,
 			"{\"username\":\"pp.extra\",\"published\":\"2000-01-01T00:00:00Z\","
 			"\"id\":\"000000000000000000000000\",\"creator\":\"someone\","
@@ -359,7 +359,7 @@ static void test_create_invalid(void)
 		   before);
 }
 
-/* MESSAGING.md §2.4: a new user's exchanges are declared through the outbox
+/* messaging.md 2.4: a new user's exchanges are declared through the outbox
  * (no bridge runs during e2e, so the rows stay) unless notifications=false;
  * an existing user's only with notifications=true. */
 static long long declared(const char *u)
@@ -502,7 +502,7 @@ static void test_update_self(void)
 		e2e_free(r);
 	}
 	E2E_STR_EQ(person_row("pp.upd"), before);
-	/* a body username names the acting user (§1.4): unknown → 400, no rename */
+	/* a body username names the acting user (api.md 1.4): unknown → 400, no rename */
 	r = e2e_request("PUT", "/people/pp.upd", "pp.upd", "{\"username\":\"pp.renamed\"}");
 	E2E_EXPECT(r, 400, "UnknownUserError", "Unknown actor identified by: pp.renamed");
 	e2e_free(r);

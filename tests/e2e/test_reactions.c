@@ -1,5 +1,5 @@
 /*
- * test_reactions.c — likes, favourites and flags (API.md §4.7, §5.5,
+ * test_reactions.c — likes, favourites and flags (api.md 4.7; endpoints.md,
  * #30–#35): the mark activities and what they carry, create-or-get
  * statuses, the post's lists and counters, who may, impersonation, and
  * that none of them publishes anything.
@@ -162,7 +162,7 @@ static void test_favorites(void)
 	r = e2e_request("GET", e2e_fmt("/activities/%s", id), AUTHOR, NULL);
 	E2E_INT_EQ(e2e_bool(r->json, "favorited"), 0);
 	e2e_free(r);
-	/* Clean: only what he may view */
+	/* Unlike the original: only what he may view */
 	r = e2e_request("POST", e2e_fmt("/activities/%s/favorites", id), OUTSIDER, NULL);
 	forbidden(r, OUTSIDER, "Favorite an activity");
 	e2e_free(r);

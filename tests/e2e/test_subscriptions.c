@@ -1,6 +1,6 @@
 /*
  * test_subscriptions.c — subscriptions, per-user permissions and push
- * opt-outs, #46–#56 (API.md §4.3, §5.7, §6) from a client's side: the
+ * opt-outs, #46–#56 (api.md 4.3, 6; endpoints.md) from a client's side: the
  * subscribe activity, create-or-get, who may subscribe/unsubscribe whom,
  * the three JSON shapes of a subscription, paging of a context's users,
  * grants and vetos across policy changes, the outbox bindings; every
@@ -240,7 +240,7 @@ static void test_context_subscribers(void)
 	json_object *m05 = json_object_array_get_idx(r->json, 6);
 	E2E_STR_EQ(e2e_keys(m05), "grants,hash,permissions,username,vetos");
 	E2E_STR_EQ(text(e2e_get(m05, "permissions")), "[\"write\"]");
-	E2E_STR_EQ(text(e2e_get(m05, "vetos")), "[\"read\"]"); /* §5.7 Clean: the real lists */
+	E2E_STR_EQ(text(e2e_get(m05, "vetos")), "[\"read\"]"); /* MAX differs from the original: the real lists */
 	E2E_STR_EQ(text(e2e_get(m05, "grants")), "[]");
 	E2E_STR_EQ(e2e_str(m05, "hash"), h);
 	e2e_free(r);
@@ -460,7 +460,7 @@ static void test_push_optout(void)
 	E2E_STATUS(r, 200);
 	E2E_STR_EQ(e2e_str(r->json, "id"), id);
 	e2e_free(r);
-	/* §5.7 Clean: an opt-out only changes the list, no binding */
+	/* MAX differs from the original: an opt-out only changes the list, no binding */
 	E2E_INT_EQ(e2e_db_scalar("SELECT count(*) FROM outbox WHERE routing_key = '%s'", h), binds);
 	E2E_SEND(201, "POST", e2e_fmt("/contexts/%s/unsubscriptionpush/" BEA, h), e2e_manager(),
 		 NULL);

@@ -1,5 +1,5 @@
 /*
- * test_timeline.c — the stream reads (API.md §5.3, §7, §1.10, §1.11):
+ * test_timeline.c — the stream reads (api.md 7, 1.10, 1.11; endpoints.md):
  * #11 timeline contents and visibility, ordering and the sort strategies
  * with pagination across ties, every filter (hashtag, keyword, actor,
  * favorites, context_tags, date_filter, q), the paging edges and the
@@ -165,7 +165,7 @@ static void test_paging(void)
 	E2E_STR_EQ(ids(e2e_fmt("%s?limit=2&sortBy=whatever", base), u), join(v, 2));
 }
 
-/* §7.2 published/comments: the original's test_timeline_order_sorted_by_last_comment… */
+/* api.md 7.2 published/comments: the original's test_timeline_order_sorted_by_last_comment… */
 static void test_sort_by_last_comment(void)
 {
 	const char *u = "tl.commenter";
@@ -198,7 +198,7 @@ static void like(const char *id, const char *user)
 	E2E_SEND(201, "POST", e2e_fmt("/activities/%s/likes", id), user, NULL);
 }
 
-/* §7.2 likes, pages across equal counts (the original's
+/* api.md 7.2 likes, pages across equal counts (the original's
  * test_timeline_by_likes_paginated_same_likes_span) */
 static void test_sort_by_likes(void)
 {
@@ -257,7 +257,7 @@ static void test_sort_by_likes(void)
 	e2e_free(r);
 }
 
-/* §7.2 flagged (the original's test_flagged_sorting_2) */
+/* api.md 7.2 flagged (the original's test_flagged_sorting_2) */
 static void test_sort_flagged(void)
 {
 	const char *url = "http://tl.test/flagged";
@@ -376,7 +376,7 @@ static void test_context_listing(void)
 	const char *p4 = post(xavi, sib, "plain prefix: recx starts with rec");
 	const char *m[] = {p2, p1}, *x[] = {p4, p3, p2, p1};
 	E2E_STR_EQ(ids(e2e_fmt("/contexts/%s/activities", hash_of(parent)), messi), join(m, 2));
-	/* the prefix rule is plain (§5.3): http://tl.test/recx is "under" it */
+	/* the prefix rule is plain (endpoints.md): http://tl.test/recx is "under" it */
 	E2E_STR_EQ(ids(e2e_fmt("/contexts/%s/activities", hash_of(parent)), xavi), join(x, 4));
 	E2E_STR_EQ(ids(e2e_fmt("/contexts/%s/activities", hash_of(parent)), e2e_manager()),
 		   join(x, 4));
@@ -447,7 +447,7 @@ static void test_timeline_authors(void)
 	e2e_free(r);
 	E2E_STR_EQ(head_total("/people/tl.authors/timeline/authors?limit=20", u), "9");
 	/* a NonVisible author is hidden from readers who may not see him, and
-	 * shown to a NonVisible reader (§1.6, issue #4) */
+	 * shown to a NonVisible reader (api.md 1.6, issue #4) */
 	E2E_SEND(201, "POST", "/admin/security/roles/NonVisible/users/tl.author3", e2e_manager(),
 		 NULL);
 	r = e2e_request("GET", "/people/tl.authors/timeline/authors?limit=3", u, NULL);

@@ -1,6 +1,6 @@
 /*
- * test_tokens.c — push device tokens #75–#82 (API.md §4.10, §5.9) and
- * the two deprecated device URLs (§1.9): registering (a token string
+ * test_tokens.c — push device tokens #75–#82 (api.md 4.10; endpoints.md) and
+ * the two deprecated device URLs (api.md 1.9): registering (a token string
  * moves to its newest owner), deleting one, all or a platform's, listing
  * per user and platform, and the per-context (minus push opt-outs) and
  * per-conversation lists the push consumer reads. Users are "tok.*".
@@ -49,7 +49,7 @@ static void test_add(void)
 	CU_ASSERT(e2e_is_hex(e2e_str(r->json, "id"), 24));
 	CU_ASSERT(e2e_is_date(e2e_str(r->json, "published")));
 	e2e_free(r);
-	/* any non-empty string is a token (Clean); device defaults to null */
+	/* any non-empty string is a token (unlike the original); device defaults to null */
 	r = e2e_request("POST", "/tokens", "tok.messi", token_body("android:APA91-x", "android"));
 	E2E_STATUS(r, 201);
 	CU_ASSERT(json_object_object_get_ex(r->json, "device", NULL) &&
@@ -77,7 +77,7 @@ static void test_add(void)
 		e2e_free(r);
 	}
 	E2E_INT_EQ(e2e_db_scalar("SELECT count(*) FROM device_tokens"), rows);
-	/* tokens publish nothing (§10) */
+	/* tokens publish nothing (api.md 10) */
 	long long outbox = e2e_db_scalar("SELECT count(*) FROM outbox");
 	E2E_SEND(201, "POST", "/tokens", "tok.xavi", token_body("tok-x-1", "ios"));
 	E2E_INT_EQ(e2e_db_scalar("SELECT count(*) FROM outbox"), outbox);
@@ -103,7 +103,7 @@ static void test_device_moves(void)
 
 static void test_impersonation(void)
 {
-	/* Clean §1.4 (d): a Manager registers for somebody else, who owns it */
+	/* Unlike the original: api.md 1.4 (d): a Manager registers for somebody else, who owns it */
 	const char *m = e2e_manager();
 	struct e2e_resp *r = e2e_request("POST", "/tokens", m,
 					 "{\"actor\":{\"objectType\":\"person\",\"username\":"
@@ -169,7 +169,7 @@ static void test_lists_and_deletes(void)
 static void test_deprecated_device_urls(void)
 {
 	e2e_person("tok.dep", "Dep User");
-	/* §1.9: owner = the authenticated user, answer = his Person, 201 */
+	/* api.md 1.9: owner = the authenticated user, answer = his Person, 201 */
 	struct e2e_resp *r =
 		e2e_request("POST", "/people/tok.dep/device/android/dep-token-1", "tok.dep", "");
 	E2E_STATUS(r, 201);
@@ -257,7 +257,7 @@ static void test_context_tokens(void)
 		   "[{\"token\":\"k2-token\",\"platform\":\"android\",\"username\":\"tok.k2\"},"
 		   "{\"token\":\"k1-token\",\"platform\":\"ios\",\"username\":\"tok.k1\"}]");
 	e2e_free(r);
-	/* a push opt-out drops the user's tokens (Clean §5.7) */
+	/* a push opt-out drops the user's tokens (MAX differs from the original here) */
 	E2E_SEND(201, "POST", e2e_fmt("/contexts/%s/unsubscriptionpush/tok.k2", hash), m, "");
 	r = e2e_request("GET", path, m, NULL);
 	E2E_STR_EQ(listing(r), "[{\"token\":\"k1-token\",\"platform\":\"ios\",\"username\":\"tok.k1\"}]");

@@ -154,7 +154,7 @@ static void test_post_stores_indexes(void)
 	json_object *obj = get(r.json, "object");
 	CU_ASSERT_STRING_EQUAL(json_object_get_string(get(obj, "content")),
 			       "Testejant la creació d'un #canvi d'estatus x");
-	/* §4.4: the create answer keeps hashtags, has no keywords, no deletable */
+	/* api.md 4.4: the create answer keeps hashtags, has no keywords, no deletable */
 	CU_ASSERT_TRUE(has(obj, "hashtags"));
 	CU_ASSERT_FALSE(has(obj, "keywords") || has(r.json, "keywords"));
 	CU_ASSERT_FALSE(has(r.json, "deletable") || has(r.json, "liked") || has(r.json, "favorited"));
@@ -273,7 +273,7 @@ static void test_keywords_follow_comments(void)
 	CU_ASSERT_EQUAL(has_token(cid, 'p', "xavi"), 1);
 	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?q=activitat", h), "messi"), id);
 	/* deleting the comment: keywords back to the post's own, lastComment the
-	 * post, hashtags stay (§5.4), the comment activity stays */
+	 * post, hashtags stay (endpoints.md), the comment activity stays */
 	CU_ASSERT_EQUAL(status("DELETE", fmt("/activities/%s/comments/%s", id, cid), "xavi", NULL),
 			204);
 	CU_ASSERT_EQUAL(SCALAR("SELECT json_array_length(keywords_json) FROM activities"
@@ -812,8 +812,8 @@ static void test_head_checks_permission(void)
 	CU_ASSERT_EQUAL(status("HEAD", fmt("/activities/%s", id), NULL, NULL), 401);
 }
 
-/* §1.4 Clean: content is created as somebody else only by Managers; §5.4,
- * §5.5 statuses of the edge cases. */
+/* api.md 1.4, unlike the original: content is created as somebody else only by Managers; endpoints.md,
+ * endpoints.md statuses of the edge cases. */
 static void test_acting_and_edges(void)
 {
 	const char *id = post("messi", NULL, "edges audit");

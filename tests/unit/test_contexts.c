@@ -312,7 +312,7 @@ static void test_url_change_repoints_everything(void)
 			       "Validation error on field \"url\": another context has this url");
 	fx_free(&r);
 	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM subscriptions WHERE hash='%s'", new), 1);
-	/* deleting: subscriptions gone, posts hidden, opt-outs left (§5.6) */
+	/* deleting: subscriptions gone, posts hidden, opt-outs left (endpoints.md) */
 	CU_ASSERT_EQUAL(status("DELETE", path("/contexts/%s", new), "fxadmin", NULL), 204);
 	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM subscriptions WHERE hash='%s'", new), 0);
 	CU_ASSERT_EQUAL(scalar("SELECT visible FROM activities WHERE verb='post' AND context_hash='%s'",

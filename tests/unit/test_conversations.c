@@ -1,8 +1,8 @@
 /*
  * test_conversations.c — conversations, messages and device tokens through
- * http_handle() on a temp database: the state machine of §8.3, the
- * permission lists of §8.1/#64, talkingIn (§4.1, §3's date quirk), the
- * outbox rows of MESSAGING.md §2.4/§3, maintenance #94 and the person
+ * http_handle() on a temp database: the state machine of api.md 8.3, the
+ * permission lists of api.md 8.1/#64, talkingIn (api.md 4.1, api.md 3's date quirk), the
+ * outbox rows of messaging.md 2.4/3, maintenance #94 and the person
  * hooks. The wire-level matrix lives in tests/e2e/.
  */
 #include "util/carrot.h"
@@ -113,7 +113,7 @@ static void test_create_one_to_one(void)
 	CU_ASSERT_STRING_EQUAL(text_of(obj, "keywords"), "[\"temporada\",\"messi\"]");
 	json_object *ctx0 = json_object_array_get_idx(get(r.json, "contexts"), 0);
 	CU_ASSERT_STRING_EQUAL(str(ctx0, "objectType"), "conversation");
-	CU_ASSERT_STRING_EQUAL(str(ctx0, "displayName"), "Xavi Hernandez"); /* Clean: the partner */
+	CU_ASSERT_STRING_EQUAL(str(ctx0, "displayName"), "Xavi Hernandez"); /* Unlike the original: the partner */
 	CU_ASSERT_STRING_EQUAL(text_of(ctx0, "tags"), "[]");
 	snprintf(cid_buf[0], 25, "%s", str(ctx0, "id"));
 	json_object *actor = get(r.json, "actor");
@@ -127,7 +127,7 @@ static void test_create_one_to_one(void)
 			       " AND verb='subscribe'",
 			       cid),
 			2);
-	/* §2.4: 2 participants → 4 bindings, then the add/conversation */
+	/* api.md 2.4: 2 participants → 4 bindings, then the add/conversation */
 	CU_ASSERT_EQUAL(fx_scalar("SELECT count(*) FROM outbox") - outbox0, 5);
 	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM outbox WHERE op='bind' AND routing_key='%s.*'",
 			       cid),
@@ -412,7 +412,7 @@ static void test_talking_in(void)
 	CU_ASSERT_STRING_EQUAL(str(lm, "objectType"), "note");
 	CU_ASSERT_PTR_NULL(get(lm, "actor"));
 	const char *pub = str(lm, "published");
-	/* §3: no Z, microseconds when non-zero */
+	/* api.md 3: no Z, microseconds when non-zero */
 	CU_ASSERT(strlen(pub) == 19 || strlen(pub) == 26);
 	CU_ASSERT_PTR_NULL(strchr(pub, 'Z'));
 	CU_ASSERT_EQUAL(json_object_array_length(get(e0, "participants")), 2);
@@ -712,7 +712,7 @@ static void test_tokens(void)
 	fx_free(&r);
 }
 
-/* Spec-conformance pins found by the audit (API.md §5.8, §4.1, §5.11). */
+/* Spec-conformance pins found by the audit (api.md 4.1; endpoints.md). */
 static void test_audit_spec(void)
 {
 	fx_user("au1", "Au One");
@@ -740,7 +740,7 @@ static void test_audit_spec(void)
 	CU_ASSERT_STRING_EQUAL(fx_str(&r, "error_description"),
 			       "User au1 is not allowed to have a conversation with auhid");
 	fx_free(&r);
-	/* #65: the owner asking for a non-participant's subscription → Clean
+	/* #65: the owner asking for a non-participant's subscription → unlike the original,
 	 * 404; the user himself holds no subscription to be allowed by (403,
 	 * the original's ACL) */
 	char cid[25], path[128];
@@ -754,7 +754,7 @@ static void test_audit_spec(void)
 	/* somebody else's subscription stays forbidden for a non-owner */
 	snprintf(path, sizeof path, "/people/au1/conversations/%s", cid);
 	CU_ASSERT_EQUAL(status_of("GET", path, "au3", NULL), 403);
-	/* §4.1: PUT /people's talkingIn entries carry the stored displayName,
+	/* api.md 4.1: PUT /people's talkingIn entries carry the stored displayName,
 	 * participants and tags */
 	r = fx_req("PUT", "/people/au1", "au1", "{}", NULL);
 	CU_ASSERT_EQUAL(r.status, 200);
@@ -789,7 +789,7 @@ static void test_audit_spec(void)
 	CU_ASSERT_EQUAL(status_of("POST", "/admin/maintenance/conversations", "fxadmin", ""), 200);
 	CU_ASSERT_EQUAL(scalar("SELECT tag_archive FROM conversations WHERE id='%s'", cid), 1);
 	CU_ASSERT_EQUAL(scalar("SELECT tag_single FROM conversations WHERE id='%s'", cid), 0);
-	/* §1.6 restricted mode: the actor must share a context with every other
+	/* api.md 1.6 restricted mode: the actor must share a context with every other
 	 * participant; Managers included */
 	fx_user("rv1", NULL);
 	fx_user("rv2", NULL);

@@ -174,7 +174,7 @@ static void test_cors_and_options(void)
 
 static void test_traversal_before_auth(void)
 {
-	/* §1.3: an unknown user in the URL is reported before authentication */
+	/* api.md 1.3: an unknown user in the URL is reported before authentication */
 	struct fx_resp r = fx_req("GET", "/people/ghost", NULL, NULL, NULL);
 	CU_ASSERT_EQUAL(r.status, 400);
 	CU_ASSERT_STRING_EQUAL(fx_error(&r), "UnknownUserError");
@@ -184,7 +184,7 @@ static void test_traversal_before_auth(void)
 
 static void test_user_conversation_traversal(void)
 {
-	/* §1.3 step 5: the conversation of /people/{u}/conversations/{id} is
+	/* api.md 1.3 step 5: the conversation of /people/{u}/conversations/{id} is
 	 * looked up before authentication */
 	fx_user("trav", NULL);
 	struct fx_resp r = fx_req("GET", "/people/trav/conversations/0123456789abcdef01234567", NULL,

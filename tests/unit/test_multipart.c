@@ -1,7 +1,7 @@
 /*
  * test_multipart.c — the multipart/form-data parser (core/multipart.c) on
  * exact-size heap copies (so ASan sees any read past the body), base64,
- * and the HTTP layer's use of it: json_data as the body, the §1.1 base64
+ * and the HTTP layer's use of it: json_data as the body, the api.md 1.1 base64
  * JSON variant, and malformed or oversized uploads rejected before any
  * handler runs.
  */

@@ -63,7 +63,7 @@ static void test_self_registration(void)
 {
 	struct fx_resp r = fx_req("POST", "/people", "selfie", "{\"username\":\"selfie\"}", NULL);
 	CU_ASSERT_EQUAL(r.status, 201);
-	CU_ASSERT_FALSE(has_key(&r, "id")); /* §5.2: not shown to a self-registering user */
+	CU_ASSERT_FALSE(has_key(&r, "id")); /* endpoints.md: not shown to a self-registering user */
 	fx_free(&r);
 	r = fx_req("POST", "/people", "selfie", "{\"username\":\"someoneelse\"}", NULL);
 	CU_ASSERT_EQUAL(r.status, 403);
@@ -71,7 +71,7 @@ static void test_self_registration(void)
 			       "User \"selfie\" has no permission \"Add people\" here ");
 	fx_free(&r);
 	CU_ASSERT_EQUAL(fx_scalar("SELECT count(*) FROM people WHERE username='someoneelse'"), 0);
-	/* §1.3: the permission check (step 8) precedes validation (step 9): a
+	/* api.md 1.3: the permission check (step 8) precedes validation (step 9): a
 	 * plain user naming somebody else gets 403 even for a bad username */
 	r = fx_req("POST", "/people", "selfie", "{\"username\":\"a b\"}", NULL);
 	CU_ASSERT_EQUAL(r.status, 403);
@@ -106,7 +106,7 @@ static void test_update(void)
 	fx_user("dave", NULL);
 	struct fx_resp r = fx_req("PUT", "/people/carol", "carol",
 				  "{\"displayName\":\"Carol C\",\"username\":\"dave\"}", NULL);
-	CU_ASSERT_EQUAL(r.status, 403); /* §1.4: body username makes dave the actor */
+	CU_ASSERT_EQUAL(r.status, 403); /* api.md 1.4: body username makes dave the actor */
 	fx_free(&r);
 	r = fx_req("PUT", "/people/carol", "carol",
 		   "{\"displayName\":\"Carol C\",\"twitterUsername\":\"carolc\",\"unknown\":1}", NULL);

@@ -1,10 +1,10 @@
 /*
- * test_perm.c — the permission computation of API.md §6 as a table:
+ * test_perm.c — the permission computation of api.md 6 as a table:
  * four context types × seven grant histories, every cell asserted twice —
- * the effective list (names and order, §4.3) and the nine actions of §6.4
+ * the effective list (names and order, api.md 4.3) and the nine actions of api.md 6.4
  * for a subscribed plain user acting as himself — plus the other kinds of
  * caller (not subscribed, owner, Manager, someone else's subscription) and
- * the policy fallbacks of §6.2.
+ * the policy fallbacks of api.md 6.2.
  */
 #include "model/perm.h"
 #include "unit.h"
@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The context types clients build from permission dicts (§4.2: there are
+/* The context types clients build from permission dicts (api.md 4.2: there are
  * no named types). */
 enum { OPEN, CLOSED, INSTITUTIONAL, DEFAULTS, NTYPES };
 static const char *const types[NTYPES] = {
@@ -25,7 +25,7 @@ static const char *const types[NTYPES] = {
 	 * and may leave */
 	"{\"read\":\"public\",\"write\":\"restricted\",\"subscribe\":\"restricted\","
 	"\"unsubscribe\":\"subscribed\",\"flag\":\"subscribed\"}",
-	/* POST /contexts without permissions (§5.6) */
+	/* POST /contexts without permissions (endpoints.md) */
 	"{\"read\":\"restricted\",\"write\":\"restricted\",\"subscribe\":\"restricted\","
 	"\"invite\":\"restricted\"}",
 };
@@ -145,7 +145,7 @@ static void test_other_callers(void)
 		actions(policy, &s, acts); /* authenticated, not subscribed */
 		CU_ASSERT_STRING_EQUAL(acts, outsider[t]);
 		s = (struct perm_subject){.self = 1, .owner = 1};
-		actions(policy, &s, acts); /* owner: manages, no posting rights (§6.4) */
+		actions(policy, &s, acts); /* owner: manages, no posting rights (api.md 6.4) */
 		CU_ASSERT_STRING_EQUAL(acts, "110111000");
 		s = (struct perm_subject){.manager = 1};
 		actions(policy, &s, acts); /* Manager, even impersonating */

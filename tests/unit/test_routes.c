@@ -1,5 +1,5 @@
 /*
- * test_routes.c — the route table (routes.c) against API.md §5.1/§5.10,
+ * test_routes.c — the route table (routes.c) against endpoints.md
  * and the /info handlers (info.c) that read it.
  */
 #include "unit.h"
@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-/* API.md §5.10: every catalogued route name and its pattern. */
+/* endpoints.md: every catalogued route name and its pattern. */
 static const struct {
 	const char *name, *pattern;
 } expected[] = {
@@ -241,7 +241,7 @@ static void test_specific_rows(void)
 	CU_ASSERT(rt->handler == contexts_create && rt->acl == ACL_MANAGER);
 	CU_ASSERT_STRING_EQUAL(rt->permission, "Add context");
 
-	/* §1.10: exactly these ten GETs count on HEAD. */
+	/* api.md 1.10: exactly these ten GETs count on HEAD. */
 	static const char *const counting[] = {
 		"/people/{username}/activities", "/activities", "/contexts/{hash}/activities",
 		"/contexts/{hash}/activities/authors", "/people/{username}/timeline/authors",

@@ -1,7 +1,7 @@
 /*
  * test_text.c — core/text.c: the sanitiser (the widget's only XSS
  * protection, so hostile input first), hashtags, keywords with the
- * API.md §3 example, the FTS5 query builder and the date helpers.
+ * api.md 3 example, the FTS5 query builder and the date helpers.
  */
 #include "util/text.h"
 #include "unit.h"
@@ -168,7 +168,7 @@ static void test_hashtags(void)
 
 static void test_keywords(void)
 {
-	/* API.md §3's example: object keywords … */
+	/* api.md 3's example: object keywords … */
 	json_object *kw = text_keywords("Testejant la creació d'un canvi d'estatus");
 	CU_ASSERT_STRING_EQUAL(joined(json_object_get(kw)), "testejant creació canvi estatus");
 	/* … plus the actor's username and display name words */
