@@ -230,7 +230,7 @@ struct found_authors {
 	long want;
 };
 
-/* issue #4: NonVisible authors stay hidden from those who may not see
+/* NonVisible authors stay hidden from those who may not see
  * them (api.md 1.6, the acting user as viewer) */
 static int author_found(void *arg, const char *user, json_object *actor)
 {

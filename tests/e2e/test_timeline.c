@@ -95,7 +95,7 @@ static void test_timeline_contents(void)
 	const char *all[] = {c, own_out, b, a, own};
 	E2E_STR_EQ(ids("/people/" READER "/timeline", READER), join(all, 5));
 	/* leaving a context takes its posts out, but not his own; losing read
-	 * too (issue #4: contexts the reader may no longer read) */
+	 * too (contexts the reader may no longer read) */
 	E2E_SEND(204, "DELETE", e2e_fmt("/contexts/%s/subscriptions/%s", hash_of(out), READER),
 		 e2e_manager(), NULL);
 	E2E_SEND(201, "DELETE", e2e_fmt("/contexts/%s/permissions/%s/read", hash_of(revoked), READER),
@@ -447,7 +447,7 @@ static void test_timeline_authors(void)
 	e2e_free(r);
 	E2E_STR_EQ(head_total("/people/tl.authors/timeline/authors?limit=20", u), "9");
 	/* a NonVisible author is hidden from readers who may not see him, and
-	 * shown to a NonVisible reader (api.md 1.6, issue #4) */
+	 * shown to a NonVisible reader (api.md 1.6) */
 	E2E_SEND(201, "POST", "/admin/security/roles/NonVisible/users/tl.author3", e2e_manager(),
 		 NULL);
 	r = e2e_request("GET", "/people/tl.authors/timeline/authors?limit=3", u, NULL);

@@ -499,7 +499,7 @@ static void test_timeline_merge_matches_brute_force(void)
 		if (i < 4)
 			subscribe("merger", urls[i]);
 	}
-	/* a context he lost read in: its posts are not his to see (issue #4) */
+	/* a context he lost read in: its posts are not his to see */
 	CU_ASSERT_EQUAL(status("DELETE", fmt("/contexts/%s/permissions/merger/read",
 					     hash_of(urls[3])),
 			       "fxadmin", NULL),
