@@ -38,7 +38,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 E2E_SRC  := $(sort $(wildcard tests/e2e/*.c))
 TEST_PROGS := $(BUILD)/tests/unit $(BUILD)/tests/e2e
 
-.PHONY: FORCE all deps check check-clang unit e2e e2e-apache e2e-realtime valgrind run bench clean format format-check doc doc-check layers
+.PHONY: FORCE all deps check check-clang unit e2e e2e-apache e2e-realtime valgrind run bench clean format format-check doc doc-check layers help-check
 all: $(PROGS)
 
 deps:
@@ -107,6 +107,7 @@ check: e2e-ldap
 
 check: deps
 	$(MAKE) --no-print-directory SAN=$(SAN) $(PROGS) $(TEST_PROGS)
+	$(MAKE) --no-print-directory SAN=$(SAN) layers doc-check help-check
 	$(MAKE) --no-print-directory SAN=$(SAN) unit e2e e2e-apache
 	$(MAKE) --no-print-directory SAN=$(SAN) e2e-realtime
 	$(MAKE) --no-print-directory fuzz-short
@@ -169,6 +170,13 @@ doc-check: $(BUILD)/api-doc
 # the layer rule of core/ (scripts/check-layers.sh)
 layers:
 	@./scripts/check-layers.sh
+
+# every program answers --help on stdout with its usage, and exits 0
+help-check: $(PROGS)
+	@for p in max.fcgi osiris.fcgi maxctl max-bridge; do \
+		$(BUILD)/$$p --help | grep -q '^usage: '"$$p" || \
+			{ echo "$$p --help does not print its usage" >&2; exit 1; }; \
+	done
 
 # bench/stream: the activity stream's seeding tool (not part of `all`)
 $(BUILD)/seed_stream: $(BUILD)/obj/bench/seed_stream.o $(LIB)

@@ -32,15 +32,29 @@ static void idle(void *arg)
 	store_idle(&w->db);
 }
 
+static const char usage_text[] =
+	"usage: max.fcgi [-c max.ini]\n"
+	"The MAX REST API, a FastCGI worker: one SQLite connection, one request at\n"
+	"a time. A FastCGI manager (lighttpd, Apache, systemd) starts several with\n"
+	"the listening socket as standard input.\n"
+	"  -c FILE   configuration (default $MAX_CONFIG, else ./max.ini)\n"
+	"  --help    this text\n";
+
 int main(int argc, char **argv)
 {
 	/* the database, its WAL and anything else we create are the owner's
 	 * alone: they hold tokens and private messages */
 	umask(077);
 	const char *path = NULL;
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "-c") && i + 1 < argc)
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-c") && i + 1 < argc) {
 			path = argv[++i];
+		} else {
+			int help = !strcmp(argv[i], "--help") || !strcmp(argv[i], "-h");
+			fputs(usage_text, help ? stdout : stderr);
+			return help ? 0 : 2;
+		}
+	}
 	static struct worker w;
 	char err[512];
 	if (config_load(&w.cfg, path, err, sizeof err) < 0) {

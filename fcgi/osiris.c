@@ -534,10 +534,19 @@ static void osiris_handle(const struct max_req *req, struct max_resp *r, void *a
 	resp_header(r, "Pragma", "no-cache");
 }
 
-static int usage(void)
+static const char usage_text[] =
+	"usage: osiris.fcgi [-c max.ini]\n"
+	"The OAuth2 token server of MAX, a FastCGI worker: POST /token (password\n"
+	"grant against the local store or LDAP), /checktoken, /revoke, and\n"
+	"RabbitMQ's HTTP auth backend under /rabbitmq/. A FastCGI manager (lighttpd,\n"
+	"Apache, systemd) starts it with the listening socket as standard input.\n"
+	"  -c FILE   configuration (default $MAX_CONFIG, else ./max.ini)\n"
+	"  --help    this text\n";
+
+static int usage(int help)
 {
-	fputs("usage: osiris.fcgi [-c max.ini]\n", stderr);
-	return 2;
+	fputs(usage_text, help ? stdout : stderr);
+	return help ? 0 : 2;
 }
 
 /* after each answer: a WAL checkpoint if one is due (store_idle) */
@@ -555,7 +564,7 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[i], "-c") && i + 1 < argc)
 			path = argv[++i];
 		else
-			return usage();
+			return usage(!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"));
 	}
 	struct max_config cfg;
 	char err[512];
