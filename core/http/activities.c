@@ -121,14 +121,6 @@ enum max_err stream_require(struct max_ctx *c, const struct act_post *p, enum st
 	return ok ? MAX_OK : perm_deny(c);
 }
 
-enum max_err stream_perm(struct max_ctx *c, const struct context *ctx, enum perm_action a)
-{
-	int ok = perm_check(c, ctx, a);
-	if (ok < 0)
-		return max_fail(c, MAX_ESERVER, "subscription lookup failed");
-	return ok ? MAX_OK : perm_deny(c);
-}
-
 enum max_err stream_load_acting(struct max_ctx *c, struct act_post *p, enum stream_right r)
 {
 	enum max_err e = stream_load_url(c, p);
@@ -403,7 +395,7 @@ enum max_err activities_context_add(struct max_ctx *c, struct max_resp *r)
 		if (c->actor_context[0] || !auth_is_self(c))
 			e = perm_deny(c);
 		else
-			e = stream_perm(c, &ctx, PA_POST);
+			e = perm_require(c, &ctx, PA_POST);
 	}
 	if (!e)
 		e = post_create(c, r, &ctx);

@@ -189,7 +189,7 @@ enum max_err comments_of_context(struct max_ctx *c, struct max_resp *r)
 	if (!found)
 		return traverse_not_found(c, "hash", c->params[0], "contexts");
 	struct stream_from from = {.src = SRC_CONTEXT_COMMENTS, .ctx = ctx.hash};
-	enum max_err e = stream_perm(c, &ctx, PA_LIST_COMMENTS);
+	enum max_err e = perm_require(c, &ctx, PA_LIST_COMMENTS);
 	if (!e)
 		e = stream_list(c, r, &from, 10, 0, ACT_PRIVATE | ACT_ACTING, 1);
 	context_free(&ctx);

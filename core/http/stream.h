@@ -42,9 +42,6 @@ enum stream_right {
 int stream_may(struct max_ctx *c, const struct act_post *p, enum stream_right r);
 /* The same as MAX_OK or the standard 403. */
 enum max_err stream_require(struct max_ctx *c, const struct act_post *p, enum stream_right r);
-/* A context permission the same for GET and HEAD (HEAD answers what GET
- * would, without the body): MAX_OK or the standard 403. */
-enum max_err stream_perm(struct max_ctx *c, const struct context *ctx, enum perm_action a);
 /* The URL's activity, for a request that creates something as the acting
  * user (api.md 1.4, unlike the original: only Managers act as somebody else) and needs r. */
 enum max_err stream_load_acting(struct max_ctx *c, struct act_post *p, enum stream_right r);

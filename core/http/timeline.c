@@ -285,7 +285,7 @@ static enum max_err readable_context(struct max_ctx *c, struct context *ctx)
 		return max_fail(c, MAX_ESERVER, "context lookup failed");
 	if (!found)
 		return traverse_not_found(c, "hash", c->params[0], "contexts");
-	enum max_err e = stream_perm(c, ctx, PA_LIST_POSTS);
+	enum max_err e = perm_require(c, ctx, PA_LIST_POSTS);
 	if (e)
 		context_free(ctx);
 	return e;
