@@ -80,7 +80,9 @@ $(BUILD)/osiris.fcgi: LIBS += $(LDAP_LIBS)
 $(BUILD)/hello.fcgi: $(BUILD)/obj/bench/hello.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lfcgi
 
-$(BUILD)/maxctl: $(BUILD)/obj/tools/maxctl.o $(LIB)
+# maxctl: tools/maxctl.c and its parts in tools/maxctl/
+MAXCTL_PARTS := $(patsubst %.c,$(BUILD)/obj/%.o,$(sort $(wildcard tools/maxctl/*.c)))
+$(BUILD)/maxctl: $(BUILD)/obj/tools/maxctl.o $(MAXCTL_PARTS) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/max-bridge: $(BUILD)/obj/tools/max-bridge/main.o $(BUILD)/obj/tools/max-bridge/mq.o $(LIB)
@@ -89,6 +91,8 @@ $(BUILD)/max-bridge: $(BUILD)/obj/tools/max-bridge/main.o $(BUILD)/obj/tools/max
 $(BUILD)/tests/unit: $(UNIT_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcunit $(LIBS)
+# the unit tests check maxctl's explanation of every configuration key
+$(BUILD)/tests/unit: $(BUILD)/obj/tools/maxctl/config_doc.o
 
 $(BUILD)/tests/e2e: LIBS += -lrabbitmq
 $(BUILD)/tests/e2e: $(E2E_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
