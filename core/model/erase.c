@@ -89,7 +89,9 @@ static enum max_err tombstone_messages(struct store *st, const char *user, long 
 	const char *args[] = {user};
 	if (store_exec(st, "UPDATE messages SET object_type = 'note',"
 			   " object_json = '{\"objectType\":\"note\",\"content\":\"\"}',"
-			   " actor_display = ?1, generator = NULL WHERE actor = ?1",
+			   " actor_display = ?1, generator = NULL WHERE actor = ?1"
+			   " AND (object_type <> 'note' OR actor_display <> ?1"
+			   "      OR object_json <> '{\"objectType\":\"note\",\"content\":\"\"}')",
 		       1, args) < 0)
 		return model_fail(st, MAX_ESERVER, "messages of %s not erased", user);
 	*count = store_changes(st);

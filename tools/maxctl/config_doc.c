@@ -41,8 +41,8 @@ static const struct key_doc docs[] = {
 	{"max", "max_body_bytes", "Largest request body accepted, in bytes; larger ones get 413 "
 				  "without being read."},
 	{"max", "cors", "Send CORS headers (browsers on other origins may call the API)."},
-	{"max", "var", "Folder for the data when the paths below are relative; the default "
-		       "folder of the LDAP sync's lock file."},
+	{"max", "var", "The data folder: the default folder of the LDAP sync's lock file. The "
+		       "[store] paths do not follow it: set them as well."},
 	{"store", "path", "The SQLite database file. Keep it on a local disk, readable by the "
 			  "max user only."},
 	{"store", "busy_timeout_ms", "How long a statement waits for another process's write "
@@ -269,7 +269,7 @@ void config_template(FILE *f, int roff, const char *var)
 	config_defaults(&cfg);
 	struct out o = {f, roff, var, NULL};
 	if (!roff)
-		fputs("# max.ini — the configuration of every MAX program (see max.ini(5)).\n"
+		fputs("# max.ini: the configuration of every MAX program (see max.ini(5)).\n"
 		      "# Every key is listed with its default; a line starting with '#' is a\n"
 		      "# comment, so remove the '#' of a key to set it. Unknown keys are an\n"
 		      "# error at start-up.\n",
