@@ -143,7 +143,8 @@ static int cmd_role(struct run *r)
 		fprintf(stderr, rc ? "%s now has the role %s\n" : "%s already had the role %s\n",
 			user, role);
 	else
-		fprintf(stderr, rc ? "%s no longer has the role %s\n" : "%s did not have the role %s\n",
+		fprintf(stderr,
+			rc ? "%s no longer has the role %s\n" : "%s did not have the role %s\n",
 			user, role);
 	return 0;
 }
@@ -217,9 +218,9 @@ enum { NO_DB, OPEN_DB, CREATE_DB };
 
 struct command {
 	const char *name, *synopsis, *summary, *help;
-	int min, max;   /* positional arguments */
-	int user;       /* the first one is a USER */
-	int db;         /* NO_DB, OPEN_DB, CREATE_DB */
+	int min, max;        /* positional arguments */
+	int user;            /* the first one is a USER */
+	int db;              /* NO_DB, OPEN_DB, CREATE_DB */
 	const char *options; /* allowed flags, space separated */
 	int (*run)(struct run *r);
 };
@@ -230,14 +231,14 @@ static const struct command commands[] = {
 	 "newest schema, and creates the [store] files and avatars folders. Safe to run twice.\n",
 	 0, 0, 0, CREATE_DB, "", cmd_init},
 	{"passwd", "passwd USER", "set USER's local password, read from stdin",
-	 "Reads one line from stdin and stores it as USER's local password (an scrypt hash).\n",
-	 1, 1, 1, OPEN_DB, "", cmd_passwd},
+	 "Reads one line from stdin and stores it as USER's local password (an scrypt hash).\n", 1,
+	 1, 1, OPEN_DB, "", cmd_passwd},
 	{"grant", "grant USER ROLE", "give USER the role Manager or NonVisible",
 	 "Gives USER the security role ROLE (Manager or NonVisible).\n", 2, 2, 1, OPEN_DB, "",
 	 cmd_role},
 	{"revoke", "revoke USER ROLE", "take the role away",
-	 "Takes the security role ROLE (Manager or NonVisible) away from USER.\n", 2, 2, 1,
-	 OPEN_DB, "", cmd_role},
+	 "Takes the security role ROLE (Manager or NonVisible) away from USER.\n", 2, 2, 1, OPEN_DB,
+	 "", cmd_role},
 	{"token", "token USER [--scope S]", "issue a token (default scope widgetcli), print it",
 	 "Issues an OAuth token for USER and prints it alone on stdout. --scope \"\" issues a\n"
 	 "token without scope. USER need not be a person yet.\n",

@@ -44,9 +44,9 @@ static enum max_err withdraw_marks(struct store *st, enum act_mark m, const char
 				   long long *count)
 {
 	json_object *ids = ids_of(m == ACT_LIKE ? store_sql(st, "SELECT activity_id FROM likes"
-								 " WHERE username = ?1")
+								" WHERE username = ?1")
 						: store_sql(st, "SELECT activity_id FROM favorites"
-								 " WHERE username = ?1"),
+								" WHERE username = ?1"),
 				  user);
 	if (!ids)
 		return model_fail(st, MAX_ESERVER, "marks of %s unreadable", user);
@@ -87,11 +87,12 @@ static enum max_err delete_activities(struct store *st, const char *user, long l
 static enum max_err tombstone_messages(struct store *st, const char *user, long long *count)
 {
 	const char *args[] = {user};
-	if (store_exec(st, "UPDATE messages SET object_type = 'note',"
-			   " object_json = '{\"objectType\":\"note\",\"content\":\"\"}',"
-			   " actor_display = ?1, generator = NULL WHERE actor = ?1"
-			   " AND (object_type <> 'note' OR actor_display <> ?1"
-			   "      OR object_json <> '{\"objectType\":\"note\",\"content\":\"\"}')",
+	if (store_exec(st,
+		       "UPDATE messages SET object_type = 'note',"
+		       " object_json = '{\"objectType\":\"note\",\"content\":\"\"}',"
+		       " actor_display = ?1, generator = NULL WHERE actor = ?1"
+		       " AND (object_type <> 'note' OR actor_display <> ?1"
+		       "      OR object_json <> '{\"objectType\":\"note\",\"content\":\"\"}')",
 		       1, args) < 0)
 		return model_fail(st, MAX_ESERVER, "messages of %s not erased", user);
 	*count = store_changes(st);

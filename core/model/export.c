@@ -60,7 +60,9 @@ static int section(json_object *doc, const char *key, store_q *q, const char *us
 	return rc == STORE_DONE ? 0 : -1;
 }
 
-#define SPEC(...) (const char *const[]){__VA_ARGS__}, sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *)
+#define SPEC(...)                                                                                  \
+	(const char *const[]){__VA_ARGS__},                                                        \
+		sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *)
 
 static int profile(struct store *st, json_object *doc, const char *user)
 {
@@ -158,8 +160,7 @@ static int conversation_sections(struct store *st, json_object *doc, const char 
 				     "   ON m.conversation_id = c.id AND m.username = p.username"
 				     " WHERE p.username = ?1 ORDER BY c.id"),
 		       user,
-		       SPEC("id", "displayName", "owner", "published", "?member",
-			    "@permissions")) |
+		       SPEC("id", "displayName", "owner", "published", "?member", "@permissions")) |
 	       section(doc, "messages",
 		       store_sql(st, "SELECT id, conversation_id, published, object_json, generator"
 				     " FROM messages WHERE actor = ?1 ORDER BY id"),

@@ -36,20 +36,19 @@ static int outbox_oldest(struct store *st, struct stats *s)
 enum max_err stats_collect(struct store *st, struct stats *s)
 {
 	memset(s, 0, sizeof *s);
-	int bad =
-		scalar(store_sql(st, "SELECT count(*) FROM people"), &s->people) |
-		scalar(store_sql(st, "SELECT count(*) FROM contexts"), &s->contexts) |
-		scalar(store_sql(st, "SELECT count(*) FROM subscriptions"), &s->subscriptions) |
-		scalar(store_sql(st, "SELECT count(*) FROM activities WHERE verb = 'post'"),
-		       &s->posts) |
-		scalar(store_sql(st, "SELECT count(*) FROM activities WHERE verb = 'comment'"),
-		       &s->comments) |
-		scalar(store_sql(st, "SELECT count(*) FROM conversations"), &s->conversations) |
-		scalar(store_sql(st, "SELECT count(*) FROM messages"), &s->messages) |
-		scalar(store_sql(st, "SELECT count(*) FROM oauth_tokens"), &s->tokens) |
-		scalar(store_sql(st, "SELECT count(*) FROM device_tokens"), &s->devices) |
-		scalar(store_sql(st, "SELECT count(*) FROM outbox"), &s->outbox) |
-		outbox_oldest(st, s);
+	int bad = scalar(store_sql(st, "SELECT count(*) FROM people"), &s->people) |
+		  scalar(store_sql(st, "SELECT count(*) FROM contexts"), &s->contexts) |
+		  scalar(store_sql(st, "SELECT count(*) FROM subscriptions"), &s->subscriptions) |
+		  scalar(store_sql(st, "SELECT count(*) FROM activities WHERE verb = 'post'"),
+			 &s->posts) |
+		  scalar(store_sql(st, "SELECT count(*) FROM activities WHERE verb = 'comment'"),
+			 &s->comments) |
+		  scalar(store_sql(st, "SELECT count(*) FROM conversations"), &s->conversations) |
+		  scalar(store_sql(st, "SELECT count(*) FROM messages"), &s->messages) |
+		  scalar(store_sql(st, "SELECT count(*) FROM oauth_tokens"), &s->tokens) |
+		  scalar(store_sql(st, "SELECT count(*) FROM device_tokens"), &s->devices) |
+		  scalar(store_sql(st, "SELECT count(*) FROM outbox"), &s->outbox) |
+		  outbox_oldest(st, s);
 	s->schema_version = store_version(st);
 	if (store_file_sizes(st, &s->db_bytes, &s->wal_bytes) < 0)
 		bad = 1;

@@ -10,8 +10,8 @@
 struct stats {
 	long long people, contexts, subscriptions, posts, comments, conversations, messages;
 	long long tokens, devices;
-	long long outbox;           /* rows max-bridge has not published yet */
-	char outbox_oldest[32];     /* created_at of the oldest, "" when empty */
+	long long outbox;       /* rows max-bridge has not published yet */
+	char outbox_oldest[32]; /* created_at of the oldest, "" when empty */
 	int schema_version;
 	long long db_bytes, wal_bytes;
 };

@@ -55,7 +55,8 @@ static int status(const char *method, const char *path, const char *user, const 
 static void subscribe(const char *user, const char *hash)
 {
 	CU_ASSERT_EQUAL(status("POST", fmt("/contexts/%s/subscriptions", hash), "fxadmin",
-			       fmt("{\"actor\":{\"objectType\":\"person\",\"username\":\"%s\"}}", user)),
+			       fmt("{\"actor\":{\"objectType\":\"person\",\"username\":\"%s\"}}",
+				   user)),
 			201);
 }
 
@@ -74,19 +75,22 @@ static void seed(void)
 			201);
 	subscribe("ana", hash);
 	subscribe("bob", hash);
-#define NOTE                                                                   \
-	"{\"object\":{\"objectType\":\"note\",\"content\":\"%s\"},"                    \
+#define NOTE                                                                                       \
+	"{\"object\":{\"objectType\":\"note\",\"content\":\"%s\"},"                                \
 	"\"contexts\":[{\"objectType\":\"context\",\"url\":\"" URL "\"}]}"
 #define COMMENT "{\"object\":{\"objectType\":\"comment\",\"content\":\"%s\"}}"
-	struct fx_resp r = fx_req("POST", "/people/ana/activities", "ana", fmt(NOTE, "from ana"), NULL);
+	struct fx_resp r =
+		fx_req("POST", "/people/ana/activities", "ana", fmt(NOTE, "from ana"), NULL);
 	CU_ASSERT_EQUAL(r.status, 201);
 	id_of(&r, post_a);
 	r = fx_req("POST", "/people/bob/activities", "bob", fmt(NOTE, "from bob"), NULL);
 	id_of(&r, post_b);
 	CU_ASSERT_EQUAL(status("POST", fmt("/activities/%s/comments", post_a), "bob",
-			       fmt(COMMENT, "bob on ana")), 201);
+			       fmt(COMMENT, "bob on ana")),
+			201);
 	CU_ASSERT_EQUAL(status("POST", fmt("/activities/%s/comments", post_b), "ana",
-			       fmt(COMMENT, "ana on bob")), 201);
+			       fmt(COMMENT, "ana on bob")),
+			201);
 	CU_ASSERT_EQUAL(status("POST", fmt("/activities/%s/likes", post_b), "ana", NULL), 201);
 	CU_ASSERT_EQUAL(status("POST", fmt("/activities/%s/favorites", post_b), "ana", NULL), 201);
 	r = fx_req("POST", "/conversations", "ana",
@@ -100,12 +104,14 @@ static void seed(void)
 	snprintf(conv, sizeof conv, "%s", id ? json_object_get_string(id) : "");
 	fx_free(&r);
 	CU_ASSERT_EQUAL(status("POST", fmt("/conversations/%s/messages", conv), "bob",
-			       "{\"object\":{\"objectType\":\"note\",\"content\":\"bob answers\"}}"),
+			       "{\"object\":{\"objectType\":\"note\",\"content\":\"bob "
+			       "answers\"}}"),
 			201);
 	CU_ASSERT_EQUAL(status("POST", "/tokens", "ana",
 			       "{\"token\":\"device-token-0123456789\",\"platform\":\"ios\"}"),
 			201);
-	snprintf(avatar, sizeof avatar, "%s/people/an/ana", config_get(&fx.cfg, "store", "avatars"));
+	snprintf(avatar, sizeof avatar, "%s/people/an/ana",
+		 config_get(&fx.cfg, "store", "avatars"));
 	CU_ASSERT_EQUAL(media_write_file(avatar, "png", 3), 0);
 }
 
@@ -212,20 +218,28 @@ static void test_forget(void)
 	CU_ASSERT_EQUAL(fx_scalar("SELECT count(*) FROM likes WHERE username = 'ana'"), 0);
 	/* bob's post: her like and favourite withdrawn, her comment gone */
 	CU_ASSERT_EQUAL(fx_scalar(fmt("SELECT likes_count + favorites_count FROM activities"
-				      " WHERE id = '%s'", post_b)), 0);
+				      " WHERE id = '%s'",
+				      post_b)),
+			0);
 	CU_ASSERT_EQUAL(fx_scalar(fmt("SELECT count(*) FROM activities WHERE in_reply_to = '%s'",
-				      post_b)), 0);
+				      post_b)),
+			0);
 	/* bob's comment left the deleted post's replies */
 	CU_ASSERT_EQUAL(fx_scalar(fmt("SELECT count(*) FROM activities WHERE in_reply_to = '%s'"
-				      " AND reply_deleted = 0", post_a)), 0);
+				      " AND reply_deleted = 0",
+				      post_a)),
+			0);
 	/* her message: a tombstone, in place; bob's untouched */
 	CU_ASSERT_EQUAL(fx_scalar("SELECT count(*) FROM messages WHERE actor = 'ana'"
 				  " AND json_extract(object_json, '$.content') = ''"
-				  " AND actor_display = 'ana'"), 1);
-	CU_ASSERT_EQUAL(fx_scalar("SELECT count(*) FROM messages WHERE object_json LIKE '%secret%'"),
+				  " AND actor_display = 'ana'"),
+			1);
+	CU_ASSERT_EQUAL(fx_scalar(
+				"SELECT count(*) FROM messages WHERE object_json LIKE '%secret%'"),
 			0);
 	CU_ASSERT_EQUAL(fx_scalar("SELECT count(*) FROM messages WHERE actor = 'bob'"), bob_msgs);
-	struct fx_resp r = fx_req("GET", fmt("/conversations/%s/messages", conv), "bob", NULL, NULL);
+	struct fx_resp r =
+		fx_req("GET", fmt("/conversations/%s/messages", conv), "bob", NULL, NULL);
 	CU_ASSERT_EQUAL(r.status, 200);
 	fx_free(&r);
 	/* the database stays consistent */
@@ -274,7 +288,8 @@ static void test_backup_restore(void)
 	CU_ASSERT_EQUAL(store_backup(&fx.db, config_get(&fx.cfg, "store", "path"), err, sizeof err),
 			-1);
 	int version = 0, problems = 0;
-	CU_ASSERT_EQUAL(store_check_file(copy, &version, no_problem, &problems, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(store_check_file(copy, &version, no_problem, &problems, err, sizeof err),
+			0);
 	CU_ASSERT_EQUAL(version, store_latest_version());
 	/* a file that is no database */
 	char junk[256];
@@ -301,7 +316,8 @@ static void test_backup_restore(void)
 
 static void report_missing(const char *section, const char *key)
 {
-	fprintf(stderr, "\nno explanation for [%s] %s in tools/maxctl/config_doc.c\n", section, key);
+	fprintf(stderr, "\nno explanation for [%s] %s in tools/maxctl/config_doc.c\n", section,
+		key);
 }
 
 static void test_config_docs(void)

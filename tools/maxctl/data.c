@@ -24,7 +24,8 @@ int cmd_export(struct run *r)
 		store_rollback(r->db);
 	}
 	if (e) {
-		fprintf(stderr, "maxctl: %s\n", *model_why(r->db) ? model_why(r->db) : "export failed");
+		fprintf(stderr, "maxctl: %s\n",
+			*model_why(r->db) ? model_why(r->db) : "export failed");
 		return 1;
 	}
 	json_object *profile = NULL;

@@ -91,7 +91,8 @@ static int check_copy(const char *file)
 {
 	char err[512];
 	int version;
-	int problems = store_check_file(file, &version, print_problem, (void *)file, err, sizeof err);
+	int problems =
+		store_check_file(file, &version, print_problem, (void *)file, err, sizeof err);
 	if (problems < 0) {
 		fprintf(stderr, "maxctl: %s\n", err);
 		return -1;
@@ -111,8 +112,7 @@ static int check_copy(const char *file)
 static int same_file(const char *a, const char *b)
 {
 	struct stat x, y;
-	return stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_dev == y.st_dev &&
-	       x.st_ino == y.st_ino;
+	return stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
 }
 
 /* Opens the restored database the way every program does: an older copy

@@ -21,10 +21,10 @@ struct run {
 	const char *cfg_path;
 	struct max_config *cfg;
 	struct store *db;
-	const char *scope;   /* token --scope */
-	const char *var;     /* config-template --var */
+	const char *scope; /* token --scope */
+	const char *var;   /* config-template --var */
 	int json, yes, force, roff;
-	char user[256];      /* the normalised USER argument */
+	char user[256]; /* the normalised USER argument */
 };
 
 /* data.c */
