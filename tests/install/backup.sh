@@ -20,7 +20,7 @@ command -v sqlite3 > /dev/null || { echo "backup.sh: no sqlite3 shell; skipped" 
 T=$(mktemp -d "${TMPDIR:-/tmp}/max-backup.XXXXXX")
 WPID=""
 cleanup() {
-	[ -z "$WPID" ] || { kill "$WPID" 2>/dev/null || true; wait "$WPID" 2>/dev/null || true; }
+	[ -z "$WPID" ] || { touch "$T/stop"; wait "$WPID" 2>/dev/null || true; }
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -38,7 +38,7 @@ sqlite3 "$DB" "PRAGMA journal_mode=WAL;
 # the writer: row i committed, then i appended to acked
 writer() {
 	local i=1
-	while :; do
+	while [ ! -e "$T/stop" ]; do
 		sqlite3 "$DB" ".timeout 5000" \
 			"INSERT INTO load_test (i, pad) VALUES ($i, randomblob(2000));" \
 			> /dev/null 2>&1 && echo "$i" >> "$T/acked"
@@ -56,11 +56,11 @@ before=$(tail -n 1 "$T/acked")
 "$CTL" -c "$T/max.ini" backup "$T/copy.db" 2> "$T/backup.log" || { cat "$T/backup.log" >&2; fail "backup failed"; }
 after_backup=$(tail -n 1 "$T/acked")
 sleep 0.3
-kill "$WPID"
+touch "$T/stop" # the writer ends after its current commit
 wait "$WPID" 2>/dev/null || true
 WPID=""
 last=$(tail -n 1 "$T/acked")
-live_max=$(sqlite3 "$DB" 'SELECT max(i) FROM load_test') # a commit may miss its ack
+live_max=$(sqlite3 "$DB" 'SELECT max(i) FROM load_test')
 
 [ "$(sqlite3 "$T/copy.db" 'PRAGMA integrity_check')" = ok ] || fail "the copy fails integrity_check"
 [ ! -e "$T/copy.db-wal" ] || fail "the copy has a -wal beside it"
