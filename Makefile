@@ -79,7 +79,9 @@ $(BUILD)/osiris.fcgi: LIBS += $(LDAP_LIBS)
 $(BUILD)/hello.fcgi: $(BUILD)/obj/bench/hello.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lfcgi
 
-$(BUILD)/maxctl: $(BUILD)/obj/tools/maxctl.o $(LIB)
+# maxctl: tools/maxctl.c and its parts in tools/maxctl/
+MAXCTL_PARTS := $(patsubst %.c,$(BUILD)/obj/%.o,$(sort $(wildcard tools/maxctl/*.c)))
+$(BUILD)/maxctl: $(BUILD)/obj/tools/maxctl.o $(MAXCTL_PARTS) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/max-bridge: $(BUILD)/obj/tools/max-bridge/main.o $(BUILD)/obj/tools/max-bridge/mq.o $(LIB)
@@ -88,6 +90,8 @@ $(BUILD)/max-bridge: $(BUILD)/obj/tools/max-bridge/main.o $(BUILD)/obj/tools/max
 $(BUILD)/tests/unit: $(UNIT_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcunit $(LIBS)
+# the unit tests check maxctl's explanation of every configuration key
+$(BUILD)/tests/unit: $(BUILD)/obj/tools/maxctl/config_doc.o
 
 $(BUILD)/tests/e2e: LIBS += -lrabbitmq
 $(BUILD)/tests/e2e: $(E2E_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
@@ -235,3 +239,86 @@ fuzz-short: fuzz-build
 
 fuzz: fuzz-build
 	@$(call fuzz_run,$(FUZZ_SECONDS),$(FUZZ_BUILD)/corpus)
+
+# ---- install ------------------------------------------------------------------
+# make install [PREFIX=/usr/local] [DESTDIR=...]: programs, the sql/ views,
+# a max.ini (kept when present) and its commented template, the web server
+# templates, man pages, systemd units, sysusers/tmpfiles, cron and
+# logrotate files (README "Operating MAX"). The schema is compiled in.
+PREFIX        ?= /usr/local
+SBINDIR       ?= $(PREFIX)/sbin
+LIBEXECDIR    ?= $(PREFIX)/lib/max
+DATADIR       ?= $(PREFIX)/share/max
+MANDIR        ?= $(PREFIX)/share/man
+SYSCONFDIR    ?= /etc
+STATEDIR      ?= /var/lib/max
+LOGDIR        ?= /var/log/max
+UNITDIR       ?= $(PREFIX)/lib/systemd/system
+ifeq ($(PREFIX),/usr)
+SYSTEMDLIBDIR ?= /usr/lib
+else
+SYSTEMDLIBDIR ?= $(SYSCONFDIR)
+endif
+# the FastCGI workers go to LIBEXECDIR; every other program to SBINDIR
+INSTALL_WORKERS := $(filter %.fcgi,$(filter-out %/hello.fcgi,$(PROGS)))
+INSTALL_TOOLS   := $(sort $(filter-out %.fcgi,$(PROGS)) \
+		   $(wildcard $(BUILD)/max-bridge $(BUILD)/max-relay $(BUILD)/max-ldap-sync))
+MANPAGES := $(BUILD)/man/maxctl.8 $(BUILD)/man/max.ini.5 man/max-bridge.8 man/max-ldap-sync.8
+SUBST = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' \
+	-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@STATEDIR@|$(STATEDIR)|g' \
+	-e 's|@LOGDIR@|$(LOGDIR)|g' -e 's|@DATADIR@|$(DATADIR)|g'
+
+# the generated parts of the man pages: the key table and maxctl's commands
+$(BUILD)/man/max.ini.5: man/max.ini.5.in $(BUILD)/maxctl
+	@mkdir -p $(@D)
+	$(BUILD)/maxctl config-template --roff > $@.keys
+	sed -e '/^@KEYS@$$/r $@.keys' -e '/^@KEYS@$$/d' $< > $@ && rm -f $@.keys
+
+$(BUILD)/man/maxctl.8: man/maxctl.8.in $(BUILD)/maxctl
+	@mkdir -p $(@D)
+	$(BUILD)/maxctl --roff-commands > $@.cmds
+	sed -e '/^@COMMANDS@$$/r $@.cmds' -e '/^@COMMANDS@$$/d' $< > $@ && rm -f $@.cmds
+
+$(BUILD)/max.ini.example: $(BUILD)/maxctl
+	$(BUILD)/maxctl config-template > $@
+
+.PHONY: install man
+man: $(MANPAGES)
+
+install: $(PROGS) $(MANPAGES) $(BUILD)/max.ini.example
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DATADIR)/sql \
+		$(DESTDIR)$(DATADIR)/lighttpd $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSTEMDLIBDIR)/sysusers.d \
+		$(DESTDIR)$(SYSTEMDLIBDIR)/tmpfiles.d $(DESTDIR)$(SYSCONFDIR)/cron.d \
+		$(DESTDIR)$(SYSCONFDIR)/logrotate.d
+	install -d -m 0750 $(DESTDIR)$(SYSCONFDIR)/max
+	install -m 0755 $(INSTALL_TOOLS) $(DESTDIR)$(SBINDIR)
+	install -m 0755 $(INSTALL_WORKERS) $(DESTDIR)$(LIBEXECDIR)
+	install -m 0644 sql/*.sql $(DESTDIR)$(DATADIR)/sql
+	install -m 0644 $(BUILD)/max.ini.example $(DESTDIR)$(DATADIR)/max.ini.example
+	install -m 0644 lighttpd/max.conf.in dist/lighttpd-systemd.conf $(DESTDIR)$(DATADIR)/lighttpd
+	if [ -d apache ]; then install -d $(DESTDIR)$(DATADIR)/apache && \
+		install -m 0644 apache/* $(DESTDIR)$(DATADIR)/apache; fi
+	install -m 0644 $(filter %.5,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man5
+	install -m 0644 $(filter %.8,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man8
+	for f in max.socket max@.service osiris.socket osiris@.service max-bridge.service; do \
+		$(SUBST) dist/$$f > $(DESTDIR)$(UNITDIR)/$$f && chmod 0644 $(DESTDIR)$(UNITDIR)/$$f; done
+	$(SUBST) dist/max.sysusers > $(DESTDIR)$(SYSTEMDLIBDIR)/sysusers.d/max.conf
+	$(SUBST) dist/max.tmpfiles > $(DESTDIR)$(SYSTEMDLIBDIR)/tmpfiles.d/max.conf
+	$(SUBST) dist/max-ldap-sync.cron > $(DESTDIR)$(SYSCONFDIR)/cron.d/max-ldap-sync
+	$(SUBST) dist/max.logrotate > $(DESTDIR)$(SYSCONFDIR)/logrotate.d/max
+	chmod 0644 $(DESTDIR)$(SYSTEMDLIBDIR)/sysusers.d/max.conf \
+		$(DESTDIR)$(SYSTEMDLIBDIR)/tmpfiles.d/max.conf \
+		$(DESTDIR)$(SYSCONFDIR)/cron.d/max-ldap-sync $(DESTDIR)$(SYSCONFDIR)/logrotate.d/max
+	@# an existing max.ini is the operator's: never overwritten
+	if [ ! -e $(DESTDIR)$(SYSCONFDIR)/max/max.ini ]; then \
+		umask 027 && $(BUILD)/maxctl config-template --var $(STATEDIR) \
+			> $(DESTDIR)$(SYSCONFDIR)/max/max.ini; fi
+
+# make install into a temporary DESTDIR, the installed maxctl, the units
+# (tests/install/install.sh); backup under write load (tests/install/backup.sh)
+.PHONY: install-check
+install-check: $(PROGS) $(MANPAGES) $(BUILD)/max.ini.example
+	./tests/install/install.sh $(BUILD)
+	./tests/install/backup.sh $(BUILD)
+check: install-check

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static char *header_name(const char *env, size_t len)
 {
@@ -161,9 +162,26 @@ static void serve_one(const struct max_config *cfg, FCGX_Request *fr, fcgi_fn fn
 	resp_free(&resp);
 }
 
+/* systemd socket activation without libsystemd (sd_listen_fds): the
+ * listening socket arrives as fd 3, with LISTEN_PID our pid and
+ * LISTEN_FDS >= 1. libfcgi accepts on fd 0, where a web server that
+ * spawns the worker puts the socket, so it moves there. */
+static void adopt_listen_fd(void)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	if (!pid || !fds || strtol(pid, NULL, 10) != (long)getpid() || strtol(fds, NULL, 10) < 1)
+		return;
+	if (dup2(3, 0) == 0)
+		close(3);
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+}
+
 int fcgi_serve(const struct max_config *cfg, fcgi_fn fn, fcgi_idle_fn idle, void *arg)
 {
 	FCGX_Request fr;
+	adopt_listen_fd();
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0)
 		return -1;
 	while (FCGX_Accept_r(&fr) >= 0) {

@@ -14,6 +14,7 @@ typedef void (*fcgi_fn)(const struct max_req *req, struct max_resp *resp, void *
 typedef void (*fcgi_idle_fn)(void *arg);
 
 /* Accepts requests until the web server closes the socket; returns 0.
+ * The socket is fd 0, or fd 3 under systemd socket activation.
  * Bodies larger than cfg->max_body are answered 413 without being read.
  * idle (may be NULL) runs after each answer has been sent: work that must
  * not delay the client, such as a WAL checkpoint. */

@@ -1,8 +1,9 @@
 /*
- * maintain.c — integrity checks and online backup. See maintain.h.
+ * maintain.c — integrity checks, online backup and restore, file sizes.
+ * See maintain.h.
  *
- * The two PRAGMAs are fixed texts prepared here (not through the
- * statement cache: maxctl runs them once); no outside input reaches them.
+ * The PRAGMAs are fixed texts prepared here (not through the statement
+ * cache: maxctl runs them once); no outside input reaches them.
  */
 #include "store/maintain.h"
 #include "util/buf.h"
@@ -10,6 +11,8 @@
 #include <sqlite3.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,12 +21,12 @@
 
 /* Runs a PRAGMA whose only good answer is the single row "ok" (or no row
  * at all); reports every other row. The number of problems, or -1. */
-static int pragma_report(struct store *st, const char *sql, const char *what,
-			 store_problem_fn fn, void *arg, char *err, size_t errlen)
+static int pragma_report(sqlite3 *db, const char *sql, const char *what, store_problem_fn fn,
+			 void *arg, char *err, size_t errlen)
 {
 	sqlite3_stmt *s = NULL;
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", what, sqlite3_errmsg(st->db));
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", what, sqlite3_errmsg(db));
 		return -1;
 	}
 	int problems = 0, rc;
@@ -44,40 +47,59 @@ static int pragma_report(struct store *st, const char *sql, const char *what,
 		buf_free(&row);
 	}
 	if (rc != SQLITE_DONE) {
-		snprintf(err, errlen, "%s: %s", what, sqlite3_errmsg(st->db));
+		snprintf(err, errlen, "%s: %s", what, sqlite3_errmsg(db));
 		problems = -1;
 	}
 	sqlite3_finalize(s);
 	return problems;
 }
 
-int store_check_integrity(struct store *st, store_problem_fn fn, void *arg, char *err,
-			  size_t errlen)
+static int check_db(sqlite3 *db, store_problem_fn fn, void *arg, char *err, size_t errlen)
 {
-	int a = pragma_report(st, "PRAGMA integrity_check", "integrity_check", fn, arg, err,
+	int a = pragma_report(db, "PRAGMA integrity_check", "integrity_check", fn, arg, err,
 			      errlen);
 	if (a < 0)
 		return -1;
-	int b = pragma_report(st, "PRAGMA foreign_key_check", "foreign_key_check", fn, arg, err,
+	int b = pragma_report(db, "PRAGMA foreign_key_check", "foreign_key_check", fn, arg, err,
 			      errlen);
 	return b < 0 ? -1 : a + b;
 }
 
-/* Steps the backup to its end; SQLITE_DONE or the failing code. */
-static int backup_copy(sqlite3 *dst, struct store *st, int *pages)
+int store_check_integrity(struct store *st, store_problem_fn fn, void *arg, char *err,
+			  size_t errlen)
 {
-	sqlite3_backup *b = sqlite3_backup_init(dst, "main", st->db, "main");
+	return check_db(st->db, fn, arg, err, errlen);
+}
+
+/* Copies src into dst in a single step (one read transaction on src: a
+ * consistent snapshot); retried while a lock is briefly held. SQLITE_DONE
+ * or the failing code. */
+static int backup_copy(sqlite3 *dst, sqlite3 *src, int *pages)
+{
+	sqlite3_backup *b = sqlite3_backup_init(dst, "main", src, "main");
 	if (!b)
 		return sqlite3_errcode(dst);
-	int rc;
+	int rc, tries = 0;
 	do {
-		rc = sqlite3_backup_step(b, 256);
+		rc = sqlite3_backup_step(b, -1);
 		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
-			sqlite3_sleep(50);
-	} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+			sqlite3_sleep(20);
+	} while ((rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED) && ++tries < 500);
 	*pages = sqlite3_backup_pagecount(b);
 	sqlite3_backup_finish(b);
 	return rc;
+}
+
+/* fsync of the folder holding path, so that a rename in it is durable. */
+static void sync_parent(const char *path)
+{
+	char *copy = xstrdup(path);
+	int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	free(copy);
 }
 
 static int is_live(struct store *st, const char *file)
@@ -88,8 +110,9 @@ static int is_live(struct store *st, const char *file)
 	       a.st_ino == b.st_ino;
 }
 
-/* Backs up into tmp: the page count, or -1 with err filled. */
-static int backup_into(struct store *st, const char *tmp, char *err, size_t errlen)
+/* Copies src into the new file tmp (self-contained, synced): the page
+ * count, or -1 with err filled. */
+static int backup_into(sqlite3 *src, const char *tmp, char *err, size_t errlen)
 {
 	sqlite3 *dst = NULL;
 	int pages = 0;
@@ -99,14 +122,15 @@ static int backup_into(struct store *st, const char *tmp, char *err, size_t errl
 		sqlite3_close(dst);
 		return -1;
 	}
-	int rc = backup_copy(dst, st, &pages);
+	int rc = backup_copy(dst, src, &pages);
 	if (rc != SQLITE_DONE) {
 		snprintf(err, errlen, "backup: %s", sqlite3_errstr(rc));
 		sqlite3_close(dst);
 		return -1;
 	}
-	/* a self-contained file: no -wal beside it */
-	if (sqlite3_exec(dst, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL) != SQLITE_OK) {
+	/* a self-contained file (no -wal beside it), synced when closed */
+	if (sqlite3_exec(dst, "PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL", NULL, NULL,
+			 NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "backup: %s", sqlite3_errmsg(dst));
 		sqlite3_close(dst);
 		return -1;
@@ -128,13 +152,127 @@ int store_backup(struct store *st, const char *file, char *err, size_t errlen)
 	char *tmp = xmalloc(n);
 	snprintf(tmp, n, "%s.tmp", file);
 	unlink(tmp);
-	int pages = backup_into(st, tmp, err, errlen);
+	int pages = backup_into(st->db, tmp, err, errlen);
 	if (pages >= 0 && rename(tmp, file) < 0) {
 		snprintf(err, errlen, "%s: %s", file, strerror(errno));
 		pages = -1;
 	}
+	if (pages >= 0)
+		sync_parent(file);
 	if (pages < 0)
 		unlink(tmp);
 	free(tmp);
 	return pages;
+}
+
+static long long file_size(const char *path)
+{
+	struct stat sb;
+	return stat(path, &sb) == 0 ? (long long)sb.st_size : -1;
+}
+
+int store_file_sizes(struct store *st, long long *db_bytes, long long *wal_bytes)
+{
+	const char *live = sqlite3_db_filename(st->db, "main");
+	if (!live || !*live)
+		return -1;
+	*db_bytes = file_size(live);
+	size_t n = strlen(live) + 5;
+	char *wal = xmalloc(n);
+	snprintf(wal, n, "%s-wal", live);
+	*wal_bytes = file_size(wal);
+	free(wal);
+	if (*wal_bytes < 0)
+		*wal_bytes = 0;
+	return *db_bytes < 0 ? -1 : 0;
+}
+
+static int user_version(sqlite3 *db)
+{
+	sqlite3_stmt *s = NULL;
+	int v = -1;
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+int store_check_file(const char *file, int *version, store_problem_fn fn, void *arg, char *err,
+		     size_t errlen)
+{
+	sqlite3 *db = NULL;
+	*version = -1;
+	if (sqlite3_open_v2(file, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", file, db ? sqlite3_errmsg(db) : "cannot open");
+		sqlite3_close(db);
+		return -1;
+	}
+	int problems = check_db(db, fn, arg, err, errlen);
+	if (problems >= 0)
+		*version = user_version(db);
+	sqlite3_close(db);
+	return problems;
+}
+
+/* Opens and closes live, so that SQLite, as its last connection, copies
+ * the -wal into the file and removes it. */
+static void checkpoint_close(const char *live)
+{
+	sqlite3 *db = NULL;
+	if (sqlite3_open_v2(live, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK)
+		sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+	sqlite3_close(db);
+}
+
+/* Removes live + suffix; 0, or -1 (err filled) unless it was not there. */
+static int remove_beside(const char *live, const char *suffix, char *err, size_t errlen)
+{
+	char path[4096];
+	if (snprintf(path, sizeof path, "%s%s", live, suffix) >= (int)sizeof path)
+		return -1;
+	if (unlink(path) < 0 && errno != ENOENT) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Copies file into tmp (a fresh, synced, self-contained database). */
+static int copy_file_db(const char *file, const char *tmp, char *err, size_t errlen)
+{
+	sqlite3 *src = NULL;
+	if (sqlite3_open_v2(file, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", file, src ? sqlite3_errmsg(src) : "cannot open");
+		sqlite3_close(src);
+		return -1;
+	}
+	unlink(tmp);
+	int pages = backup_into(src, tmp, err, errlen);
+	sqlite3_close(src);
+	return pages < 0 ? -1 : 0;
+}
+
+int store_restore(const char *live, const char *file, char *err, size_t errlen)
+{
+	size_t n = strlen(live) + 16;
+	char *tmp = xmalloc(n);
+	snprintf(tmp, n, "%s.restore", live);
+	int rc = copy_file_db(file, tmp, err, errlen);
+	if (rc == 0) {
+		checkpoint_close(live);
+		rc = remove_beside(live, "-wal", err, errlen);
+	}
+	if (rc == 0)
+		rc = remove_beside(live, "-shm", err, errlen);
+	if (rc == 0 && rename(tmp, live) < 0) {
+		snprintf(err, errlen, "%s: %s", live, strerror(errno));
+		rc = -1;
+	}
+	if (rc == 0)
+		sync_parent(live);
+	else
+		unlink(tmp);
+	free(tmp);
+	return rc;
 }
