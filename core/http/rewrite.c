@@ -94,6 +94,32 @@ static void replace_body(struct max_ctx *c, json_object *o)
 	c->body = o;
 }
 
+/* POST /people/{u}/activities with contexts: the body loses its contexts
+ * and acts as u; hash is the first context's. 0 when there are none. */
+static int activities_body(struct max_ctx *c, const char *u, char hash[41])
+{
+	json_object *ctxs = NULL;
+	if (jx_array(c->body, "contexts", &ctxs) != 1)
+		return 0;
+	hash_of_url(json_object_array_get_idx(ctxs, 0), hash);
+	json_object_object_del(c->body, "contexts");
+	jx_set(c->body, "actor", person_actor(u));
+	return 1;
+}
+
+/* POST /people/{u}/subscriptions: object.url names the context. */
+static void subscriptions_body(struct max_ctx *c, const char *u, char hash[41])
+{
+	json_object *obj = NULL;
+	if (body_is_object(c))
+		jx_object(c->body, "object", &obj);
+	hash_of_url(obj, hash);
+	if (body_is_object(c)) {
+		json_object_object_del(c->body, "object");
+		jx_set(c->body, "actor", person_actor(u));
+	}
+}
+
 void rewrite_deprecated(struct max_ctx *c, const char *method, char **path)
 {
 	char s[SEGS][256];
@@ -111,22 +137,10 @@ void rewrite_deprecated(struct max_ctx *c, const char *method, char **path)
 			jx_set_str(c->body, "username", u);
 		SET_PATH("/people");
 	} else if (post && n == 3 && !strcmp(s[2], "activities") && body_is_object(c)) {
-		json_object *ctxs = NULL;
-		if (jx_array(c->body, "contexts", &ctxs) != 1)
-			return;
-		hash_of_url(json_object_array_get_idx(ctxs, 0), hash);
-		json_object_object_del(c->body, "contexts");
-		jx_set(c->body, "actor", person_actor(u));
-		SET_PATH("/contexts/%s/activities", hash);
+		if (activities_body(c, u, hash))
+			SET_PATH("/contexts/%s/activities", hash);
 	} else if (post && n == 3 && !strcmp(s[2], "subscriptions")) {
-		json_object *obj = NULL;
-		if (body_is_object(c))
-			jx_object(c->body, "object", &obj);
-		hash_of_url(obj, hash);
-		if (body_is_object(c)) {
-			json_object_object_del(c->body, "object");
-			jx_set(c->body, "actor", person_actor(u));
-		}
+		subscriptions_body(c, u, hash);
 		SET_PATH("/contexts/%s/subscriptions", hash);
 	} else if (del && n == 4 && !strcmp(s[2], "subscriptions")) {
 		SET_PATH("/contexts/%s/subscriptions/%s", s[3], u);

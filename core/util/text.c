@@ -458,24 +458,57 @@ static size_t skip_comment(const char *p)
 	return e ? (size_t)(e + 1 - p) : strlen(p);
 }
 
-char *text_sanitize(const char *in)
+/* html5lib normalises newlines first: CR LF and lone CR become LF. */
+static void normalise_newlines(const char *in, struct buf *out)
 {
-	/* html5lib normalises newlines first */
-	struct buf norm;
-	buf_init(&norm);
 	for (const char *p = in; *p; p++) {
 		if (*p == '\r') {
-			buf_addc(&norm, '\n');
+			buf_addc(out, '\n');
 			if (p[1] == '\n')
 				p++;
 		} else {
-			buf_addc(&norm, *p);
+			buf_addc(out, *p);
 		}
 	}
+}
+
+/* A start or end tag at p ("<a …" or "</a"); returns what follows it, or
+ * NULL when the input ends inside the tag. The text inside a raw element
+ * (script, style, …) is kept as text or dropped, never parsed. */
+static const char *sanitize_tag(struct san *s, const char *p)
+{
+	struct tag t = {.end = p[1] == '/'};
+	size_t used = parse_tag(p + (t.end ? 2 : 1), &t);
+	if (!used) {
+		tag_free(&t);
+		return NULL;
+	}
+	p += used + (t.end ? 2 : 1);
+	if (t.end) {
+		end_tag(s, &t);
+	} else {
+		start_tag(s, &t);
+		int raw = raw_kind(t.name);
+		if (raw) {
+			const char *e = raw == 3 ? NULL : find_end_tag(p, t.name);
+			size_t len = e ? (size_t)(e - p) : strlen(p);
+			add_text(&s->out, p, len, raw == 2);
+			p += len;
+		}
+	}
+	tag_free(&t);
+	return p;
+}
+
+char *text_sanitize(const char *in)
+{
+	struct buf norm;
+	buf_init(&norm);
+	normalise_newlines(in, &norm);
 	struct san s = {.nopen = 0};
 	buf_init(&s.out);
 	const char *p = norm.data ? norm.data : "";
-	while (*p) {
+	while (p && *p) {
 		const char *lt = strchr(p, '<');
 		size_t n = lt ? (size_t)(lt - p) : strlen(p);
 		add_text(&s.out, p, n, 1);
@@ -484,26 +517,7 @@ char *text_sanitize(const char *in)
 			break;
 		unsigned char next = (unsigned char)p[1];
 		if (isalpha(next) || (next == '/' && isalpha((unsigned char)p[2]))) {
-			struct tag t = {.end = next == '/'};
-			size_t used = parse_tag(p + (t.end ? 2 : 1), &t);
-			if (!used) { /* the input ends inside a tag */
-				tag_free(&t);
-				break;
-			}
-			p += used + (t.end ? 2 : 1);
-			if (t.end) {
-				end_tag(&s, &t);
-			} else {
-				start_tag(&s, &t);
-				int raw = raw_kind(t.name);
-				if (raw) {
-					const char *e = raw == 3 ? NULL : find_end_tag(p, t.name);
-					size_t len = e ? (size_t)(e - p) : strlen(p);
-					add_text(&s.out, p, len, raw == 2);
-					p += len;
-				}
-			}
-			tag_free(&t);
+			p = sanitize_tag(&s, p);
 		} else if (next == '!' || next == '?' || (next == '/' && p[2] && p[2] != '>')) {
 			p += skip_comment(p);
 		} else if (next == '/' && p[2] == '>') {
@@ -596,22 +610,27 @@ static size_t url_match(const unsigned char *p)
 	return 0;
 }
 
-json_object *text_keywords(const char *text)
+/* The lower-cased text without its URLs (keywords never come from URLs). */
+static void lower_without_urls(const char *text, struct buf *b)
 {
 	char *low = text_lower(xstrdup(text));
-	/* re.sub(FIND_URL_KEYWORDS_REGEX, '', text) */
-	struct buf b;
-	buf_init(&b);
 	for (const unsigned char *p = (const unsigned char *)low; *p;) {
 		size_t m = url_match(p);
 		if (m) {
 			p += m;
 		} else {
-			buf_addc(&b, (char)*p);
+			buf_addc(b, (char)*p);
 			p++;
 		}
 	}
 	free(low);
+}
+
+json_object *text_keywords(const char *text)
+{
+	struct buf b;
+	buf_init(&b);
+	lower_without_urls(text, &b);
 	json_object *arr = json_object_new_array();
 	if (!b.data)
 		return arr;
