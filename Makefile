@@ -34,6 +34,7 @@ $(BUILD)/obj/fcgi/%.o $(BUILD)/obj/tools/%.o $(BUILD)/obj/tests/%.o $(BUILD)/obj
 
 FCGI_COMMON := $(BUILD)/obj/fcgi/adapter.o
 PROGS := $(BUILD)/max.fcgi $(BUILD)/osiris.fcgi $(BUILD)/maxctl $(BUILD)/hello.fcgi
+PROGS += $(BUILD)/max-ldap-sync
 
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 E2E_SRC  := $(sort $(wildcard tests/e2e/*.c))
@@ -76,6 +77,12 @@ $(BUILD)/osiris.fcgi: $(BUILD)/obj/fcgi/osiris.o $(FCGI_COMMON) $(LIB)
 # the LDAP client (core/ldap/) is linked only into the programs that use it
 LDAP_LIBS := -lldap -llber
 $(BUILD)/osiris.fcgi: LIBS += $(LDAP_LIBS)
+
+# max-ldap-sync: tools/max-ldap-sync.c and its parts in tools/ldap_sync/
+SYNC_SRC := tools/max-ldap-sync.c $(sort $(wildcard tools/ldap_sync/*.c))
+$(BUILD)/obj/tools/ldap_sync/%.o $(BUILD)/obj/tools/max-ldap-sync.o: CFLAGS += -Itools
+$(BUILD)/max-ldap-sync: $(SYNC_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(LDAP_LIBS)
 
 $(BUILD)/hello.fcgi: $(BUILD)/obj/bench/hello.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lfcgi
