@@ -38,6 +38,7 @@ PROGS += $(BUILD)/max-ldap-sync
 
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 E2E_SRC  := $(sort $(wildcard tests/e2e/*.c))
+E2E_SRC  += tests/ldap/test_sync.c
 TEST_PROGS := $(BUILD)/tests/unit $(BUILD)/tests/e2e
 
 .PHONY: FORCE all deps check check-clang unit e2e valgrind run bench clean format format-check doc doc-check layers
@@ -81,6 +82,7 @@ $(BUILD)/osiris.fcgi: LIBS += $(LDAP_LIBS)
 # max-ldap-sync: tools/max-ldap-sync.c and its parts in tools/ldap_sync/
 SYNC_SRC := tools/max-ldap-sync.c $(sort $(wildcard tools/ldap_sync/*.c))
 $(BUILD)/obj/tools/ldap_sync/%.o $(BUILD)/obj/tools/max-ldap-sync.o: CFLAGS += -Itools
+$(BUILD)/obj/tests/ldap/test_sync.o: CFLAGS += -Itests/e2e
 $(BUILD)/max-ldap-sync: $(SYNC_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(LDAP_LIBS)
 

@@ -127,15 +127,15 @@ static long total_changes(const struct sync *s)
 void sync_print_summary(const struct sync *s)
 {
 	long n = total_changes(s);
-	if (!n && !s->st.failed)
-		return; /* nothing to say: cron stays silent */
+	if (s->dry_run || (!n && !s->st.failed))
+		return; /* the plan is its lines; a quiet run keeps cron silent */
 	struct buf b;
 	buf_init(&b);
 	for (int k = 0; k < SK_COUNT; k++)
 		if (s->st.kinds[k])
 			buf_printf(&b, "%s%ld %s", b.len ? ", " : "", s->st.kinds[k],
 				   sync_kind_names[k]);
-	printf("%s: %s%s%ld failed\n", s->dry_run ? "planned" : "done", b.len ? b.data : "",
+	printf("done: %s%s%ld failed\n", b.len ? b.data : "",
 	       b.len ? "; " : "", s->st.failed);
 	buf_free(&b);
 }
@@ -148,8 +148,9 @@ void sync_print_stats(const struct sync *s)
 		s->users.n, s->users.skipped, s->st.ldap_entries,
 		s->st.ldap_binds + s->st.ldap_pages, s->st.ldap_binds, s->st.ldap_searches,
 		s->st.ldap_pages);
-	fprintf(stderr, "stats: sqlite: %ld write transactions, %ld changes, %ld failed\n",
-		s->st.transactions, total_changes(s), s->st.failed);
+	fprintf(stderr, "stats: sqlite: %ld write transactions, %ld changes %s, %ld failed\n",
+		s->st.transactions, total_changes(s), s->dry_run ? "planned" : "made",
+		s->st.failed);
 	fprintf(stderr, "stats: time: read %.3f s, people %.3f s, groups %.3f s, total %.3f s\n",
 		s->st.t_read, s->st.t_people, s->st.t_groups, sync_now() - s->started);
 }
