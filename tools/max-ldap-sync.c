@@ -197,8 +197,13 @@ int main(int argc, char **argv)
 	struct max_config cfg;
 	char err[512];
 	static struct store db;
-	struct sync s = {.cfg = &cfg, .db = &db, .dry_run = a.dry_run, .force = a.force,
-			 .quiet = a.quiet, .stats_wanted = a.stats, .started = sync_now()};
+	struct sync s = {.cfg = &cfg,
+			 .db = &db,
+			 .dry_run = a.dry_run,
+			 .force = a.force,
+			 .quiet = a.quiet,
+			 .stats_wanted = a.stats,
+			 .started = sync_now()};
 	if (config_load(&cfg, a.config, err, sizeof err) < 0 ||
 	    check_config(&cfg, err, sizeof err) < 0 || sync_maps_load(&s, err, sizeof err) < 0) {
 		fprintf(stderr, "max-ldap-sync: %s\n", err);

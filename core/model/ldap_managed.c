@@ -47,8 +47,8 @@ enum max_err managed_person_missing(struct store *st, const char *username)
 	return MAX_OK;
 }
 
-long managed_people_each(struct store *st,
-			 void (*fn)(void *arg, const char *username, int missing), void *arg)
+long managed_people_each(struct store *st, void (*fn)(void *arg, const char *username, int missing),
+			 void *arg)
 {
 	store_q *q = store_sql(st, "SELECT username, missing_since IS NOT NULL FROM ldap_people"
 				   " ORDER BY username");

@@ -24,8 +24,8 @@ enum max_err managed_person_mark(struct store *st, const char *username);
 enum max_err managed_person_missing(struct store *st, const char *username);
 /* Every managed person, by name: fn(arg, username, missing). Returns how
  * many, or -1. */
-long managed_people_each(struct store *st,
-			 void (*fn)(void *arg, const char *username, int missing), void *arg);
+long managed_people_each(struct store *st, void (*fn)(void *arg, const char *username, int missing),
+			 void *arg);
 
 /* ---- subscriptions --------------------------------------------------------- */
 

@@ -72,7 +72,8 @@ static int ini(const char *extra)
 				  "bind_password = ldapsvcpw\nuser_base = " USERS "\n"
 				  "group_base = ou=groups,dc=example,dc=org\n"
 				  "group_map_file = %s\nlock_file = %s\npage_size = 2\n"
-				  "max_removal_ratio = 0.5\nconnect_timeout_s = 1\ntimeout_s = 2\n%s",
+				  "max_removal_ratio = 0.5\nconnect_timeout_s = 1\ntimeout_s = "
+				  "2\n%s",
 				  base ? base : "", url, var_path("sync-groups.map"),
 				  var_path("sync.lock"), extra));
 }
@@ -104,8 +105,9 @@ static const char *sync_expect(const char *args, int status, const char *expecte
 	const char *out, *err;
 	int rc = run_sync(args, &out, &err);
 	if (rc != status || (expected && strcmp(out ? out : "", expected))) {
-		fprintf(stderr, "\nline %d: max-ldap-sync %s: status %d (expected %d)\n"
-				"stdout:\n%s---- expected:\n%s---- stderr:\n%s\n",
+		fprintf(stderr,
+			"\nline %d: max-ldap-sync %s: status %d (expected %d)\n"
+			"stdout:\n%s---- expected:\n%s---- stderr:\n%s\n",
 			line, args, rc, status, out, expected ? expected : "(any)\n", err);
 		CU_FAIL("max-ldap-sync run");
 	}
@@ -157,9 +159,10 @@ static const char *display_of(const char *user)
 
 static long checktoken(const char *token, const char *user)
 {
-	struct e2e_resp *r = e2e_request(
-		"POST", "/checktoken", NULL,
-		e2e_fmt("access_token=%s&username=%s&scope=widgetcli", token, user), FORM);
+	struct e2e_resp *r =
+		e2e_request("POST", "/checktoken", NULL,
+			    e2e_fmt("access_token=%s&username=%s&scope=widgetcli", token, user),
+			    FORM);
 	long st = r->status;
 	e2e_free(r);
 	return st;
@@ -385,9 +388,10 @@ static void test_config(void)
  * server's LDAP store) and is the person the sync made. */
 static void test_login(void)
 {
-	struct e2e_resp *r = e2e_request(
-		"POST", "/token", NULL,
-		"grant_type=password&scope=widgetcli&username=bob&password=bobpw", FORM);
+	struct e2e_resp *r =
+		e2e_request("POST", "/token", NULL,
+			    "grant_type=password&scope=widgetcli&username=bob&password=bobpw",
+			    FORM);
 	E2E_STATUS(r, 200);
 	const char *token = e2e_fmt("%s", r->status == 200 ? e2e_str(r->json, "access_token") : "");
 	e2e_free(r);

@@ -232,8 +232,8 @@ static void add_member(struct group_read *r, size_t idx)
 {
 	struct group_map *m = r->m;
 	if (m->nmembers == r->cap)
-		m->members = xrealloc(m->members, (r->cap = r->cap ? r->cap * 2 : 64) *
-							  sizeof *m->members);
+		m->members = xrealloc(m->members,
+				      (r->cap = r->cap ? r->cap * 2 : 64) * sizeof *m->members);
 	m->members[m->nmembers++] = idx;
 }
 
@@ -317,20 +317,21 @@ static enum ldapc_rc read_group(struct sync *s, struct ldapc *c, struct dn_index
 	if (rc != LDAPC_OK || r.entries != 1) {
 		if (rc == LDAPC_OK)
 			log_event("-", "ldap-sync: group %s: %s; its context %s is left unchanged",
-				  m->group, r.entries ? "more than one entry" : "not found", m->context);
+				  m->group, r.entries ? "more than one entry" : "not found",
+				  m->context);
 		return rc;
 	}
 	if (ad) {
 		long page = config_int(cfg, "ldap", "page_size");
 		const char *uattrs[] = {r.uid_attr, NULL};
 		char uf[2048];
-		if (ldapc_match_filter(config_get(cfg, "ldap", "user_filter"), "memberOf", r.group_dn, uf,
-				       sizeof uf) < 0)
+		if (ldapc_match_filter(config_get(cfg, "ldap", "user_filter"), "memberOf",
+				       r.group_dn, uf, sizeof uf) < 0)
 			return LDAPC_ERROR;
 		long before = s->st.ldap_entries;
 		rc = ldapc_search(c, config_get(cfg, "ldap", "user_base"),
-				  ldapc_scope_parse(config_get(cfg, "ldap", "user_scope")), uf, uattrs,
-				  page < 1 ? 1 : (int)page, on_ad_member, &r);
+				  ldapc_scope_parse(config_get(cfg, "ldap", "user_scope")), uf,
+				  uattrs, page < 1 ? 1 : (int)page, on_ad_member, &r);
 		s->st.ldap_entries = before;
 		count_search(s, (long)m->nmembers, page);
 		if (rc != LDAPC_OK)

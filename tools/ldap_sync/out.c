@@ -13,8 +13,8 @@
 #include <time.h>
 
 const char *const sync_kind_names[SK_COUNT] = {
-	"created",  "adopted", "renamed",   "readmitted",  "tokens revoked",
-	"deleted",  "subscribed", "granted", "revoked", "unsubscribed",
+	"created", "adopted",    "renamed", "readmitted", "tokens revoked",
+	"deleted", "subscribed", "granted", "revoked",    "unsubscribed",
 };
 
 void sync_line(struct sync_lines *l, enum sync_kind k, const char *fmt, ...)
@@ -76,8 +76,7 @@ static int failed(struct sync *s, const char *what)
 	return -1;
 }
 
-int sync_change(struct sync *s, const char *what, sync_plan_fn plan, sync_apply_fn apply,
-		void *arg)
+int sync_change(struct sync *s, const char *what, sync_plan_fn plan, sync_apply_fn apply, void *arg)
 {
 	struct sync_lines l;
 	buf_init(&l.b);
@@ -135,8 +134,7 @@ void sync_print_summary(const struct sync *s)
 		if (s->st.kinds[k])
 			buf_printf(&b, "%s%ld %s", b.len ? ", " : "", s->st.kinds[k],
 				   sync_kind_names[k]);
-	printf("done: %s%s%ld failed\n", b.len ? b.data : "",
-	       b.len ? "; " : "", s->st.failed);
+	printf("done: %s%s%ld failed\n", b.len ? b.data : "", b.len ? "; " : "", s->st.failed);
 	buf_free(&b);
 }
 

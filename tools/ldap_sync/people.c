@@ -71,9 +71,9 @@ static enum max_err apply_user(struct sync *s, void *arg)
 	const struct ldap_user *u = arg;
 	char now[PEOPLE_DISPLAY_NAME_MAX + 1];
 	int exists = people_exists(s->db, u->username);
-	enum max_err e = exists < 0	? model_fail(s->db, MAX_ESERVER, "person lookup failed")
-			 : !exists	? create(s->db, u)
-					: MAX_OK;
+	enum max_err e = exists < 0 ? model_fail(s->db, MAX_ESERVER, "person lookup failed")
+			 : !exists  ? create(s->db, u)
+				    : MAX_OK;
 	if (!e && exists) {
 		people_display_name(s->db, u->username, now, sizeof now);
 		if (strcmp(now, u->display))
@@ -170,7 +170,8 @@ int sync_people_guard(struct sync *s)
 		rc = SYNC_EXIT_GUARD;
 	} else if (affected && (double)affected > ratio * (double)m.managed && !s->force) {
 		log_event("-",
-			  "ldap-sync: guard: %zu of %ld managed people would be %s (max_removal_ratio"
+			  "ldap-sync: guard: %zu of %ld managed people would be %s "
+			  "(max_removal_ratio"
 			  " %g); nothing changed (--force to apply)",
 			  affected, m.managed, delete_mode(s) ? "deleted" : "revoked", ratio);
 		rc = SYNC_EXIT_GUARD;

@@ -19,8 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ROLE_VOCABULARY                                                              \
-	(PERM_BIT(PERM_READ) | PERM_BIT(PERM_WRITE) | PERM_BIT(PERM_UNSUBSCRIBE) |     \
+#define ROLE_VOCABULARY                                                                            \
+	(PERM_BIT(PERM_READ) | PERM_BIT(PERM_WRITE) | PERM_BIT(PERM_UNSUBSCRIBE) |                 \
 	 PERM_BIT(PERM_FLAG))
 
 /* A user the mappings of one context reach, with the merged roles. */
@@ -161,8 +161,10 @@ static int wants_of(struct sync *s, const char *hash, struct wants *w)
 		w->vocabulary |= m->perms;
 		for (size_t j = 0; j < m->nmembers; j++) {
 			if (w->n == w->cap)
-				w->v = xrealloc(w->v, (w->cap = w->cap ? w->cap * 2 : 64) * sizeof *w->v);
-			w->v[w->n++] = (struct want){m->members[j], m->perms, m->has_role, m->group, 0};
+				w->v = xrealloc(w->v,
+						(w->cap = w->cap ? w->cap * 2 : 64) * sizeof *w->v);
+			w->v[w->n++] =
+				(struct want){m->members[j], m->perms, m->has_role, m->group, 0};
 		}
 	}
 	for (size_t i = 0; i < w->n; i++)

@@ -55,7 +55,7 @@ struct group_map {
 	unsigned perms; /* PERM_BITs of the role */
 	int line;
 	/* read from the directory */
-	int ok;         /* the group was found (exactly one entry) */
+	int ok;          /* the group was found (exactly one entry) */
 	size_t *members; /* indexes into sync.users */
 	size_t nmembers;
 };
