@@ -104,7 +104,7 @@ static int parse_line(char *line, struct group_map *m)
 		m->has_role = 1;
 	}
 	if (is_hash(m->context))
-		snprintf(m->hash, sizeof m->hash, "%s", m->context);
+		memcpy(m->hash, m->context, sizeof m->hash); /* 40 hex and the NUL */
 	else
 		ctx_hash(m->context, m->hash);
 	return 1;
