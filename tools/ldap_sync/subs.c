@@ -169,7 +169,8 @@ static int wants_of(struct sync *s, const char *hash, struct wants *w)
 	}
 	for (size_t i = 0; i < w->n; i++)
 		w->v[i].order = i;
-	qsort(w->v, w->n, sizeof *w->v, by_user_order);
+	if (w->n) /* qsort and bsearch must never see a NULL array */
+		qsort(w->v, w->n, sizeof *w->v, by_user_order);
 	size_t o = 0;
 	for (size_t i = 0; i < w->n; i++) {
 		if (o && w->v[o - 1].user == w->v[i].user) {
@@ -200,7 +201,7 @@ static int wanted(struct sync *s, const struct wants *w, const char *username)
 {
 	const struct ldap_user *u = ldap_users_find(&s->users, username);
 	struct want key = {.user = u ? (size_t)(u - s->users.v) : 0};
-	return u && bsearch(&key, w->v, w->n, sizeof *w->v, by_user);
+	return u && w->n && bsearch(&key, w->v, w->n, sizeof *w->v, by_user);
 }
 
 static void sync_context(struct sync *s, const struct group_map *first)
