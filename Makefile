@@ -33,9 +33,11 @@ LIB      := $(BUILD)/libmax.a
 FCGI_COMMON := $(BUILD)/obj/fcgi/adapter.o
 PROGS := $(BUILD)/max.fcgi $(BUILD)/osiris.fcgi $(BUILD)/maxctl $(BUILD)/hello.fcgi
 PROGS += $(BUILD)/max-bridge
+PROGS += $(BUILD)/max-ldap-sync
 
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 E2E_SRC  := $(sort $(wildcard tests/e2e/*.c))
+E2E_SRC  += tests/ldap/test_sync.c
 TEST_PROGS := $(BUILD)/tests/unit $(BUILD)/tests/e2e
 
 .PHONY: FORCE all deps check check-clang unit e2e e2e-apache e2e-realtime valgrind run bench clean format format-check doc doc-check layers help-check
@@ -75,6 +77,13 @@ $(BUILD)/osiris.fcgi: $(BUILD)/obj/fcgi/osiris.o $(FCGI_COMMON) $(LIB)
 # the LDAP client (core/ldap/) is linked only into the programs that use it
 LDAP_LIBS := -lldap -llber
 $(BUILD)/osiris.fcgi: LIBS += $(LDAP_LIBS)
+
+# max-ldap-sync: tools/max-ldap-sync.c and its parts in tools/ldap_sync/
+SYNC_SRC := tools/max-ldap-sync.c $(sort $(wildcard tools/ldap_sync/*.c))
+$(BUILD)/obj/tools/ldap_sync/%.o $(BUILD)/obj/tools/max-ldap-sync.o: CFLAGS += -Itools
+$(BUILD)/obj/tests/ldap/test_sync.o: CFLAGS += -Itests/e2e
+$(BUILD)/max-ldap-sync: $(SYNC_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(LDAP_LIBS)
 
 $(BUILD)/hello.fcgi: $(BUILD)/obj/bench/hello.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lfcgi
@@ -177,7 +186,7 @@ layers:
 
 # every program answers --help on stdout with its usage, and exits 0
 help-check: $(PROGS)
-	@for p in max.fcgi osiris.fcgi maxctl max-bridge; do \
+	@for p in max.fcgi osiris.fcgi maxctl max-bridge max-ldap-sync; do \
 		$(BUILD)/$$p --help | grep -q '^usage: '"$$p" || \
 			{ echo "$$p --help does not print its usage" >&2; exit 1; }; \
 	done

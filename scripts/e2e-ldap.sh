@@ -5,15 +5,18 @@
 # temp folder, runs BUILD/tests/ldap_client against it (the LDAP client and
 # the credential store functions), then scripts/e2e.sh with the token
 # server's LDAP store pointed at it ([oauth] stores = local, ldap) for the
-# "ldap" and "osiris" suites. Always stops slapd and removes the folder.
+# "ldap" and "osiris" suites, and the "ldapsync" suite (max-ldap-sync) against
+# a second slapd of its own, which it changes freely. Always stops both
+# slapds and removes the folder.
 # The tests find slapd through MAX_TEST_SLAPD_DIR (they stop and restart it)
-# and MAX_TEST_SLAPD (this repository's scripts/slapd.sh).
+# and MAX_TEST_SLAPD (this repository's scripts/slapd.sh); the sync's slapd
+# through MAX_TEST_SYNC_SLAPD_DIR.
 set -euo pipefail
 
 BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-for p in tests/ldap_client tests/e2e osiris.fcgi; do
+for p in tests/ldap_client tests/e2e osiris.fcgi max-ldap-sync; do
 	if [ ! -x "$BUILD/$p" ]; then
 		echo "e2e-ldap.sh: $BUILD/$p missing (run make first)" >&2
 		exit 2
@@ -25,6 +28,7 @@ cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
 	"$ROOT/scripts/slapd.sh" stop "$D/slapd" || true
+	"$ROOT/scripts/slapd.sh" stop "$D/slapd-sync" || true
 	rm -rf "$D"
 	exit "$rc"
 }
@@ -34,6 +38,8 @@ trap 'exit 143' TERM
 
 URL=$("$ROOT/scripts/slapd.sh" start "$D/slapd")
 export MAX_TEST_SLAPD_DIR="$D/slapd" MAX_TEST_SLAPD="$ROOT/scripts/slapd.sh"
+"$ROOT/scripts/slapd.sh" start "$D/slapd-sync" > /dev/null
+export MAX_TEST_SYNC_SLAPD_DIR="$D/slapd-sync"
 
 "$BUILD/tests/ldap_client"
 
@@ -50,4 +56,4 @@ user_base = ou=users,dc=example,dc=org
 connect_timeout_s = 1
 timeout_s = 1
 INI
-E2E_EXTRA_INI="$D/ldap.ini" ./scripts/e2e.sh "$BUILD" ldap osiris
+E2E_EXTRA_INI="$D/ldap.ini" ./scripts/e2e.sh "$BUILD" ldap osiris ldapsync

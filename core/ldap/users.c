@@ -98,6 +98,8 @@ static int by_name(const void *a, const void *b)
 /* Sorts and drops every user whose name occurs more than once. */
 static void drop_duplicates(struct ldap_users *u)
 {
+	if (!u->n)
+		return; /* no array at all: qsort must not see NULL */
 	qsort(u->v, u->n, sizeof *u->v, by_name);
 	size_t w = 0;
 	for (size_t i = 0; i < u->n;) {
@@ -163,6 +165,8 @@ void ldap_users_free(struct ldap_users *u)
 const struct ldap_user *ldap_users_find(const struct ldap_users *u, const char *username)
 {
 	struct ldap_user key;
+	if (!u->n)
+		return NULL;
 	snprintf(key.username, sizeof key.username, "%s", username);
 	return bsearch(&key, u->v, u->n, sizeof *u->v, by_name);
 }
