@@ -308,9 +308,26 @@ int push_fcm_token(const char *platform, const char *token)
 	       !strncmp(colon + 1, "APA91", 5) && word_or_dash(colon + 6, strlen(colon + 6));
 }
 
+/* Runs of blanks (tags became blanks) as one space, none at the ends. */
+static void squeeze(char *s)
+{
+	char *w = s;
+	for (const char *r = s; *r; r++) {
+		int blank = *r == ' ' || *r == '\t' || *r == '\n' || *r == '\r';
+		if (!blank)
+			*w++ = *r;
+		else if (w > s && w[-1] != ' ')
+			*w++ = ' ';
+	}
+	if (w > s && w[-1] == ' ')
+		w--;
+	*w = 0;
+}
+
 char *push_body(const char *text)
 {
 	char *plain = text_plain(text);
+	squeeze(plain);
 	size_t i = 0, chars = 0;
 	while (plain[i] && chars < PUSH_BODY_CHARS) {
 		i++;
