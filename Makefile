@@ -93,8 +93,9 @@ MAXCTL_PARTS := $(patsubst %.c,$(BUILD)/obj/%.o,$(sort $(wildcard tools/maxctl/*
 $(BUILD)/maxctl: $(BUILD)/obj/tools/maxctl.o $(MAXCTL_PARTS) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/max-bridge: $(BUILD)/obj/tools/max-bridge/main.o $(BUILD)/obj/tools/max-bridge/mq.o $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ -lrabbitmq $(LIBS)
+BRIDGE_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(sort $(wildcard tools/max-bridge/*.c)))
+$(BUILD)/max-bridge: $(BRIDGE_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ -lrabbitmq $(shell pkg-config --libs $(CURLPKG)) $(LIBS)
 
 $(BUILD)/tests/unit: $(UNIT_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
 	@mkdir -p $(@D)
@@ -331,3 +332,10 @@ install-check: $(PROGS) $(MANPAGES) $(BUILD)/max.ini.example
 	./tests/install/install.sh $(BUILD)
 	./tests/install/backup.sh $(BUILD)
 check: install-check
+
+# a stand-in for Google's token and FCM endpoints (the realtime suite's push test)
+$(BUILD)/tests/fake_fcm: $(BUILD)/obj/tests/fake_fcm/fake_fcm.o
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+TEST_PROGS += $(BUILD)/tests/fake_fcm
+e2e-realtime: $(BUILD)/tests/fake_fcm

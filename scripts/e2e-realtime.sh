@@ -6,8 +6,11 @@
 # through scripts/e2e.sh (lighttpd, max.fcgi, osiris.fcgi on a free port);
 # the suite starts the node (scripts/rabbitmq.sh, web-STOMP, HTTP auth
 # against osiris, management API for the assertions) and max-bridge there.
-# Whatever happens, the bridge and the node are stopped and the folder
-# removed afterwards. E2E_KEEP=1 keeps the folder.
+# A fake FCM endpoint (build/tests/fake_fcm) stands in for Google: a key
+# pair and a service-account file are made for it, and the suite turns the
+# bridge's push sender on against it (MAX_TEST_FCM_DIR).
+# Whatever happens, the bridge, the fake and the node are stopped and the
+# folder removed afterwards. E2E_KEEP=1 keeps the folder.
 set -euo pipefail
 
 BUILD=${1:-build}
@@ -23,6 +26,10 @@ cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
 	local pid
+	pid=$(cat "$RDIR/fcm/pid" 2>/dev/null || true)
+	if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = fake_fcm ]; then
+		kill -TERM "$pid" 2>/dev/null || true
+	fi
 	pid=$(cat "$RDIR/bridge.pid" 2>/dev/null || true)
 	if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = max-bridge ]; then
 		kill -TERM "$pid" 2>/dev/null || true
@@ -42,6 +49,24 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# the fake FCM: a key pair, the fake on a free port, a service account
+FCM="$RDIR/fcm"
+mkdir -p "$FCM"
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$FCM/key.pem" 2> /dev/null
+openssl pkey -in "$FCM/key.pem" -pubout -out "$FCM/public.pem"
+"$BUILD/tests/fake_fcm" "$FCM/public.pem" "$FCM/log" "$FCM/port" 2> "$FCM/stderr" &
+echo $! > "$FCM/pid"
+for _ in $(seq 50); do [ -s "$FCM/port" ] && break; sleep 0.1; done
+[ -s "$FCM/port" ] || { echo "e2e-realtime.sh: the fake FCM did not start" >&2; exit 1; }
+# a PEM holds only base64, dashes and spaces: newlines are all to escape
+KEY=$(awk '{printf "%s\\n", $0}' "$FCM/key.pem")
+cat > "$FCM/sa.json" <<JSON
+{"type": "service_account", "project_id": "max-e2e", "private_key_id": "k1",
+ "private_key": "$KEY", "client_email": "bridge@max-e2e.iam.gserviceaccount.com",
+ "token_uri": "http://127.0.0.1:$(cat "$FCM/port")/token"}
+JSON
+export MAX_TEST_FCM_DIR="$FCM"
 
 export MAX_TEST_RABBITMQ_DIR="$RDIR"
 ./scripts/e2e.sh "$BUILD" realtime

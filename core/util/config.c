@@ -63,6 +63,12 @@ static const struct config_key keys[] = {
 	{"rabbitmq", "exchange_prefix", "", 0},
 	{"rabbitmq", "retry_max_s", "30", 0},
 	{"rabbitmq", "poll_ms", "1", 0},      /* max-bridge: look for new rows */
+	/* [push]: max-bridge's push sender, off until enabled */
+	{"push", "enabled", "false", 0},
+	{"push", "language", "ca", 0},        /* ca | es | en: the texts phones show */
+	{"push", "service_account", "", 0},   /* Google service-account JSON file */
+	{"push", "fcm_url", "https://fcm.googleapis.com", 0},
+	{"push", "timeout_s", "10", 0},       /* each HTTP call to Google */
 	/* [ldap]: off until url is set (names as in the LDAP sync design) */
 	{"ldap", "url", "", 0},                 /* ldap://host[:port] or ldaps:// */
 	{"ldap", "starttls", "false", 0},       /* StartTLS on an ldap:// URL */

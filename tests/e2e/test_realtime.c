@@ -2,8 +2,10 @@
  * test_realtime.c — MAX, max-bridge and a private RabbitMQ together: what
  * the API writes into the outbox reaches the broker (exchanges, bindings,
  * messages), RabbitMQ asks osiris who may log in and use what, and an
- * outage of the broker loses nothing. Everything is checked through
- * RabbitMQ itself: its management API and AMQP clients.
+ * outage of the broker loses nothing; chat lines a user publishes are
+ * stored once and acked, forged or poison ones are not, and pushes reach
+ * a fake FCM endpoint. Everything is checked through RabbitMQ itself (its
+ * management API and AMQP clients), the API and the fake's log.
  *
  * Runs only under scripts/e2e-realtime.sh, which gives the suite a folder
  * (MAX_TEST_RABBITMQ_DIR) and always stops the node and the bridge; the
@@ -86,6 +88,15 @@ static int write_bridge_ini(const char *path)
 	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
 		fwrite(buf, 1, n, out);
 	fprintf(out, "\n[rabbitmq]\nurl = %s\nretry_max_s = 1\n", rt.url);
+	const char *fcm = getenv("MAX_TEST_FCM_DIR");
+	FILE *port = fcm ? fopen(e2e_fmt("%s/port", fcm), "r") : NULL;
+	int p = 0;
+	if (port && fscanf(port, "%d", &p) == 1 && p > 0)
+		fprintf(out, "\n[push]\nenabled = true\nlanguage = en\nservice_account = %s/sa.json\n"
+			     "fcm_url = http://127.0.0.1:%d\ntimeout_s = 5\n",
+			fcm, p);
+	if (port)
+		fclose(port);
 	fclose(in);
 	return fclose(out) == 0 ? 0 : -1;
 }
@@ -542,6 +553,244 @@ static void test_outage(void)
 	amqp_done(c);
 }
 
+
+/* ---- the consumers --------------------------------------------------------------- */
+
+/* Publishes body to exchange with key as conn's user; 0 when sent. */
+static int publish(amqp_connection_state_t c, const char *exchange, const char *key,
+		   const char *body)
+{
+	return amqp_basic_publish(c, 1, amqp_cstring_bytes(exchange), amqp_cstring_bytes(key), 0,
+				  0, NULL, amqp_cstring_bytes(body));
+}
+
+static const char *chat_line(const char *user, const char *uuid, const char *text)
+{
+	return e2e_fmt("{\"a\":\"a\",\"o\":\"m\",\"s\":\"w\",\"v\":\"4.1.15\",\"g\":\"%s\","
+		       "\"p\":\"2015-01-13T10:00:00Z\",\"u\":{\"u\":\"%s\",\"d\":\"%s\"},"
+		       "\"d\":{\"text\":\"%s\"}}",
+		       uuid, user, user, text);
+}
+
+struct stored_q {
+	const char *cid, *text;
+};
+
+static long long stored_count(const struct stored_q *q)
+{
+	return e2e_db_scalar("SELECT count(*) FROM messages WHERE conversation_id = '%s'"
+			     " AND json_extract(object_json, '$.content') = '%s'",
+			     q->cid, q->text);
+}
+
+static int is_stored(const void *arg)
+{
+	return stored_count(arg) > 0;
+}
+
+/* The next message on q whose a/o codes and text are these; 1 found. */
+static int find(amqp_connection_state_t c, const char *q, const char *a, const char *text,
+		struct got *out)
+{
+	for (int i = 0; i < 20; i++) {
+		struct got g;
+		memset(&g, 0, sizeof g);
+		if (!get_one(c, q, &g, SOON_MS))
+			return 0;
+		const char *t = e2e_str(e2e_get(g.body, "d"), "text");
+		if (!strcmp(e2e_str(g.body, "a") ? e2e_str(g.body, "a") : "", a) && t &&
+		    !strcmp(t, text)) {
+			*out = g;
+			return 1;
+		}
+		json_object_put(g.body);
+	}
+	return 0;
+}
+
+static const char *rt_cid;
+
+/* alice sends a chat line over AMQP as herself: bob's session gets it,
+ * it is stored as hers, and both sessions get the ack with the stored
+ * id. The same line again (same uuid) is not stored twice. */
+static void test_chat_line(void)
+{
+	person("rtalice", "");
+	person("rtbob", "");
+	CU_ASSERT_FATAL(wait_until(exchange_exists, "rtbob.subscribe", SOON_MS));
+	rt_cid = conversation("rtalice", "[\"rtalice\",\"rtbob\"]");
+	CU_ASSERT_FATAL(wait_until(conv_bound, rt_cid, SOON_MS));
+	amqp_connection_state_t admin = amqp_as(rt.user, rt.pass);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(admin);
+	const char *qa = private_queue(admin, "rtalice.subscribe"),
+		   *qb = private_queue(admin, "rtbob.subscribe");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(qa);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(qb);
+	amqp_connection_state_t alice = amqp_as("rtalice", e2e_token("rtalice"));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(alice);
+	const char *key = e2e_fmt("%s.messages", rt_cid);
+	const char *body = chat_line("rtalice", "5b0f6a6e-9a1c-11e4-8f0e-0242ac110002", "Hola e2e!");
+	E2E_INT_EQ(publish(alice, "rtalice.publish", key, body), 0);
+	struct stored_q sq = {rt_cid, "Hola e2e!"};
+	CU_ASSERT_FATAL(wait_until(is_stored, &sq, SOON_MS));
+
+	struct e2e_resp *r = e2e_request("GET", e2e_fmt("/conversations/%s/messages", rt_cid),
+					 "rtbob", NULL);
+	E2E_STATUS(r, 200);
+	/* ids made by two processes in the same second need not sort by
+	 * time: look for the line rather than taking the last */
+	json_object *line = NULL;
+	for (int i = 0; i < e2e_len(r->json); i++) {
+		json_object *x = json_object_array_get_idx(r->json, (size_t)i);
+		const char *content = e2e_str(e2e_get(x, "object"), "content");
+		if (content && !strcmp(content, "Hola e2e!"))
+			line = x;
+	}
+	CU_ASSERT_PTR_NOT_NULL_FATAL(line);
+	E2E_STR_EQ(e2e_str(e2e_get(line, "actor"), "username"), "rtalice");
+	const char *mid = e2e_fmt("%s", e2e_str(line, "id"));
+	e2e_free(r);
+
+	struct got g;
+	CU_ASSERT_FATAL(find(admin, qb, "a", "Hola e2e!", &g)); /* bob's session: the line */
+	E2E_STR_EQ(g.exchange, "rtalice.publish");
+	E2E_STR_EQ(g.key, key);
+	json_object_put(g.body);
+	const char *queues[] = {qb, qa};
+	for (int i = 0; i < 2; i++) { /* both sessions: the ack */
+		CU_ASSERT_FATAL(find(admin, queues[i], "k", "Hola e2e!", &g));
+		E2E_STR_EQ(g.key, e2e_fmt("%s.notifications", rt_cid));
+		E2E_STR_EQ(e2e_str(g.body, "o"), "m");
+		E2E_STR_EQ(e2e_str(g.body, "s"), "b");
+		E2E_STR_EQ(e2e_str(g.body, "g"), "5b0f6a6e-9a1c-11e4-8f0e-0242ac110002");
+		E2E_STR_EQ(e2e_str(g.body, "p"), "2015-01-13T10:00:00Z");
+		E2E_STR_EQ(e2e_str(e2e_get(g.body, "d"), "id"), mid);
+		json_object_put(g.body);
+	}
+
+	/* published twice: stored once (a later line shows the first was handled) */
+	E2E_INT_EQ(publish(alice, "rtalice.publish", key, body), 0);
+	E2E_INT_EQ(publish(alice, "rtalice.publish", key, chat_line("rtalice", "u-2", "after dup")), 0);
+	struct stored_q after = {rt_cid, "after dup"};
+	CU_ASSERT(wait_until(is_stored, &after, SOON_MS));
+	E2E_INT_EQ(stored_count(&sq), 1);
+	amqp_done(alice);
+	amqp_done(admin);
+}
+
+/* Lines that must not be stored: alice posing as bob, a user who is not a
+ * participant (bound by hand, as a stale binding would be), poison. None
+ * stops the consumer: a good line after them is stored. */
+static void test_chat_refused(void)
+{
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rt_cid);
+	person("rtcarol", "");
+	CU_ASSERT_FATAL(wait_until(exchange_exists, "rtcarol.publish", SOON_MS));
+	const char *key = e2e_fmt("%s.messages", rt_cid);
+	amqp_connection_state_t admin = amqp_as(rt.user, rt.pass);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(admin);
+	amqp_exchange_bind(admin, 1, amqp_cstring_bytes("conversations"),
+			   amqp_cstring_bytes("rtcarol.publish"), amqp_cstring_bytes(e2e_fmt("%s.*", rt_cid)),
+			   amqp_empty_table);
+	CU_ASSERT_FATAL(amqp_get_rpc_reply(admin).reply_type == AMQP_RESPONSE_NORMAL);
+	amqp_connection_state_t alice = amqp_as("rtalice", e2e_token("rtalice")),
+				carol = amqp_as("rtcarol", e2e_token("rtcarol"));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(alice);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(carol);
+	E2E_INT_EQ(publish(alice, "rtalice.publish", key, chat_line("rtbob", "f-1", "forged")), 0);
+	E2E_INT_EQ(publish(carol, "rtcarol.publish", key, chat_line("rtcarol", "f-2", "stranger")), 0);
+	E2E_INT_EQ(publish(alice, "rtalice.publish", key, "{not json at all"), 0);
+	E2E_INT_EQ(publish(alice, "rtalice.publish", key, "{\"a\":\"a\",\"o\":\"m\"}"), 0);
+	E2E_INT_EQ(publish(alice, "rtalice.publish", key, chat_line("rtalice", "u-3", "still alive")),
+		   0);
+	struct stored_q alive = {rt_cid, "still alive"}, forged = {rt_cid, "forged"},
+			stranger = {rt_cid, "stranger"};
+	CU_ASSERT(wait_until(is_stored, &alive, SOON_MS));
+	E2E_INT_EQ(stored_count(&forged), 0);
+	E2E_INT_EQ(stored_count(&stranger), 0);
+	amqp_exchange_unbind(admin, 1, amqp_cstring_bytes("conversations"),
+			     amqp_cstring_bytes("rtcarol.publish"),
+			     amqp_cstring_bytes(e2e_fmt("%s.*", rt_cid)), amqp_empty_table);
+	amqp_done(carol);
+	amqp_done(alice);
+	amqp_done(admin);
+}
+
+/* The fake FCM's log lines (JSON objects), as one array. */
+static json_object *fcm_log(void)
+{
+	json_object *a = json_object_new_array();
+	FILE *f = fopen(e2e_fmt("%s/log", getenv("MAX_TEST_FCM_DIR")), "r");
+	char line[16384];
+	while (f && fgets(line, sizeof line, f)) {
+		json_object *o = json_tokener_parse(line);
+		if (o)
+			json_object_array_add(a, o);
+	}
+	if (f)
+		fclose(f);
+	return a;
+}
+
+/* The send request of text for device token, or NULL. */
+static json_object *fcm_sent_to(json_object *log, const char *token, const char *text)
+{
+	for (int i = 0; i < e2e_len(log); i++) {
+		json_object *x = json_object_array_get_idx(log, (size_t)i);
+		json_object *m = e2e_get(e2e_get(x, "body"), "message");
+		const char *t = e2e_str(m, "token"), *d = e2e_str(e2e_get(m, "data"), "text");
+		if (t && d && !strcmp(t, token) && !strcmp(d, text))
+			return x;
+	}
+	return NULL;
+}
+
+static int fcm_got(const void *text)
+{
+	json_object *log = fcm_log();
+	int found = fcm_sent_to(log, "bob-android-1", text) != NULL;
+	json_object_put(log);
+	return found;
+}
+
+/* A chat line to a conversation where bob has an Android phone: the
+ * bridge signs in to the fake FCM with the service account's key (the
+ * fake checks the JWT with the public key) and sends bob's phone the
+ * line, titled with the sender, data as strings. */
+static void test_push_fcm(void)
+{
+	if (!getenv("MAX_TEST_FCM_DIR"))
+		return;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rt_cid);
+	struct e2e_resp *r = e2e_request("POST", "/tokens", "rtbob",
+					 "{\"token\":\"bob-android-1\",\"platform\":\"android\"}");
+	E2E_STATUS(r, 201);
+	e2e_free(r);
+	amqp_connection_state_t alice = amqp_as("rtalice", e2e_token("rtalice"));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(alice);
+	E2E_INT_EQ(publish(alice, "rtalice.publish", e2e_fmt("%s.messages", rt_cid),
+			   chat_line("rtalice", "u-push", "Push me")),
+		   0);
+	amqp_done(alice);
+	CU_ASSERT_FATAL(wait_until(fcm_got, "Push me", SOON_MS));
+	json_object *log = fcm_log();
+	int bad = 0, tokens = 0;
+	for (int i = 0; i < e2e_len(log); i++) {
+		json_object *x = json_object_array_get_idx(log, (size_t)i);
+		bad += !e2e_bool(x, "ok");
+		tokens += !strcmp(e2e_str(x, "path"), "/token");
+	}
+	E2E_INT_EQ(bad, 0);
+	CU_ASSERT(tokens >= 1);
+	json_object *m = e2e_get(e2e_get(fcm_sent_to(log, "bob-android-1", "Push me"), "body"), "message");
+	E2E_STR_EQ(e2e_str(e2e_get(m, "notification"), "title"), "rtalice");
+	E2E_STR_EQ(e2e_str(e2e_get(m, "notification"), "body"), "Push me");
+	E2E_STR_EQ(e2e_str(e2e_get(m, "data"), "text"), "Push me");
+	E2E_STR_EQ(e2e_str(e2e_get(m, "data"), "alert"), "rtalice: ");
+	CU_ASSERT_EQUAL(strlen(e2e_str(e2e_get(m, "data"), "id")), 24);
+	json_object_put(log);
+}
+
 E2E_SUITE(realtime, rt_init, rt_cleanup)
 {
 	if (!getenv("MAX_TEST_RABBITMQ_DIR"))
@@ -551,4 +800,7 @@ E2E_SUITE(realtime, rt_init, rt_cleanup)
 	E2E_TEST(s, test_conversation_delivery);
 	E2E_TEST(s, test_broker_login);
 	E2E_TEST(s, test_outage);
+	E2E_TEST(s, test_chat_line);
+	E2E_TEST(s, test_chat_refused);
+	E2E_TEST(s, test_push_fcm);
 }

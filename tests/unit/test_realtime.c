@@ -1,13 +1,18 @@
 /*
  * test_realtime.c — the broker-side policy (who may log in to RabbitMQ and
  * use which exchange) and the outbox as max-bridge reads it: rows in id
- * order, deleted up to the confirmed id, nothing lost in between.
+ * order, deleted up to the confirmed id, nothing lost in between; and
+ * what max-bridge's consumers do with a chat line or a hub task.
  */
 #include "unit.h"
 #include "fixture.h"
 #include "http/rabbitmq_auth.h"
 #include "model/outbox.h"
 #include "model/outbox_drain.h"
+#include "model/chat.h"
+#include "model/syncacl.h"
+#include "model/subscriptions.h"
+#include "util/jsonx.h"
 
 #include <string.h>
 
@@ -161,6 +166,197 @@ static void test_endpoints_deny_by_default(void)
 	resp_free(&r);
 }
 
+
+/* ---- the messages consumer ------------------------------------------------------ */
+
+static char chat_cid[32];
+
+static const char *line(const char *user, const char *uuid, const char *text)
+{
+	static char b[600];
+	snprintf(b, sizeof b,
+		 "{\"a\":\"a\",\"o\":\"m\",\"s\":\"w\",\"v\":\"4.1.15\",\"i\":\"\",\"g\":\"%s\","
+		 "\"p\":\"2015-01-13T10:00:00Z\",\"u\":{\"u\":\"%s\",\"d\":\"D\"},"
+		 "\"d\":{\"text\":\"%s\"}}",
+		 uuid, user, text);
+	return b;
+}
+
+static enum chat_outcome consume(const char *exchange, const char *key, const char *body,
+				 struct chat_result *r)
+{
+	struct chat_in in = {exchange, key, body, strlen(body)};
+	return chat_consume(&fx.db, &fx.cfg, &in, r);
+}
+
+static long long stored(const char *text)
+{
+	char sql[300];
+	snprintf(sql, sizeof sql,
+		 "SELECT count(*) FROM messages WHERE conversation_id = '%s'"
+		 " AND object_json LIKE '%%%s%%'",
+		 chat_cid, text);
+	return fx_scalar(sql);
+}
+
+static void chat_setup(void)
+{
+	if (*chat_cid)
+		return;
+	fx_user("ch.ann", "Ann");
+	fx_user("ch.ben", "Ben");
+	fx_user("ch.out", "Out");
+	struct fx_resp r = fx_req("POST", "/conversations", "ch.ann",
+				  "{\"contexts\":[{\"objectType\":\"conversation\","
+				  "\"participants\":[\"ch.ann\",\"ch.ben\"]}],"
+				  "\"object\":{\"objectType\":\"note\",\"content\":\"hi\"}}",
+				  NULL);
+	CU_ASSERT_EQUAL_FATAL(r.status, 201);
+	json_object *c0 = json_object_array_get_idx(json_object_object_get(r.json, "contexts"), 0);
+	snprintf(chat_cid, sizeof chat_cid, "%s", jx_str(c0, "id"));
+	fx_free(&r);
+}
+
+/* A line is stored as its sender's message, once per uuid, and its ack
+ * (the line + the stored id, from the bridge) waits in the outbox. */
+static void test_chat_stored_once(void)
+{
+	chat_setup();
+	char key[64];
+	snprintf(key, sizeof key, "%s.messages", chat_cid);
+	CU_ASSERT_EQUAL(store_exec(&fx.db, "DELETE FROM outbox", 0, NULL), 0);
+	struct chat_result r;
+	CU_ASSERT_EQUAL(consume("ch.ann.publish", key, line("ch.ann", "g-1", "Hola!"), &r),
+			CHAT_STORED);
+	CU_ASSERT_EQUAL(strlen(r.id), 24);
+	CU_ASSERT_EQUAL(stored("Hola!"), 1);
+	struct outbox_row rows[4];
+	int n = outbox_fetch(&fx.db, 0, 4, rows);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT_STRING_EQUAL(rows[0].exchange, "ch.ann.publish");
+	char nkey[64];
+	snprintf(nkey, sizeof nkey, "%s.notifications", chat_cid);
+	CU_ASSERT_STRING_EQUAL(rows[0].routing_key, nkey);
+	json_object *ack = json_tokener_parse(rows[0].body), *d = NULL, *u = NULL;
+	CU_ASSERT_STRING_EQUAL(jx_str(ack, "a"), "k");
+	CU_ASSERT_STRING_EQUAL(jx_str(ack, "o"), "m");
+	CU_ASSERT_STRING_EQUAL(jx_str(ack, "s"), "b");
+	CU_ASSERT_STRING_EQUAL(jx_str(ack, "g"), "g-1");
+	CU_ASSERT_STRING_EQUAL(jx_str(ack, "p"), "2015-01-13T10:00:00Z");
+	jx_object(ack, "d", &d);
+	jx_object(ack, "u", &u);
+	CU_ASSERT_STRING_EQUAL(jx_str(d, "text"), "Hola!");
+	CU_ASSERT_STRING_EQUAL(jx_str(d, "id"), r.id);
+	CU_ASSERT_STRING_EQUAL(jx_str(u, "u"), "ch.ann");
+	json_object_put(ack);
+	outbox_row_free(&rows[0]);
+	/* redelivered: not stored again, no second ack */
+	CU_ASSERT_EQUAL(consume("ch.ann.publish", key, line("ch.ann", "g-1", "Hola!"), &r),
+			CHAT_DUPLICATE);
+	CU_ASSERT_EQUAL(stored("Hola!"), 1);
+	CU_ASSERT_EQUAL(outbox_pending(&fx.db), 1);
+	/* the same uuid from another sender is another line */
+	CU_ASSERT_EQUAL(consume("ch.ben.publish", key, line("ch.ben", "g-1", "Hola!"), &r),
+			CHAT_STORED);
+	CU_ASSERT_EQUAL(stored("Hola!"), 2);
+	/* remembered uuids expire */
+	CU_ASSERT_EQUAL(chat_forget_seen(&fx.db, 3600), 0);
+	CU_ASSERT_EQUAL(fx_scalar("SELECT count(*) FROM consumed"), 2);
+	CU_ASSERT_EQUAL(store_exec(&fx.db, "UPDATE consumed SET seen = '2000-01-01T00:00:00Z'", 0,
+				   NULL),
+			0);
+	CU_ASSERT_EQUAL(chat_forget_seen(&fx.db, 3600), 0);
+	CU_ASSERT_EQUAL(fx_scalar("SELECT count(*) FROM consumed"), 0);
+	CU_ASSERT_EQUAL(store_exec(&fx.db, "DELETE FROM outbox", 0, NULL), 0);
+}
+
+/* Forged senders, strangers and poison are dropped without a trace. */
+static void test_chat_dropped(void)
+{
+	chat_setup();
+	char key[64], other[64];
+	snprintf(key, sizeof key, "%s.messages", chat_cid);
+	snprintf(other, sizeof other, "%s.notifications", chat_cid);
+	CU_ASSERT_EQUAL(store_exec(&fx.db, "DELETE FROM outbox", 0, NULL), 0);
+	struct chat_result r;
+	const struct {
+		const char *exchange, *key, *body;
+	} bad[] = {
+		{"ch.ann.publish", key, line("ch.ben", "f-1", "forged")}, /* ann as ben */
+		{"ch.ben.publishx", key, line("ch.ben", "f-2", "forged")},
+		{"ch.out.publish", key, line("ch.out", "f-3", "stranger")}, /* not a participant */
+		{"ch.ann.publish", "000000000000000000000000.messages", line("ch.ann", "f-4", "nowhere")},
+		{"ch.ann.publish", other, line("ch.ann", "f-5", "wrongkey")},
+		{"ch.ann.publish", "x.y.messages", line("ch.ann", "f-6", "wrongkey")},
+		{"ch.ann.publish", key, line("ch.ann", "f-7", "")},
+		{"ch.ann.publish", key, "{not json"},
+		{"ch.ann.publish", key, "[1,2]"},
+		{"ch.ann.publish", key, "{\"a\":\"d\",\"o\":\"m\",\"u\":{\"u\":\"ch.ann\"},\"d\":{\"text\":\"x\"}}"},
+		{"ch.ann.publish", key, "{\"a\":\"a\",\"o\":\"m\",\"i\":\"elsewhere\",\"u\":{\"u\":\"ch.ann\"},\"d\":{\"text\":\"x\"}}"},
+		{"ch.ann.publish", key, "{\"a\":\"a\",\"o\":\"m\",\"u\":\"ch.ann\",\"d\":{\"text\":\"x\"}}"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		CU_ASSERT_EQUAL(consume(bad[i].exchange, bad[i].key, bad[i].body, &r), CHAT_DROPPED);
+		CU_ASSERT_NOT_EQUAL(r.why[0], 0);
+	}
+	CU_ASSERT_EQUAL(stored("forged"), 0);
+	CU_ASSERT_EQUAL(stored("stranger"), 0);
+	CU_ASSERT_EQUAL(outbox_pending(&fx.db), 0);
+	/* a refused line leaves no uuid behind */
+	CU_ASSERT_EQUAL(fx_scalar("SELECT count(*) FROM consumed WHERE uuid LIKE 'f-%'"), 0);
+}
+
+/* ---- the syncacl consumer ---------------------------------------------------------- */
+
+static enum syncacl_outcome task(const char *user, const char *context, const char *tasks)
+{
+	char body[600], why[256];
+	snprintf(body, sizeof body,
+		 "{\"a\":\"m\",\"o\":\"x\",\"s\":\"h\",\"v\":\"2.2\",\"u\":{\"u\":\"%s\"},"
+		 "\"d\":{\"context\":\"%s\",\"tasks\":%s}}",
+		 user, context, tasks);
+	return syncacl_apply(&fx.db, &fx.cfg, body, strlen(body), why, sizeof why);
+}
+
+static void test_syncacl(void)
+{
+	struct fx_resp r = fx_req("POST", "/contexts", "fxadmin",
+				  "{\"url\":\"http://sync.test/comunitat\",\"displayName\":\"C\"}", NULL);
+	CU_ASSERT_EQUAL_FATAL(r.status, 201);
+	char hash[48];
+	snprintf(hash, sizeof hash, "%s", jx_str(r.json, "hash"));
+	fx_free(&r);
+	/* a user MAX does not know yet is created, then subscribed */
+	CU_ASSERT_EQUAL(task("Sy.New", "http://sync.test/comunitat",
+			     "{\"subscribe\":true,\"grant\":[\"flag\"],\"revoke\":[\"write\"]}"),
+			SYNCACL_DONE);
+	CU_ASSERT_EQUAL(fx_scalar("SELECT count(*) FROM people WHERE username = 'sy.new'"), 1);
+	CU_ASSERT_EQUAL(sub_listed(&fx.db, SUB_SUBSCRIBERS, "sy.new", hash), 1);
+	CU_ASSERT_EQUAL(fx_scalar("SELECT count(*) FROM activities WHERE verb = 'subscribe'"
+				  " AND actor = 'sy.new'"),
+			1);
+	CU_ASSERT_EQUAL(sub_has(&fx.db, "sy.new", hash, PERM_FLAG), 1);
+	CU_ASSERT_EQUAL(sub_has(&fx.db, "sy.new", hash, PERM_WRITE), 0);
+	/* by hash; subscribing again changes nothing; grant back */
+	CU_ASSERT_EQUAL(task("sy.new", hash, "{\"subscribe\":true,\"grant\":[\"write\"]}"),
+			SYNCACL_DONE);
+	CU_ASSERT_EQUAL(fx_scalar("SELECT count(*) FROM activities WHERE verb = 'subscribe'"
+				  " AND actor = 'sy.new'"),
+			1);
+	CU_ASSERT_EQUAL(sub_has(&fx.db, "sy.new", hash, PERM_WRITE), 1);
+	CU_ASSERT_EQUAL(task("sy.new", hash, "{\"unsubscribe\":true}"), SYNCACL_DONE);
+	CU_ASSERT_EQUAL(sub_listed(&fx.db, SUB_SUBSCRIBERS, "sy.new", hash), 0);
+	/* what is dropped */
+	CU_ASSERT_EQUAL(task("sy.new", "http://sync.test/none", "{\"subscribe\":true}"),
+			SYNCACL_DROPPED);
+	CU_ASSERT_EQUAL(task("", hash, "{\"subscribe\":true}"), SYNCACL_DROPPED);
+	char why[128];
+	CU_ASSERT_EQUAL(syncacl_apply(&fx.db, &fx.cfg, "nope", 4, why, sizeof why), SYNCACL_DROPPED);
+	const char *no_tasks = "{\"a\":\"m\",\"o\":\"x\",\"u\":{\"u\":\"x\"},\"d\":{\"context\":\"c\"}}";
+	CU_ASSERT_EQUAL(syncacl_apply(&fx.db, &fx.cfg, no_tasks, strlen(no_tasks), why, sizeof why),
+			SYNCACL_DROPPED);
+}
+
 UNIT_SUITE(realtime, fx_init, fx_cleanup)
 {
 	UNIT_TEST(s, test_login_user);
@@ -169,4 +365,7 @@ UNIT_SUITE(realtime, fx_init, fx_cleanup)
 	UNIT_TEST(s, test_outbox_drain);
 	UNIT_TEST(s, test_data_version);
 	UNIT_TEST(s, test_endpoints_deny_by_default);
+	UNIT_TEST(s, test_chat_stored_once);
+	UNIT_TEST(s, test_chat_dropped);
+	UNIT_TEST(s, test_syncacl);
 }

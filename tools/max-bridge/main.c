@@ -12,7 +12,10 @@
  * another connection committed. Without inotify it polls data_version
  * every [rabbitmq] poll_ms. While RabbitMQ is away it retries with a
  * growing delay; the API keeps answering meanwhile, rows just accumulate.
+ * The queues clients and producers fill (chat lines, hub tasks, pushes)
+ * are consumed by threads of their own (consumers.c).
  */
+#include "consumers.h"
 #include "mq.h"
 #include "model/outbox_drain.h"
 #include "store/store.h"
@@ -331,7 +334,9 @@ static void usage(FILE *f)
 	      "\n"
 	      "Publishes MAX's outbox to RabbitMQ ([rabbitmq] url in max.ini): user\n"
 	      "exchanges, bindings and notifications, in order, each row deleted once\n"
-	      "the broker confirmed it. Runs until SIGTERM or SIGINT.\n"
+	      "the broker confirmed it. Consumes the queues messages (chat lines sent\n"
+	      "over STOMP, stored and acked), syncacl (subscriptions and permissions)\n"
+	      "and push (phone notifications). Runs until SIGTERM or SIGINT.\n"
 	      "\n"
 	      "  -c PATH     configuration (default: $MAX_CONFIG, else ./max.ini)\n"
 	      "  -h, --help  this text\n"
@@ -339,7 +344,8 @@ static void usage(FILE *f)
 	      "max.ini keys: [rabbitmq] url (amqp://USER:PASSWORD@HOST:PORT/VHOST),\n"
 	      "poll_ms (how often to look for new rows when inotify is missing,\n"
 	      "default 1), retry_max_s\n"
-	      "(longest pause between connection attempts); [store] path.\n",
+	      "(longest pause between connection attempts); [store] path;\n"
+	      "[push] enabled, language, service_account, fcm_url, timeout_s.\n",
 	      f);
 }
 
@@ -406,7 +412,10 @@ int main(int argc, char **argv)
 		b.retry_max_ms = 100;
 	b.wal_watch = watch_wal(config_get(&cfg, "store", "path"));
 	on_signals();
+	if (consumers_start(&cfg, &stopping) < 0)
+		stopping = 1;
 	run(&b);
+	consumers_join();
 	if (b.wal_watch >= 0)
 		close(b.wal_watch);
 	store_close(&db);

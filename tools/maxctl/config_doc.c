@@ -22,6 +22,7 @@ static const struct key_doc sections[] = {
 	{"store", NULL, "The SQLite database and the uploaded files."},
 	{"oauth", NULL, "The token server (osiris.fcgi) and the token check of max.fcgi."},
 	{"rabbitmq", NULL, "Realtime messaging through max-bridge; off while url is empty."},
+	{"push", NULL, "Phone notifications sent by max-bridge through Google's FCM."},
 	{"ldap", NULL,
 	 "The LDAP directory: logins (osiris) and max-ldap-sync; off while url is "
 	 "empty."},
@@ -104,6 +105,14 @@ static const struct key_doc docs[] = {
 	{"rabbitmq", "poll_ms",
 	 "How often max-bridge looks for new outbox rows while busy, in "
 	 "milliseconds."},
+	{"push", "enabled",
+	 "Send phone notifications through FCM; when false max-bridge still drains "
+	 "the push queue (and logs what it would send)."},
+	{"push", "language", "Language of the notification texts phones show: ca, es or en."},
+	{"push", "service_account",
+	 "Google service-account JSON file whose key signs the FCM requests. Secret."},
+	{"push", "fcm_url", "Base URL of Google's FCM HTTP v1 API."},
+	{"push", "timeout_s", "Timeout of each HTTP call to Google, in seconds."},
 	{"ldap", "url", "ldap://host[:port] or ldaps://host[:port]; empty: no LDAP."},
 	{"ldap", "starttls", "Use StartTLS on an ldap:// URL."},
 	{"ldap", "ca_file", "PEM bundle of the CAs that sign the server's certificate."},
