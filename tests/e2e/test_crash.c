@@ -1,0 +1,90 @@
+/*
+ * test_crash.c — writes survive workers killed in the middle of them.
+ *
+ * A child process kills a max.fcgi worker with SIGKILL every few
+ * milliseconds while the test posts notes one after the other. A post
+ * that was answered 201 was acknowledged: it must be in the database
+ * afterwards, exactly once, and `maxctl check` must find the database
+ * sound. Posts whose connection died get no promise either way.
+ */
+#include "e2e.h"
+#include "workers.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define AUTHOR "crash.author"
+#define POSTS 300
+
+static int init(void)
+{
+	return e2e_person(AUTHOR, "Crash Author") ? 0 : -1;
+}
+
+/* Kills one worker every 30–100 ms until killed itself. */
+static pid_t start_killer(void)
+{
+	pid_t pid = fork();
+	if (pid != 0)
+		return pid;
+	srand((unsigned)getpid());
+	for (;;) {
+		pid_t w[16];
+		int n = e2e_workers(w, 16);
+		if (n > 0)
+			kill(w[rand() % n], SIGKILL);
+		struct timespec d = {0, (30 + rand() % 70) * 1000000L};
+		nanosleep(&d, NULL);
+	}
+}
+
+static void test_acknowledged_writes_survive_kills(void)
+{
+	pid_t probe[16];
+	if (e2e_workers(probe, 16) <= 0)
+		return; /* the server's workers are not ours to kill (Apache) */
+	static char ids[POSTS][32];
+	int acked = 0, failed = 0;
+	pid_t killer = start_killer();
+	for (int i = 0; i < POSTS; i++) {
+		struct e2e_resp *r = e2e_request(
+			"POST", "/people/" AUTHOR "/activities", AUTHOR,
+			e2e_fmt("{\"object\":{\"objectType\":\"note\",\"content\":\"crash %d\"}}", i));
+		const char *id = r->status == 201 ? e2e_str(r->json, "id") : NULL;
+		if (id)
+			snprintf(ids[acked++], sizeof ids[0], "%s", id);
+		else
+			failed++;
+		e2e_free(r);
+	}
+	kill(killer, SIGKILL);
+	waitpid(killer, NULL, 0);
+	/* the workers come back; every acknowledged post is there, once */
+	int up = 0;
+	for (int i = 0; i < 200 && !up; i++) {
+		struct e2e_resp *r = e2e_request("GET", "/info", NULL, NULL);
+		up = r->status == 200;
+		e2e_free(r);
+		if (!up)
+			usleep(50 * 1000);
+	}
+	CU_ASSERT(up);
+	CU_ASSERT(acked > 0);
+	for (int i = 0; i < acked; i++)
+		E2E_INT_EQ(e2e_db_scalar("SELECT count(*) FROM activities WHERE id = '%s'", ids[i]), 1);
+	long long stored = e2e_db_scalar("SELECT count(*) FROM activities WHERE verb = 'post'"
+					 " AND actor = '" AUTHOR "'");
+	CU_ASSERT(stored >= acked && stored <= POSTS);
+	CU_ASSERT_EQUAL(e2e_maxctl(NULL, NULL, "check"), 0);
+	fprintf(stderr, "crash: %d of %d posts acknowledged, %d lost their connection, %lld stored\n",
+		acked, POSTS, failed, stored);
+}
+
+E2E_SUITE(crash, init, NULL)
+{
+	E2E_TEST(s, test_acknowledged_writes_survive_kills);
+}
