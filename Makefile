@@ -33,6 +33,7 @@ LIB      := $(BUILD)/libmax.a
 FCGI_COMMON := $(BUILD)/obj/fcgi/adapter.o
 PROGS := $(BUILD)/max.fcgi $(BUILD)/osiris.fcgi $(BUILD)/maxctl $(BUILD)/hello.fcgi
 PROGS += $(BUILD)/max-bridge
+PROGS += $(BUILD)/max-relay
 
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 E2E_SRC  := $(sort $(wildcard tests/e2e/*.c))
@@ -84,6 +85,12 @@ $(BUILD)/maxctl: $(BUILD)/obj/tools/maxctl.o $(LIB)
 
 $(BUILD)/max-bridge: $(BUILD)/obj/tools/max-bridge/main.o $(BUILD)/obj/tools/max-bridge/mq.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ -lrabbitmq $(LIBS)
+
+# the realtime endpoint (/stomp SockJS, /ws): libwebsockets from Debian
+RELAY_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tools/max-relay/*.c))
+$(RELAY_OBJ): CFLAGS += $(shell pkg-config --cflags libwebsockets)
+$(BUILD)/max-relay: $(RELAY_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs libwebsockets) $(LIBS)
 
 $(BUILD)/tests/unit: $(UNIT_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
 	@mkdir -p $(@D)

@@ -61,6 +61,10 @@ static const struct config_key keys[] = {
 	{"rabbitmq", "exchange_prefix", "", 0},
 	{"rabbitmq", "retry_max_s", "30", 0},
 	{"rabbitmq", "poll_ms", "1", 0},      /* max-bridge: look for new rows */
+	/* [relay]: max-relay, the /stomp (SockJS) and /ws endpoint */
+	{"relay", "listen", "", 0},             /* socket path (default <var>/run/realtime.sock) or [HOST:]PORT */
+	{"relay", "upstream", "ws://127.0.0.1:15674/ws", 0}, /* RabbitMQ's web-STOMP */
+	{"relay", "heartbeat_s", "25", 0},      /* SockJS "h" frames */
 	/* [ldap]: off until url is set (names as in the LDAP sync design) */
 	{"ldap", "url", "", 0},                 /* ldap://host[:port] or ldaps:// */
 	{"ldap", "starttls", "false", 0},       /* StartTLS on an ldap:// URL */
