@@ -49,7 +49,9 @@ set_ini() {
 	     { print }
 	     END { if (!done) { if (s != sec) print "\n[" sec "]"; print key " = " val } }' \
 		"$INI" > "$tmp"
-	chmod 600 "$tmp"
+	# same owner and mode as before: Apache's workers may run as another user
+	chmod --reference="$INI" "$tmp"
+	chown --reference="$INI" "$tmp" 2>/dev/null || true
 	mv "$tmp" "$INI"
 }
 

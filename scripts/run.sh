@@ -139,6 +139,13 @@ else
 fi
 SERVER_PID=$!
 create_admin_person &
+# the realtime part once the web server answers: osiris must be there for
+# RabbitMQ's logins, and apache.sh hands all of $MAX_VAR to its user before
+# it starts (rabbitmq.sh then takes the node's folder back)
+for _ in $(seq 100); do
+	curl -fsS -o /dev/null --max-time 1 "$URL/info" 2>/dev/null && break
+	sleep 0.1
+done
 ./scripts/run-realtime.sh start "$MAX_VAR" "$BUILD" "$MAX_PORT" ||
 	echo "run.sh: the realtime part did not start; the API works without it" >&2
 

@@ -93,7 +93,8 @@ static int write_bridge_ini(const char *path)
 	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
 		fwrite(buf, 1, n, out);
 	fprintf(out, "\n[rabbitmq]\nurl = %s\nretry_max_s = 1\n", rt.url);
-	fprintf(out, "\n[relay]\nupstream = ws://127.0.0.1:%d/ws\n", rt.stomp_ws_port);
+	fprintf(out, "\n[relay]\nupstream = ws://127.0.0.1:%d/ws\nheartbeat_s = 1\n",
+		rt.stomp_ws_port);
 	fclose(in);
 	return fclose(out) == 0 ? 0 : -1;
 }
@@ -642,6 +643,18 @@ static void test_stomp_delivery(void)
 	CU_ASSERT(stomp_clients("deliver", "stalice", "stbob", cid));
 }
 
+/* SockJS frames on a raw WebSocket at /stomp/<server>/<session>/websocket:
+ * "o", a["CONNECTED..."] for a CONNECT in a JSON array, "h" heartbeats; a
+ * frame that is not a JSON array of strings closes the session. */
+static void test_sockjs_frames(void)
+{
+	if (!have_node(__func__))
+		return;
+	person("stalice", "");
+	CU_ASSERT(wait_until(outbox_empty, NULL, SOON_MS));
+	CU_ASSERT(stomp_clients("sockjs-frames", "stalice", "stbob", "none"));
+}
+
 /* A wrong token gets an ERROR frame, at /stomp and at /ws. */
 static void test_stomp_bad_token(void)
 {
@@ -689,6 +702,7 @@ E2E_SUITE(realtime, rt_init, rt_cleanup)
 	E2E_TEST(s, test_conversation_delivery);
 	E2E_TEST(s, test_broker_login);
 	E2E_TEST(s, test_stomp_info);
+	E2E_TEST(s, test_sockjs_frames);
 	E2E_TEST(s, test_stomp_delivery);
 	E2E_TEST(s, test_stomp_bad_token);
 	E2E_TEST(s, test_stomp_forbidden);

@@ -234,7 +234,35 @@ async function sendStored() {
   await bob.client.deactivate();
 }
 
-const scenarios = { deliver, 'bad-token': badToken, forbidden, 'send-stored': sendStored };
+// The SockJS framing itself, with a raw WebSocket: "o" on open, the STOMP
+// frames of a JSON array relayed, a["..."] back, "h" heartbeats (the suite
+// sets [relay] heartbeat_s = 1), and a frame that is not a JSON array of
+// strings closes the session.
+async function sockjsFrames() {
+  const url = URL_.replace(/^http/, 'ws') + '/stomp/123/a1b2c3d4/websocket';
+  const ws = new WebSocket(url);
+  const got = [];
+  let closed = false;
+  ws.on('message', (d) => got.push(d.toString()));
+  ws.on('close', () => { closed = true; });
+  if (!await until(() => got.length > 0)) fail('no open frame');
+  if (got[0] !== 'o') fail(`first frame ${got[0]}`);
+  ok('"o" on open');
+  const connect = `CONNECT\nlogin:${env.A_USER}\npasscode:${env.A_TOKEN}\nhost:/\n` +
+    'accept-version:1.2\nheart-beat:0,0\n\n\u0000';
+  ws.send(JSON.stringify([connect]));
+  const isConnected = (f) => f.startsWith('a[') && JSON.parse(f.slice(1))[0].startsWith('CONNECTED\n');
+  if (!await until(() => got.some(isConnected))) fail(`no CONNECTED: ${got.join(' | ')}`);
+  ok('a["CONNECTED..."] after the CONNECT frame');
+  const n = got.length;
+  if (!await until(() => got.slice(n).includes('h'), 3000)) fail('no heartbeat frame');
+  ok('"h" heartbeat');
+  ws.send('not json');
+  if (!await until(() => closed, 3000)) fail('a broken frame did not close the session');
+  ok('a frame that is not JSON closes the session');
+}
+
+const scenarios = { 'sockjs-frames': sockjsFrames, deliver, 'bad-token': badToken, forbidden, 'send-stored': sendStored };
 const run = scenarios[process.argv[2]];
 if (!run) fail(`unknown scenario ${process.argv[2]}`);
 run().then(() => process.exit(0), (e) => fail(e.stack || e.message));

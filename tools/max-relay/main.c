@@ -133,7 +133,8 @@ static struct lws_context *start(const struct max_config *cfg, char *path, size_
 		return NULL;
 	}
 	if (info.options & LWS_SERVER_OPTION_UNIX_SOCK)
-		chmod(path, 0660);
+		chmod(path, 0666); /* the web server may run as another user; web-STOMP
+				    * itself listens on loopback TCP, open to every local user */
 	struct lws_context_creation_info up;
 	memset(&up, 0, sizeof up);
 	up.port = CONTEXT_PORT_NO_LISTEN;
