@@ -1,7 +1,8 @@
 // bench/realtime.js — REST POST of a chat message → its delivery to a STOMP
 // subscriber at /ws, as latency percentiles. Run by bench/realtime, which
 // starts the system and passes MAX_URL A_USER A_TOKEN B_USER B_TOKEN CID,
-// BENCH_MESSAGES and BENCH_RATE (messages per second, open loop).
+// BENCH_MESSAGES and BENCH_RATE (messages per second, open loop); WS_URL
+// subscribes elsewhere (BENCH_DIRECT=1: web-STOMP itself).
 'use strict';
 
 const { Client } = require('@stomp/stompjs');
@@ -19,7 +20,7 @@ function pct(sorted, p) {
 function connect() {
   return new Promise((resolve, reject) => {
     const c = new Client({
-      webSocketFactory: () => new WebSocket(env.MAX_URL.replace(/^http/, 'ws') + '/ws',
+      webSocketFactory: () => new WebSocket(env.WS_URL || env.MAX_URL.replace(/^http/, 'ws') + '/ws',
         ['v12.stomp', 'v11.stomp', 'v10.stomp']),
       connectHeaders: { login: env.B_USER, passcode: env.B_TOKEN, host: '/' },
       heartbeatIncoming: 0, heartbeatOutgoing: 0, reconnectDelay: 0, debug: () => {},
