@@ -34,6 +34,7 @@ FCGI_COMMON := $(BUILD)/obj/fcgi/adapter.o
 PROGS := $(BUILD)/max.fcgi $(BUILD)/osiris.fcgi $(BUILD)/maxctl $(BUILD)/hello.fcgi
 PROGS += $(BUILD)/max-bridge
 PROGS += $(BUILD)/max-ldap-sync
+PROGS += $(BUILD)/max-relay
 
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 E2E_SRC  := $(sort $(wildcard tests/e2e/*.c))
@@ -96,6 +97,12 @@ $(BUILD)/maxctl: $(BUILD)/obj/tools/maxctl.o $(MAXCTL_PARTS) $(LIB)
 BRIDGE_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(sort $(wildcard tools/max-bridge/*.c)))
 $(BUILD)/max-bridge: $(BRIDGE_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ -lrabbitmq $(shell pkg-config --libs $(CURLPKG)) $(LIBS)
+
+# the realtime endpoint (/stomp SockJS, /ws): libwebsockets from Debian
+RELAY_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tools/max-relay/*.c))
+$(RELAY_OBJ): CFLAGS += $(shell pkg-config --cflags libwebsockets)
+$(BUILD)/max-relay: $(RELAY_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs libwebsockets) $(LIBS)
 
 $(BUILD)/tests/unit: $(UNIT_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
 	@mkdir -p $(@D)

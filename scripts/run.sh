@@ -4,10 +4,15 @@
 # Creates $MAX_VAR (default var/) with a max.ini when missing, or reuses it;
 # creates or migrates the database (maxctl init); sets the admin's local
 # password and the Manager role; renders lighttpd/max.conf.in into
-# $MAX_VAR/lighttpd.conf; prints the URL and the admin's credentials; then
-# becomes lighttpd (-D), which spawns and restarts the FastCGI workers.
+# $MAX_VAR/lighttpd.conf; starts lighttpd (-D), which spawns and restarts
+# the FastCGI workers, and the realtime part (scripts/run-realtime.sh: a
+# private RabbitMQ under $MAX_VAR/rabbitmq unless [rabbitmq] url names
+# another broker, max-bridge, max-relay); prints the REST and STOMP URLs and
+# the admin's credentials. Ctrl-C (or SIGTERM) stops all of it.
 # Once the server answers, a background step creates the admin's Person in
 # MAX (POST /people with a throw-away token, revoked right after).
+# Two runs side by side need only another MAX_VAR and MAX_PORT: the node's
+# name and ports, and the relay's socket, are per MAX_VAR.
 #
 #   MAX_VAR             data folder (default var/, made absolute)
 #   MAX_PORT            port on 127.0.0.1 (default 8080)
@@ -26,7 +31,7 @@ BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 BUILD=$(cd "$BUILD" && pwd)
-for p in max.fcgi osiris.fcgi maxctl; do
+for p in max.fcgi osiris.fcgi maxctl max-bridge max-relay; do
 	if [ ! -x "$BUILD/$p" ]; then
 		echo "run.sh: $BUILD/$p missing (run make first)" >&2
 		exit 2
@@ -120,7 +125,39 @@ create_admin_person() {
 	*) echo "run.sh: POST /people for $MAX_ADMIN answered $st" >&2 ;;
 	esac
 }
+# Whatever ends this script, the web server and the realtime part stop.
+SERVER_PID=""
+stop_all() {
+	local rc=$?
+	trap - EXIT INT TERM
+	if [ -n "$SERVER_PID" ]; then
+		kill -TERM "$SERVER_PID" 2>/dev/null || true
+		wait "$SERVER_PID" 2>/dev/null || true
+	fi
+	./scripts/run-realtime.sh stop "$MAX_VAR" || true
+	exit "$rc"
+}
+trap stop_all EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+if [ "${MAX_SERVER:-lighttpd}" = apache ]; then
+	MAX_BODY=$MAX_BODY MAX_PROCS=$MAX_PROCS ./scripts/apache.sh run \
+		"${MAX_APACHE_MODE:-fcgid}" "$MAX_VAR" "$BUILD" "$MAX_PORT" &
+else
+	lighttpd -D -f "$MAX_VAR/lighttpd.conf" &
+fi
+SERVER_PID=$!
 create_admin_person &
+# the realtime part once the web server answers: osiris must be there for
+# RabbitMQ's logins, and apache.sh hands all of $MAX_VAR to its user before
+# it starts (rabbitmq.sh then takes the node's folder back)
+for _ in $(seq 100); do
+	curl -fsS -o /dev/null --max-time 1 "$URL/info" 2>/dev/null && break
+	sleep 0.1
+done
+./scripts/run-realtime.sh start "$MAX_VAR" "$BUILD" "$MAX_PORT" ||
+	echo "run.sh: the realtime part did not start; the API works without it" >&2
 
 cat <<EOF
 
@@ -135,11 +172,10 @@ data:             $MAX_VAR  (database $MAX_VAR/max.db, logs $MAX_VAR/log/)
   curl -H "X-Oauth-Token: \$TOKEN" -H "X-Oauth-Username: $MAX_ADMIN" \\
       -H "X-Oauth-Scope: widgetcli" $URL/people
 
+STOMP:            $URL/stomp (SockJS)   ws://127.0.0.1:$MAX_PORT/ws (WebSocket)
+                  login: user name, passcode: OAuth token
+
 Stop with Ctrl-C.
 EOF
 
-if [ "${MAX_SERVER:-lighttpd}" = apache ]; then
-	MAX_BODY=$MAX_BODY MAX_PROCS=$MAX_PROCS exec ./scripts/apache.sh run \
-		"${MAX_APACHE_MODE:-fcgid}" "$MAX_VAR" "$BUILD" "$MAX_PORT"
-fi
-exec lighttpd -D -f "$MAX_VAR/lighttpd.conf"
+wait "$SERVER_PID"

@@ -69,6 +69,10 @@ static const struct config_key keys[] = {
 	{"push", "service_account", "", 0},   /* Google service-account JSON file */
 	{"push", "fcm_url", "https://fcm.googleapis.com", 0},
 	{"push", "timeout_s", "10", 0},       /* each HTTP call to Google */
+	/* [relay]: max-relay, the /stomp (SockJS) and /ws endpoint */
+	{"relay", "listen", "", 0},             /* socket path (default <var>/run/realtime.sock) or [HOST:]PORT */
+	{"relay", "upstream", "ws://127.0.0.1:15674/ws", 0}, /* RabbitMQ's web-STOMP */
+	{"relay", "heartbeat_s", "25", 0},      /* SockJS "h" frames */
 	/* [ldap]: off until url is set (names as in the LDAP sync design) */
 	{"ldap", "url", "", 0},                 /* ldap://host[:port] or ldaps:// */
 	{"ldap", "starttls", "false", 0},       /* StartTLS on an ldap:// URL */

@@ -8,8 +8,11 @@
  * management API and AMQP clients), the API and the fake's log.
  *
  * Runs only under scripts/e2e-realtime.sh, which gives the suite a folder
- * (MAX_TEST_RABBITMQ_DIR) and always stops the node and the bridge; the
- * suite starts both there (scripts/rabbitmq.sh, build/max-bridge).
+ * (MAX_TEST_RABBITMQ_DIR) and always stops the node, the bridge and the
+ * relay; the suite starts them there (scripts/rabbitmq.sh, build/max-bridge,
+ * build/max-relay on the socket lighttpd proxies /stomp and /ws to). The
+ * browser-grade STOMP clients are node programs (tests/stomp/realtime.js;
+ * their modules in MAX_TEST_NODE_PATH, installed by e2e-realtime.sh).
  */
 #include "e2e.h"
 
@@ -29,8 +32,8 @@
 static struct {
 	const char *dir;
 	char user[512], pass[512], url[512];
-	int amqp_port, mgmt_port;
-	pid_t bridge;
+	int amqp_port, mgmt_port, stomp_ws_port;
+	pid_t bridge, relay;
 } rt;
 
 static void sleep_ms(long ms)
@@ -59,6 +62,8 @@ static int read_env(void)
 			rt.amqp_port = atoi(line + 14);
 		else if (!strncmp(line, "RMQ_MGMT_PORT=", 14))
 			rt.mgmt_port = atoi(line + 14);
+		else if (!strncmp(line, "RMQ_STOMP_WS_PORT=", 18))
+			rt.stomp_ws_port = atoi(line + 18);
 	}
 	fclose(f);
 	return rt.amqp_port && rt.mgmt_port && *rt.pass ? 0 : -1;
@@ -72,7 +77,9 @@ static int node(const char *cmd)
 	return system(line) == 0 ? 0 : -1;
 }
 
-/* The bridge's max.ini: the test server's, plus the broker. */
+/* The max.ini of the bridge and the relay: the test server's, plus the
+ * broker (the relay listens on its default socket under [max] var, where
+ * lighttpd looks for it). */
 static int write_bridge_ini(const char *path)
 {
 	FILE *in = fopen(getenv("MAX_TEST_INI"), "r"), *out = fopen(path, "w");
@@ -97,8 +104,33 @@ static int write_bridge_ini(const char *path)
 			fcm, p);
 	if (port)
 		fclose(port);
+	fprintf(out, "\n[relay]\nupstream = ws://127.0.0.1:%d/ws\nheartbeat_s = 1\n",
+		rt.stomp_ws_port);
 	fclose(in);
 	return fclose(out) == 0 ? 0 : -1;
+}
+
+/* Starts BUILD/name -c ini in the background (stderr to DIR/name.log, its
+ * pid in DIR/name.pid for e2e-realtime.sh); its pid, or -1. */
+static pid_t start_prog(const char *name, const char *ini)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		FILE *log = freopen(e2e_fmt("%s/%s.log", rt.dir, name), "a", stderr);
+		(void)log;
+		const char *bin = e2e_fmt("%s/%s", getenv("MAX_TEST_BUILD"), name);
+		execl(bin, bin, "-c", ini, (char *)NULL);
+		_exit(127);
+	}
+	FILE *f = fopen(e2e_fmt("%s/%s.pid", rt.dir, name), "w");
+	if (f) {
+		fprintf(f, "%d\n", (int)pid);
+		fclose(f);
+	}
+	return pid;
 }
 
 static int start_bridge(void)
@@ -106,37 +138,28 @@ static int start_bridge(void)
 	const char *ini = e2e_fmt("%s/bridge.ini", rt.dir);
 	if (write_bridge_ini(ini) < 0)
 		return -1;
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		FILE *log = freopen(e2e_fmt("%s/bridge.log", rt.dir), "a", stderr);
-		(void)log;
-		const char *bin = e2e_fmt("%s/max-bridge", getenv("MAX_TEST_BUILD"));
-		execl(bin, bin, "-c", ini, (char *)NULL);
-		_exit(127);
-	}
-	rt.bridge = pid;
-	FILE *f = fopen(e2e_fmt("%s/bridge.pid", rt.dir), "w");
-	if (f) {
-		fprintf(f, "%d\n", (int)pid);
-		fclose(f);
-	}
-	return 0;
+	rt.bridge = start_prog("max-bridge", ini);
+	rt.relay = start_prog("max-relay", ini);
+	return rt.bridge > 0 && rt.relay > 0 ? 0 : -1;
+}
+
+static void stop_prog(pid_t *pid)
+{
+	if (*pid <= 0)
+		return;
+	kill(*pid, SIGTERM);
+	int st;
+	for (int i = 0; i < 100 && waitpid(*pid, &st, WNOHANG) == 0; i++)
+		sleep_ms(50);
+	kill(*pid, SIGKILL);
+	waitpid(*pid, &st, 0);
+	*pid = 0;
 }
 
 static void stop_bridge(void)
 {
-	if (rt.bridge <= 0)
-		return;
-	kill(rt.bridge, SIGTERM);
-	int st;
-	for (int i = 0; i < 100 && waitpid(rt.bridge, &st, WNOHANG) == 0; i++)
-		sleep_ms(50);
-	kill(rt.bridge, SIGKILL);
-	waitpid(rt.bridge, &st, 0);
-	rt.bridge = 0;
+	stop_prog(&rt.relay);
+	stop_prog(&rt.bridge);
 }
 
 /* ---- RabbitMQ's management API ------------------------------------------- */
@@ -313,6 +336,16 @@ static int get_one(amqp_connection_state_t c, const char *queue, struct got *g, 
 	return 0;
 }
 
+/* GET /stomp/info through lighttpd: the relay is up. */
+static int relay_answers(const void *arg)
+{
+	(void)arg;
+	struct e2e_resp *r = e2e_request("GET", "/stomp/info", NULL, NULL);
+	int up = r->status == 200;
+	e2e_free(r);
+	return up;
+}
+
 /* ---- suite ------------------------------------------------------------------ */
 
 static int rt_init(void)
@@ -326,6 +359,10 @@ static int rt_init(void)
 	}
 	if (start_bridge() < 0 || !wait_until(globals_declared, NULL, 60000)) {
 		fprintf(stderr, "realtime: the bridge did not declare the topology\n");
+		return 1;
+	}
+	if (!wait_until(relay_answers, NULL, 10000)) {
+		fprintf(stderr, "realtime: GET /stomp/info does not answer (max-relay)\n");
 		return 1;
 	}
 	return 0;
@@ -791,6 +828,120 @@ static void test_push_fcm(void)
 	json_object_put(log);
 }
 
+/* ---- browser-grade STOMP clients (node) at /stomp and /ws -------------------- */
+
+/* Runs tests/stomp/realtime.js scenario with alice and bob in conversation
+ * cid; 1 when every check of the scenario passed. */
+static int stomp_clients(const char *scenario, const char *alice, const char *bob,
+			 const char *cid)
+{
+	const char *cmd = e2e_fmt("MAX_URL='%s' A_USER='%s' A_TOKEN='%s' B_USER='%s' B_TOKEN='%s' "
+				  "CID='%s' NODE_PATH='%s' node tests/stomp/realtime.js %s >&2",
+				  e2e_url(), alice, e2e_token(alice), bob, e2e_token(bob), cid,
+				  getenv("MAX_TEST_NODE_PATH"), scenario);
+	return system(cmd) == 0;
+}
+
+static int have_node(const char *test)
+{
+	if (getenv("MAX_TEST_NODE_PATH"))
+		return 1;
+	fprintf(stderr, "\nrealtime: SKIPPED %s: the STOMP client modules are not installed "
+			"(scripts/e2e-realtime.sh runs npm ci in tests/stomp)\n",
+		test);
+	return 0;
+}
+
+/* Two people in a conversation, their exchanges declared: its id. */
+static const char *stomp_pair(const char *alice, const char *bob)
+{
+	person(alice, "");
+	person(bob, "");
+	const char *cid = conversation(alice, e2e_fmt("[\"%s\",\"%s\"]", alice, bob));
+	CU_ASSERT(wait_until(outbox_empty, NULL, SOON_MS));
+	return cid;
+}
+
+/* MESSAGING: sockjs-client sends GET /stomp/info with credentials, so a
+ * page of another site gets its own Origin back, never "*". */
+static void test_stomp_info(void)
+{
+	struct e2e_resp *r = e2e_request("GET", "/stomp/info?t=1", NULL, NULL,
+					 "Origin: https://portal.example.org");
+	E2E_STATUS(r, 200);
+	E2E_INT_EQ(e2e_bool(r->json, "websocket"), 1);
+	E2E_INT_EQ(e2e_bool(r->json, "cookie_needed"), 0);
+	E2E_STR_EQ(json_object_to_json_string(e2e_get(r->json, "origins")), "[ \"*:*\" ]");
+	CU_ASSERT(json_object_is_type(e2e_get(r->json, "entropy"), json_type_int));
+	E2E_STR_EQ(e2e_header(r, "Access-Control-Allow-Origin"), "https://portal.example.org");
+	E2E_STR_EQ(e2e_header(r, "Access-Control-Allow-Credentials"), "true");
+	CU_ASSERT_PTR_NOT_NULL(strstr(e2e_fmt("%s", e2e_header(r, "Cache-Control")), "no-store"));
+	e2e_free(r);
+	r = e2e_request("GET", "/stomp/nope/1/2/xhr", NULL, NULL);
+	E2E_STATUS(r, 404);
+	e2e_free(r);
+}
+
+/* Bob at /stomp (sockjs-client + @stomp/stompjs, the widget's way), Alice
+ * at /ws (@stomp/stompjs + ws): Alice's REST message reaches both. */
+static void test_stomp_delivery(void)
+{
+	if (!have_node(__func__))
+		return;
+	const char *cid = stomp_pair("stalice", "stbob");
+	CU_ASSERT(stomp_clients("deliver", "stalice", "stbob", cid));
+}
+
+/* SockJS frames on a raw WebSocket at /stomp/<server>/<session>/websocket:
+ * "o", a["CONNECTED..."] for a CONNECT in a JSON array, "h" heartbeats; a
+ * frame that is not a JSON array of strings closes the session. */
+static void test_sockjs_frames(void)
+{
+	if (!have_node(__func__))
+		return;
+	person("stalice", "");
+	CU_ASSERT(wait_until(outbox_empty, NULL, SOON_MS));
+	CU_ASSERT(stomp_clients("sockjs-frames", "stalice", "stbob", "none"));
+}
+
+/* A wrong token gets an ERROR frame, at /stomp and at /ws. */
+static void test_stomp_bad_token(void)
+{
+	if (!have_node(__func__))
+		return;
+	person("stalice", "");
+	CU_ASSERT(wait_until(outbox_empty, NULL, SOON_MS));
+	CU_ASSERT(stomp_clients("bad-token", "stalice", "stbob", "none"));
+}
+
+/* Alice cannot subscribe to Bob's exchange nor send to Bob's .publish
+ * (ERROR frame: access refused), and Bob receives nothing. */
+static void test_stomp_forbidden(void)
+{
+	if (!have_node(__func__))
+		return;
+	const char *cid = stomp_pair("stalice", "stbob");
+	CU_ASSERT(stomp_clients("forbidden", "stalice", "stbob", cid));
+}
+
+/* A message SENT over STOMP is stored by the bridge's `messages` consumer
+ * and acknowledged; skipped while the bridge has no such consumer. */
+static void test_stomp_send_stored(void)
+{
+	if (!have_node(__func__))
+		return;
+	const char *help = e2e_fmt("'%s/max-bridge' --help 2>&1 | grep -q messages",
+				   getenv("MAX_TEST_BUILD"));
+	if (system(help) != 0) {
+		fprintf(stderr, "\nrealtime: SKIPPED %s: max-bridge has no `messages` consumer yet "
+				"(its --help does not mention it)\n",
+			__func__);
+		return;
+	}
+	const char *cid = stomp_pair("stalice", "stbob");
+	CU_ASSERT(stomp_clients("send-stored", "stalice", "stbob", cid));
+}
+
 E2E_SUITE(realtime, rt_init, rt_cleanup)
 {
 	if (!getenv("MAX_TEST_RABBITMQ_DIR"))
@@ -799,6 +950,12 @@ E2E_SUITE(realtime, rt_init, rt_cleanup)
 	E2E_TEST(s, test_user_exchanges);
 	E2E_TEST(s, test_conversation_delivery);
 	E2E_TEST(s, test_broker_login);
+	E2E_TEST(s, test_stomp_info);
+	E2E_TEST(s, test_sockjs_frames);
+	E2E_TEST(s, test_stomp_delivery);
+	E2E_TEST(s, test_stomp_bad_token);
+	E2E_TEST(s, test_stomp_forbidden);
+	E2E_TEST(s, test_stomp_send_stored);
 	E2E_TEST(s, test_outage);
 	E2E_TEST(s, test_chat_line);
 	E2E_TEST(s, test_chat_refused);

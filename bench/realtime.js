@@ -1,0 +1,85 @@
+// bench/realtime.js — REST POST of a chat message → its delivery to a STOMP
+// subscriber at /ws, as latency percentiles. Run by bench/realtime, which
+// starts the system and passes MAX_URL A_USER A_TOKEN B_USER B_TOKEN CID,
+// BENCH_MESSAGES and BENCH_RATE (messages per second, open loop); WS_URL
+// subscribes elsewhere (BENCH_DIRECT=1: web-STOMP itself).
+'use strict';
+
+const { Client } = require('@stomp/stompjs');
+const WebSocket = require('ws');
+
+const env = process.env;
+const N = Number(env.BENCH_MESSAGES || 5000);
+const RATE = Number(env.BENCH_RATE || 200);
+const MAX_INFLIGHT = 256;
+
+function pct(sorted, p) {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] : NaN;
+}
+
+function connect() {
+  return new Promise((resolve, reject) => {
+    const c = new Client({
+      webSocketFactory: () => new WebSocket(env.WS_URL || env.MAX_URL.replace(/^http/, 'ws') + '/ws',
+        ['v12.stomp', 'v11.stomp', 'v10.stomp']),
+      connectHeaders: { login: env.B_USER, passcode: env.B_TOKEN, host: '/' },
+      heartbeatIncoming: 0, heartbeatOutgoing: 0, reconnectDelay: 0, debug: () => {},
+    });
+    c.onConnect = () => resolve(c);
+    c.onStompError = (f) => reject(new Error(f.headers.message));
+    c.onWebSocketClose = () => reject(new Error('closed'));
+    c.activate();
+  });
+}
+
+async function main() {
+  const sub = await connect();
+  const sent = new Array(N), delivery = [], post = [];
+  const tag = `b${Date.now()}-`;
+  sub.subscribe(`/exchange/${env.B_USER}.subscribe`, (m) => {
+    const now = performance.now();
+    let b;
+    try { b = JSON.parse(m.body); } catch (e) { return; }
+    const t = b && b.d && typeof b.d.text === 'string' && b.d.text.startsWith(tag) ?
+      Number(b.d.text.slice(tag.length)) : -1;
+    if (t >= 0 && sent[t] !== undefined) delivery.push(now - sent[t]);
+  });
+  await new Promise((r) => setTimeout(r, 500));
+  const headers = { 'X-Oauth-Token': env.A_TOKEN, 'X-Oauth-Username': env.A_USER,
+    'X-Oauth-Scope': 'widgetcli', 'Content-Type': 'application/json' };
+  let inflight = 0, failed = 0, i = 0;
+  const start = performance.now();
+  await new Promise((done) => {
+    const tick = () => {
+      const due = Math.min(N, Math.floor((performance.now() - start) * RATE / 1000) + 1);
+      while (i < due && inflight < MAX_INFLIGHT) {
+        const k = i++;
+        inflight++;
+        sent[k] = performance.now();
+        fetch(`${env.MAX_URL}/conversations/${env.CID}/messages`, { method: 'POST', headers,
+          body: JSON.stringify({ object: { objectType: 'note', content: tag + k, mobile: true } }) })
+          .then(async (r) => { await r.arrayBuffer(); if (r.status !== 201) failed++; })
+          .catch(() => { failed++; })
+          .finally(() => { inflight--; post.push(performance.now() - sent[k]); });
+      }
+      if (i < N) setTimeout(tick, 1); else done();
+    };
+    tick();
+  });
+  const sendSecs = (performance.now() - start) / 1000;
+  for (let t = 0; t < 30000 && delivery.length + failed < N; t += 100)
+    await new Promise((r) => setTimeout(r, 100));
+  await sub.deactivate();
+  delivery.sort((a, b) => a - b);
+  post.sort((a, b) => a - b);
+  const f = (x) => x.toFixed(1);
+  console.log(`messages: ${N} sent in ${sendSecs.toFixed(1)} s (${(N / sendSecs).toFixed(0)}/s asked ${RATE}/s), ` +
+    `${delivery.length} delivered, ${failed} POST failures`);
+  console.log(`POST → STOMP delivery at /ws (ms): p50 ${f(pct(delivery, 0.5))}  p90 ${f(pct(delivery, 0.9))}  ` +
+    `p99 ${f(pct(delivery, 0.99))}  max ${f(delivery[delivery.length - 1] || NaN)}`);
+  console.log(`POST answered (ms):             p50 ${f(pct(post, 0.5))}  p90 ${f(pct(post, 0.9))}  ` +
+    `p99 ${f(pct(post, 0.99))}  max ${f(post[post.length - 1] || NaN)}`);
+  process.exit(delivery.length === N && !failed ? 0 : 1);
+}
+
+main().catch((e) => { console.error(`bench: ${e.message}`); process.exit(1); });

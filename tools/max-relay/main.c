@@ -1,0 +1,205 @@
+/*
+ * max-relay — SockJS and WebSocket endpoint for MAX's realtime clients.
+ *
+ * RabbitMQ 3.7+ no longer serves SockJS, which the deployed 4.x widget
+ * speaks; this process answers it at /stomp (GET /stomp/info and the
+ * SockJS websocket transport) and relays the STOMP frames to RabbitMQ's
+ * web-STOMP, one upstream WebSocket per browser session. It also passes
+ * plain STOMP over WebSocket through at /ws, so the web server needs one
+ * socket for both. One process, one libwebsockets event loop; the web
+ * server (lighttpd or Apache) proxies /stomp and /ws here.
+ */
+#include "relay.h"
+#include "util/config.h"
+#include "util/log.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t stopping;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+static void usage(FILE *f)
+{
+	fputs("usage: max-relay [-c max.ini]\n"
+	      "\n"
+	      "Serves MAX's realtime endpoints and relays them to RabbitMQ's web-STOMP:\n"
+	      "  /stomp  SockJS (GET /stomp/info, /stomp/<server>/<session>/websocket),\n"
+	      "          the protocol of the MAX widget 4.x\n"
+	      "  /ws     plain STOMP over WebSocket, passed through unchanged\n"
+	      "The web server proxies both paths here (WebSocket upgrade on). Runs\n"
+	      "until SIGTERM or SIGINT.\n"
+	      "\n"
+	      "  -c PATH     configuration (default: $MAX_CONFIG, else ./max.ini)\n"
+	      "  -h, --help  this text\n"
+	      "\n"
+	      "max.ini keys, section [relay]:\n"
+	      "  listen       a socket path (default <[max] var>/run/realtime.sock),\n"
+	      "               or PORT / HOST:PORT for TCP (HOST default 127.0.0.1)\n"
+	      "  upstream     web-STOMP URL (default ws://127.0.0.1:15674/ws)\n"
+	      "  heartbeat_s  seconds between SockJS heartbeat frames (default 25)\n",
+	      f);
+}
+
+/* ws://HOST[:PORT]/PATH into c; -1 when it is not such a URL. */
+static int parse_upstream(const char *url, struct relay_conf *c)
+{
+	if (strncmp(url, "ws://", 5))
+		return -1;
+	const char *host = url + 5, *slash = strchr(host, '/'), *end = slash ? slash : host + strlen(host);
+	const char *colon = memchr(host, ':', (size_t)(end - host));
+	size_t hlen = (size_t)((colon ? colon : end) - host);
+	if (!hlen || hlen >= sizeof c->up_host)
+		return -1;
+	memcpy(c->up_host, host, hlen);
+	c->up_host[hlen] = 0;
+	c->up_port = colon ? atoi(colon + 1) : 80;
+	if (c->up_port <= 0 || c->up_port > 65535)
+		return -1;
+	snprintf(c->up_path, sizeof c->up_path, "%s", slash ? slash : "/");
+	return 0;
+}
+
+/* [relay] listen into the vhost's listening fields. path must outlive the
+ * context. -1 when the value makes no sense. */
+static int parse_listen(const struct max_config *cfg, struct lws_context_creation_info *info,
+			char *path, size_t pathlen)
+{
+	const char *v = config_get(cfg, "relay", "listen");
+	if (!*v) {
+		snprintf(path, pathlen, "%s/run/realtime.sock", config_get(cfg, "max", "var"));
+		v = path;
+	}
+	if (*v == '/' || *v == '.') {
+		if (v != path)
+			snprintf(path, pathlen, "%s", v);
+		unlink(path); /* a socket left by a process that died */
+		info->options |= LWS_SERVER_OPTION_UNIX_SOCK;
+		info->iface = path;
+		info->port = 0; /* lws binds a socket only with port 0 */
+		return 0;
+	}
+	const char *colon = strrchr(v, ':');
+	snprintf(path, pathlen, "%.*s", colon ? (int)(colon - v) : 0, v);
+	info->iface = colon ? path : "127.0.0.1";
+	info->port = atoi(colon ? colon + 1 : v);
+	return info->port > 0 && info->port <= 65535 ? 0 : -1;
+}
+
+static void lws_log(int level, const char *line)
+{
+	size_t n = strlen(line);
+	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		n--;
+	log_event("relay", "lws%s: %.*s", level == LLL_ERR ? " error" : "", (int)n, line);
+}
+
+static struct lws_context *start(const struct max_config *cfg, char *path, size_t pathlen)
+{
+	struct relay_conf rc;
+	memset(&rc, 0, sizeof rc);
+	rc.heartbeat_s = (int)config_int(cfg, "relay", "heartbeat_s");
+	if (parse_upstream(config_get(cfg, "relay", "upstream"), &rc) < 0 || rc.heartbeat_s < 1) {
+		log_event("relay", "[relay] upstream must be ws://HOST[:PORT]/PATH and "
+				   "heartbeat_s at least 1");
+		return NULL;
+	}
+	struct lws_context_creation_info info;
+	memset(&info, 0, sizeof info);
+	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_DISABLE_IPV6;
+	if (parse_listen(cfg, &info, path, pathlen) < 0) {
+		log_event("relay", "[relay] listen must be a socket path or [HOST:]PORT");
+		return NULL;
+	}
+	/* lws looks for the socket option on the context as well */
+	struct lws_context *ctx = lws_create_context(&info);
+	if (!ctx)
+		return NULL;
+	info.protocols = relay_server_protocols;
+	info.vhost_name = "relay";
+	if (!lws_create_vhost(ctx, &info)) {
+		log_event("relay", "cannot listen on %s", *config_get(cfg, "relay", "listen") ?
+				   config_get(cfg, "relay", "listen") : path);
+		lws_context_destroy(ctx);
+		return NULL;
+	}
+	if (info.options & LWS_SERVER_OPTION_UNIX_SOCK)
+		chmod(path, 0666); /* the web server may run as another user; web-STOMP
+				    * itself listens on loopback TCP, open to every local user */
+	struct lws_context_creation_info up;
+	memset(&up, 0, sizeof up);
+	up.port = CONTEXT_PORT_NO_LISTEN;
+	up.protocols = relay_upstream_protocols;
+	up.vhost_name = "upstream";
+	struct lws_vhost *uv = lws_create_vhost(ctx, &up);
+	if (!uv) {
+		lws_context_destroy(ctx);
+		return NULL;
+	}
+	relay_setup(&rc, uv);
+	if (info.options & LWS_SERVER_OPTION_UNIX_SOCK)
+		log_event("relay", "listening on socket %s, web-STOMP at %s", path,
+			  config_get(cfg, "relay", "upstream"));
+	else
+		log_event("relay", "listening on %s:%d, web-STOMP at %s", info.iface, info.port,
+			  config_get(cfg, "relay", "upstream"));
+	return ctx;
+}
+
+static void on_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal; /* no SA_RESTART: the wait ends at once */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int main(int argc, char **argv)
+{
+	const char *cpath = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		}
+		if (!strcmp(argv[i], "-c") && i + 1 < argc) {
+			cpath = argv[++i];
+			continue;
+		}
+		usage(stderr);
+		return 2;
+	}
+	struct max_config cfg;
+	char err[512];
+	if (config_load(&cfg, cpath, err, sizeof err) < 0) {
+		log_event("relay", "%s", err);
+		return 1;
+	}
+	lws_set_log_level(LLL_ERR | LLL_WARN, lws_log);
+	on_signals();
+	static char path[1024];
+	struct lws_context *ctx = start(&cfg, path, sizeof path);
+	if (!ctx) {
+		config_free(&cfg);
+		return 1;
+	}
+	while (!stopping && lws_service(ctx, 0) >= 0)
+		;
+	log_event("relay", "stopping (%d sessions open)", relay_sessions());
+	lws_context_destroy(ctx);
+	if (*path == '/' || *path == '.')
+		unlink(path);
+	config_free(&cfg);
+	return 0;
+}
