@@ -163,7 +163,7 @@ enum max_err people_create(struct max_ctx *c, struct max_resp *r)
 	if (!auth_is_manager(c) && strcasecmp(given, c->auth_user))
 		return perm_deny(c);
 	char username[MAX_USERNAME_MAX + 1];
-	if (!people_name_ok(given) || people_normalise(given, username) < 0)
+	if (!text_username_ok(given) || people_normalise(given, username) < 0)
 		return max_fail(c, MAX_EVALIDATION,
 				"Validation error on field \"username\": not a valid username");
 	struct person_fields f;

@@ -6,6 +6,7 @@
  * people who left the directory.
  */
 #include "ldap/users.h"
+#include "util/text.h"
 #include "ldap/filter.h"
 #include "util/config.h"
 #include "util/jsonx.h"
@@ -15,17 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-int ldap_username_ok(const char *u)
-{
-	size_t n = strlen(u);
-	if (!n || n > MAX_USERNAME_MAX)
-		return 0;
-	for (const unsigned char *p = (const unsigned char *)u; *p; p++)
-		if (*p <= ' ' || *p == 0x7f || strchr("/\\?#%\"<>&+:*", *p))
-			return 0;
-	return 1;
-}
 
 /* Trims s in place; returns it. */
 static char *trim(char *s)
@@ -69,7 +59,7 @@ static int on_user(const struct ldapc_entry *e, void *arg)
 	char *name = ldapc_entry_value(e, uid_attr, raw, sizeof raw) < 0 ? NULL : trim(raw);
 	for (char *p = name; p && *p; p++)
 		*p = (char)tolower((unsigned char)*p);
-	if (!name || !ldap_username_ok(name) || strlen(ldapc_entry_dn(e)) >= sizeof u->v->dn) {
+	if (!name || !text_username_ok(name) || strlen(ldapc_entry_dn(e)) >= sizeof u->v->dn) {
 		log_event("-", "ldap-sync: %s: no usable %s; skipped", ldapc_entry_dn(e), uid_attr);
 		u->skipped++;
 		return 0;

@@ -37,8 +37,5 @@ void ldap_users_free(struct ldap_users *u);
 /* The user named username, or NULL. */
 const struct ldap_user *ldap_users_find(const struct ldap_users *u, const char *username);
 
-/* 1 when u is acceptable as a MAX username (the API's rule: 1 to
- * MAX_USERNAME_MAX bytes, printable, none of / \ ? # % " < > & + : *). */
-int ldap_username_ok(const char *u);
 
 #endif

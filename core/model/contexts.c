@@ -97,10 +97,7 @@ int ctx_exists(struct store *st, const char *hash)
 	if (!q)
 		return -1;
 	store_bind_text(q, 1, hash);
-	int rc = store_one(q);
-	if (rc == 1)
-		store_reset(q);
-	return rc;
+	return store_exists(q);
 }
 
 void ctx_free(struct context *ctx)

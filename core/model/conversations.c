@@ -232,10 +232,7 @@ int conv_is_participant(struct store *st, const char *cid, const char *user)
 		return -1;
 	store_bind_text(q, 1, cid);
 	store_bind_text(q, 2, user);
-	int rc = store_one(q);
-	if (rc == 1)
-		store_reset(q);
-	return rc;
+	return store_exists(q);
 }
 
 json_object *conv_participants(struct store *st, const char *cid)

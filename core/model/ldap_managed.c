@@ -85,10 +85,7 @@ int managed_sub_is(struct store *st, const char *username, const char *hash)
 		return -1;
 	store_bind_text(q, 1, username);
 	store_bind_text(q, 2, hash);
-	int rc = store_one(q);
-	if (rc == 1)
-		store_reset(q);
-	return rc;
+	return store_exists(q);
 }
 
 long managed_subs_of(struct store *st, const char *hash,

@@ -445,10 +445,7 @@ static int has_row(struct store *st, const char *id)
 	if (!q)
 		return -1;
 	store_bind_text(q, 1, id);
-	int rc = store_one(q);
-	if (rc == 1)
-		store_reset(q);
-	return rc;
+	return store_exists(q);
 }
 
 /* Is the regular file at rel (under the scan's root) an orphan? */

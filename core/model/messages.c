@@ -210,10 +210,7 @@ int msg_exists(struct store *st, const char *mid)
 	if (!q)
 		return -1;
 	store_bind_text(q, 1, mid);
-	int rc = store_one(q);
-	if (rc == 1)
-		store_reset(q);
-	return rc;
+	return store_exists(q);
 }
 
 #define MSG_COLS                                                                         \

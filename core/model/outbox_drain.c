@@ -111,10 +111,6 @@ int outbox_note_attempt(struct store *db, int64_t id)
 int64_t outbox_pending(struct store *db)
 {
 	store_q *q = store_sql(db, "SELECT count(*) FROM outbox");
-	int64_t n = -1;
-	if (q && store_one(q) == 1) {
-		n = store_int(q, 0);
-		store_reset(q);
-	}
+	int64_t n = q ? store_scalar(q) : -1;
 	return n;
 }

@@ -32,27 +32,13 @@ int people_normalise(const char *in, char out[MAX_USERNAME_MAX + 1])
 	return 0;
 }
 
-int people_name_ok(const char *u)
-{
-	size_t n = strlen(u);
-	if (!n || n > MAX_USERNAME_MAX)
-		return 0;
-	for (const unsigned char *p = (const unsigned char *)u; *p; p++)
-		if (*p <= ' ' || *p == 0x7f || strchr("/\\?#%\"<>&+:*", *p))
-			return 0;
-	return 1;
-}
-
 int people_exists(struct store *st, const char *username)
 {
 	store_q *q = store_sql(st, "SELECT 1 FROM people WHERE username = ?1");
 	if (!q)
 		return -1;
 	store_bind_text(q, 1, username);
-	int rc = store_one(q);
-	if (rc == 1)
-		store_reset(q);
-	return rc;
+	return store_exists(q);
 }
 
 int people_display_name(struct store *st, const char *username, char *out, size_t len)

@@ -22,10 +22,6 @@
  * character. */
 int people_normalise(const char *in, char out[MAX_USERNAME_MAX + 1]);
 
-/* Can a person be created under this (already normalised) name? Names
- * appear in URL segments, exchange names and STOMP logins: printable, no
- * blanks or separators. */
-int people_name_ok(const char *username);
 
 struct person {
 	char username[MAX_USERNAME_MAX + 1];

@@ -110,10 +110,7 @@ int sub_listed(struct store *st, enum sub_list l, const char *username, const ch
 		return -1;
 	store_bind_text(q, 1, username);
 	store_bind_text(q, 2, hash);
-	int rc = store_one(q);
-	if (rc == 1)
-		store_reset(q);
-	return rc;
+	return store_exists(q);
 }
 
 /* The user's sessions receive the context's activity: <user>.subscribe
@@ -446,10 +443,7 @@ int sub_share_context(struct store *st, const char *a, const char *b)
 		return -1;
 	store_bind_text(q, 1, a);
 	store_bind_text(q, 2, b);
-	int rc = store_one(q);
-	if (rc == 1)
-		store_reset(q);
-	return rc;
+	return store_exists(q);
 }
 
 enum max_err sub_forget_user(struct store *st, const char *username)

@@ -13,6 +13,7 @@
 #include "util/carrot.h"
 #include "util/ids.h"
 #include "util/jsonx.h"
+#include "util/text.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -147,7 +148,7 @@ static const char *parse(json_object *msg, const struct max_config *cfg, struct 
 	if (domain && *domain && strcmp(domain, config_get(cfg, "max", "server_id")))
 		return "domain of another instance";
 	if (!jx_object(msg, "user", &u) || !jx_string(u, "username", &user) ||
-	    people_normalise(user, t->user) < 0 || !people_name_ok(t->user))
+	    people_normalise(user, t->user) < 0 || !text_username_ok(t->user))
 		return "no valid username";
 	if (!jx_object(msg, "data", &d) || !jx_string(d, "context", &context) || !*context ||
 	    !jx_object(d, "tasks", &t->tasks))

@@ -273,8 +273,5 @@ int token_password_exists(struct store *st, const char *username)
 	if (!q)
 		return -1;
 	store_bind_text(q, 1, username);
-	int rc = store_one(q);
-	if (rc == 1)
-		store_reset(q);
-	return rc;
+	return store_exists(q);
 }

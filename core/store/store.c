@@ -351,6 +351,24 @@ int store_one(store_q *q)
 	return store_step(q);
 }
 
+int store_exists(store_q *q)
+{
+	int rc = store_step(q);
+	if (rc == STORE_ROW)
+		sqlite3_reset(q);
+	return rc;
+}
+
+int64_t store_scalar(store_q *q)
+{
+	int64_t v = -1;
+	if (store_step(q) == STORE_ROW) {
+		v = sqlite3_column_int64(q, 0);
+		sqlite3_reset(q);
+	}
+	return v;
+}
+
 int store_run(store_q *q)
 {
 	int rc;
@@ -461,12 +479,7 @@ int store_changes(struct store *st)
 int64_t store_data_version(struct store *st)
 {
 	store_q *q = store_sql(st, "PRAGMA data_version");
-	int64_t v = -1;
-	if (q && store_one(q) == 1) {
-		v = store_int(q, 0);
-		store_reset(q);
-	}
-	return v;
+	return q ? store_scalar(q) : -1;
 }
 
 /* ---- binding by name (appended for the stream's listing statements) ---- */

@@ -72,6 +72,12 @@ int store_step(store_q *q);
 /* store_step() for a statement expected to give at most one row: 1 (left
  * on the row: read the columns, then store_reset), 0 none, -1 error. */
 int store_one(store_q *q);
+/* store_one() for "is there such a row": 1 yes, 0 no, -1 error; the
+ * statement is reset in every case. */
+int store_exists(store_q *q);
+/* The first column of the statement's one row as an integer, or -1 when
+ * there is no row or on error (for counts and versions). */
+int64_t store_scalar(store_q *q);
 /* Runs a statement that returns no rows (or whose rows are not wanted) to
  * its end: 0, or -1 on error. */
 int store_run(store_q *q);

@@ -14,6 +14,7 @@
  */
 #include "util/text.h"
 #include "util/jsonx.h"
+#include "util/status.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -848,4 +849,15 @@ char *str_lower(char *s)
 		if (*p >= 'A' && *p <= 'Z')
 			*p = (char)(*p + 32);
 	return s;
+}
+
+int text_username_ok(const char *u)
+{
+	size_t n = strlen(u);
+	if (!n || n > MAX_USERNAME_MAX)
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)u; *p; p++)
+		if (*p <= ' ' || *p == 0x7f || strchr("/\\?#%\"<>&+:*", *p))
+			return 0;
+	return 1;
 }

@@ -73,4 +73,9 @@ int text_twitter_name(const char *in, char lead, int dash, size_t max, char *out
 /* Lower-cases s in place (ASCII only: user names, platforms), returns s. */
 char *str_lower(char *s);
 
+/* Can a person be called this (an already normalised name)? Names appear
+ * in URL segments, exchange names and STOMP logins: 1 to MAX_USERNAME_MAX
+ * bytes, printable, none of / \ ? # % " < > & + : * and no blanks. */
+int text_username_ok(const char *username);
+
 #endif

@@ -3,6 +3,7 @@
  * temp database, and the one user-name rule they share with osiris.
  */
 #include "fixture.h"
+#include "util/text.h"
 #include "model/people.h"
 #include "unit.h"
 
@@ -248,8 +249,8 @@ static void test_normalise(void)
 	CU_ASSERT_EQUAL(people_normalise(name, out), 0); /* 128 */
 	CU_ASSERT_EQUAL(strlen(out), MAX_USERNAME_MAX);
 	/* creation is stricter: no blanks or separators at all */
-	CU_ASSERT(people_name_ok("a.b-c_d@e"));
-	CU_ASSERT(!people_name_ok("a b") && !people_name_ok("a/b") && !people_name_ok(""));
+	CU_ASSERT(text_username_ok("a.b-c_d@e"));
+	CU_ASSERT(!text_username_ok("a b") && !text_username_ok("a/b") && !text_username_ok(""));
 
 	/* the API's username header follows the rule */
 	fx_user("normie", "Normie");

@@ -23,6 +23,7 @@ static const struct key_doc sections[] = {
 	{"oauth", NULL, "The token server (osiris.fcgi) and the token check of max.fcgi."},
 	{"rabbitmq", NULL, "Realtime messaging through max-bridge; off while url is empty."},
 	{"push", NULL, "Phone notifications sent by max-bridge through Google's FCM."},
+	{"relay", NULL, "max-relay: the /stomp (SockJS) and /ws endpoints of browsers."},
 	{"ldap", NULL,
 	 "The LDAP directory: logins (osiris) and max-ldap-sync; off while url is "
 	 "empty."},
@@ -113,6 +114,11 @@ static const struct key_doc docs[] = {
 	 "Google service-account JSON file whose key signs the FCM requests. Secret."},
 	{"push", "fcm_url", "Base URL of Google's FCM HTTP v1 API."},
 	{"push", "timeout_s", "Timeout of each HTTP call to Google, in seconds."},
+	{"relay", "listen",
+	 "Where max-relay listens: a socket path (default <var>/run/realtime.sock, "
+	 "which the web server proxies /stomp and /ws to) or [HOST:]PORT."},
+	{"relay", "upstream", "RabbitMQ's web-STOMP endpoint the relay forwards STOMP to."},
+	{"relay", "heartbeat_s", "Seconds between the SockJS heartbeat frames sent to browsers."},
 	{"ldap", "url", "ldap://host[:port] or ldaps://host[:port]; empty: no LDAP."},
 	{"ldap", "starttls", "Use StartTLS on an ldap:// URL."},
 	{"ldap", "ca_file", "PEM bundle of the CAs that sign the server's certificate."},
