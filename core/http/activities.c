@@ -232,7 +232,7 @@ static enum max_err post_published(struct max_ctx *c, char out[21], time_t *t)
 static enum max_err notify_post(struct max_ctx *c, const struct context *ctx, const char *id,
 				const char *content, json_object *person)
 {
-	if (!ctx || !context_notifies(ctx))
+	if (!ctx || !ctx_notifies(ctx))
 		return MAX_OK;
 	json_object *d = json_object_new_object();
 	jx_set_str(d, "text", content ? content : "");
@@ -252,7 +252,7 @@ static json_object *post_actor(struct max_ctx *c, struct context *actx, int *is_
 		return activity_person_actor(c, c->actor);
 	}
 	*is_person = 0;
-	if (context_load(c, c->actor_context, actx) != 1)
+	if (ctx_find(c->db, c->actor_context, actx) != 1)
 		return NULL;
 	json_object *a = json_object_new_object();
 	jx_set_str(a, "objectType", "context");
@@ -287,7 +287,7 @@ static enum max_err post_insert(struct max_ctx *c, struct max_resp *r, json_obje
 		text_set_add_all(kw, okw);
 	if (m->person)
 		text_set_add_person(kw, jx_str(m->actor, "username"), jx_str(m->actor, "displayName"));
-	json_object *snap = m->ctx ? context_snapshot(m->ctx) : NULL;
+	json_object *snap = m->ctx ? ctx_snapshot(m->ctx) : NULL;
 	struct act_new a = {
 		.verb = "post",
 		.actor_kind = m->person ? "person" : "context",
@@ -367,7 +367,7 @@ static enum max_err post_create(struct max_ctx *c, struct max_resp *r, const str
 		e = dup ? post_again(c, r, id) : post_insert(c, r, obj, &m);
 	json_object_put(m.actor);
 	if (actx.url || actx.hash[0])
-		context_free(&actx);
+		ctx_free(&actx);
 out:
 	json_object_put(obj);
 	return e;
@@ -385,7 +385,7 @@ enum max_err activities_user_add(struct max_ctx *c, struct max_resp *r)
 enum max_err activities_context_add(struct max_ctx *c, struct max_resp *r)
 {
 	struct context ctx;
-	int found = context_load(c, c->params[0], &ctx);
+	int found = ctx_find(c->db, c->params[0], &ctx);
 	if (found < 0)
 		return max_fail(c, MAX_ESERVER, "context lookup failed");
 	if (!found)
@@ -399,7 +399,7 @@ enum max_err activities_context_add(struct max_ctx *c, struct max_resp *r)
 	}
 	if (!e)
 		e = post_create(c, r, &ctx);
-	context_free(&ctx);
+	ctx_free(&ctx);
 	return e;
 }
 

@@ -16,6 +16,7 @@
 #include "util/ids.h"
 #include "util/jsonx.h"
 #include "http/people.h"
+#include "model/people.h"
 #include "model/activities.h"
 #include "http/stream.h"
 #include "util/text.h"
@@ -34,27 +35,12 @@ json_object *activity_person_actor(struct max_ctx *c, const char *username)
 	return a;
 }
 
-/* compat: until the families are merged */
-enum max_err activity_insert(struct max_ctx *c, const struct activity_new *a, char id[25])
+enum max_err activity_insert(struct max_ctx *c, struct act_new *a, char id[25])
 {
-	struct act_new n = {
-		.verb = a->verb,
-		.actor_kind = a->actor_kind,
-		.actor = a->actor,
-		.actor_json = a->actor_json,
-		.object_json = a->object_json,
-		.context_hash = a->context_hash,
-		.context_json = a->context_json,
-		.conversation_id = a->conversation_id,
-		.in_reply_to = a->in_reply_to,
-		.creator = c->auth_user[0] ? c->auth_user : a->actor,
-		.owner = a->owner,
-		.published = a->published,
-		.generator = a->generator,
-		.keywords = a->keywords,
-	};
+	if (!a->creator)
+		a->creator = c->auth_user[0] ? c->auth_user : a->actor;
 	id_new(id);
-	return act_insert(c->db, &n, id, NULL);
+	return act_insert(c->db, a, id, NULL);
 }
 
 /* object keys that are private (api.md 4): stored, shown only with ACT_PRIVATE */

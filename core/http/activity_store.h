@@ -11,27 +11,10 @@
 #include "http/max.h"
 #include "model/activities.h"
 
-struct activity_new {
-	const char *verb;           /* post comment subscribe like unlike favorite unfavorite */
-	const char *actor_kind;     /* "person" (default) or "context" */
-	const char *actor;          /* username or context hash */
-	json_object *actor_json;    /* borrowed; the actor object as shown */
-	json_object *object_json;   /* borrowed; must have "objectType" */
-	const char *context_hash;   /* first context, or NULL */
-	json_object *context_json;  /* borrowed snapshot of it, or NULL */
-	const char *conversation_id;
-	const char *in_reply_to;    /* comment activities */
-	const char *owner;          /* NULL: the actor */
-	const char *published;      /* NULL: now */
-	const char *generator;      /* NULL: null */
-	json_object *keywords;      /* borrowed array, or NULL for [] */
-	const char *dup_key;        /* ignored: the guard is the model's (kept for callers) */
-};
 
-/* compat: until the families are merged. Inserts the row under a new
- * ObjectId (filled in id); creator is the authenticated user. Returns
- * MAX_OK or MAX_ESERVER. New code calls act_insert(). */
-enum max_err activity_insert(struct max_ctx *c, const struct activity_new *a, char id[25]);
+/* act_insert() for a handler: the row under a new id (filled in id), with
+ * the authenticated user as its creator unless a sets one. */
+enum max_err activity_insert(struct max_ctx *c, struct act_new *a, char id[25]);
 
 /* What activity_render() includes. */
 enum {

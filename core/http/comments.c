@@ -75,7 +75,7 @@ static enum max_err notify_comment(struct max_ctx *c, const struct act_post *p, 
 	if (!p->context_hash[0])
 		return MAX_OK;
 	struct context ctx;
-	int found = context_load(c, p->context_hash, &ctx);
+	int found = ctx_find(c->db, p->context_hash, &ctx);
 	if (found < 0)
 		return max_fail(c, MAX_ESERVER, "context lookup failed");
 	if (!found)
@@ -91,7 +91,7 @@ static enum max_err notify_comment(struct max_ctx *c, const struct act_post *p, 
 		jx_set_str(d, "commentid", cid);
 		e = carrot_publish(c, "activity", ctx.hash, "add", "comment", NULL, NULL, d);
 	}
-	context_free(&ctx);
+	ctx_free(&ctx);
 	return e;
 }
 
@@ -183,7 +183,7 @@ enum max_err comments_of_user(struct max_ctx *c, struct max_resp *r)
 enum max_err comments_of_context(struct max_ctx *c, struct max_resp *r)
 {
 	struct context ctx;
-	int found = context_load(c, c->params[0], &ctx);
+	int found = ctx_find(c->db, c->params[0], &ctx);
 	if (found < 0)
 		return max_fail(c, MAX_ESERVER, "context lookup failed");
 	if (!found)
@@ -192,6 +192,6 @@ enum max_err comments_of_context(struct max_ctx *c, struct max_resp *r)
 	enum max_err e = perm_require(c, &ctx, PA_LIST_COMMENTS);
 	if (!e)
 		e = stream_list(c, r, &from, 10, 0, ACT_PRIVATE | ACT_ACTING, 1);
-	context_free(&ctx);
+	ctx_free(&ctx);
 	return e;
 }

@@ -451,35 +451,3 @@ enum max_err context_avatar(struct max_ctx *c, struct max_resp *r)
 	snprintf(rel, sizeof rel, "contexts/%.2s/%.2s/%.2s/%s", h, h + 2, h + 4, h);
 	return avatar_serve(c, r, rel, "missing-context.png");
 }
-
-/* ---- compat: until the families are merged ------------------------------------------ */
-
-int context_load(struct max_ctx *c, const char *hash, struct context *out)
-{
-	return ctx_find(c->db, hash, out);
-}
-
-void context_free(struct context *ctx)
-{
-	ctx_free(ctx);
-}
-
-json_object *context_snapshot(const struct context *ctx)
-{
-	return ctx_snapshot(ctx);
-}
-
-json_object *context_json(const struct context *ctx, unsigned flags)
-{
-	return ctx_json(ctx, flags);
-}
-
-int context_notifies(const struct context *ctx)
-{
-	return ctx_notifies(ctx);
-}
-
-enum max_err context_propagate(struct max_ctx *c, const char *old_hash, const struct context *ctx)
-{
-	return ctx_propagate(c->db, old_hash, ctx);
-}

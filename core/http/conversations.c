@@ -142,7 +142,7 @@ static enum max_err subscribe_activity(struct max_ctx *c, const char *cid, const
 	jx_set_str(obj, "id", cid);
 	jx_set(obj, "participants", conv_participants(c->db, cid));
 	json_object *actor = activity_person_actor(c, user);
-	struct activity_new a = {
+	struct act_new a = {
 		.verb = "subscribe",
 		.actor = user,
 		.actor_json = actor,

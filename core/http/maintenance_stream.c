@@ -67,14 +67,14 @@ enum max_err maintenance_subscriptions(struct max_ctx *c, struct max_resp *r)
 		if (!rc)
 			break;
 		struct context ctx;
-		if (context_load(c, hash, &ctx) != 1)
+		if (ctx_find(c->db, hash, &ctx) != 1)
 			continue;
-		enum max_err e = subscriptions_recompute(c, &ctx);
+		enum max_err e = sub_recompute(c->db, &ctx);
 		if (!e)
-			e = context_propagate(c, ctx.hash, &ctx);
-		if (!e && context_notifies(&ctx))
-			e = subscriptions_bind_all(c, ctx.hash, 1);
-		context_free(&ctx);
+			e = ctx_propagate(c->db, ctx.hash, &ctx);
+		if (!e && ctx_notifies(&ctx))
+			e = sub_bind_all(c->db, ctx.hash, 1);
+		ctx_free(&ctx);
 		if (e)
 			return e;
 	}

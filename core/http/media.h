@@ -53,7 +53,7 @@ enum max_err media_serve_image(struct max_ctx *c, struct max_resp *r, const char
 enum max_err media_serve_file(struct max_ctx *c, struct max_resp *r, const char *kind,
 			      const char *id, const char *filename, const char *mimetype);
 
-/* compat: until the families are merged — media_delete([store] files, id) */
+/* Removes the files of activity or message id from [store] files. */
 void media_remove(const struct max_ctx *c, const char *id);
 
 /* Answers bytes already read (r->body) as type: 200 with Cache-Control

@@ -4,6 +4,7 @@
  */
 #include "http/notify_http.h"
 #include "http/people.h"
+#include "model/people.h"
 #include "model/notify.h"
 #include "util/config.h"
 

@@ -1,15 +1,12 @@
 /*
  * people.h — what other handler families need from http/people.c: the
- * Person document as a given user may see it, and the visibility rule.
- * A person's row itself is model/people.h.
+ * Person document as a given user may see it. A person's row itself is
+ * model/people.h, the visibility rule model/person.h.
  */
 #ifndef MAX_PEOPLE_H
 #define MAX_PEOPLE_H
 
 #include "http/max.h"
-/* compat: until the families are merged (people_exists and
- * people_display_name moved to the model) */
-#include "model/people.h"
 
 /* The Person document as the authenticated user of c may see it. Full
  * view for Managers and the user himself; talkingIn entries enriched

@@ -30,7 +30,7 @@ static enum max_err subscribe_activity(struct max_ctx *c, const struct context *
 	jx_set_str(object, "objectType", "context");
 	jx_set_str(object, "url", ctx->url);
 	jx_set_str(object, "id", ctx->id);
-	struct activity_new a = {.verb = "subscribe",
+	struct act_new a = {.verb = "subscribe",
 				 .actor = u,
 				 .actor_json = actor,
 				 .object_json = object,
@@ -205,16 +205,3 @@ enum max_err pushoptout_remove(struct max_ctx *c, struct max_resp *r)
 {
 	return leave(c, r, SUB_OPTOUTS);
 }
-
-/* ---- compat: until the families are merged ---------------------------------------- */
-
-enum max_err subscriptions_recompute(struct max_ctx *c, const struct context *ctx)
-{
-	return sub_recompute(c->db, ctx);
-}
-
-enum max_err subscriptions_bind_all(struct max_ctx *c, const char *hash, int bind)
-{
-	return sub_bind_all(c->db, hash, bind);
-}
-

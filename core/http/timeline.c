@@ -16,6 +16,7 @@
 #include "util/ids.h"
 #include "util/jsonx.h"
 #include "http/people.h"
+#include "model/people.h"
 #include "model/person.h"
 #include "http/perm.h"
 #include "model/stream_query.h"
@@ -280,14 +281,14 @@ enum max_err timeline_authors(struct max_ctx *c, struct max_resp *r)
 /* The context of the URL, readable by the caller (api.md 6.4 list posts). */
 static enum max_err readable_context(struct max_ctx *c, struct context *ctx)
 {
-	int found = context_load(c, c->params[0], ctx);
+	int found = ctx_find(c->db, c->params[0], ctx);
 	if (found < 0)
 		return max_fail(c, MAX_ESERVER, "context lookup failed");
 	if (!found)
 		return traverse_not_found(c, "hash", c->params[0], "contexts");
 	enum max_err e = perm_require(c, ctx, PA_LIST_POSTS);
 	if (e)
-		context_free(ctx);
+		ctx_free(ctx);
 	return e;
 }
 
@@ -302,7 +303,7 @@ enum max_err context_activities(struct max_ctx *c, struct max_resp *r)
 	struct stream_from from = {
 		.src = SRC_CONTEXT, .url = ctx.url, .reader = c->actor, .all = auth_is_manager(c)};
 	e = stream_list(c, r, &from, 10, 1, ACT_ACTING, 1);
-	context_free(&ctx);
+	ctx_free(&ctx);
 	return e;
 }
 
@@ -321,7 +322,7 @@ enum max_err context_authors(struct max_ctx *c, struct max_resp *r)
 		e = authors(c, r, &q);
 	}
 	stream_q_free(&q);
-	context_free(&ctx);
+	ctx_free(&ctx);
 	return e;
 }
 
