@@ -76,23 +76,6 @@ static const unsigned char default_group[] = {
 	0x82
 };
 
-/* people/[large/]{u[0:2]}/{u}, or people/[large/]{u} for a one-character
- * name; -1 for a name that would make "." or ".." path segments. */
-static int person_path(const char *u, int large, char *out, size_t len)
-{
-	if (!*u || *u == '.')
-		return -1;
-	size_t k = 0;
-	int chars = 0;
-	for (; u[k] && chars < 2; chars++)
-		for (k++; ((unsigned char)u[k] & 0xc0) == 0x80; k++)
-			;
-	int n = chars < 2 ? snprintf(out, len, "people/%s%s", large ? "large/" : "", u)
-			  : snprintf(out, len, "people/%s%.*s/%s", large ? "large/" : "", (int)k, u,
-				     u);
-	return n > 0 && (size_t)n < len ? 0 : -1;
-}
-
 /* The first of rels[] present under [store] avatars, else missing there,
  * else the built-in default. */
 static enum max_err serve_first(struct max_ctx *c, struct max_resp *r, const char *const *rels,
@@ -138,9 +121,9 @@ enum max_err avatar_person_get(struct max_ctx *c, struct max_resp *r)
 	char large[PATH_MAX], normal[PATH_MAX];
 	const char *rels[2];
 	size_t n = 0;
-	if (size && !strcmp(size, "large") && person_path(u, 1, large, sizeof large) == 0)
+	if (size && !strcmp(size, "large") && media_avatar_path(u, 1, large, sizeof large) == 0)
 		rels[n++] = large;
-	if (person_path(u, 0, normal, sizeof normal) == 0)
+	if (media_avatar_path(u, 0, normal, sizeof normal) == 0)
 		rels[n++] = normal;
 	return serve_first(c, r, rels, n, "missing-people.png");
 }
@@ -170,8 +153,8 @@ enum max_err avatar_person_upload(struct max_ctx *c, struct max_resp *r)
 		return max_fail(c, MAX_EVALIDATION, "Not supported upload method.");
 	const char *u = c->params[0], *base = config_get(c->cfg, "store", "avatars");
 	char rel[2][PATH_MAX], path[PATH_MAX];
-	if (person_path(u, 0, rel[0], sizeof rel[0]) < 0 ||
-	    person_path(u, 1, rel[1], sizeof rel[1]) < 0)
+	if (media_avatar_path(u, 0, rel[0], sizeof rel[0]) < 0 ||
+	    media_avatar_path(u, 1, rel[1], sizeof rel[1]) < 0)
 		return max_fail(c, MAX_EVALIDATION,
 				"Validation error on field \"username\": %s cannot have an avatar", u);
 	avatar_prepare(c);

@@ -202,26 +202,6 @@ static int devices(struct store *st, json_object *doc, const char *user)
 
 /* ---- files ---------------------------------------------------------------- */
 
-/* The avatar of user relative to the avatars folder: "people/<u>" for
- * names of one character, else "people/<first two characters>/<u>", and
- * the same under "people/large/". The layout is the avatar handler's
- * (core/http/avatars.c); the model cannot include it, hence this copy.
- * -1 for a name that would make a "." or ".." segment. */
-static int avatar_rel(const char *u, int large, char *out, size_t len)
-{
-	if (!*u || *u == '.')
-		return -1;
-	size_t k = 0;
-	int chars = 0;
-	for (; u[k] && chars < 2; chars++)
-		for (k++; ((unsigned char)u[k] & 0xc0) == 0x80; k++)
-			;
-	int n = chars < 2 ? snprintf(out, len, "people/%s%s", large ? "large/" : "", u)
-			  : snprintf(out, len, "people/%s%.*s/%s", large ? "large/" : "", (int)k, u,
-				     u);
-	return n > 0 && (size_t)n < len ? 0 : -1;
-}
-
 static void if_file(const char *path, void (*fn)(void *arg, const char *path), void *arg)
 {
 	struct stat sb;
@@ -253,7 +233,7 @@ int export_files(struct store *st, const struct max_config *cfg, const char *use
 	const char *avatars = config_get(cfg, "store", "avatars");
 	char rel[PATH_MAX], path[PATH_MAX];
 	for (int large = 0; large < 2; large++)
-		if (avatar_rel(username, large, rel, sizeof rel) == 0 &&
+		if (media_avatar_path(username, large, rel, sizeof rel) == 0 &&
 		    snprintf(path, sizeof path, "%s/%s", avatars, rel) < (int)sizeof path)
 			if_file(path, fn, arg);
 	if (object_files(store_sql(st, "SELECT id FROM activities WHERE actor_kind = 'person'"

@@ -511,3 +511,18 @@ int media_orphans(const char *root, struct store *st,
 	walk(&s, path, strlen(path), 0);
 	return s.failed ? -1 : s.count;
 }
+
+int media_avatar_path(const char *u, int large, char *out, size_t len)
+{
+	if (!*u || *u == '.')
+		return -1;
+	size_t k = 0;
+	int chars = 0;
+	for (; u[k] && chars < 2; chars++)
+		for (k++; ((unsigned char)u[k] & 0xc0) == 0x80; k++)
+			;
+	int n = chars < 2 ? snprintf(out, len, "people/%s%s", large ? "large/" : "", u)
+			  : snprintf(out, len, "people/%s%.*s/%s", large ? "large/" : "", (int)k, u,
+				     u);
+	return n > 0 && (size_t)n < len ? 0 : -1;
+}

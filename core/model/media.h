@@ -122,4 +122,10 @@ enum max_err media_object(struct store *st, const char *kind, const char *id, js
 int media_orphans(const char *root, struct store *st,
 		  void (*found)(const char *path, void *arg), void *arg);
 
+/* A person's avatar relative to the avatars folder: people/{u[0:2]}/{u}
+ * (the first two characters, UTF-8 aware), people/{u} for a one-character
+ * name, and the same under people/large/ for the large size. -1 for a name
+ * that would make a "." or ".." segment, or that does not fit. */
+int media_avatar_path(const char *username, int large, char *out, size_t len);
+
 #endif
