@@ -21,6 +21,7 @@ struct config_key {
 	int secret; /* never shown by /info/settings or logs */
 };
 
+/* clang-format off: one key per line, comments aligned by hand */
 static const struct config_key keys[] = {
 	/* [max]: the API server */
 	{"max", "server_id", "", 0},
@@ -99,6 +100,7 @@ static const struct config_key keys[] = {
 	{"ldap", "page_size", "500", 0},
 	{"ldap", "lock_file", "", 0},           /* default: <[max] var>/ldap-sync.lock */
 };
+/* clang-format on */
 #define NKEYS (sizeof keys / sizeof keys[0])
 
 _Static_assert(NKEYS <= CONFIG_MAX_KEYS, "raise CONFIG_MAX_KEYS");
