@@ -275,14 +275,18 @@ int store_begin(struct store *st)
 {
 	st->failed = 0;
 	st->why[0] = 0;
-	return exec_plain(st, "BEGIN IMMEDIATE");
+	int rc = exec_plain(st, "BEGIN IMMEDIATE");
+	st->in_txn = rc == 0;
+	return rc;
 }
 
 int store_begin_read(struct store *st)
 {
 	st->failed = 0;
 	st->why[0] = 0;
-	return exec_plain(st, "BEGIN");
+	int rc = exec_plain(st, "BEGIN");
+	st->in_txn = rc == 0;
+	return rc;
 }
 
 int store_commit(struct store *st)
@@ -291,11 +295,13 @@ int store_commit(struct store *st)
 	int rc = st->failed ? -1 : exec_plain(st, "COMMIT");
 	if (rc < 0)
 		store_rollback(st);
+	st->in_txn = 0;
 	return rc;
 }
 
 void store_rollback(struct store *st)
 {
+	st->in_txn = 0;
 	reset_all(st);
 	if (!sqlite3_get_autocommit(st->db))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
@@ -333,8 +339,26 @@ static void step_failed(store_q *q, int rc)
 	sqlite3_reset(q);
 }
 
+/* SQLite rolls a transaction back by itself on some errors (out of memory,
+ * I/O error, disk full); a statement run after that would commit on its own,
+ * so none runs until the caller's rollback, and the transaction counts as
+ * failed. */
+static int txn_lost(store_q *q)
+{
+	if (!sqlite3_get_autocommit(sqlite3_db_handle(q)))
+		return 0;
+	struct store *st = store_of(q);
+	if (!st || !st->in_txn)
+		return 0;
+	st->failed = 1;
+	sqlite3_reset(q);
+	return 1;
+}
+
 int store_step(store_q *q)
 {
+	if (txn_lost(q))
+		return STORE_ERR;
 	int rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW)
 		return STORE_ROW;
@@ -354,6 +378,8 @@ int store_one(store_q *q)
 int store_run(store_q *q)
 {
 	int rc;
+	if (txn_lost(q))
+		return -1;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
 		;
 	if (rc == SQLITE_DONE) {
