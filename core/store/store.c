@@ -395,17 +395,42 @@ void store_reset(store_q *q)
 	sqlite3_reset(q);
 }
 
+/* SQLite out of memory while copying a bound value or converting a column
+ * leaves the parameter NULL or hands back NULL for a value that is there:
+ * either way the transaction must fail rather than store or read a NULL. */
+static void out_of_memory(store_q *q, const char *what)
+{
+	struct store *st = store_of(q);
+	log_event("-", "sql %s failed: out of memory: %.80s", what, sqlite3_sql(q));
+	if (st)
+		st->failed = 1;
+}
+
+static void bound(store_q *q, int rc)
+{
+	if (rc == SQLITE_NOMEM || rc == SQLITE_TOOBIG)
+		out_of_memory(q, "bind");
+}
+
+static const char *column_text(store_q *q, int i)
+{
+	const char *t = (const char *)sqlite3_column_text(q, i);
+	if (!t && sqlite3_column_type(q, i) != SQLITE_NULL)
+		out_of_memory(q, "column");
+	return t;
+}
+
 void store_bind_text(store_q *q, int i, const char *v)
 {
 	if (v)
-		sqlite3_bind_text(q, i, v, -1, SQLITE_TRANSIENT);
+		bound(q, sqlite3_bind_text(q, i, v, -1, SQLITE_TRANSIENT));
 	else
 		sqlite3_bind_null(q, i);
 }
 
 void store_bind_textn(store_q *q, int i, const char *v, size_t n)
 {
-	sqlite3_bind_text64(q, i, v, n, SQLITE_TRANSIENT, SQLITE_UTF8);
+	bound(q, sqlite3_bind_text64(q, i, v, n, SQLITE_TRANSIENT, SQLITE_UTF8));
 }
 
 void store_bind_int(store_q *q, int i, int64_t v)
@@ -425,12 +450,12 @@ void store_bind_null(store_q *q, int i)
 
 void store_bind_blob(store_q *q, int i, const void *p, size_t n)
 {
-	sqlite3_bind_blob64(q, i, p, n, SQLITE_TRANSIENT);
+	bound(q, sqlite3_bind_blob64(q, i, p, n, SQLITE_TRANSIENT));
 }
 
 const char *store_text(store_q *q, int i)
 {
-	return (const char *)sqlite3_column_text(q, i);
+	return column_text(q, i);
 }
 
 int64_t store_int(store_q *q, int i)
@@ -457,13 +482,13 @@ const void *store_blob(store_q *q, int i, size_t *n)
 
 void store_copy(store_q *q, int i, char *out, size_t len)
 {
-	const char *t = (const char *)sqlite3_column_text(q, i);
+	const char *t = column_text(q, i);
 	snprintf(out, len, "%s", t ? t : "");
 }
 
 json_object *store_json(store_q *q, int i)
 {
-	const char *t = (const char *)sqlite3_column_text(q, i);
+	const char *t = column_text(q, i);
 	if (!t)
 		return NULL;
 	return json_tokener_parse(t);
