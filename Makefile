@@ -115,6 +115,18 @@ $(BUILD)/tests/e2e: $(E2E_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcunit $(shell pkg-config --libs $(CURLPKG)) $(LIBS)
 
+# torture: every write handler with its Nth SQLite allocation or file
+# operation failing (tests/torture/main.c)
+$(BUILD)/tests/torture: $(BUILD)/obj/tests/torture/main.o $(BUILD)/obj/tests/unit/fixture.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+.PHONY: torture
+torture: $(BUILD)/tests/torture
+	TORTURE_STEP=$(if $(filter 1,$(SAN)),7,1) $(BUILD)/tests/torture 2>$(BUILD)/tests/torture.log \
+		|| { tail -20 $(BUILD)/tests/torture.log; exit 1; }
+check: torture
+
 # the LDAP client against a throw-away slapd, then the ldap and osiris
 # end-to-end suites with the token server's LDAP store on (scripts/e2e-ldap.sh)
 $(BUILD)/tests/ldap_client: $(BUILD)/obj/tests/ldap/test_client.o $(LIB)

@@ -230,7 +230,9 @@ static enum max_err dispatch(struct max_ctx *c, struct max_resp *r, struct tunne
 	if ((write ? store_begin(c->db) : store_begin_read(c->db)) < 0)
 		return max_fail(c, MAX_EUNAVAILABLE, "The database is busy, try again");
 	e = run_route(c, r);
-	if (!e && store_failed(c->db)) /* a step failed where nobody looked */
+	/* a step failed where nobody looked, or its failure was read as "no such
+	 * row" and became a 4xx: the answer is the failure */
+	if (e != MAX_ESERVER && e != MAX_EUNAVAILABLE && store_failed(c->db))
 		e = max_fail(c, MAX_ESERVER, "a database statement failed");
 	if (e) {
 		store_rollback(c->db);

@@ -602,8 +602,9 @@ enum max_err act_comment_add(struct store *st, const struct act_new *a, const ch
 			     struct act_row *row)
 {
 	enum max_err e = act_insert(st, a, cid, row);
-	if (!e)
-		e = post_absorbs(st, a->in_reply_to, cid, a->object_json, a->actor_json);
+	if (!e && (e = post_absorbs(st, a->in_reply_to, cid, a->object_json, a->actor_json)) &&
+	    row)
+		act_row_free(row); /* the caller frees the row only on success */
 	return e;
 }
 

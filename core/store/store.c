@@ -275,14 +275,18 @@ int store_begin(struct store *st)
 {
 	st->failed = 0;
 	st->why[0] = 0;
-	return exec_plain(st, "BEGIN IMMEDIATE");
+	int rc = exec_plain(st, "BEGIN IMMEDIATE");
+	st->in_txn = rc == 0;
+	return rc;
 }
 
 int store_begin_read(struct store *st)
 {
 	st->failed = 0;
 	st->why[0] = 0;
-	return exec_plain(st, "BEGIN");
+	int rc = exec_plain(st, "BEGIN");
+	st->in_txn = rc == 0;
+	return rc;
 }
 
 int store_commit(struct store *st)
@@ -291,11 +295,13 @@ int store_commit(struct store *st)
 	int rc = st->failed ? -1 : exec_plain(st, "COMMIT");
 	if (rc < 0)
 		store_rollback(st);
+	st->in_txn = 0;
 	return rc;
 }
 
 void store_rollback(struct store *st)
 {
+	st->in_txn = 0;
 	reset_all(st);
 	if (!sqlite3_get_autocommit(st->db))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
@@ -333,8 +339,26 @@ static void step_failed(store_q *q, int rc)
 	sqlite3_reset(q);
 }
 
+/* SQLite rolls a transaction back by itself on some errors (out of memory,
+ * I/O error, disk full); a statement run after that would commit on its own,
+ * so none runs until the caller's rollback, and the transaction counts as
+ * failed. */
+static int txn_lost(store_q *q)
+{
+	if (!sqlite3_get_autocommit(sqlite3_db_handle(q)))
+		return 0;
+	struct store *st = store_of(q);
+	if (!st || !st->in_txn)
+		return 0;
+	st->failed = 1;
+	sqlite3_reset(q);
+	return 1;
+}
+
 int store_step(store_q *q)
 {
+	if (txn_lost(q))
+		return STORE_ERR;
 	int rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW)
 		return STORE_ROW;
@@ -372,6 +396,8 @@ int64_t store_scalar(store_q *q)
 int store_run(store_q *q)
 {
 	int rc;
+	if (txn_lost(q))
+		return -1;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
 		;
 	if (rc == SQLITE_DONE) {
@@ -387,17 +413,42 @@ void store_reset(store_q *q)
 	sqlite3_reset(q);
 }
 
+/* SQLite out of memory while copying a bound value or converting a column
+ * leaves the parameter NULL or hands back NULL for a value that is there:
+ * either way the transaction must fail rather than store or read a NULL. */
+static void out_of_memory(store_q *q, const char *what)
+{
+	struct store *st = store_of(q);
+	log_event("-", "sql %s failed: out of memory: %.80s", what, sqlite3_sql(q));
+	if (st)
+		st->failed = 1;
+}
+
+static void bound(store_q *q, int rc)
+{
+	if (rc == SQLITE_NOMEM || rc == SQLITE_TOOBIG)
+		out_of_memory(q, "bind");
+}
+
+static const char *column_text(store_q *q, int i)
+{
+	const char *t = (const char *)sqlite3_column_text(q, i);
+	if (!t && sqlite3_column_type(q, i) != SQLITE_NULL)
+		out_of_memory(q, "column");
+	return t;
+}
+
 void store_bind_text(store_q *q, int i, const char *v)
 {
 	if (v)
-		sqlite3_bind_text(q, i, v, -1, SQLITE_TRANSIENT);
+		bound(q, sqlite3_bind_text(q, i, v, -1, SQLITE_TRANSIENT));
 	else
 		sqlite3_bind_null(q, i);
 }
 
 void store_bind_textn(store_q *q, int i, const char *v, size_t n)
 {
-	sqlite3_bind_text64(q, i, v, n, SQLITE_TRANSIENT, SQLITE_UTF8);
+	bound(q, sqlite3_bind_text64(q, i, v, n, SQLITE_TRANSIENT, SQLITE_UTF8));
 }
 
 void store_bind_int(store_q *q, int i, int64_t v)
@@ -417,12 +468,12 @@ void store_bind_null(store_q *q, int i)
 
 void store_bind_blob(store_q *q, int i, const void *p, size_t n)
 {
-	sqlite3_bind_blob64(q, i, p, n, SQLITE_TRANSIENT);
+	bound(q, sqlite3_bind_blob64(q, i, p, n, SQLITE_TRANSIENT));
 }
 
 const char *store_text(store_q *q, int i)
 {
-	return (const char *)sqlite3_column_text(q, i);
+	return column_text(q, i);
 }
 
 int64_t store_int(store_q *q, int i)
@@ -449,13 +500,13 @@ const void *store_blob(store_q *q, int i, size_t *n)
 
 void store_copy(store_q *q, int i, char *out, size_t len)
 {
-	const char *t = (const char *)sqlite3_column_text(q, i);
+	const char *t = column_text(q, i);
 	snprintf(out, len, "%s", t ? t : "");
 }
 
 json_object *store_json(store_q *q, int i)
 {
-	const char *t = (const char *)sqlite3_column_text(q, i);
+	const char *t = column_text(q, i);
 	if (!t)
 		return NULL;
 	return json_tokener_parse(t);

@@ -31,6 +31,7 @@ struct store {
 	char why[512];              /* text of the last model failure (model_fail) */
 	int wal_pages;              /* WAL size after the last commit */
 	struct timespec busy_since; /* first try of the current wait */
+	int in_txn;                 /* between store_begin*() and commit/rollback */
 };
 
 /* The migrations compiled in from schema/NNN_*.sql (build/schema.c). */
