@@ -47,8 +47,16 @@ static void test_acknowledged_writes_survive_kills(void)
 	pid_t probe[16];
 	if (e2e_workers(probe, 16) <= 0)
 		return; /* the server's workers are not ours to kill (Apache) */
-	static char ids[POSTS][32];
+	static char ids[POSTS + 1][32];
 	int acked = 0, failed = 0;
+	/* one post on healthy workers first: slow (sanitizer) builds may
+	 * otherwise never finish starting between two kills */
+	struct e2e_resp *w = e2e_request("POST", "/people/" AUTHOR "/activities", AUTHOR,
+					 "{\"object\":{\"objectType\":\"note\",\"content\":\"warm\"}}");
+	E2E_STATUS(w, 201);
+	if (w->status == 201)
+		snprintf(ids[acked++], sizeof ids[0], "%s", e2e_str(w->json, "id"));
+	e2e_free(w);
 	pid_t killer = start_killer();
 	for (int i = 0; i < POSTS; i++) {
 		struct e2e_resp *r = e2e_request(
@@ -78,10 +86,10 @@ static void test_acknowledged_writes_survive_kills(void)
 		E2E_INT_EQ(e2e_db_scalar("SELECT count(*) FROM activities WHERE id = '%s'", ids[i]), 1);
 	long long stored = e2e_db_scalar("SELECT count(*) FROM activities WHERE verb = 'post'"
 					 " AND actor = '" AUTHOR "'");
-	CU_ASSERT(stored >= acked && stored <= POSTS);
+	CU_ASSERT(stored >= acked && stored <= POSTS + 1);
 	CU_ASSERT_EQUAL(e2e_maxctl(NULL, NULL, "check"), 0);
 	fprintf(stderr, "crash: %d of %d posts acknowledged, %d lost their connection, %lld stored\n",
-		acked, POSTS, failed, stored);
+		acked, POSTS + 1, failed, stored);
 }
 
 E2E_SUITE(crash, init, NULL)
