@@ -4,9 +4,15 @@
  * handler would, PER_TX rows per transaction), and times max-bridge
  * emptying it.
  *
- *   outbox_fill fill DB N EXCHANGE KEY [BODY_BYTES] [PER_TX]
+ *   outbox_fill fill DB N EXCHANGE KEY [BODY_BYTES] [PER_TX] [USERS]
  *   outbox_fill wait DB [TIMEOUT_S]
  *   outbox_fill dbonly DB [BATCH]
+ *
+ * USERS > 0 writes what a mobile chat message writes (messages.c: every
+ * participant re-bound, then the publish): first a declare row for each
+ * of USERS people, then before each publish their two bind rows each
+ * (U.publish → conversations, conversations → U.subscribe). N counts the
+ * publishes; the drain's rows/s then counts every row.
  *
  * wait polls the number of waiting rows every 5 ms; the clock starts at the
  * first rows the bridge deleted (so connecting is not counted, as the plain
@@ -41,7 +47,24 @@ static int open_db(struct store *st, const char *path)
 	return 0;
 }
 
-static int fill(struct store *st, long n, const char *ex, const char *key, long bytes, long per)
+/* The rows before a publish: USERS participants re-bound. */
+static int rebind(struct store *st, int users, int declare)
+{
+	for (int u = 0; u < users; u++) {
+		char name[32], pub[48], sub[48];
+		snprintf(name, sizeof name, "benchuser%d", u);
+		snprintf(pub, sizeof pub, "%s.publish", name);
+		snprintf(sub, sizeof sub, "%s.subscribe", name);
+		if (declare ? outbox_declare_user(st, name) < 0
+			    : outbox_bind(st, pub, "conversations", "benchcid.*") < 0 ||
+				      outbox_bind(st, "conversations", sub, "benchcid.*") < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int fill(struct store *st, long n, const char *ex, const char *key, long bytes, long per,
+		int users)
 {
 	char *body = malloc((size_t)bytes + 1);
 	if (!body)
@@ -51,19 +74,21 @@ static int fill(struct store *st, long n, const char *ex, const char *key, long 
 	body[bytes - 1] = '}';
 	body[bytes] = 0;
 	double t0 = now_s();
+	if (users && (store_begin(st) < 0 || rebind(st, users, 1) < 0 || store_commit(st) < 0))
+		return 1;
 	for (long i = 0; i < n;) {
 		if (store_begin(st) < 0)
 			return 1;
 		for (long k = 0; k < per && i < n; k++, i++)
-			if (outbox_publish(st, ex, key, body) < 0) {
+			if (rebind(st, users, 0) < 0 || outbox_publish(st, ex, key, body) < 0) {
 				store_rollback(st);
 				return 1;
 			}
 		if (store_commit(st) < 0)
 			return 1;
 	}
-	fprintf(stderr, "outbox_fill: %ld rows in %.2f s (%ld per transaction)\n", n,
-		now_s() - t0, per);
+	fprintf(stderr, "outbox_fill: %ld publishes (%ld rows) in %.2f s (%ld per transaction)\n", n,
+		n * (1 + 2 * users) + users, now_s() - t0, per);
 	free(body);
 	return 0;
 }
@@ -134,9 +159,10 @@ int main(int argc, char **argv)
 	static struct store st;
 	if (argc >= 6 && !strcmp(argv[1], "fill")) {
 		long bytes = argc > 6 ? atol(argv[6]) : 300, per = argc > 7 ? atol(argv[7]) : 100;
-		if (bytes < 2 || per < 1 || open_db(&st, argv[2]) < 0)
+		int users = argc > 8 ? atoi(argv[8]) : 0;
+		if (bytes < 2 || per < 1 || users < 0 || users > 1000 || open_db(&st, argv[2]) < 0)
 			return 2;
-		int rc = fill(&st, atol(argv[3]), argv[4], argv[5], bytes, per);
+		int rc = fill(&st, atol(argv[3]), argv[4], argv[5], bytes, per, users);
 		store_close(&st);
 		return rc;
 	}
@@ -155,7 +181,7 @@ int main(int argc, char **argv)
 		store_close(&st);
 		return rc;
 	}
-	fputs("usage: outbox_fill fill DB N EXCHANGE KEY [BODY_BYTES] [PER_TX]\n"
+	fputs("usage: outbox_fill fill DB N EXCHANGE KEY [BODY_BYTES] [PER_TX] [USERS]\n"
 	      "       outbox_fill wait DB [TIMEOUT_S]\n"
 	      "       outbox_fill dbonly DB [BATCH]\n",
 	      stderr);
