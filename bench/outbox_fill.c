@@ -87,8 +87,8 @@ static int fill(struct store *st, long n, const char *ex, const char *key, long 
 		if (store_commit(st) < 0)
 			return 1;
 	}
-	fprintf(stderr, "outbox_fill: %ld publishes (%ld rows) in %.2f s (%ld per transaction)\n", n,
-		n * (1 + 2 * users) + users, now_s() - t0, per);
+	fprintf(stderr, "outbox_fill: %ld publishes (%ld rows) in %.2f s (%ld per transaction)\n",
+		n, n * (1 + 2 * users) + users, now_s() - t0, per);
 	free(body);
 	return 0;
 }

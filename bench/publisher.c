@@ -53,8 +53,8 @@ static amqp_connection_state_t connect_to(const char *url)
 		fprintf(stderr, "publisher: cannot connect\n");
 		exit(1);
 	}
-	die("login", amqp_login(c, ci.vhost, 0, AMQP_DEFAULT_FRAME_SIZE, 30,
-				AMQP_SASL_METHOD_PLAIN, ci.user, ci.password));
+	die("login", amqp_login(c, ci.vhost, 0, AMQP_DEFAULT_FRAME_SIZE, 30, AMQP_SASL_METHOD_PLAIN,
+				ci.user, ci.password));
 	free(copy);
 	amqp_channel_open(c, CH);
 	die("channel.open", amqp_get_rpc_reply(c));
@@ -115,7 +115,8 @@ static void declare_queue(amqp_connection_state_t c, const char *queue, const ch
 int main(int argc, char **argv)
 {
 	if (argc < 5) {
-		fputs("usage: publisher URL EXCHANGE KEY N [WINDOW] [BODY_BYTES] [QUEUE]\n", stderr);
+		fputs("usage: publisher URL EXCHANGE KEY N [WINDOW] [BODY_BYTES] [QUEUE]\n",
+		      stderr);
 		return 2;
 	}
 	long n = atol(argv[4]);
