@@ -221,6 +221,11 @@ $(BUILD)/post_inproc: $(BUILD)/obj/bench/post_inproc.o $(LIB)
 # bench/commit_baseline.c: the raw commit rate a post is compared with
 $(BUILD)/commit_baseline: $(BUILD)/obj/bench/commit_baseline.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+# bench/bridge_rate: a plain confirm-mode publisher, and the outbox filler
+$(BUILD)/publisher: $(BUILD)/obj/bench/publisher.o
+	$(CC) $(LDFLAGS) -o $@ $^ -lrabbitmq
+$(BUILD)/outbox_fill: $(BUILD)/obj/bench/outbox_fill.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 clean:
 	rm -rf build

@@ -34,7 +34,7 @@ function connect() {
 
 async function main() {
   const sub = await connect();
-  const sent = new Array(N), delivery = [], post = [];
+  const sent = new Array(N), delivery = [], post = [], byIndex = new Array(N);
   const tag = `b${Date.now()}-`;
   sub.subscribe(`/exchange/${env.B_USER}.subscribe`, (m) => {
     const now = performance.now();
@@ -42,7 +42,10 @@ async function main() {
     try { b = JSON.parse(m.body); } catch (e) { return; }
     const t = b && b.d && typeof b.d.text === 'string' && b.d.text.startsWith(tag) ?
       Number(b.d.text.slice(tag.length)) : -1;
-    if (t >= 0 && sent[t] !== undefined) delivery.push(now - sent[t]);
+    if (t >= 0 && sent[t] !== undefined) {
+      delivery.push(now - sent[t]);
+      byIndex[t] = now - sent[t];
+    }
   });
   await new Promise((r) => setTimeout(r, 500));
   const headers = { 'X-Oauth-Token': env.A_TOKEN, 'X-Oauth-Username': env.A_USER,
@@ -79,6 +82,14 @@ async function main() {
     `p99 ${f(pct(delivery, 0.99))}  max ${f(delivery[delivery.length - 1] || NaN)}`);
   console.log(`POST answered (ms):             p50 ${f(pct(post, 0.5))}  p90 ${f(pct(post, 0.9))}  ` +
     `p99 ${f(pct(post, 0.99))}  max ${f(post[post.length - 1] || NaN)}`);
+  // does the latency grow during the run? p50 of each fifth, in send order
+  const fifths = [];
+  for (let q = 0; q < 5; q++) {
+    const part = byIndex.slice(Math.floor(N * q / 5), Math.floor(N * (q + 1) / 5))
+      .filter((x) => x !== undefined).sort((a, b) => a - b);
+    fifths.push(f(pct(part, 0.5)));
+  }
+  console.log(`delivery p50 by fifth of the run (ms): ${fifths.join('  ')}`);
   process.exit(delivery.length === N && !failed ? 0 : 1);
 }
 
