@@ -31,6 +31,7 @@ int main(int argc, char **argv)
 	int rc = system(cmd);
 	if (rate < 0)
 		return 1;
-	printf("raw commits            n=%-5d %.0f commits/s  %.1f µs/commit\n", n, rate, 1e6 / rate);
+	printf("raw commits            n=%-5d %.0f commits/s  %.1f µs/commit\n", n, rate,
+	       1e6 / rate);
 	return rc != 0;
 }

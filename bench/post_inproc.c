@@ -95,8 +95,8 @@ static void report(const char *what, double *t, int n, int wal0)
 	for (int i = 0; i < n; i++)
 		sum += t[i];
 	qsort(t, (size_t)n, sizeof *t, cmp);
-	printf("%-22s n=%-5d mean %7.1f µs  p50 %7.1f µs  p99 %7.1f µs", what, n, sum / n,
-	       t[n / 2], t[(int)(n * 0.99)]);
+	printf("%-22s n=%-5d mean %7.1f µs  p50 %7.1f µs  p99 %7.1f µs", what, n, sum / n, t[n / 2],
+	       t[(int)(n * 0.99)]);
 	if (wal0 >= 0)
 		printf("  WAL %.2f pages/req", (double)(st.wal_pages - wal0) / n);
 	printf("\n");
@@ -118,14 +118,16 @@ static int setup(const char *dir)
 	for (int u = 0; u < 2; u++)
 		token_issue(&st, &cfg, users[u], "widgetcli", "bench", token[u], NULL);
 	if (request(0, "POST", "/people", "{\"username\":\"benchadmin\"}", NULL) != 201 ||
-	    request(0, "POST", "/people", "{\"username\":\"bench\",\"displayName\":\"Bench Poster\"}",
-		    NULL) != 201 ||
+	    request(0, "POST", "/people",
+		    "{\"username\":\"bench\",\"displayName\":\"Bench Poster\"}", NULL) != 201 ||
 	    request(0, "POST", "/contexts",
 		    "{\"url\":\"" CTX_URL "\",\"displayName\":\"Bench\",\"permissions\":"
-		    "{\"read\":\"subscribed\",\"write\":\"subscribed\",\"subscribe\":\"restricted\"}}",
+		    "{\"read\":\"subscribed\",\"write\":\"subscribed\",\"subscribe\":"
+		    "\"restricted\"}}",
 		    NULL) != 201 ||
 	    request(0, "POST", "/people/bench/subscriptions",
-		    "{\"object\":{\"objectType\":\"context\",\"url\":\"" CTX_URL "\"}}", NULL) != 201) {
+		    "{\"object\":{\"objectType\":\"context\",\"url\":\"" CTX_URL "\"}}",
+		    NULL) != 201) {
 		fprintf(stderr, "post_inproc: setup failed\n");
 		return -1;
 	}
@@ -139,9 +141,9 @@ static const char *body(const char *type, int i)
 		 "{\"object\":{\"objectType\":\"%s\",\"content\":\"Post número %d de la reunió"
 		 " del projecte #bench paraula%d\"}%s}",
 		 type, i, i,
-		 strcmp(type, "note") ? ""
-				      : ",\"contexts\":[{\"objectType\":\"context\",\"url\":\"" CTX_URL
-					"\"}]");
+		 strcmp(type, "note")
+			 ? ""
+			 : ",\"contexts\":[{\"objectType\":\"context\",\"url\":\"" CTX_URL "\"}]");
 	return b;
 }
 
@@ -175,8 +177,8 @@ static int baseline(const char *dir, int n)
 	double rate = baseline_run(path, n);
 	if (rate < 0)
 		return -1;
-	printf("raw commits            n=%-5d %.0f commits/s; posts %.0f/s = %.2f× the raw rate\n", n,
-	       rate, posts_per_s, posts_per_s / rate);
+	printf("raw commits            n=%-5d %.0f commits/s; posts %.0f/s = %.2f× the raw rate\n",
+	       n, rate, posts_per_s, posts_per_s / rate);
 	return 0;
 }
 
@@ -218,7 +220,8 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--keep"))
 			keep = 1;
 		else {
-			fprintf(stderr, "usage: post_inproc [--posts N] [--comments N] [--baseline N] [--keep]\n");
+			fprintf(stderr, "usage: post_inproc [--posts N] [--comments N] [--baseline "
+					"N] [--keep]\n");
 			return 2;
 		}
 	}
@@ -233,8 +236,9 @@ int main(int argc, char **argv)
 		 (nbase > 0 && baseline(dir, nbase) < 0);
 	char cmd[256];
 	/* closing checkpoints and removes the WAL: copy it first */
-	snprintf(cmd, sizeof cmd, "cp '%s/max.db' '%s/kept.db' && cp '%s/max.db-wal' '%s/kept.db-wal'",
-		 dir, dir, dir, dir);
+	snprintf(cmd, sizeof cmd,
+		 "cp '%s/max.db' '%s/kept.db' && cp '%s/max.db-wal' '%s/kept.db-wal'", dir, dir,
+		 dir, dir);
 	if (keep && system(cmd) != 0)
 		rc = 1;
 	store_close(&st);

@@ -92,9 +92,10 @@ struct saved {
 
 static void drop_indexes(struct store *st, struct saved *sv)
 {
-	sqlite3_stmt *s = prep(st, "SELECT type, name, sql FROM sqlite_master"
-				   " WHERE type IN ('index', 'trigger') AND sql IS NOT NULL AND tbl_name"
-				   " IN ('activities', 'subscriptions', 'people')");
+	sqlite3_stmt *s =
+		prep(st, "SELECT type, name, sql FROM sqlite_master"
+			 " WHERE type IN ('index', 'trigger') AND sql IS NOT NULL AND tbl_name"
+			 " IN ('activities', 'subscriptions', 'people')");
 	char *drops[64];
 	int nd = 0;
 	while (sqlite3_step(s) == SQLITE_ROW && sv->n < 64) {
@@ -118,7 +119,8 @@ static void restore_indexes(struct store *st, struct saved *sv)
 {
 	for (int i = 0; i < sv->n; i++) {
 		if (sqlite3_exec(st->db, sv->sql[i], NULL, NULL, NULL) != SQLITE_OK) {
-			fprintf(stderr, "seed_stream: %s: %s\n", sv->sql[i], sqlite3_errmsg(st->db));
+			fprintf(stderr, "seed_stream: %s: %s\n", sv->sql[i],
+				sqlite3_errmsg(st->db));
 			exit(1);
 		}
 		free(sv->sql[i]);
@@ -161,8 +163,8 @@ static void add_person(sqlite3_stmt *s, const char *u, const char *dn, time_t no
 	step(s);
 }
 
-static void add_context(sqlite3_stmt *s, struct ctxinfo *c, const char *url, int notify,
-			time_t now, unsigned long n)
+static void add_context(sqlite3_stmt *s, struct ctxinfo *c, const char *url, int notify, time_t now,
+			unsigned long n)
 {
 	char id[25], iso[21];
 	snprintf(c->url, sizeof c->url, "%s", url);
@@ -214,8 +216,9 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--no-text"))
 			with_text = 0;
 		else {
-			fprintf(stderr, "usage: seed_stream -c max.ini [--activities N] [--contexts N]"
-					" [--users N] [--seed S] [--no-text]\n");
+			fprintf(stderr,
+				"usage: seed_stream -c max.ini [--activities N] [--contexts N]"
+				" [--users N] [--seed S] [--no-text]\n");
 			return 2;
 		}
 	}
@@ -233,7 +236,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	sqlite3_exec(st.db,
-		     "PRAGMA foreign_keys = OFF; PRAGMA synchronous = OFF; PRAGMA journal_mode = OFF;"
+		     "PRAGMA foreign_keys = OFF; PRAGMA synchronous = OFF; PRAGMA journal_mode = "
+		     "OFF;"
 		     " PRAGMA cache_size = -524288; PRAGMA temp_store = MEMORY; BEGIN",
 		     NULL, NULL, NULL);
 	struct saved sv = {.n = 0};
@@ -243,8 +247,9 @@ int main(int argc, char **argv)
 	time_t now = time(NULL);
 	unsigned long n = 0;
 
-	sqlite3_stmt *person = prep(&st, "INSERT INTO people (username, id, display_name, creator,"
-					 " published, last_login) VALUES (?1, ?2, ?3, 'seed', ?4, ?4)");
+	sqlite3_stmt *person =
+		prep(&st, "INSERT INTO people (username, id, display_name, creator,"
+			  " published, last_login) VALUES (?1, ?2, ?3, 'seed', ?4, ?4)");
 	char u[32], dn[64];
 	for (long i = 0; i < users; i++) {
 		snprintf(u, sizeof u, "user%06ld", i);
@@ -258,10 +263,11 @@ int main(int argc, char **argv)
 	if (roles_add(&st, "Manager", "benchadmin") < 0)
 		return 1;
 
-	sqlite3_stmt *ctx = prep(&st, "INSERT INTO contexts (hash, id, url, display_name,"
-				      " permissions_json, tags_json, notifications_json, owner, creator,"
-				      " published) VALUES (?1, ?2, ?3, ?4, '" PERMS "', '[\"Bench\"]',"
-				      " ?5, 'benchadmin', 'benchadmin', ?6)");
+	sqlite3_stmt *ctx =
+		prep(&st, "INSERT INTO contexts (hash, id, url, display_name,"
+			  " permissions_json, tags_json, notifications_json, owner, creator,"
+			  " published) VALUES (?1, ?2, ?3, ?4, '" PERMS "', '[\"Bench\"]',"
+			  " ?5, 'benchadmin', 'benchadmin', ?6)");
 	struct ctxinfo *cx = xcalloc((size_t)contexts + 2, sizeof *cx);
 	char url[64];
 	for (long i = 0; i < contexts; i++) {
@@ -273,9 +279,10 @@ int main(int argc, char **argv)
 	add_context(ctx, big, "http://bench.test/big", 1, now, n++);
 	sqlite3_finalize(ctx);
 
-	sqlite3_stmt *sub = prep(&st, "INSERT OR IGNORE INTO subscriptions (username, hash, id, user_id,"
-				      " subscribed_at, permissions_json, perm_mask) VALUES (?1, ?2, ?3,"
-				      " (SELECT id FROM people WHERE username = ?1), ?4, ?5, ?6)");
+	sqlite3_stmt *sub =
+		prep(&st, "INSERT OR IGNORE INTO subscriptions (username, hash, id, user_id,"
+			  " subscribed_at, permissions_json, perm_mask) VALUES (?1, ?2, ?3,"
+			  " (SELECT id FROM people WHERE username = ?1), ?4, ?5, ?6)");
 	for (long i = 0; i < users; i++) {
 		snprintf(u, sizeof u, "user%06ld", i);
 		for (int k = 0; k < 3; k++)
@@ -296,13 +303,15 @@ int main(int argc, char **argv)
 
 	/* keywords_json and last_comment NULL: a post's default keywords (its
 	 * object's and its author's words), no comment yet */
-	sqlite3_stmt *post = prep(&st, "INSERT INTO activities (id, verb, actor, actor_json, object_type,"
-				       " object_json, context_hash, context_json, creator, owner,"
-				       " published, keywords_json, last_comment) VALUES (?1, 'post', ?2,"
-				       " ?3, 'note', ?4, ?5, ?6, ?2, ?2, ?7, NULL, NULL)");
-	static const char *const words[] = {"reunió", "projecte", "lliurament", "examen", "notes",
-					    "horari", "avui", "demà", "classe", "pràctica",
-					    "dubte", "enllaç", "document", "equip", "calendari"};
+	sqlite3_stmt *post =
+		prep(&st, "INSERT INTO activities (id, verb, actor, actor_json, object_type,"
+			  " object_json, context_hash, context_json, creator, owner,"
+			  " published, keywords_json, last_comment) VALUES (?1, 'post', ?2,"
+			  " ?3, 'note', ?4, ?5, ?6, ?2, ?2, ?7, NULL, NULL)");
+	static const char *const words[] = {"reunió",   "projecte", "lliurament", "examen",
+					    "notes",    "horari",   "avui",       "demà",
+					    "classe",   "pràctica", "dubte",      "enllaç",
+					    "document", "equip",    "calendari"};
 	time_t first = now - activities;
 	for (long i = 0; i < activities; i++) {
 		long a = (long)rnd((unsigned)users), k = (long)rnd((unsigned)contexts);

@@ -93,7 +93,8 @@ static int read_body(struct max_req *req, FCGX_Stream *in, long long len)
 	req->body = xmalloc((size_t)len + 1);
 	long long got = 0;
 	while (got < len) {
-		int n = FCGX_GetStr(req->body + got, (int)(len - got > 65536 ? 65536 : len - got), in);
+		int n = FCGX_GetStr(req->body + got, (int)(len - got > 65536 ? 65536 : len - got),
+				    in);
 		if (n <= 0)
 			break;
 		got += n;
@@ -156,8 +157,8 @@ static void serve_one(const struct max_config *cfg, FCGX_Request *fr, fcgi_fn fn
 		fn(&req, &resp, arg);
 	}
 	write_resp(fr->out, &req, &resp);
-	log_event(req.id, "%s %s %d %zu %.1fms", req.method, req.path ? req.path : "?",
-		  resp.status, resp.body.len, elapsed_ms(&t0));
+	log_event(req.id, "%s %s %d %zu %.1fms", req.method, req.path ? req.path : "?", resp.status,
+		  resp.body.len, elapsed_ms(&t0));
 	req_free(&req);
 	resp_free(&resp);
 }

@@ -82,7 +82,8 @@ static void params_append(struct params *p, struct max_kv *kv, size_t n)
 static int ct_is(const char *ct, const char *type)
 {
 	size_t n = strlen(type);
-	return ct && !strncasecmp(ct, type, n) && (!ct[n] || ct[n] == ';' || isspace((unsigned char)ct[n]));
+	return ct && !strncasecmp(ct, type, n) &&
+	       (!ct[n] || ct[n] == ';' || isspace((unsigned char)ct[n]));
 }
 
 /* Fills p; -1 when the body claims to be JSON but is not a JSON object. */
@@ -192,8 +193,8 @@ static void purge_due(struct osiris *o, const struct max_req *req)
 
 /* Issues a token for user; login (when not NULL) is the name whose
  * failed-login count a right password clears. */
-static void issue(struct osiris *o, const struct max_req *req, const char *user,
-		  const char *scope, const char *login, struct max_resp *r)
+static void issue(struct osiris *o, const struct max_req *req, const char *user, const char *scope,
+		  const char *login, struct max_resp *r)
 {
 	char token[TOKEN_LEN + 1], client[OSIRIS_CLIENT_MAX + 1] = "";
 	const char *ua = req_header(req, "user-agent");
@@ -248,7 +249,8 @@ static int read_scope(const struct params *p, const char **scope)
 static void refuse_login(struct osiris *o, const struct max_req *req, const char *user,
 			 struct max_resp *r)
 {
-	int ok = store_begin(o->db) == 0 && login_failed(o->db, o->cfg, user, req->remote_addr) == 0;
+	int ok =
+		store_begin(o->db) == 0 && login_failed(o->db, o->cfg, user, req->remote_addr) == 0;
 	if (ok)
 		purge_due(o, req);
 	if (!ok || store_commit(o->db) < 0) {
@@ -347,8 +349,8 @@ static int bypass_allowed(const struct max_config *cfg, const char *addr)
 	return 0;
 }
 
-static void ep_token_bypass(struct osiris *o, const struct max_req *req,
-			    const struct params *p, struct max_resp *r)
+static void ep_token_bypass(struct osiris *o, const struct max_req *req, const struct params *p,
+			    struct max_resp *r)
 {
 	if (!bypass_allowed(o->cfg, req->remote_addr)) {
 		log_event(req->id, "token-bypass refused for %s", req->remote_addr);
@@ -472,8 +474,8 @@ static void ep_root(struct osiris *o, const struct max_req *req, const struct pa
 	resp_text(r, 200, "text/plain; charset=UTF-8", "I am an Osiris");
 }
 
-typedef void (*endpoint_fn)(struct osiris *o, const struct max_req *req,
-			    const struct params *p, struct max_resp *r);
+typedef void (*endpoint_fn)(struct osiris *o, const struct max_req *req, const struct params *p,
+			    struct max_resp *r);
 
 static const struct endpoint {
 	const char *path;
@@ -591,8 +593,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* the LDAP credential store: core/ldap/ is linked into osiris.fcgi only */
-	static const struct oauth_cred_store ldap_store = {
-		"ldap", ldap_auth_enabled, ldap_auth_check, ldap_auth_exists, ldap_auth_resolve};
+	static const struct oauth_cred_store ldap_store = {"ldap", ldap_auth_enabled,
+							   ldap_auth_check, ldap_auth_exists,
+							   ldap_auth_resolve};
 	oauth_store_plug(&ldap_store);
 	struct osiris o = {&cfg, &db};
 	store_defer_checkpoints(&db);

@@ -9,8 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void touch(const char *section, const char *key, const char *value, int secret,
-		  void *arg)
+static void touch(const char *section, const char *key, const char *value, int secret, void *arg)
 {
 	const struct max_config *cfg = arg;
 	(void)config_int(cfg, section, key);

@@ -25,7 +25,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[256];
 	if (mp_parse(ctype, body, len, &lim, &f, err, sizeof err) == MAX_OK) {
 		for (size_t i = 0; i < f.nparts; i++)
-			if (f.parts[i].len && (f.parts[i].data < body || f.parts[i].data + f.parts[i].len > body + len))
+			if (f.parts[i].len && (f.parts[i].data < body ||
+					       f.parts[i].data + f.parts[i].len > body + len))
 				abort(); /* a part must lie inside the body */
 		(void)mp_find(&f, "json_data");
 	}

@@ -15,8 +15,8 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *const allowed[] = {"a", "abbr", "acronym", "b", "blockquote",
-				      "code", "em", "i", "strong", "u"};
+static const char *const allowed[] = {"a",    "abbr", "acronym", "b",      "blockquote",
+				      "code", "em",   "i",       "strong", "u"};
 
 /* One character reference at s (numeric, or the few names that matter for
  * a scheme) decoded the way a browser would: *out gets the character (an
@@ -27,7 +27,7 @@ static size_t char_ref(const char *s, size_t len, char *out)
 		const char *name;
 		char c;
 	} names[] = {{"&colon;", ':'}, {"&tab;", '\t'}, {"&newline;", '\n'}, {"&amp;", '&'},
-		     {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}};
+		     {"&lt;", '<'},    {"&gt;", '>'},   {"&quot;", '"'},     {"&apos;", '\''}};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
 		size_t n = strlen(names[i].name);
 		if (len >= n && !strncasecmp(s, names[i].name, n)) {
@@ -42,9 +42,9 @@ static size_t char_ref(const char *s, size_t len, char *out)
 	unsigned long v = 0;
 	while (k < len && (hex ? isxdigit((unsigned char)s[k]) : isdigit((unsigned char)s[k]))) {
 		if (v < 0x110000)
-			v = v * (hex ? 16 : 10) +
-			    (unsigned long)(isdigit((unsigned char)s[k]) ? s[k] - '0'
-									 : (s[k] | 32) - 'a' + 10);
+			v = v * (hex ? 16 : 10) + (unsigned long)(isdigit((unsigned char)s[k])
+									  ? s[k] - '0'
+									  : (s[k] | 32) - 'a' + 10);
 		k++, digits++;
 	}
 	if (!digits)

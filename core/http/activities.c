@@ -33,7 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CONTENT_MAX (64 * 1024)   /* bytes of a post's or comment's content */
+#define CONTENT_MAX (64 * 1024) /* bytes of a post's or comment's content */
 #define GENERATOR_MAX 256
 
 /* ---- one activity --------------------------------------------------------- */
@@ -85,10 +85,14 @@ int stream_may(struct max_ctx *c, const struct act_post *p, enum stream_right r)
 	if (!p->context_hash[0]) {
 		switch (r) {
 		case SR_VIEW:
-		case SR_COMMENT: return 1;
-		case SR_DELETE: return owner;
-		case SR_LIKE: return self;
-		case SR_FLAG: return 0;
+		case SR_COMMENT:
+			return 1;
+		case SR_DELETE:
+			return owner;
+		case SR_LIKE:
+			return self;
+		case SR_FLAG:
+			return 0;
 		}
 		return 0;
 	}
@@ -106,9 +110,12 @@ int stream_may(struct max_ctx *c, const struct act_post *p, enum stream_right r)
 		if (sub)
 			return (mask & PERM_BIT(PERM_READ)) != 0;
 		return act_ctx_read_public(c->db, p->context_hash);
-	case SR_COMMENT: return sub && (mask & PERM_BIT(PERM_WRITE));
-	case SR_DELETE: return sub && (mask & PERM_BIT(PERM_DELETE));
-	case SR_FLAG: return sub && (mask & PERM_BIT(PERM_FLAG));
+	case SR_COMMENT:
+		return sub && (mask & PERM_BIT(PERM_WRITE));
+	case SR_DELETE:
+		return sub && (mask & PERM_BIT(PERM_DELETE));
+	case SR_FLAG:
+		return sub && (mask & PERM_BIT(PERM_FLAG));
 	}
 	return 0;
 }
@@ -179,7 +186,8 @@ static enum max_err post_object(struct max_ctx *c, json_object **out)
 		return max_fail(c, MAX_ENOTSUPPORTED,
 				"Activitystrea.ms object type %s unknown or unsupported",
 				type ? type
-				     : json_object_to_json_string(json_object_object_get(in, "objectType")));
+				     : json_object_to_json_string(
+					       json_object_object_get(in, "objectType")));
 	int note = !strcmp(type, "note");
 	int rc = jx_string(in, "content", &content);
 	if (rc < 0)
@@ -286,7 +294,8 @@ static enum max_err post_insert(struct max_ctx *c, struct max_resp *r, json_obje
 	if (json_object_object_get_ex(obj, "keywords", &okw))
 		text_set_add_all(kw, okw);
 	if (m->person)
-		text_set_add_person(kw, jx_str(m->actor, "username"), jx_str(m->actor, "displayName"));
+		text_set_add_person(kw, jx_str(m->actor, "username"),
+				    jx_str(m->actor, "displayName"));
 	json_object *snap = m->ctx ? ctx_snapshot(m->ctx) : NULL;
 	struct act_new a = {
 		.verb = "post",
@@ -307,7 +316,8 @@ static enum max_err post_insert(struct max_ctx *c, struct max_resp *r, json_obje
 	if (!(e = act_insert(c->db, &a, id, &row))) {
 		if (!(e = notify_post(c, m->ctx, id, content, m->person ? m->actor : NULL)))
 			/* api.md 4.4: the create answer has no keywords, no deletable/liked/favorited */
-			e = resp_json(r, 201, activity_render_row(c, &row, ACT_PRIVATE | ACT_NO_KEYWORDS));
+			e = resp_json(r, 201,
+				      activity_render_row(c, &row, ACT_PRIVATE | ACT_NO_KEYWORDS));
 		act_row_free(&row);
 	}
 	json_object_put(kw);
@@ -477,7 +487,8 @@ static enum max_err attachment(struct max_ctx *c, const char *want, json_object 
 		return max_fail(c, MAX_ENOTFOUND, "Activity %s has no %s", p.id, want);
 	struct act_row row;
 	if ((e = act_get(c->db, p.id, &row)))
-		return e == MAX_ENOTFOUND ? max_fail(c, MAX_ESERVER, "activity %s vanished", p.id) : e;
+		return e == MAX_ENOTFOUND ? max_fail(c, MAX_ESERVER, "activity %s vanished", p.id)
+					  : e;
 	*obj = json_object_get(row.object);
 	act_row_free(&row);
 	return *obj ? MAX_OK : max_fail(c, MAX_ESERVER, "activity %s vanished", p.id);

@@ -181,9 +181,11 @@ json_object *activity_render_row(struct max_ctx *c, struct act_row *row, unsigne
 	json_object *o = json_object_new_object();
 	render_columns(o, row, flags);
 	const char *id = row->id;
-	int deletable = (flags & ACT_ACTING) ? stream_deletable(c, row->owner, row->context_hash) : 0;
-	jx_set(o, "replies", strcmp(row->last_comment, id) ? stream_replies(c, id, flags, deletable)
-							   : json_object_new_array());
+	int deletable =
+		(flags & ACT_ACTING) ? stream_deletable(c, row->owner, row->context_hash) : 0;
+	jx_set(o, "replies",
+	       strcmp(row->last_comment, id) ? stream_replies(c, id, flags, deletable)
+					     : json_object_new_array());
 	int liked = 0, favorited = 0;
 	jx_set(o, "likes",
 	       row->likes ? stream_marks(c, ACT_LIKE, id, &liked) : json_object_new_array());

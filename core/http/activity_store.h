@@ -11,15 +11,14 @@
 #include "http/max.h"
 #include "model/activities.h"
 
-
 /* act_insert() for a handler: the row under a new id (filled in id), with
  * the authenticated user as its creator unless a sets one. */
 enum max_err activity_insert(struct max_ctx *c, struct act_new *a, char id[25]);
 
 /* What activity_render() includes. */
 enum {
-	ACT_PRIVATE = 1,  /* creator, owner, keywords, object.keywords/hashtags */
-	ACT_ACTING = 2,   /* deletable, liked, favorited for the acting user */
+	ACT_PRIVATE = 1,      /* creator, owner, keywords, object.keywords/hashtags */
+	ACT_ACTING = 2,       /* deletable, liked, favorited for the acting user */
 	ACT_NO_KEYWORDS = 4,  /* create answers: keywords left out at every level */
 	ACT_NO_FAVORITES = 8, /* #28: no deletable, favorited, favorites */
 };

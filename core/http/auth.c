@@ -125,8 +125,7 @@ static size_t discard(char *p, size_t size, size_t n, void *arg)
 
 /* An external Osiris, asked exactly as the original asked it
  * (form POST of access_token, username, scope; valid iff 200). */
-static int check_remote(const char *url, const char *token, const char *username,
-			const char *scope)
+static int check_remote(const char *url, const char *token, const char *username, const char *scope)
 {
 	CURL *h = curl_load() == 0 ? curl.init() : NULL;
 	if (!h)
@@ -171,10 +170,11 @@ enum max_err auth_authenticate(struct max_ctx *c)
 	const char *scope = req_header(c->req, "x-oauth-scope");
 	if (!token || !*token || !user || !*user) {
 		if (qs_get(c, "X-Oauth-Username"))
-			return max_fail(c, MAX_EUNAUTHORIZED,
-					"Authorization found in url params, not in request. Check your "
-					"tests, you may be passing the authentication headers as the "
-					"request body...");
+			return max_fail(
+				c, MAX_EUNAUTHORIZED,
+				"Authorization found in url params, not in request. Check your "
+				"tests, you may be passing the authentication headers as the "
+				"request body...");
 		return max_fail(c, MAX_EUNAUTHORIZED, "No auth headers found.");
 	}
 	if (!scope || strcmp(scope, "widgetcli"))

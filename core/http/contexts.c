@@ -152,9 +152,11 @@ static enum max_err permissions_field(struct max_ctx *c, struct context_input *i
 		const char *s = val && json_object_is_type(val, json_type_string)
 					? json_object_get_string(val)
 					: NULL;
-		if (!s || (strcmp(s, "public") && strcmp(s, "subscribed") && strcmp(s, "restricted")))
+		if (!s ||
+		    (strcmp(s, "public") && strcmp(s, "subscribed") && strcmp(s, "restricted")))
 			return max_fail(c, MAX_EVALIDATION,
-					"Validation error on field \"permissions\": %s must be public, "
+					"Validation error on field \"permissions\": %s must be "
+					"public, "
 					"subscribed or restricted",
 					key);
 	}
@@ -177,7 +179,8 @@ static enum max_err notifications_field(struct max_ctx *c, struct context_input 
 				       "must be true, false, \"posts\" or \"comments\"");
 		in->f.notif_set = *s ? 1 : 2;
 	} else {
-		return invalid(c, "notifications", "must be true, false, \"posts\" or \"comments\"");
+		return invalid(c, "notifications",
+			       "must be true, false, \"posts\" or \"comments\"");
 	}
 	in->f.notifications = v;
 	return MAX_OK;
@@ -192,7 +195,8 @@ static enum max_err twitter_fields(struct max_ctx *c, struct context_input *in)
 		return e;
 	if (in->f.hashtag_set == 1 && text_twitter_name(tw, '#', 1, HASHTAG_MAX, in->hashtag) < 0)
 		return max_fail(c, MAX_EVALIDATION,
-				"Validation error on field \"twitterHashtag\": %s is not a valid hashtag",
+				"Validation error on field \"twitterHashtag\": %s is not a valid "
+				"hashtag",
 				tw);
 	if ((e = str_field(c, "twitterUsername", URL_MAX, &tw, &in->f.twuser_set)))
 		return e;
@@ -230,7 +234,8 @@ static enum max_err read_input(struct max_ctx *c, struct context_input *in)
 	memset(in, 0, sizeof *in);
 	enum max_err e;
 	if ((e = uri_field(c, "url", &in->f.url, &in->f.url_set)) ||
-	    (e = str_field(c, "displayName", DISPLAY_NAME_MAX, &in->f.display_name, &in->f.dn_set)) ||
+	    (e = str_field(c, "displayName", DISPLAY_NAME_MAX, &in->f.display_name,
+			   &in->f.dn_set)) ||
 	    (e = permissions_field(c, in)) || (e = notifications_field(c, in)) ||
 	    (e = uri_field(c, "uploadURL", &in->f.upload_url, &in->f.upload_set)) ||
 	    (e = twitter_fields(c, in)))
@@ -267,7 +272,8 @@ enum max_err contexts_create(struct max_ctx *c, struct max_resp *r)
 	const char *url = NULL;
 	int rc = jx_string(c->body, "url", &url), found = 0;
 	if (rc == 0)
-		return max_fail(c, MAX_EMISSING, "Required parameter \"url\" not found in the request");
+		return max_fail(c, MAX_EMISSING,
+				"Required parameter \"url\" not found in the request");
 	if (rc == 1 && !*url)
 		return max_fail(c, MAX_EMISSING, "Required parameter \"url\" found but empty");
 	enum max_err e = rc == 1 ? answer_existing(c, r, url, &found) : MAX_OK;

@@ -36,7 +36,6 @@ _Static_assert(CONV_MAY_READ == PERM_BIT(PERM_READ) && CONV_MAY_WRITE == PERM_BI
 		       CONV_MAY_UNSUBSCRIBE == PERM_BIT(PERM_UNSUBSCRIBE),
 	       "conversation member bits");
 
-
 /* ---- rendering ----------------------------------------------------------- */
 
 static json_object *tags_json(const struct conv *cv)
@@ -78,9 +77,9 @@ json_object *conv_render(struct max_ctx *c, const char *cid, const char *viewer,
 	json_object *parts = conv_participants(c->db, cid);
 	jx_set_str(o, "id", cid);
 	jx_set_str(o, "objectType", "conversation");
-	jx_set_str(o, "displayName", (flags & CONV_REAL_NAME)
-					     ? real_name(parts, ci.cv.group, viewer, ci.display_name)
-					     : ci.display_name);
+	jx_set_str(o, "displayName",
+		   (flags & CONV_REAL_NAME) ? real_name(parts, ci.cv.group, viewer, ci.display_name)
+					    : ci.display_name);
 	jx_set(o, "participants", parts);
 	jx_set(o, "tags", tags_json(&ci.cv));
 	jx_set(o, "permissions", json_object_get(ci.permissions));
@@ -174,26 +173,27 @@ static enum max_err parse_usernames(struct max_ctx *c, json_object *parts, struc
 	nc->n = 0;
 	for (size_t i = 0; i < n; i++) {
 		json_object *p = json_object_array_get_idx(parts, i);
-		const char *u = json_object_is_type(p, json_type_string) ? json_object_get_string(p)
-									 : NULL;
+		const char *u =
+			json_object_is_type(p, json_type_string) ? json_object_get_string(p) : NULL;
 		if (!u || !*u || strlen(u) > MAX_USERNAME_MAX)
 			return max_fail(c, MAX_EVALIDATION,
-					"Validation error on field \"participants\": must be a list "
+					"Validation error on field \"participants\": must be a "
+					"list "
 					"of usernames");
 		snprintf(nc->users[nc->n], sizeof nc->users[0], "%s", u);
 		str_lower(nc->users[nc->n]);
 		for (int j = 0; j < nc->n; j++)
 			if (!strcmp(nc->users[j], nc->users[nc->n]))
 				return max_fail(c, MAX_EVALIDATION,
-						"One or more users duplicated in participants list");
+						"One or more users duplicated in participants "
+						"list");
 		nc->n++;
 	}
 	return MAX_OK;
 }
 
 /* The actor's place in the list, and the displayName. */
-static enum max_err check_actor_and_name(struct max_ctx *c, json_object *first,
-					 struct new_conv *nc)
+static enum max_err check_actor_and_name(struct max_ctx *c, json_object *first, struct new_conv *nc)
 {
 	if (nc->n == 1 && !strcmp(nc->users[0], c->actor))
 		return max_fail(c, MAX_EVALIDATION, "Cannot start a conversation with oneself");
@@ -224,7 +224,8 @@ static enum max_err check_people(struct max_ctx *c, const struct new_conv *nc)
 			return traverse_not_found(c, "username", nc->users[i], "users");
 	}
 	for (int i = 0; i < nc->n; i++)
-		if (strcmp(nc->users[i], c->actor) && !person_may_see(c->db, c->cfg->restricted_visibility, c->actor, nc->users[i]))
+		if (strcmp(nc->users[i], c->actor) &&
+		    !person_may_see(c->db, c->cfg->restricted_visibility, c->actor, nc->users[i]))
 			return max_fail(c, MAX_EFORBIDDEN,
 					"User %s is not allowed to have a conversation with %s",
 					c->actor, nc->users[i]);
@@ -261,7 +262,7 @@ static enum max_err find_or_create(struct max_ctx *c, const struct new_conv *nc,
 		return conv_bind_all(c->db, cid);
 	}
 	struct conv_new cn = {.creator = c->actor,
-			      .users = (const char(*)[MAX_USERNAME_MAX + 1])nc->users,
+			      .users = (const char(*)[MAX_USERNAME_MAX + 1]) nc->users,
 			      .n = nc->n,
 			      .display_name = nc->display_name};
 	if ((e = conv_create(c->db, &cn, cid)))

@@ -22,7 +22,6 @@ json_object *conv_render(struct max_ctx *c, const char *cid, const char *viewer,
 enum max_err message_save(struct max_ctx *c, const char *cid, json_object *object, int mobile,
 			  char id[MAX_ID_LEN + 1]);
 
-
 /* A person's talkingIn: his conversations, newest message first;
  * enriched (GET/POST /people) or as stored (PUT, with the conversation's
  * own name). */

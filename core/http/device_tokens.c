@@ -23,15 +23,16 @@ static enum max_err required(struct max_ctx *c, const char *name, const char **o
 {
 	int rc = jx_string(c->body, name, out);
 	if (rc == 0 && !json_object_object_get_ex(c->body, name, NULL))
-		return max_fail(c, MAX_EMISSING, "Required parameter \"%s\" not found in the request",
-				name);
+		return max_fail(c, MAX_EMISSING,
+				"Required parameter \"%s\" not found in the request", name);
 	if (rc < 0)
-		return max_fail(c, MAX_EVALIDATION, "Validation error on field \"%s\": must be a string",
-				name);
+		return max_fail(c, MAX_EVALIDATION,
+				"Validation error on field \"%s\": must be a string", name);
 	if (rc == 0 || !**out)
 		return max_fail(c, MAX_EMISSING, "Required parameter \"%s\" found but empty", name);
 	if (strlen(*out) > DEVICE_TOKEN_MAX)
-		return max_fail(c, MAX_EVALIDATION, "Validation error on field \"%s\": too long", name);
+		return max_fail(c, MAX_EVALIDATION, "Validation error on field \"%s\": too long",
+				name);
 	return MAX_OK;
 }
 
@@ -54,8 +55,11 @@ enum max_err tokens_add(struct max_ctx *c, struct max_resp *r)
 	    (device && strlen(device) > DEVICE_TOKEN_MAX))
 		return max_fail(c, MAX_EVALIDATION,
 				"Validation error on field \"device\": must be a string");
-	struct device d = {.token = token, .platform = plat, .device = device,
-			   .owner = c->actor, .creator = c->auth_user};
+	struct device d = {.token = token,
+			   .platform = plat,
+			   .device = device,
+			   .owner = c->actor,
+			   .creator = c->auth_user};
 	if (device_add(c->db, &d))
 		return max_fail(c, MAX_ESERVER, "token insert failed");
 	json_object *o = json_object_new_object();

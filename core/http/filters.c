@@ -66,7 +66,8 @@ enum max_err filter_offsets(struct max_ctx *c, const char **before, const char *
 	*before = qs_get(c, "before");
 	*after = qs_get(c, "after");
 	if (*before && *after)
-		return max_fail(c, MAX_ESEARCH, "only one offset filter is allowed, after or before");
+		return max_fail(c, MAX_ESEARCH,
+				"only one offset filter is allowed, after or before");
 	if (*before && !id_valid(*before))
 		return max_fail(c, MAX_ESEARCH, "before must be a valid ObjectId BSON identifier");
 	if (*after && !id_valid(*after))

@@ -120,9 +120,9 @@ enum max_err exceptions_get(struct max_ctx *c, struct max_resp *r);
 enum max_err exceptions_delete(struct max_ctx *c, struct max_resp *r);
 
 /* core/info.c */
-enum max_err info_root(struct max_ctx *c, struct max_resp *r);      /* GET / */
-enum max_err info_get(struct max_ctx *c, struct max_resp *r);       /* GET /info */
-enum max_err info_api(struct max_ctx *c, struct max_resp *r);       /* GET /info/api */
-enum max_err info_settings(struct max_ctx *c, struct max_resp *r);  /* GET /info/settings */
+enum max_err info_root(struct max_ctx *c, struct max_resp *r);     /* GET / */
+enum max_err info_get(struct max_ctx *c, struct max_resp *r);      /* GET /info */
+enum max_err info_api(struct max_ctx *c, struct max_resp *r);      /* GET /info/api */
+enum max_err info_settings(struct max_ctx *c, struct max_resp *r); /* GET /info/settings */
 
 #endif

@@ -260,7 +260,11 @@ void http_handle(const struct max_config *cfg, struct store *db, const struct ma
 		cors(cfg, resp);
 		return;
 	}
-	struct max_ctx c = {.cfg = cfg, .db = db, .req = req, .table = routes, .table_len = routes_count};
+	struct max_ctx c = {.cfg = cfg,
+			    .db = db,
+			    .req = req,
+			    .table = routes,
+			    .table_len = routes_count};
 	struct tunnel t = {.nextra = 0};
 	enum max_err e = dispatch(&c, resp, &t);
 	if (e && !c.err[0]) /* a model failure: its text is in the store */

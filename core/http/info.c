@@ -102,9 +102,9 @@ static const char *param_description(const char *name)
 static json_object *modifiers(const struct route *rt)
 {
 	static const char *const search[] = {
-		"before", "after",   "limit", "sort",      "priority",     "date_filter",
-		"hashtag", "actor", "keywords", "tags", "favorites", "context_tags",
-		"twitter_enabled",
+		"before",      "after",        "limit",           "sort",     "priority",
+		"date_filter", "hashtag",      "actor",           "keywords", "tags",
+		"favorites",   "context_tags", "twitter_enabled",
 	};
 	static const char *const create[] = {"notifications"};
 	if (!strcmp(rt->name, "users") && !strcmp(rt->method, "GET"))
@@ -222,7 +222,8 @@ static json_object *catalogue_by_category(const size_t *first, size_t n)
 		char id[64];
 		snprintf(id, sizeof id, "%s", cats[c]);
 		for (char *p = id; *p; p++)
-			*p = *p == ' ' ? '-' : (*p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p);
+			*p = *p == ' ' ? '-'
+				       : (*p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p);
 		json_object *cat = json_object_new_object();
 		jx_set_str(cat, "name", cats[c]);
 		jx_set_str(cat, "id", id);
@@ -259,8 +260,8 @@ enum max_err info_api(struct max_ctx *c, struct max_resp *r)
 	size_t *first = xcalloc(table_len ? table_len : 1, sizeof *first);
 	size_t n = route_firsts(first);
 	const char *bc = qs_get(c, "by_category");
-	json_object *out = bc && *bc ? catalogue_by_category(first, n)
-				     : catalogue_by_route(first, n);
+	json_object *out =
+		bc && *bc ? catalogue_by_category(first, n) : catalogue_by_route(first, n);
 	free(first);
 	return resp_json(r, 200, out);
 }

@@ -35,8 +35,8 @@ enum max_err maintenance_users(struct max_ctx *c, struct max_resp *r)
 		json_object_array_add(users, json_object_new_string(store_text(q, 0)));
 	rc = rc == STORE_ERR ? -1 : 0;
 	for (size_t i = 0; rc == 0 && i < json_object_array_length(users); i++)
-		rc = outbox_declare_user(c->db,
-					 json_object_get_string(json_object_array_get_idx(users, i)));
+		rc = outbox_declare_user(c->db, json_object_get_string(
+							json_object_array_get_idx(users, i)));
 	json_object_put(users);
 	return rc < 0 ? max_fail(c, MAX_ESERVER, "outbox insert failed") : done(r);
 }

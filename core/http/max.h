@@ -28,21 +28,21 @@ struct max_kv {
  * owned by whoever built the request (see req_free()). Header names are
  * lower-case with '-' (e.g. "x-oauth-token"). */
 struct max_req {
-	char *method;          /* upper-case */
-	char *path;            /* percent-decoded, no query string */
-	char *query;           /* raw query string, may be "" */
+	char *method; /* upper-case */
+	char *path;   /* percent-decoded, no query string */
+	char *query;  /* raw query string, may be "" */
 	struct max_kv *headers;
 	size_t nheaders;
-	char *body;            /* may contain NULs; body[body_len] == 0 */
+	char *body; /* may contain NULs; body[body_len] == 0 */
 	size_t body_len;
 	char *remote_addr;
-	char id[17];           /* request id for the log line */
+	char id[17]; /* request id for the log line */
 };
 
 struct max_resp {
 	int status;
-	const char *content_type;   /* static string */
-	struct max_kv headers[16];  /* extra headers, owned */
+	const char *content_type;  /* static string */
+	struct max_kv headers[16]; /* extra headers, owned */
 	size_t nheaders;
 	struct buf body;
 };
@@ -58,22 +58,22 @@ struct max_ctx {
 	struct store *db;
 	const struct max_req *req;
 	const struct route *route;
-	const struct route *table;     /* the whole route table (for /info/api) */
+	const struct route *table; /* the whole route table (for /info/api) */
 	size_t table_len;
-	const char *method;            /* after tunnelling; "HEAD" stays "HEAD" */
+	const char *method; /* after tunnelling; "HEAD" stays "HEAD" */
 	int is_head;
-	char *params[MAX_PARAMS];      /* URL placeholders, decoded, owned */
-	struct max_kv *qs;             /* parsed query string (and form params) */
+	char *params[MAX_PARAMS]; /* URL placeholders, decoded, owned */
+	struct max_kv *qs;        /* parsed query string (and form params) */
 	size_t nqs;
-	const char *path;              /* after deprecated-URL rewriting */
-	json_object *body;             /* parsed JSON body, or NULL when empty */
-	struct upload *upload;         /* the uploaded file (multipart.h), or NULL */
-	int device_rewrite;            /* api.md 1.9: answer with the caller's Person */
-	char auth_user[MAX_USERNAME_MAX + 1];  /* "" when not authenticated */
-	unsigned roles;                /* of auth_user */
-	char actor[MAX_USERNAME_MAX + 1];      /* acting user */
-	char actor_context[MAX_HASH_LEN + 1];  /* set when a context acts (api.md 1.4) */
-	char err[512];                 /* description of the last failure */
+	const char *path;                     /* after deprecated-URL rewriting */
+	json_object *body;                    /* parsed JSON body, or NULL when empty */
+	struct upload *upload;                /* the uploaded file (multipart.h), or NULL */
+	int device_rewrite;                   /* api.md 1.9: answer with the caller's Person */
+	char auth_user[MAX_USERNAME_MAX + 1]; /* "" when not authenticated */
+	unsigned roles;                       /* of auth_user */
+	char actor[MAX_USERNAME_MAX + 1];     /* acting user */
+	char actor_context[MAX_HASH_LEN + 1]; /* set when a context acts (api.md 1.4) */
+	char err[512];                        /* description of the last failure */
 };
 
 typedef enum max_err (*max_handler)(struct max_ctx *c, struct max_resp *r);

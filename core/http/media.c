@@ -52,7 +52,8 @@ enum max_err media_store(struct max_ctx *c, const char *kind, const char *id, st
 			 json_object *object)
 {
 	if (!up || !up->present)
-		return max_fail(c, MAX_EMISSING, "Required parameter \"file\" not found in the request");
+		return max_fail(c, MAX_EMISSING,
+				"Required parameter \"file\" not found in the request");
 	struct media_upload in = {
 		.data = up->data,
 		.len = up->len,
@@ -179,8 +180,8 @@ static void content_disposition(struct buf *b, const char *name)
 	buf_adds(b, "; filename*=UTF-8''");
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)name[i];
-		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-		    strchr("!#$&+-.^_`|~", ch))
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || strchr("!#$&+-.^_`|~", ch))
 			buf_addc(b, (char)ch);
 		else
 			buf_printf(b, "%%%02X", ch);
@@ -209,8 +210,8 @@ enum max_err media_serve_file(struct max_ctx *c, struct max_resp *r, const char 
 
 /* The stored object of kind/id when it is of type want; 404 otherwise
  * (unlike the original: the wrong kind of object is 404, not 500). */
-static enum max_err object_of(struct max_ctx *c, const char *kind, const char *id,
-			      const char *want, json_object **obj)
+static enum max_err object_of(struct max_ctx *c, const char *kind, const char *id, const char *want,
+			      json_object **obj)
 {
 	enum max_err e = media_object(c->db, kind, id, obj);
 	if (e == MAX_ENOTFOUND) /* the caller found it: it cannot vanish in the transaction */
@@ -237,8 +238,7 @@ enum max_err media_get_image(struct max_ctx *c, struct max_resp *r, const char *
 	return e;
 }
 
-enum max_err media_get_file(struct max_ctx *c, struct max_resp *r, const char *kind,
-			    const char *id)
+enum max_err media_get_file(struct max_ctx *c, struct max_resp *r, const char *kind, const char *id)
 {
 	json_object *obj = NULL;
 	enum max_err e = object_of(c, kind, id, "file", &obj);

@@ -200,7 +200,8 @@ static enum max_err content_disposition(struct parser *ps, const char *v, struct
 static enum max_err part_headers(struct parser *ps, const char *p, const struct mp_limits *lim,
 				 struct mp_part *part, const char **data)
 {
-	const char *limit = ps->end - p > (ptrdiff_t)lim->max_header ? p + lim->max_header : ps->end;
+	const char *limit =
+		ps->end - p > (ptrdiff_t)lim->max_header ? p + lim->max_header : ps->end;
 	int seen_cd = 0;
 	for (;;) {
 		const char *eol = NULL;
@@ -256,8 +257,8 @@ static void part_free(struct mp_part *p)
 	free(p->content_type);
 }
 
-enum max_err mp_parse(const char *ctype, const char *body, size_t len,
-		      const struct mp_limits *lim, struct mp_form *out, char *err, size_t errlen)
+enum max_err mp_parse(const char *ctype, const char *body, size_t len, const struct mp_limits *lim,
+		      struct mp_form *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof *out);
 	char boundary[71], delim[75];
@@ -350,8 +351,8 @@ enum max_err upload_from_multipart(struct max_ctx *c)
 					: !strcmp(p->name, "file")    ? &file
 								      : NULL;
 		if (slot && *slot) {
-			e = max_fail(c, MAX_EVALIDATION, "Malformed multipart body: repeated field %s",
-				     p->name);
+			e = max_fail(c, MAX_EVALIDATION,
+				     "Malformed multipart body: repeated field %s", p->name);
 			goto out;
 		}
 		if (slot)
@@ -384,7 +385,8 @@ enum max_err upload_from_json(struct max_ctx *c)
 {
 	const char *ct = req_header(c->req, "content-type");
 	json_object *data = NULL, *file = NULL;
-	if (!ct || strncasecmp(ct, "application/json", 16) || jx_object(c->body, "data", &data) != 1 ||
+	if (!ct || strncasecmp(ct, "application/json", 16) ||
+	    jx_object(c->body, "data", &data) != 1 ||
 	    !json_object_object_get_ex(data, "file", &file) ||
 	    !json_object_is_type(file, json_type_string) || !json_object_get_string_len(file))
 		return MAX_OK;
@@ -415,8 +417,8 @@ enum max_err upload_from_json(struct max_ctx *c)
 	 * object.filename itself */
 	json_object *object = NULL;
 	const char *mimetype = NULL;
-	if (jx_object(payload, "object", &object) == 1 &&
-	    (mimetype = jx_str(object, "mimetype")) && *mimetype && strlen(mimetype) <= MP_NAME_MAX)
+	if (jx_object(payload, "object", &object) == 1 && (mimetype = jx_str(object, "mimetype")) &&
+	    *mimetype && strlen(mimetype) <= MP_NAME_MAX)
 		u->content_type = xstrdup(mimetype);
 	json_object_put(c->body);
 	c->body = payload;

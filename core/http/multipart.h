@@ -18,7 +18,7 @@
 
 #include <stddef.h>
 
-#define MP_NAME_MAX 255    /* bytes of a field name, filename or content type */
+#define MP_NAME_MAX 255 /* bytes of a field name, filename or content type */
 
 struct mp_part {
 	char *name;         /* the form field name, valid UTF-8 */
@@ -48,22 +48,22 @@ int mp_boundary(const char *ctype, char out[71]);
 /* Parses body[0..len) as multipart/form-data with the boundary of ctype.
  * Returns MAX_OK, MAX_EVALIDATION (malformed; err says why) or
  * MAX_ETOOLARGE (a part over its limit). On failure *out is empty. */
-enum max_err mp_parse(const char *ctype, const char *body, size_t len,
-		      const struct mp_limits *lim, struct mp_form *out, char *err, size_t errlen);
+enum max_err mp_parse(const char *ctype, const char *body, size_t len, const struct mp_limits *lim,
+		      struct mp_form *out, char *err, size_t errlen);
 void mp_free(struct mp_form *f);
 /* First part named name, or NULL. */
 const struct mp_part *mp_find(const struct mp_form *f, const char *name);
 
 /* The file a request carries. */
 struct upload {
-	int multipart;      /* 1 multipart/form-data, 0 the base64 JSON variant */
-	int nfiles;         /* file parts in the form (1 for the base64 variant) */
-	int present;        /* a file was chosen: data/len are valid */
-	const char *data;   /* the bytes (into the body, or owned) */
+	int multipart;    /* 1 multipart/form-data, 0 the base64 JSON variant */
+	int nfiles;       /* file parts in the form (1 for the base64 variant) */
+	int present;      /* a file was chosen: data/len are valid */
+	const char *data; /* the bytes (into the body, or owned) */
 	size_t len;
-	char *filename;     /* basename as sent, NULL when none */
-	char *content_type; /* declared type, NULL when none */
-	char *owned;        /* decoded bytes of the base64 variant */
+	char *filename;             /* basename as sent, NULL when none */
+	char *content_type;         /* declared type, NULL when none */
+	char *owned;                /* decoded bytes of the base64 variant */
 	struct media_prepared prep; /* image work done before the transaction */
 	struct media_staged staged; /* files stored for this request (media_store) */
 };

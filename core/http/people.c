@@ -63,7 +63,7 @@ json_object *people_json(struct max_ctx *c, const char *username, enum person_vi
 		return NULL;
 	if (view == PERSON_AUTO)
 		view = auth_is_manager(c) || !strcmp(c->auth_user, username) ? PERSON_FULL
-									      : PERSON_PUBLIC;
+									     : PERSON_PUBLIC;
 	json_object *o = json_object_new_object();
 	jx_set_str(o, "username", username);
 	jx_set_str(o, "displayName", p.display_name);
@@ -102,7 +102,8 @@ static enum max_err person_fields(struct max_ctx *c, struct person_fields *f)
 	if (rc == 1) {
 		if (strlen(f->display_name) > PEOPLE_DISPLAY_NAME_MAX)
 			return max_fail(c, MAX_EVALIDATION,
-					"Validation error on field \"displayName\": longer than %d bytes",
+					"Validation error on field \"displayName\": longer than %d "
+					"bytes",
 					PEOPLE_DISPLAY_NAME_MAX);
 		f->dn_set = *f->display_name ? 1 : 2;
 	}
@@ -116,7 +117,8 @@ static enum max_err person_fields(struct max_ctx *c, struct person_fields *f)
 	} else if (rc == 1) {
 		if (text_twitter_name(tw, '@', 0, PEOPLE_TWITTER_MAX, f->twitter) < 0)
 			return max_fail(c, MAX_EVALIDATION,
-					"Validation error on field \"twitterUsername\": %s is not a "
+					"Validation error on field \"twitterUsername\": %s is not "
+					"a "
 					"valid twitter username",
 					tw);
 		f->tw_set = 1;
@@ -178,8 +180,8 @@ enum max_err people_create(struct max_ctx *c, struct max_resp *r)
 	if (declare && outbox_declare_user(c->db, username) < 0)
 		return max_fail(c, MAX_ESERVER, "outbox insert failed");
 	/* a self-registering user does not see the private fields */
-	json_object *p = people_json(c, username, auth_is_manager(c) ? PERSON_FULL : PERSON_PUBLIC,
-				     1);
+	json_object *p =
+		people_json(c, username, auth_is_manager(c) ? PERSON_FULL : PERSON_PUBLIC, 1);
 	if (!p)
 		return max_fail(c, MAX_ESERVER, "person vanished");
 	return resp_json(r, exists ? 200 : 201, p);
@@ -190,7 +192,8 @@ enum max_err people_get(struct max_ctx *c, struct max_resp *r)
 {
 	json_object *p = people_json(c, c->params[0], PERSON_AUTO, 1);
 	if (!p)
-		return max_fail(c, MAX_EUNKNOWNUSER, "Unknown actor identified by: %s", c->params[0]);
+		return max_fail(c, MAX_EUNKNOWNUSER, "Unknown actor identified by: %s",
+				c->params[0]);
 	return resp_json(r, 200, p);
 }
 

@@ -15,5 +15,4 @@ enum person_view { PERSON_AUTO, PERSON_PUBLIC, PERSON_FULL };
 json_object *people_json(struct max_ctx *c, const char *username, enum person_view view,
 			 int enrich_talking_in);
 
-
 #endif

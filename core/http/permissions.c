@@ -93,7 +93,8 @@ static enum max_err load_target(struct max_ctx *c, struct context *ctx, struct p
 	if (found < 0)
 		return max_fail(c, MAX_ESERVER, "subscription lookup failed");
 	if (!found)
-		return max_fail(c, MAX_ENOTFOUND, "%s is not susbcribed to %s", c->actor, ctx->hash);
+		return max_fail(c, MAX_ENOTFOUND, "%s is not susbcribed to %s", c->actor,
+				ctx->hash);
 	return MAX_OK;
 }
 

@@ -18,8 +18,7 @@
 
 #define RABBITMQ_SCOPE "widgetcli" /* the scope realtime clients' tokens carry */
 
-int rabbitmq_login_user(const char *login, const char *server_id,
-			char out[MAX_USERNAME_MAX + 1])
+int rabbitmq_login_user(const char *login, const char *server_id, char out[MAX_USERNAME_MAX + 1])
 {
 	if (!login)
 		return -1;
@@ -73,7 +72,7 @@ static int decode_into(const char *s, size_t len, char *out, size_t outlen)
 
 int rabbitmq_url_parts(const char *url, char *user, size_t ulen, char *vhost, size_t vlen)
 {
-	const char *p = url && !strncmp(url, "amqps://", 8) ? url + 8
+	const char *p = url && !strncmp(url, "amqps://", 8)  ? url + 8
 			: url && !strncmp(url, "amqp://", 7) ? url + 7
 							     : NULL;
 	if (!p)
@@ -187,8 +186,9 @@ int rabbitmq_auth_handle(struct store *db, const struct max_config *cfg, const c
 	else if (which == 1)
 		ok = allow_vhost(cfg, &f);
 	else if (who(cfg, &f, user))
-		ok = which == 2 ? rabbitmq_may_resource(user, field(&f, "resource"), field(&f, "name"))
-				: rabbitmq_may_topic(user, field(&f, "name"));
+		ok = which == 2
+			     ? rabbitmq_may_resource(user, field(&f, "resource"), field(&f, "name"))
+			     : rabbitmq_may_topic(user, field(&f, "name"));
 	kv_free(f.kv, f.n);
 	resp_text(r, 200, "text/plain", ok ? "allow" : "deny");
 	return 1;

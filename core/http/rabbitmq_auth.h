@@ -22,8 +22,7 @@ struct max_config;
 
 /* The MAX username of a broker login: the part after the last ':',
  * normalised; a prefix must equal server_id. 0, or -1 when refused. */
-int rabbitmq_login_user(const char *login, const char *server_id,
-			char out[MAX_USERNAME_MAX + 1]);
+int rabbitmq_login_user(const char *login, const char *server_id, char out[MAX_USERNAME_MAX + 1]);
 /* May user use resource ("exchange", "queue", …) name? 1 yes, 0 no. */
 int rabbitmq_may_resource(const char *user, const char *resource, const char *name);
 /* May user publish/read with a routing key on exchange name? 1 yes, 0 no. */

@@ -28,8 +28,8 @@ struct mark {
 };
 
 static const struct mark like = {ACT_LIKE, "like", "unlike", "likes", "likesCount", "liked"};
-static const struct mark favorite = {ACT_FAVORITE, "favorite", "unfavorite", "favorites",
-				     "favoritesCount", "favorited"};
+static const struct mark favorite = {ACT_FAVORITE, "favorite",       "unfavorite",
+				     "favorites",  "favoritesCount", "favorited"};
 
 /* Stores a like/unlike/favorite/unfavorite activity of the acting user
  * about the post. */
@@ -53,8 +53,8 @@ static enum max_err mark_activity(struct max_ctx *c, const char *verb, const cha
 
 /* api.md 4.7: the mark activity, its object carrying the post's current list,
  * count and the acting user's mark. */
-static enum max_err answer(struct max_ctx *c, struct max_resp *r, const struct mark *m,
-			   int status, const char *id, const char *post_id, unsigned flags)
+static enum max_err answer(struct max_ctx *c, struct max_resp *r, const struct mark *m, int status,
+			   const char *id, const char *post_id, unsigned flags)
 {
 	json_object *o = activity_render(c, id, flags), *obj = NULL;
 	if (!o || !json_object_object_get_ex(o, "object", &obj)) {

@@ -58,7 +58,8 @@ char *http_urldecode(const char *s, size_t len, int plus)
 				free(out);
 				return NULL;
 			}
-			int a = hexval((unsigned char)s[i + 1]), b = hexval((unsigned char)s[i + 2]);
+			int a = hexval((unsigned char)s[i + 1]),
+			    b = hexval((unsigned char)s[i + 2]);
 			if (a < 0 || b < 0) {
 				free(out);
 				return NULL;
@@ -90,7 +91,8 @@ size_t http_parse_form(const char *s, size_t len, struct max_kv **out)
 		if (stop > p) {
 			const char *kend = eq ? eq : stop;
 			char *k = http_urldecode(p, (size_t)(kend - p), 1);
-			char *v = eq ? http_urldecode(eq + 1, (size_t)(stop - eq - 1), 1) : xstrdup("");
+			char *v = eq ? http_urldecode(eq + 1, (size_t)(stop - eq - 1), 1)
+				     : xstrdup("");
 			if (k && v && *k && utf8_valid(k, strlen(k)) && utf8_valid(v, strlen(v))) {
 				if (n == cap) {
 					cap = cap ? cap * 2 : 8;

@@ -79,13 +79,13 @@ static void hash_of_url(json_object *o, char out[41])
 }
 
 /* Replaces *path with a formatted one. */
-#define SET_PATH(...)                                                          \
-	do {                                                                   \
-		struct buf pb_;                                                \
-		buf_init(&pb_);                                                \
-		buf_printf(&pb_, __VA_ARGS__);                                 \
-		free(*path);                                                   \
-		*path = buf_steal(&pb_);                                       \
+#define SET_PATH(...)                                                                              \
+	do {                                                                                       \
+		struct buf pb_;                                                                    \
+		buf_init(&pb_);                                                                    \
+		buf_printf(&pb_, __VA_ARGS__);                                                     \
+		free(*path);                                                                       \
+		*path = buf_steal(&pb_);                                                           \
 	} while (0)
 
 static void replace_body(struct max_ctx *c, json_object *o)

@@ -14,12 +14,12 @@
  * Rules that depend on the object (owner, subscription) are ACL_HANDLER:
  * the layer only authenticates, and the handler calls perm_deny(). */
 enum acl {
-	ACL_PUBLIC,   /* no authentication; the headers are not even read */
-	ACL_AUTH,     /* any authenticated user */
-	ACL_MANAGER,  /* Manager role */
-	ACL_OWN,      /* Manager, or the URL's {username} is the authenticated user */
-	ACL_SELF,     /* Manager, or the acting user is the authenticated user */
-	ACL_HANDLER,  /* authenticated; the handler decides */
+	ACL_PUBLIC,  /* no authentication; the headers are not even read */
+	ACL_AUTH,    /* any authenticated user */
+	ACL_MANAGER, /* Manager role */
+	ACL_OWN,     /* Manager, or the URL's {username} is the authenticated user */
+	ACL_SELF,    /* Manager, or the acting user is the authenticated user */
+	ACL_HANDLER, /* authenticated; the handler decides */
 };
 
 enum {
@@ -29,12 +29,12 @@ enum {
 };
 
 struct route {
-	const char *name;        /* the original's route name, e.g. "user" */
-	const char *pattern;     /* "/people/{username}" */
-	const char *method;      /* GET POST PUT DELETE */
+	const char *name;    /* the original's route name, e.g. "user" */
+	const char *pattern; /* "/people/{username}" */
+	const char *method;  /* GET POST PUT DELETE */
 	max_handler handler;
 	enum acl acl;
-	const char *permission;  /* endpoints.md name; NULL for public routes */
+	const char *permission; /* endpoints.md name; NULL for public routes */
 	unsigned flags;
 	const char *category;    /* /info/api category */
 	const char *title;       /* human name of the route */
@@ -50,7 +50,8 @@ enum router_match { ROUTER_FOUND, ROUTER_NO_ROUTE, ROUTER_NO_METHOD };
  * malloc'd, caller frees) in pattern order. HEAD matches GET rows.
  * Literal segments win over placeholders. */
 enum router_match router_match(const struct route *table, size_t nroutes, const char *method,
-			       const char *path, const struct route **out, char *params[MAX_PARAMS]);
+			       const char *path, const struct route **out,
+			       char *params[MAX_PARAMS]);
 
 /* Name of the i-th placeholder of a pattern ("username"), or NULL. */
 const char *router_param_name(const struct route *rt, int i, char *buf, size_t len);

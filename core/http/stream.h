@@ -31,11 +31,11 @@ enum max_err stream_load_url(struct max_ctx *c, struct act_post *p);
 
 /* api.md 6.4 for the caller (authenticated and acting user) on a post. */
 enum stream_right {
-	SR_VIEW,          /* #19, media, #25 (unlike the original: whoever may view) */
-	SR_COMMENT,       /* #26: Sub:write; contextless: anyone */
-	SR_DELETE,        /* #20: owner, Sub:delete */
-	SR_LIKE,          /* #30: Self and (Sub:read, or read public without subscription) */
-	SR_FLAG,          /* #34 #35: Sub:flag; contextless: nobody */
+	SR_VIEW,    /* #19, media, #25 (unlike the original: whoever may view) */
+	SR_COMMENT, /* #26: Sub:write; contextless: anyone */
+	SR_DELETE,  /* #20: owner, Sub:delete */
+	SR_LIKE,    /* #30: Self and (Sub:read, or read public without subscription) */
+	SR_FLAG,    /* #34 #35: Sub:flag; contextless: nobody */
 };
 /* 1 allowed, 0 not, -1 storage error. Managers may do everything, but
  * flagging a contextless post. */
@@ -69,8 +69,7 @@ json_object *stream_marks(struct max_ctx *c, enum act_mark m, const char *id, in
 
 /* Reads the query string into q (limit default def_limit). with_sort:
  * this endpoint sorts (a timeline, a context's posts). */
-enum max_err stream_q_parse(struct max_ctx *c, struct stream_q *q, long def_limit,
-			    int with_sort);
+enum max_err stream_q_parse(struct max_ctx *c, struct stream_q *q, long def_limit, int with_sort);
 void stream_q_free(struct stream_q *q);
 /* Where a listing reads (the source fields of stream_q). */
 struct stream_from {

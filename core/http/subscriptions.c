@@ -22,8 +22,8 @@
 /* ---- subscribe activities ------------------------------------------------------ */
 
 /* A `subscribe` activity of u for ctx; its id into id. */
-static enum max_err subscribe_activity(struct max_ctx *c, const struct context *ctx,
-				       const char *u, char id[MAX_ID_LEN + 1])
+static enum max_err subscribe_activity(struct max_ctx *c, const struct context *ctx, const char *u,
+				       char id[MAX_ID_LEN + 1])
 {
 	json_object *actor = activity_person_actor(c, u), *object = json_object_new_object(),
 		    *snap = ctx_snapshot(ctx);
@@ -31,11 +31,11 @@ static enum max_err subscribe_activity(struct max_ctx *c, const struct context *
 	jx_set_str(object, "url", ctx->url);
 	jx_set_str(object, "id", ctx->id);
 	struct act_new a = {.verb = "subscribe",
-				 .actor = u,
-				 .actor_json = actor,
-				 .object_json = object,
-				 .context_hash = ctx->hash,
-				 .context_json = snap};
+			    .actor = u,
+			    .actor_json = actor,
+			    .object_json = object,
+			    .context_hash = ctx->hash,
+			    .context_json = snap};
 	enum max_err e = activity_insert(c, &a, id);
 	json_object_put(actor);
 	json_object_put(object);
@@ -55,8 +55,8 @@ static enum max_err answer_activity(struct max_ctx *c, struct max_resp *r, int s
 /* The 200 of an existing subscription / opt-out: u's latest subscribe
  * activity for ctx (one is recorded if none exists, e.g. for a
  * subscription made by a bulk load). */
-static enum max_err answer_latest(struct max_ctx *c, struct max_resp *r,
-				  const struct context *ctx, const char *u)
+static enum max_err answer_latest(struct max_ctx *c, struct max_resp *r, const struct context *ctx,
+				  const char *u)
 {
 	char id[MAX_ID_LEN + 1];
 	int found = sub_latest_activity(c->db, u, ctx->hash, id);

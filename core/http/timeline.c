@@ -29,7 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MULTI_MAX 16          /* values of one repeatable filter */
+#define MULTI_MAX 16 /* values of one repeatable filter */
 
 /* ---- parameters -------------------------------------------------------------- */
 
@@ -43,7 +43,8 @@ static enum max_err multi(struct max_ctx *c, const char *name, int lower, char *
 	*json = NULL;
 	*count = 0;
 	if (n > MULTI_MAX)
-		return max_fail(c, MAX_ESEARCH, "at most %d %s values are allowed", MULTI_MAX, name);
+		return max_fail(c, MAX_ESEARCH, "at most %d %s values are allowed", MULTI_MAX,
+				name);
 	json_object *arr = json_object_new_array();
 	for (size_t i = 0; i < n; i++) {
 		char *v = xstrdup(vals[i]);
@@ -60,7 +61,8 @@ static enum max_err multi(struct max_ctx *c, const char *name, int lower, char *
 				char *e = p;
 				while (isspace((unsigned char)*e))
 					e++;
-				int touches = (o > v && (isalnum((unsigned char)o[-1]) || o[-1] == '_')) ||
+				int touches = (o > v &&
+					       (isalnum((unsigned char)o[-1]) || o[-1] == '_')) ||
 					      isalnum((unsigned char)*e) || *e == '_';
 				if (!touches)
 					while (p < e)
@@ -236,7 +238,8 @@ struct found_authors {
 static int author_found(void *arg, const char *user, json_object *actor)
 {
 	struct found_authors *x = arg;
-	if (people_exists(x->c->db, user) == 1 && person_may_see(x->c->db, x->c->cfg->restricted_visibility, x->c->actor, user))
+	if (people_exists(x->c->db, user) == 1 &&
+	    person_may_see(x->c->db, x->c->cfg->restricted_visibility, x->c->actor, user))
 		json_object_array_add(x->found, actor);
 	else
 		json_object_put(actor);
@@ -300,8 +303,10 @@ enum max_err context_activities(struct max_ctx *c, struct max_resp *r)
 	enum max_err e = readable_context(c, &ctx);
 	if (e)
 		return e;
-	struct stream_from from = {
-		.src = SRC_CONTEXT, .url = ctx.url, .reader = c->actor, .all = auth_is_manager(c)};
+	struct stream_from from = {.src = SRC_CONTEXT,
+				   .url = ctx.url,
+				   .reader = c->actor,
+				   .all = auth_is_manager(c)};
 	e = stream_list(c, r, &from, 10, 1, ACT_ACTING, 1);
 	ctx_free(&ctx);
 	return e;

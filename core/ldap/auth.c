@@ -25,17 +25,16 @@ int ldap_auth_enabled(const struct max_config *cfg)
 }
 
 /* (&<user_filter>(<attr>=<value>)[(!<disabled_filter>)]) */
-static int user_filter(const struct max_config *cfg, const char *attr, const char *value,
-		       char *out, size_t n)
+static int user_filter(const struct max_config *cfg, const char *attr, const char *value, char *out,
+		       size_t n)
 {
 	char match[FILTER_MAX];
 	const char *disabled = config_get(cfg, "ldap", "disabled_filter");
 	if (ldapc_match_filter(config_get(cfg, "ldap", "user_filter"), attr, value, match,
 			       sizeof match) < 0)
 		return -1;
-	int len = *disabled ? snprintf(out, n, "(&%s(!%s%s%s))", match,
-				       *disabled == '(' ? "" : "(", disabled,
-				       *disabled == '(' ? "" : ")")
+	int len = *disabled ? snprintf(out, n, "(&%s(!%s%s%s))", match, *disabled == '(' ? "" : "(",
+				       disabled, *disabled == '(' ? "" : ")")
 			    : snprintf(out, n, "%s", match);
 	return len < 0 || (size_t)len >= n ? -1 : 0;
 }
@@ -67,8 +66,8 @@ static enum ldapc_rc find_user(struct ldapc *c, const struct max_config *cfg, co
 		return LDAPC_DENIED; /* cannot be anyone's name */
 	const char *attrs[] = {f->uid_attr ? f->uid_attr : "1.1", NULL};
 	return ldapc_search(c, config_get(cfg, "ldap", "user_base"),
-			    ldapc_scope_parse(config_get(cfg, "ldap", "user_scope")), filter, attrs, 0,
-			    on_entry, f);
+			    ldapc_scope_parse(config_get(cfg, "ldap", "user_scope")), filter, attrs,
+			    0, on_entry, f);
 }
 
 static int unavailable(const char *what)
@@ -106,8 +105,9 @@ int ldap_auth_check(struct store *db, const struct max_config *cfg, const char *
 		rc = LDAPC_DENIED;
 	}
 	ldapc_close(c);
-	return rc == LDAPC_OK ? LDAP_AUTH_OK : rc == LDAPC_DENIED ? LDAP_AUTH_DENIED
-								 : unavailable("login");
+	return rc == LDAPC_OK       ? LDAP_AUTH_OK
+	       : rc == LDAPC_DENIED ? LDAP_AUTH_DENIED
+				    : unavailable("login");
 }
 
 int ldap_auth_exists(struct store *db, const struct max_config *cfg, const char *username)

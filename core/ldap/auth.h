@@ -17,11 +17,11 @@
 struct store;
 struct max_config;
 
-#define LDAP_AUTH_OK 1           /* credentials accepted / user found */
-#define LDAP_AUTH_DENIED 0       /* wrong password, unknown user */
-#define LDAP_AUTH_ERROR (-1)     /* not used: every LDAP failure is UNAVAILABLE */
+#define LDAP_AUTH_OK 1             /* credentials accepted / user found */
+#define LDAP_AUTH_DENIED 0         /* wrong password, unknown user */
+#define LDAP_AUTH_ERROR (-1)       /* not used: every LDAP failure is UNAVAILABLE */
 #define LDAP_AUTH_UNAVAILABLE (-2) /* the directory cannot be reached or errs */
-#define LDAP_AUTH_NO_USER (-3)   /* an e-mail login no entry has */
+#define LDAP_AUTH_NO_USER (-3)     /* an e-mail login no entry has */
 
 /* 1 when [ldap] url is set. */
 int ldap_auth_enabled(const struct max_config *cfg);

@@ -97,11 +97,11 @@ static int service_password(const struct max_config *cfg, char *out, size_t n)
 
 static int tls_demand(const char *s)
 {
-	return !strcasecmp(s, "never")	? LDAP_OPT_X_TLS_NEVER
-	       : !strcasecmp(s, "allow") ? LDAP_OPT_X_TLS_ALLOW
-	       : !strcasecmp(s, "try")	 ? LDAP_OPT_X_TLS_TRY
+	return !strcasecmp(s, "never")                              ? LDAP_OPT_X_TLS_NEVER
+	       : !strcasecmp(s, "allow")                            ? LDAP_OPT_X_TLS_ALLOW
+	       : !strcasecmp(s, "try")                              ? LDAP_OPT_X_TLS_TRY
 	       : !strcasecmp(s, "demand") || !strcasecmp(s, "hard") ? LDAP_OPT_X_TLS_DEMAND
-								     : -1;
+								    : -1;
 }
 
 int ldapc_config_check(const struct max_config *cfg, char *err, size_t errlen)
@@ -181,7 +181,8 @@ enum ldapc_rc ldapc_open(const struct max_config *cfg, struct ldapc **out)
 	c->timeout_s = timeout_of(cfg, "timeout_s");
 	int rc = ldap_initialize(&c->ld, config_get(cfg, "ldap", "url"));
 	if (rc != LDAP_SUCCESS || set_options(c->ld, cfg) < 0) {
-		enum ldapc_rc r = fail(c, "cannot set up the connection", rc ? rc : LDAP_PARAM_ERROR);
+		enum ldapc_rc r =
+			fail(c, "cannot set up the connection", rc ? rc : LDAP_PARAM_ERROR);
 		ldapc_close(c);
 		return r == LDAPC_OK ? LDAPC_ERROR : r;
 	}
@@ -231,8 +232,7 @@ enum ldapc_rc ldapc_bind(struct ldapc *c, const char *dn, const char *password)
  * on a search reference (a referral: the result is incomplete). */
 static int each_entry(struct ldapc *c, LDAPMessage *res, ldapc_entry_fn fn, void *arg)
 {
-	for (LDAPMessage *m = ldap_first_message(c->ld, res); m;
-	     m = ldap_next_message(c->ld, m)) {
+	for (LDAPMessage *m = ldap_first_message(c->ld, res); m; m = ldap_next_message(c->ld, m)) {
 		int type = ldap_msgtype(m);
 		if (type == LDAP_RES_SEARCH_REFERENCE)
 			return -1;
@@ -307,7 +307,8 @@ enum ldapc_rc ldapc_search(struct ldapc *c, const char *base, int scope, const c
 		}
 		int stop = each_entry(c, res, fn, arg);
 		if (stop < 0) {
-			log_event("-", "ldap: search under %s returned a referral; not followed", base);
+			log_event("-", "ldap: search under %s returned a referral; not followed",
+				  base);
 			out = LDAPC_ERROR;
 		} else if (result_of(c, res, &cookie, &code) < 0) {
 			out = fail(c, "search failed", code);

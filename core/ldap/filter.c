@@ -44,8 +44,7 @@ int ldapc_attr_ok(const char *s)
 	return 1;
 }
 
-int ldapc_match_filter(const char *base, const char *attr, const char *value, char *out,
-		       size_t n)
+int ldapc_match_filter(const char *base, const char *attr, const char *value, char *out, size_t n)
 {
 	char esc[1024];
 	if (!ldapc_attr_ok(attr) || ldapc_escape_filter(value, esc, sizeof esc) < 0)

@@ -20,8 +20,7 @@ int ldapc_escape_filter(const char *in, char *out, size_t n);
  * administrator's filter (wrapped in parentheses when it has none; empty
  * means none). attr must be an attribute description (letters, digits,
  * '-', ';', '.'). -1 when attr is not one, or out is too small. */
-int ldapc_match_filter(const char *base, const char *attr, const char *value, char *out,
-		       size_t n);
+int ldapc_match_filter(const char *base, const char *attr, const char *value, char *out, size_t n);
 
 /* 1 when s is a plausible attribute description, else 0. */
 int ldapc_attr_ok(const char *s);

@@ -118,8 +118,7 @@ static int users_filter(const struct max_config *cfg, char *out, size_t n)
 	return len < 0 || (size_t)len >= n ? -1 : 0;
 }
 
-enum ldapc_rc ldap_users_read(struct ldapc *c, const struct max_config *cfg,
-			      struct ldap_users *out)
+enum ldapc_rc ldap_users_read(struct ldapc *c, const struct max_config *cfg, struct ldap_users *out)
 {
 	memset(out, 0, sizeof *out);
 	char filter[2048], names[256];
@@ -134,10 +133,13 @@ enum ldapc_rc ldap_users_read(struct ldapc *c, const struct max_config *cfg,
 	attrs[na] = NULL;
 	struct reader r = {cfg, out};
 	long long page = config_int(cfg, "ldap", "page_size");
-	enum ldapc_rc rc = ldapc_search(
-		c, config_get(cfg, "ldap", "user_base"),
-		ldapc_scope_parse(config_get(cfg, "ldap", "user_scope")), filter, attrs,
-		page < 1 ? 1 : page > 10000 ? 10000 : (int)page, on_user, &r);
+	enum ldapc_rc rc = ldapc_search(c, config_get(cfg, "ldap", "user_base"),
+					ldapc_scope_parse(config_get(cfg, "ldap", "user_scope")),
+					filter, attrs,
+					page < 1       ? 1
+					: page > 10000 ? 10000
+						       : (int)page,
+					on_user, &r);
 	if (rc != LDAPC_OK) {
 		ldap_users_free(out);
 		return rc;

@@ -37,5 +37,4 @@ void ldap_users_free(struct ldap_users *u);
 /* The user named username, or NULL. */
 const struct ldap_user *ldap_users_find(const struct ldap_users *u, const char *username);
 
-
 #endif

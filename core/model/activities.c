@@ -85,16 +85,18 @@ static const char *stored_keywords(const struct act_new *a)
 static enum max_err fts_entry(struct store *st, const char *id, int add)
 {
 	const char *args[] = {id};
-	int rc = add ? store_exec(st, "INSERT INTO stream_fts (rowid, text, terms) SELECT rid,"
-				      " max_fts_text(json_extract(object_json, '$.content')),"
-				      " max_fts_terms(verb, object_json, actor_kind, actor_json)"
-				      " FROM activities WHERE id = ?1 AND verb IN ('post', 'comment')",
+	int rc = add ? store_exec(st,
+				  "INSERT INTO stream_fts (rowid, text, terms) SELECT rid,"
+				  " max_fts_text(json_extract(object_json, '$.content')),"
+				  " max_fts_terms(verb, object_json, actor_kind, actor_json)"
+				  " FROM activities WHERE id = ?1 AND verb IN ('post', 'comment')",
 				  1, args)
-		     : store_exec(st, "INSERT INTO stream_fts (stream_fts, rowid, text, terms)"
-				      " SELECT 'delete', rid,"
-				      " max_fts_text(json_extract(object_json, '$.content')),"
-				      " max_fts_terms(verb, object_json, actor_kind, actor_json)"
-				      " FROM activities WHERE id = ?1 AND verb IN ('post', 'comment')",
+		     : store_exec(st,
+				  "INSERT INTO stream_fts (stream_fts, rowid, text, terms)"
+				  " SELECT 'delete', rid,"
+				  " max_fts_text(json_extract(object_json, '$.content')),"
+				  " max_fts_terms(verb, object_json, actor_kind, actor_json)"
+				  " FROM activities WHERE id = ?1 AND verb IN ('post', 'comment')",
 				  1, args);
 	return rc < 0 ? model_fail(st, MAX_ESERVER, "text index failed") : MAX_OK;
 }
@@ -130,11 +132,12 @@ enum max_err act_insert(struct store *st, const struct act_new *a, const char *i
 	const char *creator = a->creator ? a->creator : a->actor;
 	const char *published = a->published ? a->published : now;
 	store_q *q = store_sql(
-		st, "INSERT INTO activities (id, verb, actor_kind, actor, actor_json, object_type,"
-		    " object_json, context_hash, context_json, conversation_id, in_reply_to,"
-		    " reply_context, creator, owner, published, generator, keywords_json)"
-		    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-		    " ?17)");
+		st,
+		"INSERT INTO activities (id, verb, actor_kind, actor, actor_json, object_type,"
+		" object_json, context_hash, context_json, conversation_id, in_reply_to,"
+		" reply_context, creator, owner, published, generator, keywords_json)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+		" ?17)");
 	if (!q || !otype)
 		return model_fail(st, MAX_ESERVER, "activity insert: bad statement or object");
 	bind_new(q, a, id, otype, creator, published);
@@ -172,7 +175,7 @@ enum max_err act_get(struct store *st, const char *id, struct act_row *r)
 	r->has_generator = !store_is_null(q, 7);
 	store_copy(q, 7, r->generator, sizeof r->generator);
 	r->keywords = store_is_null(q, 8) ? default_keywords(r->object, r->actor,
-							       !strcmp(store_text(q, 16), "person"))
+							     !strcmp(store_text(q, 16), "person"))
 					  : store_json(q, 8);
 	copy(r->last_comment, sizeof r->last_comment, store_is_null(q, 9) ? id : store_text(q, 9));
 	r->likes = store_int(q, 10);
@@ -250,9 +253,10 @@ int act_ctx_read_public(struct store *st, const char *hash)
 int act_may_delete_in(struct store *st, const char *user, const char *hash)
 {
 	/* delete in the subscription's list (perm_mask bit 128) or in _grants */
-	store_q *q = store_sql(st, "SELECT perm_mask & 128 OR EXISTS (SELECT 1 FROM"
-				   " json_each(grants_json) WHERE value = 'delete') FROM subscriptions"
-				   " WHERE username = ?1 AND hash = ?2");
+	store_q *q =
+		store_sql(st, "SELECT perm_mask & 128 OR EXISTS (SELECT 1 FROM"
+			      " json_each(grants_json) WHERE value = 'delete') FROM subscriptions"
+			      " WHERE username = ?1 AND hash = ?2");
 	if (!q)
 		return 0;
 	store_bind_text(q, 1, user);
@@ -269,12 +273,14 @@ int act_find_duplicate(struct store *st, const char *actor_kind, const char *act
 		       const char *context_hash, const char *content, const char *since,
 		       char id[MAX_ID_LEN + 1])
 {
-	store_q *q = store_sql(st, "SELECT x.id FROM stream_fts f CROSS JOIN activities x ON x.rid = f.rowid"
-				   " WHERE f.stream_fts MATCH ('{terms} : ' || max_fts_dup(?1, ?2, ?4))"
-				   " AND x.verb = 'post' AND x.actor_kind = ?1 AND x.actor = ?2"
-				   " AND x.context_hash IS ?3"
-				   " AND IFNULL(json_extract(x.object_json, '$.content'), '') = ?4"
-				   " AND x.published > ?5 ORDER BY x.id LIMIT 1");
+	store_q *q =
+		store_sql(st,
+			  "SELECT x.id FROM stream_fts f CROSS JOIN activities x ON x.rid = f.rowid"
+			  " WHERE f.stream_fts MATCH ('{terms} : ' || max_fts_dup(?1, ?2, ?4))"
+			  " AND x.verb = 'post' AND x.actor_kind = ?1 AND x.actor = ?2"
+			  " AND x.context_hash IS ?3"
+			  " AND IFNULL(json_extract(x.object_json, '$.content'), '') = ?4"
+			  " AND x.published > ?5 ORDER BY x.id LIMIT 1");
 	if (!q)
 		return -1;
 	store_bind_text(q, 1, actor_kind);
@@ -304,7 +310,8 @@ static const char *word_at(json_object *arr, size_t i)
 
 enum max_err act_fts_reset(struct store *st)
 {
-	if (store_exec(st, "INSERT INTO stream_fts (stream_fts) VALUES ('delete-all')", 0, NULL) < 0)
+	if (store_exec(st, "INSERT INTO stream_fts (stream_fts) VALUES ('delete-all')", 0, NULL) <
+	    0)
 		return model_fail(st, MAX_ESERVER, "text index reset failed");
 	return MAX_OK;
 }
@@ -376,8 +383,9 @@ static enum max_err set_post_state(struct store *st, const char *post_id, json_o
 {
 	const char *args[] = {kw ? jx_text(kw) : NULL, strcmp(last, post_id) ? last : NULL,
 			      object ? jx_text(object) : NULL, post_id};
-	if (store_exec(st, "UPDATE activities SET keywords_json = ?1, last_comment = ?2,"
-			   " object_json = COALESCE(?3, object_json) WHERE id = ?4",
+	if (store_exec(st,
+		       "UPDATE activities SET keywords_json = ?1, last_comment = ?2,"
+		       " object_json = COALESCE(?3, object_json) WHERE id = ?4",
 		       4, args) < 0)
 		return model_fail(st, MAX_ESERVER, "post update failed");
 	return MAX_OK;
@@ -396,8 +404,8 @@ enum max_err act_post_recompute(struct store *st, const char *post_id)
 		e = act_replies_each(st, post_id, note_last, last);
 	/* nothing added by the replies: the default, stored as NULL */
 	if (!e)
-		e = set_post_state(st, post_id, json_object_array_length(kw) > own ? kw : NULL, last,
-				   NULL);
+		e = set_post_state(st, post_id, json_object_array_length(kw) > own ? kw : NULL,
+				   last, NULL);
 	json_object_put(kw);
 	json_object_put(obj);
 	return e;
@@ -431,8 +439,7 @@ enum max_err act_reindex(struct store *st, const char *id)
 	return e;
 }
 
-size_t act_next_batch(struct store *st, const char *after, char (*ids)[MAX_ID_LEN + 1],
-		      size_t max)
+size_t act_next_batch(struct store *st, const char *after, char (*ids)[MAX_ID_LEN + 1], size_t max)
 {
 	store_q *q = store_sql(st, "SELECT id FROM activities WHERE id > ?1"
 				   " AND verb IN ('post', 'comment') ORDER BY id LIMIT ?2");
@@ -461,13 +468,15 @@ enum max_err act_fix_dates(struct store *st)
 
 int act_prune_subscriptions(struct store *st)
 {
-	return store_exec(st, "DELETE FROM subscriptions WHERE hash NOT IN (SELECT hash FROM contexts)",
+	return store_exec(st,
+			  "DELETE FROM subscriptions WHERE hash NOT IN (SELECT hash FROM contexts)",
 			  0, NULL);
 }
 
 int act_next_context(struct store *st, char hash[MAX_HASH_LEN + 1])
 {
-	store_q *q = store_sql(st, "SELECT hash FROM contexts WHERE hash > ?1 ORDER BY hash LIMIT 1");
+	store_q *q =
+		store_sql(st, "SELECT hash FROM contexts WHERE hash > ?1 ORDER BY hash LIMIT 1");
 	if (!q)
 		return -1;
 	store_bind_text(q, 1, hash);
@@ -489,8 +498,9 @@ static enum max_err forget(struct store *st, const char *id)
 	if (store_exec(st, "DELETE FROM likes WHERE activity_id = ?1", 1, args) < 0 ||
 	    store_exec(st, "DELETE FROM favorites WHERE activity_id = ?1", 1, args) < 0 ||
 	    /* its comments leave the replies and the post's search */
-	    store_exec(st, "UPDATE activities SET reply_deleted = 1 WHERE in_reply_to = ?1"
-			   " AND verb = 'comment'",
+	    store_exec(st,
+		       "UPDATE activities SET reply_deleted = 1 WHERE in_reply_to = ?1"
+		       " AND verb = 'comment'",
 		       1, args) < 0 ||
 	    store_exec(st, "DELETE FROM activities WHERE id = ?1", 1, args) < 0)
 		return model_fail(st, MAX_ESERVER, "activity delete failed");
@@ -602,8 +612,7 @@ enum max_err act_comment_add(struct store *st, const struct act_new *a, const ch
 			     struct act_row *row)
 {
 	enum max_err e = act_insert(st, a, cid, row);
-	if (!e && (e = post_absorbs(st, a->in_reply_to, cid, a->object_json, a->actor_json)) &&
-	    row)
+	if (!e && (e = post_absorbs(st, a->in_reply_to, cid, a->object_json, a->actor_json)) && row)
 		act_row_free(row); /* the caller frees the row only on success */
 	return e;
 }
@@ -611,17 +620,19 @@ enum max_err act_comment_add(struct store *st, const struct act_new *a, const ch
 enum max_err act_comment_author(struct store *st, const char *post_id, const char *cid,
 				char author[MAX_USERNAME_MAX + 1])
 {
-	store_q *q = store_sql(st, "SELECT actor FROM activities WHERE id = ?1"
-				   " AND verb = 'comment' AND in_reply_to = ?2 AND reply_deleted = 0");
+	store_q *q =
+		store_sql(st, "SELECT actor FROM activities WHERE id = ?1"
+			      " AND verb = 'comment' AND in_reply_to = ?2 AND reply_deleted = 0");
 	if (!q)
 		return MAX_ESERVER;
 	store_bind_text(q, 1, cid);
 	store_bind_text(q, 2, post_id);
 	int found = store_one(q);
 	if (found <= 0)
-		return found < 0 ? MAX_ESERVER
-				 : model_fail(st, MAX_ENOTFOUND, "Activity %s has no comment with id %s",
-					      post_id, cid);
+		return found < 0
+			       ? MAX_ESERVER
+			       : model_fail(st, MAX_ENOTFOUND,
+					    "Activity %s has no comment with id %s", post_id, cid);
 	store_copy(q, 0, author, MAX_USERNAME_MAX + 1);
 	store_reset(q);
 	return MAX_OK;
@@ -632,10 +643,12 @@ enum max_err act_comment_author(struct store *st, const char *post_id, const cha
  * authors' words. Reads the replies' index entries; writes nothing. */
 static enum max_err still_brought(struct store *st, const char *post_id, json_object *cands)
 {
-	store_q *q = store_sql(st, "SELECT DISTINCT k.value FROM activities r,"
-				   " json_each(r.object_json, '$.keywords') k"
-				   " WHERE r.in_reply_to = ?1 AND r.verb = 'comment' AND r.reply_deleted = 0"
-				   " AND k.value IN (SELECT value FROM json_each(?2))");
+	store_q *q =
+		store_sql(st,
+			  "SELECT DISTINCT k.value FROM activities r,"
+			  " json_each(r.object_json, '$.keywords') k"
+			  " WHERE r.in_reply_to = ?1 AND r.verb = 'comment' AND r.reply_deleted = 0"
+			  " AND k.value IN (SELECT value FROM json_each(?2))");
 	if (!q)
 		return MAX_ESERVER;
 	store_bind_text(q, 1, post_id);
@@ -645,8 +658,9 @@ static enum max_err still_brought(struct store *st, const char *post_id, json_ob
 	while ((rc = store_step(q)) == STORE_ROW)
 		text_set_add(kept, store_text(q, 0));
 	if (rc != STORE_ERR && count_of(kept) < count_of(cands)) {
-		q = store_sql(st, "SELECT DISTINCT actor_json FROM activities WHERE in_reply_to = ?1"
-				  " AND verb = 'comment' AND reply_deleted = 0");
+		q = store_sql(st,
+			      "SELECT DISTINCT actor_json FROM activities WHERE in_reply_to = ?1"
+			      " AND verb = 'comment' AND reply_deleted = 0");
 		if (!q) {
 			json_object_put(kept);
 			return MAX_ESERVER;
@@ -654,7 +668,8 @@ static enum max_err still_brought(struct store *st, const char *post_id, json_ob
 		store_bind_text(q, 1, post_id);
 		while ((rc = store_step(q)) == STORE_ROW) {
 			json_object *actor = store_json(q, 0);
-			text_set_add_person(kept, jx_str(actor, "username"), jx_str(actor, "displayName"));
+			text_set_add_person(kept, jx_str(actor, "username"),
+					    jx_str(actor, "displayName"));
 			json_object_put(actor);
 		}
 	}
@@ -703,8 +718,7 @@ static enum max_err lost_words(struct store *st, const char *post_id, const char
 }
 
 /* The post's newest live reply, or the post itself. */
-static enum max_err newest_reply(struct store *st, const char *post_id,
-				 char last[MAX_ID_LEN + 1])
+static enum max_err newest_reply(struct store *st, const char *post_id, char last[MAX_ID_LEN + 1])
 {
 	store_q *q = store_sql(st, "SELECT id FROM activities WHERE in_reply_to = ?1"
 				   " AND verb = 'comment' AND reply_deleted = 0"
@@ -754,10 +768,12 @@ enum max_err act_comment_remove(struct store *st, const char *post_id, const cha
 
 int act_mark_has(struct store *st, enum act_mark m, const char *id, const char *user)
 {
-	store_q *q = m == ACT_LIKE
-			     ? store_sql(st, "SELECT 1 FROM likes WHERE activity_id = ?1 AND username = ?2")
-			     : store_sql(st, "SELECT 1 FROM favorites WHERE activity_id = ?1"
-					     " AND username = ?2");
+	store_q *q =
+		m == ACT_LIKE
+			? store_sql(st,
+				    "SELECT 1 FROM likes WHERE activity_id = ?1 AND username = ?2")
+			: store_sql(st, "SELECT 1 FROM favorites WHERE activity_id = ?1"
+					" AND username = ?2");
 	if (!q)
 		return -1;
 	store_bind_text(q, 1, id);
@@ -773,12 +789,14 @@ static enum max_err recount(struct store *st, enum act_mark m, const char *id, c
 {
 	const char *args[] = {id, now};
 	int rc = m == ACT_LIKE
-			 ? store_exec(st, "UPDATE activities SET likes_count = (SELECT count(*)"
-					  " FROM likes WHERE activity_id = ?1), last_like ="
-					  " COALESCE(?2, last_like) WHERE id = ?1",
+			 ? store_exec(st,
+				      "UPDATE activities SET likes_count = (SELECT count(*)"
+				      " FROM likes WHERE activity_id = ?1), last_like ="
+				      " COALESCE(?2, last_like) WHERE id = ?1",
 				      2, args)
-			 : store_exec(st, "UPDATE activities SET favorites_count = (SELECT count(*)"
-					  " FROM favorites WHERE activity_id = ?1) WHERE id = ?1",
+			 : store_exec(st,
+				      "UPDATE activities SET favorites_count = (SELECT count(*)"
+				      " FROM favorites WHERE activity_id = ?1) WHERE id = ?1",
 				      1, args);
 	return rc < 0 ? model_fail(st, MAX_ESERVER, "mark count failed") : MAX_OK;
 }
@@ -787,26 +805,29 @@ enum max_err act_mark_add(struct store *st, enum act_mark m, const char *id, con
 			  const char *now)
 {
 	const char *args[] = {id, user, now};
-	int rc = m == ACT_LIKE ? store_exec(st, "INSERT INTO likes (activity_id, username, liked_at)"
-						" VALUES (?1, ?2, ?3)",
+	int rc = m == ACT_LIKE ? store_exec(st,
+					    "INSERT INTO likes (activity_id, username, liked_at)"
+					    " VALUES (?1, ?2, ?3)",
 					    3, args)
-			       : store_exec(st, "INSERT INTO favorites (activity_id, username,"
-						" favorited_at) VALUES (?1, ?2, ?3)",
+			       : store_exec(st,
+					    "INSERT INTO favorites (activity_id, username,"
+					    " favorited_at) VALUES (?1, ?2, ?3)",
 					    3, args);
 	if (rc < 0)
 		return model_fail(st, MAX_ESERVER, "mark insert failed");
 	return recount(st, m, id, m == ACT_LIKE ? now : NULL);
 }
 
-enum max_err act_mark_remove(struct store *st, enum act_mark m, const char *id,
-			     const char *user)
+enum max_err act_mark_remove(struct store *st, enum act_mark m, const char *id, const char *user)
 {
 	const char *args[] = {id, user};
 	int rc = m == ACT_LIKE
-			 ? store_exec(st, "DELETE FROM likes WHERE activity_id = ?1 AND username = ?2",
+			 ? store_exec(st,
+				      "DELETE FROM likes WHERE activity_id = ?1 AND username = ?2",
 				      2, args)
-			 : store_exec(st, "DELETE FROM favorites WHERE activity_id = ?1"
-					  " AND username = ?2",
+			 : store_exec(st,
+				      "DELETE FROM favorites WHERE activity_id = ?1"
+				      " AND username = ?2",
 				      2, args);
 	if (rc < 0)
 		return model_fail(st, MAX_ESERVER, "mark delete failed");

@@ -17,21 +17,21 @@
 
 /* A new activity with its final values: one INSERT writes it. */
 struct act_new {
-	const char *verb;           /* post comment subscribe like unlike favorite unfavorite */
-	const char *actor_kind;     /* "person" (default) or "context" */
-	const char *actor;          /* username or context hash */
-	json_object *actor_json;    /* borrowed; the actor object as shown */
-	json_object *object_json;   /* borrowed; must have "objectType" */
-	const char *context_hash;   /* first context, or NULL */
-	json_object *context_json;  /* borrowed snapshot of it, or NULL */
+	const char *verb;          /* post comment subscribe like unlike favorite unfavorite */
+	const char *actor_kind;    /* "person" (default) or "context" */
+	const char *actor;         /* username or context hash */
+	json_object *actor_json;   /* borrowed; the actor object as shown */
+	json_object *object_json;  /* borrowed; must have "objectType" */
+	const char *context_hash;  /* first context, or NULL */
+	json_object *context_json; /* borrowed snapshot of it, or NULL */
 	const char *conversation_id;
-	const char *in_reply_to;    /* comment activities: the post */
-	const char *reply_context;  /* comment activities: the post's context hash */
-	const char *creator;        /* NULL: the actor */
-	const char *owner;          /* NULL: the actor */
-	const char *published;      /* NULL: now */
-	const char *generator;      /* NULL: null */
-	json_object *keywords;      /* borrowed array, or NULL for [] */
+	const char *in_reply_to;   /* comment activities: the post */
+	const char *reply_context; /* comment activities: the post's context hash */
+	const char *creator;       /* NULL: the actor */
+	const char *owner;         /* NULL: the actor */
+	const char *published;     /* NULL: now */
+	const char *generator;     /* NULL: null */
+	json_object *keywords;     /* borrowed array, or NULL for [] */
 };
 
 /* One row as stored; the JSON members are owned (act_row_free). */
@@ -62,12 +62,12 @@ struct act_post {
 	char verb[16];
 	char object_type[16];
 	int actor_is_person;
-	char actor[MAX_USERNAME_MAX + 1];    /* username, or the context hash */
+	char actor[MAX_USERNAME_MAX + 1]; /* username, or the context hash */
 	char owner[MAX_USERNAME_MAX + 1];
 	char context_hash[MAX_HASH_LEN + 1]; /* "" when contextless */
 	char last_comment[MAX_ID_LEN + 1];
 	long long likes_count, favorites_count;
-	int flag_state;                      /* 0 never flagged, 1 flagged, 2 unflagged */
+	int flag_state; /* 0 never flagged, 1 flagged, 2 unflagged */
 	int visible;
 };
 /* 1 found, 0 not, -1 error. */
@@ -100,8 +100,7 @@ enum max_err act_post_recompute(struct store *st, const char *post_id);
  * its full-text entry added (after act_fts_reset). */
 enum max_err act_reindex(struct store *st, const char *id);
 /* Ids of posts and comments after `after`, up to max; the count. */
-size_t act_next_batch(struct store *st, const char *after, char (*ids)[MAX_ID_LEN + 1],
-		      size_t max);
+size_t act_next_batch(struct store *st, const char *after, char (*ids)[MAX_ID_LEN + 1], size_t max);
 /* #92: every post's lastComment from its live replies. */
 enum max_err act_fix_dates(struct store *st);
 /* #93: subscriptions to contexts that are gone deleted (0 / -1); the
@@ -150,8 +149,7 @@ int act_mark_has(struct store *st, enum act_mark m, const char *id, const char *
  * now with microseconds). */
 enum max_err act_mark_add(struct store *st, enum act_mark m, const char *id, const char *user,
 			  const char *now);
-enum max_err act_mark_remove(struct store *st, enum act_mark m, const char *id,
-			     const char *user);
+enum max_err act_mark_remove(struct store *st, enum act_mark m, const char *id, const char *user);
 /* user's latest like (favorite) activity about the post: 1, 0, -1. */
 int act_mark_last(struct store *st, enum act_mark m, const char *user, const char *post_id,
 		  char id[MAX_ID_LEN + 1]);

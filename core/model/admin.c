@@ -21,20 +21,25 @@ static long long orphans_of(struct store *st, int kind)
 {
 	switch (kind) {
 	case 0:
-		return count(store_sql(st, "SELECT count(*) FROM likes"
-					   " WHERE activity_id NOT IN (SELECT id FROM activities)"));
+		return count(store_sql(st,
+				       "SELECT count(*) FROM likes"
+				       " WHERE activity_id NOT IN (SELECT id FROM activities)"));
 	case 1:
-		return count(store_sql(st, "SELECT count(*) FROM favorites"
-					   " WHERE activity_id NOT IN (SELECT id FROM activities)"));
+		return count(store_sql(st,
+				       "SELECT count(*) FROM favorites"
+				       " WHERE activity_id NOT IN (SELECT id FROM activities)"));
 	case 2:
-		return count(store_sql(st, "SELECT count(*) FROM stream_keywords"
-					   " WHERE activity_id NOT IN (SELECT id FROM activities)"));
+		return count(store_sql(st,
+				       "SELECT count(*) FROM stream_keywords"
+				       " WHERE activity_id NOT IN (SELECT id FROM activities)"));
 	case 3:
-		return count(store_sql(st, "SELECT count(*) FROM stream_hashtags"
-					   " WHERE activity_id NOT IN (SELECT id FROM activities)"));
+		return count(store_sql(st,
+				       "SELECT count(*) FROM stream_hashtags"
+				       " WHERE activity_id NOT IN (SELECT id FROM activities)"));
 	case 4:
-		return count(store_sql(st, "SELECT count(*) FROM stream_text"
-					   " WHERE activity_id NOT IN (SELECT id FROM activities)"));
+		return count(store_sql(st,
+				       "SELECT count(*) FROM stream_text"
+				       " WHERE activity_id NOT IN (SELECT id FROM activities)"));
 	case 5:
 		return count(store_sql(st, "SELECT count(*) FROM activities WHERE verb = 'post'"
 					   " AND visible = 1 AND context_hash IS NOT NULL"
@@ -46,14 +51,16 @@ static long long orphans_of(struct store *st, int kind)
 }
 
 static const char *const kinds[] = {
-	"likes of missing activities",       "favorites of missing activities",
-	"keywords of missing activities",    "hashtags of missing activities",
-	"search text of missing activities", "visible posts of missing contexts",
+	"likes of missing activities",
+	"favorites of missing activities",
+	"keywords of missing activities",
+	"hashtags of missing activities",
+	"search text of missing activities",
+	"visible posts of missing contexts",
 	"conversation members who are not people",
 };
 
-int admin_orphans(struct store *st, void (*fn)(void *arg, const char *what, long long n),
-		  void *arg)
+int admin_orphans(struct store *st, void (*fn)(void *arg, const char *what, long long n), void *arg)
 {
 	int found = 0;
 	for (int i = 0; i < (int)(sizeof kinds / sizeof kinds[0]); i++) {

@@ -128,8 +128,8 @@ static enum max_err ack(struct store *st, const struct line *l, const struct cha
 
 /* Inside the transaction: MAX_OK stored, MAX_EDUPLICATE seen before,
  * another code when refused or failed (why in the store). */
-static enum max_err store_line(struct store *st, const struct max_config *cfg,
-			       const struct line *l, struct chat_result *r)
+static enum max_err store_line(struct store *st, const struct max_config *cfg, const struct line *l,
+			       struct chat_result *r)
 {
 	int first = l->uuid ? first_time(st, r->sender, l->uuid) : 1;
 	if (first < 0)

@@ -34,10 +34,10 @@ struct chat_in {
 };
 
 struct chat_result {
-	char id[MAX_ID_LEN + 1];            /* the stored message (CHAT_STORED) */
-	char cid[MAX_ID_LEN + 1];           /* the conversation, when known */
-	char sender[MAX_USERNAME_MAX + 1];  /* u.u, when known */
-	char why[256];                      /* CHAT_DROPPED / CHAT_RETRY */
+	char id[MAX_ID_LEN + 1];           /* the stored message (CHAT_STORED) */
+	char cid[MAX_ID_LEN + 1];          /* the conversation, when known */
+	char sender[MAX_USERNAME_MAX + 1]; /* u.u, when known */
+	char why[256];                     /* CHAT_DROPPED / CHAT_RETRY */
 };
 
 /* Checks, stores and acks one chat line inside its own transaction. The

@@ -24,8 +24,8 @@
 #define TAGS_MAX 100 /* tags per context */
 
 /* A context created without permissions. */
-#define DEFAULT_PERMISSIONS                                                            \
-	"{\"read\":\"restricted\",\"write\":\"restricted\",\"subscribe\":\"restricted\"," \
+#define DEFAULT_PERMISSIONS                                                                        \
+	"{\"read\":\"restricted\",\"write\":\"restricted\",\"subscribe\":\"restricted\","          \
 	"\"invite\":\"restricted\"}"
 
 /* ---- the row ------------------------------------------------------------------ */
@@ -86,8 +86,8 @@ enum max_err ctx_load(struct store *st, const char *hash, struct context *out)
 	if (found < 0)
 		return model_fail(st, MAX_ESERVER, "context lookup failed");
 	if (!found)
-		return model_fail(st, MAX_ENOTFOUND, "Object with hash %s not found inside contexts",
-				  hash);
+		return model_fail(st, MAX_ENOTFOUND,
+				  "Object with hash %s not found inside contexts", hash);
 	return MAX_OK;
 }
 
@@ -217,8 +217,7 @@ json_object *ctx_optout_snapshot(const struct context *ctx)
 
 /* Post snapshots (contexts[0]) and the subscribe activities' object, then
  * the activities the context itself acted in. */
-static int propagate_activities(struct store *st, const char *old_hash,
-				const struct context *ctx)
+static int propagate_activities(struct store *st, const char *old_hash, const struct context *ctx)
 {
 	store_q *s = store_sql(
 		st, "UPDATE activities SET context_hash = ?2,"
@@ -227,10 +226,10 @@ static int propagate_activities(struct store *st, const char *old_hash,
 		    " object_json = CASE WHEN verb = 'subscribe' AND object_type = 'context'"
 		    "               THEN json_set(object_json, '$.url', ?3) ELSE object_json END"
 		    " WHERE context_hash = ?1");
-	store_q *a = store_sql(
-		st, "UPDATE activities SET actor = ?2,"
-		    " actor_json = json_set(actor_json, '$.url', ?3, '$.hash', ?2, '$.displayName', ?4)"
-		    " WHERE actor = ?1 AND actor_kind = 'context'");
+	store_q *a = store_sql(st, "UPDATE activities SET actor = ?2,"
+				   " actor_json = json_set(actor_json, '$.url', ?3, '$.hash', ?2, "
+				   "'$.displayName', ?4)"
+				   " WHERE actor = ?1 AND actor_kind = 'context'");
 	if (!s || !a)
 		return -1;
 	store_q *each[] = {s, a};
@@ -306,7 +305,8 @@ enum max_err ctx_create(struct store *st, const struct ctx_fields *f, const char
 		opt(f->upload_set, f->upload_url),
 	};
 	if (store_exec(st,
-		       "INSERT INTO contexts (hash, id, url, display_name, permissions_json, tags_json,"
+		       "INSERT INTO contexts (hash, id, url, display_name, permissions_json, "
+		       "tags_json,"
 		       " notifications_json, owner, creator, published, twitter_hashtag,"
 		       " twitter_username, upload_url)"
 		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
@@ -370,8 +370,7 @@ static void build_row(const struct context *old, const struct ctx_fields *f, str
 	u->upload_url = pick(f->upload_set, f->upload_url, NULL, old->upload_url);
 }
 
-static enum max_err write_row(struct store *st, const struct context *old,
-			      const struct ctx_row *u)
+static enum max_err write_row(struct store *st, const struct context *old, const struct ctx_row *u)
 {
 	if (strcmp(u->hash, old->hash)) {
 		int exists = ctx_exists(st, u->hash);
@@ -379,13 +378,19 @@ static enum max_err write_row(struct store *st, const struct context *old,
 			return model_fail(st, MAX_ESERVER, "context lookup failed");
 		if (exists)
 			return model_fail(st, MAX_EVALIDATION,
-					  "Validation error on field \"url\": another context has this url");
+					  "Validation error on field \"url\": another context has "
+					  "this url");
 	}
-	const char *args[] = {old->hash,         u->hash,
-			      u->url,            u->display_name,
-			      jx_text(u->permissions), jx_text(u->tags),
-			      jx_text(u->notifications), u->hashtag,
-			      u->twitter_username, u->upload_url};
+	const char *args[] = {old->hash,
+			      u->hash,
+			      u->url,
+			      u->display_name,
+			      jx_text(u->permissions),
+			      jx_text(u->tags),
+			      jx_text(u->notifications),
+			      u->hashtag,
+			      u->twitter_username,
+			      u->upload_url};
 	/* subscriptions follow a new hash (ON UPDATE CASCADE) */
 	if (store_exec(st,
 		       "UPDATE contexts SET hash = ?2, url = ?3, display_name = ?4,"
@@ -453,8 +458,7 @@ static int has_string(json_object *a, const char *s)
 	return 0;
 }
 
-enum max_err ctx_tags_merge(struct store *st, json_object *base, json_object *in,
-			    json_object **out)
+enum max_err ctx_tags_merge(struct store *st, json_object *base, json_object *in, json_object **out)
 {
 	json_object *a = base ? copy(base) : json_object_new_array();
 	*out = NULL;
@@ -464,7 +468,8 @@ enum max_err ctx_tags_merge(struct store *st, json_object *base, json_object *in
 		if (!len || len > TAG_MAX) {
 			json_object_put(a);
 			return model_fail(st, MAX_EVALIDATION,
-					  "Validation error on field \"tags\": tags are 1 to %d bytes",
+					  "Validation error on field \"tags\": tags are 1 to %d "
+					  "bytes",
 					  TAG_MAX);
 		}
 		if (!has_string(a, json_object_get_string(t)))
@@ -473,7 +478,8 @@ enum max_err ctx_tags_merge(struct store *st, json_object *base, json_object *in
 	if (json_object_array_length(a) > TAGS_MAX) {
 		json_object_put(a);
 		return model_fail(st, MAX_EVALIDATION,
-				  "Validation error on field \"tags\": more than %d tags", TAGS_MAX);
+				  "Validation error on field \"tags\": more than %d tags",
+				  TAGS_MAX);
 	}
 	*out = a;
 	return MAX_OK;
@@ -528,14 +534,15 @@ enum max_err ctx_list(struct store *st, const struct ctx_query *cq, json_object 
 {
 	*out = NULL;
 	store_q *q = store_sql(
-		st, "SELECT " CTX_COLS " FROM contexts c"
-		    " WHERE (?1 = 0 OR c.twitter_username IS NOT NULL OR c.twitter_hashtag IS NOT NULL)"
-		    "   AND (?2 = 0 OR json_extract(c.permissions_json, '$.subscribe') = 'public')"
-		    "   AND c.id < coalesce(?3, '~') AND c.id > coalesce(?4, '')"
-		    "   AND (?5 IS NULL OR NOT EXISTS (SELECT 1 FROM json_each(?5) t"
-		    "        WHERE t.value NOT IN (SELECT value FROM json_each(c.tags_json))))"
-		    "   AND (?6 IS NULL OR c.published >= ?6) AND (?7 IS NULL OR c.published < ?7)"
-		    " ORDER BY c.id DESC LIMIT ?8");
+		st,
+		"SELECT " CTX_COLS " FROM contexts c"
+		" WHERE (?1 = 0 OR c.twitter_username IS NOT NULL OR c.twitter_hashtag IS NOT NULL)"
+		"   AND (?2 = 0 OR json_extract(c.permissions_json, '$.subscribe') = 'public')"
+		"   AND c.id < coalesce(?3, '~') AND c.id > coalesce(?4, '')"
+		"   AND (?5 IS NULL OR NOT EXISTS (SELECT 1 FROM json_each(?5) t"
+		"        WHERE t.value NOT IN (SELECT value FROM json_each(c.tags_json))))"
+		"   AND (?6 IS NULL OR c.published >= ?6) AND (?7 IS NULL OR c.published < ?7)"
+		" ORDER BY c.id DESC LIMIT ?8");
 	if (!q)
 		return model_fail(st, MAX_ESERVER, "context query failed");
 	store_bind_int(q, 1, cq->twitter_only);

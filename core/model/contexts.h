@@ -18,11 +18,11 @@
 #include <json-c/json.h>
 #include <stddef.h>
 
-struct context {                /* one row of contexts, loaded */
+struct context { /* one row of contexts, loaded */
 	char hash[MAX_HASH_LEN + 1];
 	char id[MAX_ID_LEN + 1];
 	char *url, *display_name, *owner, *creator, *published, *upload_url; /* owned */
-	char *twitter_hashtag, *twitter_username; /* NULL when unset */
+	char *twitter_hashtag, *twitter_username;                            /* NULL when unset */
 	json_object *permissions;   /* the policy dict as stored (owned) */
 	json_object *tags;          /* array of strings (owned) */
 	json_object *notifications; /* false, true, "posts" or "comments" (owned) */
@@ -30,9 +30,9 @@ struct context {                /* one row of contexts, loaded */
 
 /* Column list for SELECTs that read a context row (alias c) followed by
  * other columns; ctx_from_row() reads them starting at column `first`. */
-#define CTX_COLS                                                                      \
-	"c.hash, c.id, c.url, c.display_name, c.permissions_json, c.tags_json,"       \
-	" c.notifications_json, c.owner, c.creator, c.published, c.twitter_hashtag," \
+#define CTX_COLS                                                                                   \
+	"c.hash, c.id, c.url, c.display_name, c.permissions_json, c.tags_json,"                    \
+	" c.notifications_json, c.owner, c.creator, c.published, c.twitter_hashtag,"               \
 	" c.twitter_username, c.upload_url"
 #define CTX_NCOLS 13
 void ctx_from_row(store_q *q, int first, struct context *out);
@@ -120,11 +120,11 @@ char *ctx_tags_filter(const char *const *values, size_t n);
 /* ---- the context lists -------------------------------------------------------- */
 
 struct ctx_query {
-	int twitter_only;             /* only contexts with a twitter username or hashtag */
-	int public_only;              /* only subscribe-public ones, rendered CTX_PUBLIC */
-	const char *before, *after;   /* id bounds, NULL for none */
-	const char *tags;             /* ctx_tags_filter() text, or NULL */
-	const char *from, *to;        /* published range, NULL for open */
+	int twitter_only;           /* only contexts with a twitter username or hashtag */
+	int public_only;            /* only subscribe-public ones, rendered CTX_PUBLIC */
+	const char *before, *after; /* id bounds, NULL for none */
+	const char *tags;           /* ctx_tags_filter() text, or NULL */
+	const char *from, *to;      /* published range, NULL for open */
 	long limit;
 };
 /* The contexts matching q, newest first, rendered; *out is an array. */

@@ -73,7 +73,8 @@ static int member_get(struct store *st, const char *cid, const char *user, struc
 {
 	memset(m, 0, sizeof *m);
 	store_q *q = store_sql(st, "SELECT permissions_json, grants_json, vetos_json"
-				   " FROM conversation_members WHERE conversation_id = ?1 AND username = ?2");
+				   " FROM conversation_members WHERE conversation_id = ?1 AND "
+				   "username = ?2");
 	if (!q)
 		return -1;
 	store_bind_text(q, 1, cid);
@@ -158,10 +159,10 @@ json_object *conv_member_permissions(struct store *st, const char *cid, const ch
 enum max_err conv_load(struct store *st, const char *cid, struct conv *out)
 {
 	memset(out, 0, sizeof *out);
-	store_q *q = store_sql(
-		st, "SELECT owner, tag_group, tag_single, tag_archive,"
-		    " (SELECT count(*) FROM conversation_participants p WHERE p.conversation_id = ?1)"
-		    " FROM conversations WHERE id = ?1");
+	store_q *q = store_sql(st, "SELECT owner, tag_group, tag_single, tag_archive,"
+				   " (SELECT count(*) FROM conversation_participants p WHERE "
+				   "p.conversation_id = ?1)"
+				   " FROM conversations WHERE id = ?1");
 	if (!q)
 		return db_fail(st, "conversation lookup");
 	store_bind_text(q, 1, cid);
@@ -257,8 +258,9 @@ enum max_err conv_last_subscribe(struct store *st, const char *cid, const char *
 				 char id[MAX_ID_LEN + 1])
 {
 	*id = 0;
-	store_q *q = store_sql(st, "SELECT id FROM activities WHERE conversation_id = ?1"
-				   " AND actor = ?2 AND verb = 'subscribe' ORDER BY id DESC LIMIT 1");
+	store_q *q =
+		store_sql(st, "SELECT id FROM activities WHERE conversation_id = ?1"
+			      " AND actor = ?2 AND verb = 'subscribe' ORDER BY id DESC LIMIT 1");
 	if (!q)
 		return db_fail(st, "activity lookup");
 	store_bind_text(q, 1, cid);
@@ -292,8 +294,8 @@ static enum max_err list_key(struct store *st, const char *user, const char *cid
 	return MAX_OK;
 }
 
-enum max_err conv_list_ids(struct store *st, const char *user, const char *before,
-			   struct page *pg, json_object **ids)
+enum max_err conv_list_ids(struct store *st, const char *user, const char *before, struct page *pg,
+			   json_object **ids)
 {
 	*ids = NULL;
 	char key[40] = "";
@@ -338,9 +340,10 @@ static json_object *talking_in_row(store_q *q)
 json_object *conv_talking_in(struct store *st, const char *user)
 {
 	json_object *a = json_object_new_array();
-	store_q *q = store_sql(st, "SELECT conversation_id, permissions_json, grants_json, vetos_json"
-				   " FROM conversation_members WHERE username = ?1"
-				   " ORDER BY last_published DESC, conversation_id DESC");
+	store_q *q =
+		store_sql(st, "SELECT conversation_id, permissions_json, grants_json, vetos_json"
+			      " FROM conversation_members WHERE username = ?1"
+			      " ORDER BY last_published DESC, conversation_id DESC");
 	if (!q)
 		return a;
 	store_bind_text(q, 1, user);
@@ -441,11 +444,12 @@ static json_object *group_added_data(struct store *st, const char *cid, const ch
 				     struct buf *name)
 {
 	json_object *data = json_object_new_object();
-	store_q *q = store_sql(
-		st, "SELECT c.display_name, json_extract(m.object_json, '$.objectType'),"
-		    " coalesce(json_extract(m.object_json, '$.content'), '')"
-		    " FROM conversations c LEFT JOIN messages m ON m.id = c.last_message_id"
-		    " WHERE c.id = ?1");
+	store_q *q =
+		store_sql(st,
+			  "SELECT c.display_name, json_extract(m.object_json, '$.objectType'),"
+			  " coalesce(json_extract(m.object_json, '$.content'), '')"
+			  " FROM conversations c LEFT JOIN messages m ON m.id = c.last_message_id"
+			  " WHERE c.id = ?1");
 	if (q)
 		store_bind_text(q, 1, cid);
 	if (!q || store_one(q) != 1)
@@ -506,12 +510,13 @@ enum max_err conv_subscribe(struct store *st, const char *cid, const char *user)
 		perm_list_add(&l, pl.p[i]);
 	char now[21];
 	time_now_iso(now);
-	store_q *q = store_sql(
-		st, "INSERT INTO conversation_members (conversation_id, username, permissions_json,"
-		    " perm_mask, subscribed_at, last_published)"
-		    " SELECT ?1, ?2, ?3, ?4, ?5, coalesce(last_message_published, '')"
-		    " FROM conversations WHERE id = ?1"
-		    " ON CONFLICT (conversation_id, username) DO NOTHING");
+	store_q *q =
+		store_sql(st, "INSERT INTO conversation_members (conversation_id, username, "
+			      "permissions_json,"
+			      " perm_mask, subscribed_at, last_published)"
+			      " SELECT ?1, ?2, ?3, ?4, ?5, coalesce(last_message_published, '')"
+			      " FROM conversations WHERE id = ?1"
+			      " ON CONFLICT (conversation_id, username) DO NOTHING");
 	if (!q)
 		return db_fail(st, "member insert");
 	json_object *list = perm_list_json(&l);
@@ -545,10 +550,11 @@ static enum max_err add_participant(struct store *st, const char *cid, const cha
 {
 	char dn[300];
 	conv_person_name(st, user, dn, sizeof dn);
-	store_q *q = store_sql(
-		st, "INSERT INTO conversation_participants (conversation_id, username,"
-		    " display_name, position) SELECT ?1, ?2, ?3, coalesce(max(position), 0) + 1"
-		    " FROM conversation_participants WHERE conversation_id = ?1");
+	store_q *q =
+		store_sql(st, "INSERT INTO conversation_participants (conversation_id, username,"
+			      " display_name, position) SELECT ?1, ?2, ?3, coalesce(max(position), "
+			      "0) + 1"
+			      " FROM conversation_participants WHERE conversation_id = ?1");
 	if (!q)
 		return db_fail(st, "participant insert");
 	store_bind_text(q, 1, cid);
@@ -790,8 +796,9 @@ enum max_err conv_touch_last(struct store *st, const char *cid, const char *mid,
 enum max_err conv_person_renamed(struct store *st, const char *user, const char *display_name)
 {
 	const char *args[] = {display_name, user};
-	if (store_exec(st, "UPDATE conversation_participants SET display_name = ?1"
-			   " WHERE username = ?2",
+	if (store_exec(st,
+		       "UPDATE conversation_participants SET display_name = ?1"
+		       " WHERE username = ?2",
 		       2, args) < 0)
 		return db_fail(st, "participants update");
 	return MAX_OK;
@@ -803,7 +810,8 @@ enum max_err conv_person_recreated(struct store *st, const char *user)
 	if (store_exec(st,
 		       "UPDATE conversations SET tag_archive = 0, tag_single = 1"
 		       " WHERE tag_group = 0 AND tag_archive = 1 AND id IN"
-		       " (SELECT conversation_id FROM conversation_participants WHERE username = ?1)"
+		       " (SELECT conversation_id FROM conversation_participants WHERE username = "
+		       "?1)"
 		       " AND (SELECT count(*) FROM conversation_participants p"
 		       "      WHERE p.conversation_id = conversations.id) = 2",
 		       1, args) < 0)
@@ -875,12 +883,13 @@ static enum max_err rebuild_permissions(struct store *st, const char *cid, json_
 static enum max_err retag(struct store *st, struct conv *cv)
 {
 	store_q *q = store_sql(
-		st, "SELECT count(*), coalesce(sum(EXISTS (SELECT 1 FROM conversation_members m"
-		    "  WHERE m.conversation_id = p.conversation_id AND m.username = p.username)), 0),"
-		    " coalesce(sum(NOT EXISTS (SELECT 1 FROM people u WHERE u.username = p.username)"
-		    "  AND NOT EXISTS (SELECT 1 FROM conversation_members m"
-		    "  WHERE m.conversation_id = p.conversation_id AND m.username = p.username)), 0)"
-		    " FROM conversation_participants p WHERE p.conversation_id = ?1");
+		st,
+		"SELECT count(*), coalesce(sum(EXISTS (SELECT 1 FROM conversation_members m"
+		"  WHERE m.conversation_id = p.conversation_id AND m.username = p.username)), 0),"
+		" coalesce(sum(NOT EXISTS (SELECT 1 FROM people u WHERE u.username = p.username)"
+		"  AND NOT EXISTS (SELECT 1 FROM conversation_members m"
+		"  WHERE m.conversation_id = p.conversation_id AND m.username = p.username)), 0)"
+		" FROM conversation_participants p WHERE p.conversation_id = ?1");
 	if (!q)
 		return db_fail(st, "participants");
 	store_bind_text(q, 1, cv->id);
@@ -912,7 +921,8 @@ static enum max_err rebuild_tags(struct store *st, const char *cid)
 	const char *args[] = {cid};
 	if (store_exec(st,
 		       "UPDATE conversations SET pair_key = CASE WHEN tag_group = 0 AND"
-		       " (SELECT count(*) FROM conversation_participants WHERE conversation_id = ?1) = 2"
+		       " (SELECT count(*) FROM conversation_participants WHERE conversation_id = "
+		       "?1) = 2"
 		       " THEN (SELECT group_concat(username, ' ') FROM (SELECT username FROM"
 		       "  conversation_participants WHERE conversation_id = ?1 ORDER BY username))"
 		       " END WHERE id = ?1",
@@ -934,7 +944,8 @@ static enum max_err rebuild_columns(struct store *st)
 		       0, NULL) < 0 ||
 	    store_exec(st,
 		       "UPDATE conversation_members SET last_published = coalesce((SELECT"
-		       " last_message_published FROM conversations c WHERE c.id = conversation_id), '')",
+		       " last_message_published FROM conversations c WHERE c.id = "
+		       "conversation_id), '')",
 		       0, NULL) < 0 ||
 	    store_exec(st,
 		       "UPDATE conversation_participants SET display_name = (SELECT display_name"

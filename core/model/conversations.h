@@ -75,8 +75,8 @@ enum max_err conv_last_subscribe(struct store *st, const char *cid, const char *
 /* Ids of user's conversations, newest message first, one page of them;
  * before (an id, or NULL) resumes after that conversation, which must be
  * one of user's (else MAX_ENOTFOUND). */
-enum max_err conv_list_ids(struct store *st, const char *user, const char *before,
-			   struct page *pg, json_object **ids);
+enum max_err conv_list_ids(struct store *st, const char *user, const char *before, struct page *pg,
+			   json_object **ids);
 /* The talkingIn data of user: an array of {id, objectType, permissions,
  * grants?, vetos?}, newest message first. */
 json_object *conv_talking_in(struct store *st, const char *user);

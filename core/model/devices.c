@@ -13,8 +13,8 @@ enum max_err device_add(struct store *st, struct device *d)
 	id_new(d->id);
 	time_now_iso(d->published);
 	const char *del[] = {d->token};
-	const char *ins[] = {d->id, d->token, d->platform, d->device, d->owner, d->creator,
-			     d->published};
+	const char *ins[] = {d->id,    d->token,   d->platform, d->device,
+			     d->owner, d->creator, d->published};
 	if (store_exec(st, "DELETE FROM device_tokens WHERE token = ?1", 1, del) < 0 ||
 	    store_exec(st,
 		       "INSERT INTO device_tokens (id, token, platform, device, owner, creator,"
@@ -49,8 +49,9 @@ enum max_err device_delete(struct store *st, const char *token)
 enum max_err device_delete_user(struct store *st, const char *owner, const char *platform)
 {
 	const char *args[] = {owner, platform};
-	if (store_exec(st, "DELETE FROM device_tokens WHERE owner = ?1"
-			   " AND (?2 IS NULL OR platform = ?2)",
+	if (store_exec(st,
+		       "DELETE FROM device_tokens WHERE owner = ?1"
+		       " AND (?2 IS NULL OR platform = ?2)",
 		       2, args) < 0)
 		return MAX_ESERVER;
 	return MAX_OK;
@@ -82,11 +83,12 @@ int device_list_user(struct store *st, const char *owner, const char *platform, 
 
 int device_list_context(struct store *st, const char *hash, device_row_fn fn, void *arg)
 {
-	store_q *q = store_sql(st, "SELECT t.token, t.platform, t.owner FROM device_tokens t"
-				   " WHERE t.owner IN (SELECT s.username FROM subscriptions s"
-				   "  WHERE s.hash = ?1 AND NOT EXISTS (SELECT 1 FROM push_optouts o"
-				   "   WHERE o.hash = s.hash AND o.username = s.username))"
-				   " ORDER BY t.id DESC");
+	store_q *q =
+		store_sql(st, "SELECT t.token, t.platform, t.owner FROM device_tokens t"
+			      " WHERE t.owner IN (SELECT s.username FROM subscriptions s"
+			      "  WHERE s.hash = ?1 AND NOT EXISTS (SELECT 1 FROM push_optouts o"
+			      "   WHERE o.hash = s.hash AND o.username = s.username))"
+			      " ORDER BY t.id DESC");
 	if (q)
 		store_bind_text(q, 1, hash);
 	return each_row(q, fn, arg);
@@ -94,10 +96,11 @@ int device_list_context(struct store *st, const char *hash, device_row_fn fn, vo
 
 int device_list_conversation(struct store *st, const char *id, device_row_fn fn, void *arg)
 {
-	store_q *q = store_sql(st, "SELECT t.token, t.platform, t.owner FROM device_tokens t"
-				   " WHERE t.owner IN (SELECT m.username FROM conversation_members m"
-				   "  WHERE m.conversation_id = ?1)"
-				   " ORDER BY t.id DESC");
+	store_q *q =
+		store_sql(st, "SELECT t.token, t.platform, t.owner FROM device_tokens t"
+			      " WHERE t.owner IN (SELECT m.username FROM conversation_members m"
+			      "  WHERE m.conversation_id = ?1)"
+			      " ORDER BY t.id DESC");
 	if (q)
 		store_bind_text(q, 1, id);
 	return each_row(q, fn, arg);

@@ -13,13 +13,13 @@
 #define DEVICE_TOKEN_MAX 4096 /* bytes of a token or device name */
 
 struct device {
-	char id[MAX_ID_LEN + 1];   /* filled by device_add */
+	char id[MAX_ID_LEN + 1]; /* filled by device_add */
 	const char *token;
-	const char *platform;      /* "ios" or "android" */
-	const char *device;        /* may be NULL */
+	const char *platform; /* "ios" or "android" */
+	const char *device;   /* may be NULL */
 	const char *owner;
 	const char *creator;
-	char published[21];        /* filled by device_add */
+	char published[21]; /* filled by device_add */
 };
 
 /* Registers d (moving the token from whoever had it). */

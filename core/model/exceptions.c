@@ -8,7 +8,8 @@ enum max_err exception_store(struct store *st, const char *id, const char *date,
 {
 	const char *args[] = {id, date, request, traceback};
 	if (store_exec(st,
-		       "INSERT INTO exceptions (id, date, request, traceback) VALUES (?1, ?2, ?3, ?4)"
+		       "INSERT INTO exceptions (id, date, request, traceback) VALUES (?1, ?2, ?3, "
+		       "?4)"
 		       " ON CONFLICT (id) DO UPDATE SET date = excluded.date,"
 		       " request = excluded.request, traceback = excluded.traceback",
 		       4, args) < 0)

@@ -84,8 +84,8 @@ enum media_type media_sniff(const void *data, size_t len)
 	if (len >= 12 && !memcmp(p + 4, "ftyp", 4)) {
 		if (!memcmp(p + 8, "avif", 4) || !memcmp(p + 8, "avis", 4))
 			return MEDIA_AVIF;
-		static const char brands[][5] = {"heic", "heix", "hevc", "hevx", "heim",
-						 "heis", "mif1", "msf1"};
+		static const char brands[][5] = {"heic", "heix", "hevc", "hevx",
+						 "heim", "heis", "mif1", "msf1"};
 		for (size_t i = 0; i < sizeof brands / sizeof brands[0]; i++)
 			if (!memcmp(p + 8, brands[i], 4))
 				return MEDIA_HEIC;
@@ -99,7 +99,6 @@ int media_is_image(enum media_type t)
 {
 	return t >= MEDIA_PNG && t <= MEDIA_AVIF;
 }
-
 
 /* The formats libgd decodes here. */
 static int is_decodable(enum media_type t)
@@ -280,22 +279,22 @@ int media_jpeg_orientation(const void *data, size_t len)
  * fontconfig…: some 55 libraries) cost each worker about 8 MB of resident
  * memory, 1 MB of it private; only image uploads need them, so they are
  * loaded on first use. Serving stored files never does. */
-#define GD_FUNCS(X)                                                                        \
-	X(gdImagePtr, gdImageCreateFromPngPtr, (int, void *))                                \
-	X(gdImagePtr, gdImageCreateFromJpegPtrEx, (int, void *, int))                        \
-	X(gdImagePtr, gdImageCreateFromGifPtr, (int, void *))                                \
-	X(gdImagePtr, gdImageCreateFromWebpPtr, (int, void *))                               \
-	X(void, gdImageDestroy, (gdImagePtr))                                                \
-	X(int, gdImagePaletteToTrueColor, (gdImagePtr))                                      \
-	X(gdImagePtr, gdImageCreateTrueColor, (int, int))                                    \
-	X(void, gdImageFilledRectangle, (gdImagePtr, int, int, int, int, int))               \
-	X(void, gdImageAlphaBlending, (gdImagePtr, int))                                     \
-	X(void, gdImageSaveAlpha, (gdImagePtr, int))                                         \
-	X(void, gdImageCopyResampled,                                                        \
-	  (gdImagePtr, gdImagePtr, int, int, int, int, int, int, int, int))                  \
-	X(void *, gdImageJpegPtr, (gdImagePtr, int *, int))                                  \
-	X(void *, gdImagePngPtr, (gdImagePtr, int *))                                        \
-	X(void, gdFree, (void *))                                                            \
+#define GD_FUNCS(X)                                                                                \
+	X(gdImagePtr, gdImageCreateFromPngPtr, (int, void *))                                      \
+	X(gdImagePtr, gdImageCreateFromJpegPtrEx, (int, void *, int))                              \
+	X(gdImagePtr, gdImageCreateFromGifPtr, (int, void *))                                      \
+	X(gdImagePtr, gdImageCreateFromWebpPtr, (int, void *))                                     \
+	X(void, gdImageDestroy, (gdImagePtr))                                                      \
+	X(int, gdImagePaletteToTrueColor, (gdImagePtr))                                            \
+	X(gdImagePtr, gdImageCreateTrueColor, (int, int))                                          \
+	X(void, gdImageFilledRectangle, (gdImagePtr, int, int, int, int, int))                     \
+	X(void, gdImageAlphaBlending, (gdImagePtr, int))                                           \
+	X(void, gdImageSaveAlpha, (gdImagePtr, int))                                               \
+	X(void, gdImageCopyResampled,                                                              \
+	  (gdImagePtr, gdImagePtr, int, int, int, int, int, int, int, int))                        \
+	X(void *, gdImageJpegPtr, (gdImagePtr, int *, int))                                        \
+	X(void *, gdImagePngPtr, (gdImagePtr, int *))                                              \
+	X(void, gdFree, (void *))                                                                  \
 	X(void, gdSetErrorMethod, (gdErrorMethod))
 
 static struct {
@@ -323,7 +322,8 @@ static enum max_err gd_load(struct store *st)
 		if (gd.ok)
 			gd.gdSetErrorMethod(gd_quiet);
 		else
-			log_event("-", "libgd cannot be loaded: %s", h ? "missing symbol" : dlerror());
+			log_event("-", "libgd cannot be loaded: %s",
+				  h ? "missing symbol" : dlerror());
 	}
 	return gd.ok ? MAX_OK
 		     : model_fail(st, MAX_ESERVER, "image processing is unavailable (libgd)");
@@ -358,8 +358,8 @@ static enum max_err undecodable(struct store *st)
 /* Decodes an uploaded image as a true-colour gd image, refusing formats
  * libgd does not read here and sizes over max_pixels. The only way into
  * libgd: it loads it first. */
-static enum max_err load_image(struct store *st, const void *data, size_t len,
-			       long long max_pixels, gdImagePtr *out)
+static enum max_err load_image(struct store *st, const void *data, size_t len, long long max_pixels,
+			       gdImagePtr *out)
 {
 	*out = NULL;
 	enum media_type t = media_sniff(data, len);
@@ -371,11 +371,12 @@ static enum max_err load_image(struct store *st, const void *data, size_t len,
 		return e;
 	if ((unsigned long long)w * h > (unsigned long long)(max_pixels > 0 ? max_pixels : 0))
 		return model_fail(st, MAX_EVALIDATION,
-				  "Validation error on field \"file\": image of %ux%u pixels is larger "
+				  "Validation error on field \"file\": image of %ux%u pixels is "
+				  "larger "
 				  "than %lld pixels",
 				  w, h, max_pixels);
 	void *d = (void *)data; /* libgd reads it only */
-	gdImagePtr im = t == MEDIA_PNG	  ? gd.gdImageCreateFromPngPtr((int)len, d)
+	gdImagePtr im = t == MEDIA_PNG    ? gd.gdImageCreateFromPngPtr((int)len, d)
 			: t == MEDIA_JPEG ? gd.gdImageCreateFromJpegPtrEx((int)len, d, 1)
 			: t == MEDIA_GIF  ? gd.gdImageCreateFromGifPtr((int)len, d)
 					  : gd.gdImageCreateFromWebpPtr((int)len, d);
@@ -460,8 +461,8 @@ enum max_err media_thumbnail(struct store *st, const void *data, size_t len, lon
 	return MAX_OK;
 }
 
-enum max_err media_square_pngs(struct store *st, const void *data, size_t len,
-			       long long max_pixels, const int *sizes, struct buf *out, size_t n)
+enum max_err media_square_pngs(struct store *st, const void *data, size_t len, long long max_pixels,
+			       const int *sizes, struct buf *out, size_t n)
 {
 	gdImagePtr src;
 	enum max_err e = load_image(st, data, len, max_pixels, &src);

@@ -50,8 +50,8 @@ enum max_err media_thumbnail(struct store *st, const void *data, size_t len, lon
 /* Avatars: the image scaled and cropped to fill sizes[i]×sizes[i]
  * (anchored top-left, alpha kept) as PNG into out[i] (initialised bufs).
  * Errors as media_thumbnail(). */
-enum max_err media_square_pngs(struct store *st, const void *data, size_t len,
-			       long long max_pixels, const int *sizes, struct buf *out, size_t n);
+enum max_err media_square_pngs(struct store *st, const void *data, size_t len, long long max_pixels,
+			       const int *sizes, struct buf *out, size_t n);
 
 /* For tests: forgets libgd as if this process had never loaded it (a
  * freshly started worker). */

@@ -75,8 +75,7 @@ static int count_failure(struct store *st, const char *kind, const char *key, lo
 	return store_run(q);
 }
 
-int login_failed(struct store *st, const struct max_config *cfg, const char *user,
-		 const char *addr)
+int login_failed(struct store *st, const struct max_config *cfg, const char *user, const char *addr)
 {
 	long long window = window_of(cfg);
 	time_t now = time(NULL);

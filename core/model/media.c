@@ -31,17 +31,42 @@
 
 /* Every Content-Type MAX stores or serves for an upload. */
 static const char *const known_types[] = {
-	"application/octet-stream", "image/png", "image/jpeg", "image/gif", "image/webp",
-	"image/bmp", "image/tiff", "image/heic", "image/avif", "application/pdf",
-	"text/plain", "text/csv", "text/calendar", "application/rtf", "application/zip",
-	"application/gzip", "application/x-7z-compressed", "application/vnd.rar",
-	"application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
+	"application/octet-stream",
+	"image/png",
+	"image/jpeg",
+	"image/gif",
+	"image/webp",
+	"image/bmp",
+	"image/tiff",
+	"image/heic",
+	"image/avif",
+	"application/pdf",
+	"text/plain",
+	"text/csv",
+	"text/calendar",
+	"application/rtf",
+	"application/zip",
+	"application/gzip",
+	"application/x-7z-compressed",
+	"application/vnd.rar",
+	"application/msword",
+	"application/vnd.ms-excel",
+	"application/vnd.ms-powerpoint",
 	"application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 	"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 	"application/vnd.openxmlformats-officedocument.presentationml.presentation",
-	"application/vnd.oasis.opendocument.text", "application/vnd.oasis.opendocument.spreadsheet",
-	"application/vnd.oasis.opendocument.presentation", "audio/mpeg", "audio/mp4", "audio/ogg",
-	"audio/wav", "audio/aac", "video/mp4", "video/quicktime", "video/webm", "video/mpeg",
+	"application/vnd.oasis.opendocument.text",
+	"application/vnd.oasis.opendocument.spreadsheet",
+	"application/vnd.oasis.opendocument.presentation",
+	"audio/mpeg",
+	"audio/mp4",
+	"audio/ogg",
+	"audio/wav",
+	"audio/aac",
+	"video/mp4",
+	"video/quicktime",
+	"video/webm",
+	"video/mpeg",
 	"video/3gpp",
 };
 
@@ -55,7 +80,6 @@ const char *media_known_type(const char *declared, const char *def)
 			return known_types[i];
 	return def;
 }
-
 
 /* ---- files ------------------------------------------------------------------- */
 
@@ -193,9 +217,11 @@ void media_delete(const char *root, const char *id)
 
 int media_delete_conversation_files(struct store *st, const char *root, const char *cid)
 {
-	store_q *q = cid ? store_sql(st, "SELECT id FROM messages WHERE conversation_id = ?1"
-					 " AND object_type IN ('image', 'file')")
-			 : store_sql(st, "SELECT id FROM messages WHERE object_type IN ('image', 'file')");
+	store_q *q =
+		cid ? store_sql(st, "SELECT id FROM messages WHERE conversation_id = ?1"
+				    " AND object_type IN ('image', 'file')")
+		    : store_sql(st,
+				"SELECT id FROM messages WHERE object_type IN ('image', 'file')");
 	if (!q)
 		return -1;
 	if (cid)
@@ -244,9 +270,8 @@ void media_discard(struct media_staged *sg)
 }
 
 /* Writes data as the staged file of id + suffix and remembers it. */
-static enum max_err stage(struct store *st, const char *root, const char *id,
-			  const char *suffix, const void *data, size_t len,
-			  struct media_staged *sg)
+static enum max_err stage(struct store *st, const char *root, const char *id, const char *suffix,
+			  const void *data, size_t len, struct media_staged *sg)
 {
 	char path[PATH_MAX], staged[PATH_MAX + 8];
 	size_t slot = sg->path[0] ? 1 : 0;
@@ -298,7 +323,8 @@ static enum max_err pick_filename(struct store *st, const struct media_upload *i
 	*given = jx_string(object, "filename", name);
 	if (*given < 0 || (*name && (strlen(*name) > MP_NAME_MAX || has_control(*name))))
 		return model_fail(st, MAX_EVALIDATION,
-				  "Validation error on field \"filename\": must be a name of at most "
+				  "Validation error on field \"filename\": must be a name of at "
+				  "most "
 				  "%d bytes without control characters",
 				  MP_NAME_MAX);
 	if (!*given && in->filename && *in->filename && strcmp(in->filename, "file") &&
@@ -361,8 +387,9 @@ enum max_err media_attach(struct store *st, const struct max_config *cfg, const 
 	enum media_type t = media_sniff(in->data, in->len);
 	const char *declared = in->declared;
 	if ((image || (declared && !strncasecmp(declared, "image/", 6))) && !media_is_image(t))
-		return model_fail(st, MAX_EVALIDATION, "Validation error on field \"file\": not a "
-						       "PNG, JPEG, GIF or WebP image");
+		return model_fail(st, MAX_EVALIDATION,
+				  "Validation error on field \"file\": not a "
+				  "PNG, JPEG, GIF or WebP image");
 	struct buf own;
 	buf_init(&own);
 	const struct buf *thumb = NULL;
@@ -501,8 +528,8 @@ static void walk(struct scan *s, char *path, size_t root_len, int depth)
 	closedir(d);
 }
 
-int media_orphans(const char *root, struct store *st,
-		  void (*found)(const char *path, void *arg), void *arg)
+int media_orphans(const char *root, struct store *st, void (*found)(const char *path, void *arg),
+		  void *arg)
 {
 	char path[PATH_MAX];
 	if (snprintf(path, sizeof path, "%s", root) >= (int)sizeof path)

@@ -70,9 +70,9 @@ void media_discard(struct media_staged *sg);
 /* Image work done before the write transaction (media_prepare), so that
  * libgd never runs while the database is locked. */
 struct media_prepared {
-	int done;       /* 1: err, why and out are the outcome */
+	int done; /* 1: err, why and out are the outcome */
 	enum max_err err;
-	char why[256];  /* model_why() of a failure */
+	char why[256];     /* model_why() of a failure */
 	struct buf out[2]; /* the thumbnail JPEG, or the avatar PNGs */
 };
 /* The thumbnail of an image upload into p (see media_thumbnail); the
@@ -85,9 +85,9 @@ void media_prepared_free(struct media_prepared *p);
 struct media_upload {
 	const char *data;
 	size_t len;
-	const char *filename;                /* as sent, NULL when none */
-	const char *declared;                /* declared Content-Type, NULL when none */
-	const struct media_prepared *prep;   /* NULL: the thumbnail is made here */
+	const char *filename;              /* as sent, NULL when none */
+	const char *declared;              /* declared Content-Type, NULL when none */
+	const struct media_prepared *prep; /* NULL: the thumbnail is made here */
 };
 
 /* Stages the upload of new object id (kind "activities" or "messages",
@@ -119,8 +119,8 @@ enum max_err media_object(struct store *st, const char *kind, const char *id, js
  * into. Returns how many, or
  * -1 when root cannot be read (a missing root is empty) or a query
  * fails. */
-int media_orphans(const char *root, struct store *st,
-		  void (*found)(const char *path, void *arg), void *arg);
+int media_orphans(const char *root, struct store *st, void (*found)(const char *path, void *arg),
+		  void *arg);
 
 /* A person's avatar relative to the avatars folder: people/{u[0:2]}/{u}
  * (the first two characters, UTF-8 aware), people/{u} for a one-character

@@ -31,7 +31,8 @@ enum max_err msg_may_send(struct store *st, const char *cid, const char *sender)
 		return e;
 	long m = conv_member_mask(st, cid, sender);
 	if (m < 0 || !(m & CONV_MAY_WRITE) || cv.archive)
-		return model_fail(st, MAX_EFORBIDDEN, "%s may not send messages to %s", sender, cid);
+		return model_fail(st, MAX_EFORBIDDEN, "%s may not send messages to %s", sender,
+				  cid);
 	return MAX_OK;
 }
 
@@ -53,7 +54,8 @@ static enum max_err object_type(struct store *st, json_object *in, const char **
 	if (rc < 0 || (strcmp(*type, "note") && strcmp(*type, "image") && strcmp(*type, "file")))
 		return model_fail(st, MAX_ENOTSUPPORTED,
 				  "Activitystrea.ms object type %s unknown or unsupported",
-				  rc < 0 ? jx_text(json_object_object_get(in, "objectType")) : *type);
+				  rc < 0 ? jx_text(json_object_object_get(in, "objectType"))
+					 : *type);
 	return MAX_OK;
 }
 
@@ -69,7 +71,8 @@ static enum max_err object_fields(struct store *st, json_object *in, int note, i
 		return model_fail(st, MAX_EMISSING,
 				  "Required parameter \"content\" not found in the request");
 	if (note && !**content)
-		return model_fail(st, MAX_EMISSING, "Required parameter \"content\" found but empty");
+		return model_fail(st, MAX_EMISSING,
+				  "Required parameter \"content\" found but empty");
 	if (*content && strlen(*content) > MSG_CONTENT_MAX)
 		return model_fail(st, MAX_EVALIDATION,
 				  "Validation error on field \"content\": longer than %d bytes",
@@ -125,7 +128,8 @@ enum max_err msg_object(struct store *st, json_object *body, const char *sender,
 				  "Validation error on field \"object\": must be an object");
 	const char *type = NULL, *content = NULL, *filename = NULL;
 	enum max_err e = object_type(st, in, &type);
-	if (e || (e = object_fields(st, in, !strcmp(type, "note"), has_upload, &content, &filename)))
+	if (e ||
+	    (e = object_fields(st, in, !strcmp(type, "note"), has_upload, &content, &filename)))
 		return e;
 	*out = object_build(type, content, filename, sender);
 	return MAX_OK;
@@ -139,10 +143,10 @@ static enum max_err msg_insert(struct store *st, const struct msg_post *p, const
 	char published[28], dn[300];
 	text_now_us(published);
 	conv_person_name(st, p->sender, dn, sizeof dn);
-	store_q *q = store_sql(
-		st, "INSERT INTO messages (id, conversation_id, actor, actor_display, object_type,"
-		    " object_json, creator, owner, published, generator)"
-		    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?3, ?8, ?9)");
+	store_q *q = store_sql(st, "INSERT INTO messages (id, conversation_id, actor, "
+				   "actor_display, object_type,"
+				   " object_json, creator, owner, published, generator)"
+				   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?3, ?8, ?9)");
 	if (!q)
 		return db_fail(st, "message insert");
 	store_bind_text(q, 1, id);
@@ -167,7 +171,8 @@ static enum max_err notify_mobile(struct store *st, const struct max_config *cfg
 	if (e)
 		return e;
 	json_object *msg = msg_last(st, id, 0), *data = json_object_new_object();
-	jx_set_str(data, "text", conv_notice_text(jx_str(msg, "objectType"), jx_str(msg, "content")));
+	jx_set_str(data, "text",
+		   conv_notice_text(jx_str(msg, "objectType"), jx_str(msg, "content")));
 	jx_set_str(data, "message_id", id);
 	json_object_put(msg);
 	return conv_publish_add(st, cfg, p->cid, "message", p->sender, NULL, data);
@@ -213,9 +218,9 @@ int msg_exists(struct store *st, const char *mid)
 	return store_exists(q);
 }
 
-#define MSG_COLS                                                                         \
-	"SELECT m.id, m.conversation_id, m.actor, m.actor_display, m.object_json, m.creator," \
-	" m.owner, m.published, m.generator, c.display_name"                                \
+#define MSG_COLS                                                                                   \
+	"SELECT m.id, m.conversation_id, m.actor, m.actor_display, m.object_json, m.creator,"      \
+	" m.owner, m.published, m.generator, c.display_name"                                       \
 	" FROM messages m JOIN conversations c ON c.id = m.conversation_id"
 
 static json_object *render_object(store_q *q, int lean)
@@ -291,12 +296,12 @@ static void last_fields(store_q *q, json_object *o, int talking_in)
 json_object *msg_last(struct store *st, const char *mid, int talking_in)
 {
 	/* the object's fields straight from SQLite: no JSON tree per message */
-	store_q *q = store_sql(
-		st, "SELECT coalesce(json_extract(object_json, '$.objectType'), 'note'),"
-		    " coalesce(json_extract(object_json, '$.content'), ''),"
-		    " coalesce(json_extract(object_json, '$.fullURL'), ''),"
-		    " coalesce(json_extract(object_json, '$.thumbURL'), ''),"
-		    " actor, actor_display, published FROM messages WHERE id = ?1");
+	store_q *q =
+		store_sql(st, "SELECT coalesce(json_extract(object_json, '$.objectType'), 'note'),"
+			      " coalesce(json_extract(object_json, '$.content'), ''),"
+			      " coalesce(json_extract(object_json, '$.fullURL'), ''),"
+			      " coalesce(json_extract(object_json, '$.thumbURL'), ''),"
+			      " actor, actor_display, published FROM messages WHERE id = ?1");
 	if (!q)
 		return NULL;
 	store_bind_text(q, 1, mid);
@@ -319,9 +324,10 @@ enum max_err msg_list(struct store *st, const char *cid, const char *before, con
 		      struct page *pg, json_object **out)
 {
 	*out = NULL;
-	store_q *q = store_sql(st, MSG_COLS " WHERE m.conversation_id = ?1"
-					    " AND (?2 IS NULL OR m.id < ?2) AND (?3 IS NULL OR m.id > ?3)"
-					    " ORDER BY m.id DESC LIMIT ?4");
+	store_q *q = store_sql(st, MSG_COLS
+			       " WHERE m.conversation_id = ?1"
+			       " AND (?2 IS NULL OR m.id < ?2) AND (?3 IS NULL OR m.id > ?3)"
+			       " ORDER BY m.id DESC LIMIT ?4");
 	if (!q)
 		return db_fail(st, "messages query");
 	store_bind_text(q, 1, cid);
@@ -346,13 +352,13 @@ enum max_err msg_list(struct store *st, const char *cid, const char *before, con
 
 /* ---- search ------------------------------------------------------------------- */
 
-#define MSG_WHERE                                                                          \
-	" WHERE (?1 IS NULL OR m.published >= ?1) AND (?2 IS NULL OR m.published < ?2)"      \
-	" AND (?3 IS NULL OR m.actor = ?3) AND (?4 IS NULL OR m.id < ?4)"                     \
-	" AND (?5 IS NULL OR m.id > ?5)"                                                      \
-	" AND (?6 IS NULL OR NOT EXISTS (SELECT 1 FROM json_each(?6) w WHERE w.value NOT IN" \
-	"  (SELECT value FROM json_each(m.object_json, '$.keywords'))))"                     \
-	" AND (?7 IS NULL OR NOT EXISTS (SELECT 1 FROM json_each(?7) w WHERE w.value NOT IN" \
+#define MSG_WHERE                                                                                  \
+	" WHERE (?1 IS NULL OR m.published >= ?1) AND (?2 IS NULL OR m.published < ?2)"            \
+	" AND (?3 IS NULL OR m.actor = ?3) AND (?4 IS NULL OR m.id < ?4)"                          \
+	" AND (?5 IS NULL OR m.id > ?5)"                                                           \
+	" AND (?6 IS NULL OR NOT EXISTS (SELECT 1 FROM json_each(?6) w WHERE w.value NOT IN"       \
+	"  (SELECT value FROM json_each(m.object_json, '$.keywords'))))"                           \
+	" AND (?7 IS NULL OR NOT EXISTS (SELECT 1 FROM json_each(?7) w WHERE w.value NOT IN"       \
 	"  (SELECT value FROM json_each(m.object_json, '$.hashtags'))))"
 
 static void filter_bind(store_q *q, const struct msg_filter *f)

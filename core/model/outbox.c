@@ -6,15 +6,20 @@
 #include "util/ids.h"
 #include "store/store.h"
 
-static int append(struct store *db, const char *op, const char *exchange,
-		  const char *destination, const char *key, const char *body)
+static int append(struct store *db, const char *op, const char *exchange, const char *destination,
+		  const char *key, const char *body)
 {
 	char now[21];
 	time_now_iso(now);
-	const char *args[] = {now, op, exchange ? exchange : "", destination ? destination : "",
-			      key ? key : "", body};
+	const char *args[] = {now,
+			      op,
+			      exchange ? exchange : "",
+			      destination ? destination : "",
+			      key ? key : "",
+			      body};
 	return store_exec(db,
-			  "INSERT INTO outbox (created_at, op, exchange, destination, routing_key, body)"
+			  "INSERT INTO outbox (created_at, op, exchange, destination, routing_key, "
+			  "body)"
 			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 			  6, args);
 }

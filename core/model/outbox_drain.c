@@ -15,7 +15,7 @@ static int op_parse(const char *s, enum outbox_op *op)
 		const char *name;
 		enum outbox_op op;
 	} ops[] = {
-		{"publish", OUTBOX_PUBLISH}, {"declare_user", OUTBOX_DECLARE_USER},
+		{"publish", OUTBOX_PUBLISH},         {"declare_user", OUTBOX_DECLARE_USER},
 		{"delete_user", OUTBOX_DELETE_USER}, {"bind", OUTBOX_BIND},
 		{"unbind", OUTBOX_UNBIND},
 	};
@@ -35,8 +35,9 @@ static char *col_dup(store_q *q, int i)
 
 int outbox_fetch(struct store *db, int64_t after, int max, struct outbox_row *rows)
 {
-	store_q *q = store_sql(db, "SELECT id, op, exchange, destination, routing_key, body, attempts"
-				   " FROM outbox WHERE id > ?1 ORDER BY id LIMIT ?2");
+	store_q *q =
+		store_sql(db, "SELECT id, op, exchange, destination, routing_key, body, attempts"
+			      " FROM outbox WHERE id > ?1 ORDER BY id LIMIT ?2");
 	if (!q)
 		return -1;
 	store_bind_int(q, 1, after);

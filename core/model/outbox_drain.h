@@ -29,7 +29,7 @@ struct outbox_row {
 	char *exchange;    /* publish: exchange; bind/unbind: source */
 	char *destination; /* bind/unbind: destination; declare/delete: user */
 	char *routing_key;
-	char *body;        /* publish only */
+	char *body; /* publish only */
 	int attempts;
 };
 

@@ -66,7 +66,8 @@ enum max_err people_load(struct store *st, const char *username, struct person *
 	if (rc < 0)
 		return MAX_ESERVER;
 	if (!rc)
-		return model_fail(st, MAX_EUNKNOWNUSER, "Unknown actor identified by: %s", username);
+		return model_fail(st, MAX_EUNKNOWNUSER, "Unknown actor identified by: %s",
+				  username);
 	memset(p, 0, sizeof *p);
 	size_t n = strlen(username);
 	memcpy(p->username, username, n < sizeof p->username ? n : sizeof p->username - 1);
@@ -87,8 +88,10 @@ enum max_err people_insert(struct store *st, struct person *p)
 	memcpy(p->last_login, p->published, sizeof p->last_login);
 	if (!*p->display_name)
 		memcpy(p->display_name, p->username, strlen(p->username) + 1);
-	store_q *q = store_sql(st, "INSERT INTO people (username, id, display_name, twitter_username,"
-				   " creator, published, last_login) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+	store_q *q =
+		store_sql(st,
+			  "INSERT INTO people (username, id, display_name, twitter_username,"
+			  " creator, published, last_login) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
 	if (!q)
 		return MAX_ESERVER;
 	store_bind_text(q, 1, p->username);
@@ -134,20 +137,23 @@ enum max_err people_remove(struct store *st, const char *username)
 static store_q *search_sql(struct store *st, int by_name)
 {
 	if (by_name)
-		return store_sql(st, "SELECT username, id, display_name, twitter_username FROM people"
-				     " WHERE (?1 IS NULL OR instr(lower(username), lower(?1)) > 0"
-				     "        OR instr(lower(display_name), lower(?1)) > 0)"
-				     "   AND (?2 = 0 OR twitter_username IS NOT NULL)"
-				     "   AND (?3 IS NULL OR published >= ?3) AND (?4 IS NULL OR published < ?4)"
-				     "   AND (?5 IS NULL OR username < ?5) AND (?6 IS NULL OR username > ?6)"
-				     " ORDER BY username ASC LIMIT ?7");
-	return store_sql(st, "SELECT username, id, display_name, twitter_username FROM people"
-			     " WHERE (?1 IS NULL OR instr(lower(username), lower(?1)) > 0"
-			     "        OR instr(lower(display_name), lower(?1)) > 0)"
-			     "   AND (?2 = 0 OR twitter_username IS NOT NULL)"
-			     "   AND (?3 IS NULL OR published >= ?3) AND (?4 IS NULL OR published < ?4)"
-			     "   AND (?5 IS NULL OR id < ?5) AND (?6 IS NULL OR id > ?6)"
-			     " ORDER BY username DESC LIMIT ?7");
+		return store_sql(
+			st,
+			"SELECT username, id, display_name, twitter_username FROM people"
+			" WHERE (?1 IS NULL OR instr(lower(username), lower(?1)) > 0"
+			"        OR instr(lower(display_name), lower(?1)) > 0)"
+			"   AND (?2 = 0 OR twitter_username IS NOT NULL)"
+			"   AND (?3 IS NULL OR published >= ?3) AND (?4 IS NULL OR published < ?4)"
+			"   AND (?5 IS NULL OR username < ?5) AND (?6 IS NULL OR username > ?6)"
+			" ORDER BY username ASC LIMIT ?7");
+	return store_sql(st,
+			 "SELECT username, id, display_name, twitter_username FROM people"
+			 " WHERE (?1 IS NULL OR instr(lower(username), lower(?1)) > 0"
+			 "        OR instr(lower(display_name), lower(?1)) > 0)"
+			 "   AND (?2 = 0 OR twitter_username IS NOT NULL)"
+			 "   AND (?3 IS NULL OR published >= ?3) AND (?4 IS NULL OR published < ?4)"
+			 "   AND (?5 IS NULL OR id < ?5) AND (?6 IS NULL OR id > ?6)"
+			 " ORDER BY username DESC LIMIT ?7");
 }
 
 int people_search(struct store *st, const struct people_query *pq, people_row_fn fn, void *arg)

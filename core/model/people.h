@@ -22,7 +22,6 @@
  * character. */
 int people_normalise(const char *in, char out[MAX_USERNAME_MAX + 1]);
 
-
 struct person {
 	char username[MAX_USERNAME_MAX + 1];
 	char id[MAX_ID_LEN + 1];
@@ -57,10 +56,10 @@ enum max_err people_remove(struct store *st, const char *username);
  * boundaries. by_name pages by username ascending (before/after are
  * usernames), otherwise newest name first with before/after ids. */
 struct people_query {
-	const char *name;   /* NULL: everybody */
+	const char *name; /* NULL: everybody */
 	int twitter_only;
-	const char *from;   /* published >= from, NULL: open */
-	const char *to;     /* published < to, NULL: open */
+	const char *from; /* published >= from, NULL: open */
+	const char *to;   /* published < to, NULL: open */
 	int by_name;
 	const char *before; /* NULL: open */
 	const char *after;  /* NULL: open */

@@ -28,8 +28,8 @@ static const struct texts languages[] = {
 
 /* Texts the portal writes itself ("I've added a document …"): they get no
  * prefix, whatever the instance's language. */
-static const char *const portal_starts[] = {"I've added", "I've modified", "He añadido",
-					    "He modificado", "He afegit", "He modificat"};
+static const char *const portal_starts[] = {"I've added",    "I've modified", "He añadido",
+					    "He modificado", "He afegit",     "He modificat"};
 
 static const struct texts *texts_of(const char *lang)
 {
@@ -111,8 +111,7 @@ static void rewrite_conversation(json_object *msg, json_object *d, const struct 
 	jx_set_str(msg, "object", "message");
 }
 
-void push_rewrite(json_object *msg, enum push_kind kind, const char *displayname,
-		  const char *lang)
+void push_rewrite(json_object *msg, enum push_kind kind, const char *displayname, const char *lang)
 {
 	const struct texts *t = texts_of(lang);
 	json_object *d = NULL;
@@ -170,7 +169,8 @@ static int normalise_user(json_object *msg, struct push_note *n)
 static int destination_of(const char *key, char out[PUSH_DEST_MAX + 1])
 {
 	size_t i = 0, n = 0;
-#define WORD(c) ((c) == '_' || ((c) >= '0' && (c) <= '9') || (((c) | 32) >= 'a' && ((c) | 32) <= 'z'))
+#define WORD(c)                                                                                    \
+	((c) == '_' || ((c) >= '0' && (c) <= '9') || (((c) | 32) >= 'a' && ((c) | 32) <= 'z'))
 	while (key[i] && !WORD(key[i]))
 		i++;
 	while (WORD(key[i + n]))
@@ -293,7 +293,8 @@ static int word_or_dash(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
-		if (!(c == '_' || c == '-' || (c >= '0' && c <= '9') || ((c | 32) >= 'a' && (c | 32) <= 'z')))
+		if (!(c == '_' || c == '-' || (c >= '0' && c <= '9') ||
+		      ((c | 32) >= 'a' && (c | 32) <= 'z')))
 			return 0;
 	}
 	return n > 0;
@@ -353,7 +354,8 @@ json_object *push_fcm_message(const struct push_note *n, const char *token)
 		if (json_object_is_type(v, json_type_string))
 			jx_set_str(data, k, json_object_get_string(v));
 		else
-			jx_set_str(data, k, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+			jx_set_str(data, k,
+				   json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
 	}
 	char *body = push_body(jx_str(d, "text") ? jx_str(d, "text") : "");
 	jx_set_str(note, "title", *n->displayname ? n->displayname : n->username);

@@ -18,8 +18,8 @@
 
 enum push_kind { PUSH_ACTIVITY, PUSH_COMMENT, PUSH_MESSAGE, PUSH_CONVERSATION };
 
-#define PUSH_DEST_MAX 64     /* bytes of a conversation id or context hash */
-#define PUSH_BODY_CHARS 100  /* characters of a notification's body */
+#define PUSH_DEST_MAX 64    /* bytes of a conversation id or context hash */
+#define PUSH_BODY_CHARS 100 /* characters of a notification's body */
 
 struct push_note {
 	enum push_kind kind;
@@ -38,8 +38,7 @@ void push_note_free(struct push_note *n);
 
 /* The text rules, on an unpacked message already classified: sets
  * data.text and data.alert; a conversation becomes ack/message. */
-void push_rewrite(json_object *msg, enum push_kind kind, const char *displayname,
-		  const char *lang);
+void push_rewrite(json_object *msg, enum push_kind kind, const char *displayname, const char *lang);
 
 /* A device to notify. */
 struct push_target {

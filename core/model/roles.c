@@ -50,8 +50,8 @@ int roles_remove(struct store *st, const char *role, const char *username)
 	return store_changes(st) > 0;
 }
 
-int roles_members(struct store *st, const char *role,
-		  void (*fn)(void *arg, const char *username), void *arg)
+int roles_members(struct store *st, const char *role, void (*fn)(void *arg, const char *username),
+		  void *arg)
 {
 	store_q *q = store_sql(st, "SELECT username FROM roles WHERE role = ?1"
 				   " ORDER BY added_at, username");
@@ -67,8 +67,9 @@ int roles_members(struct store *st, const char *role,
 int roles_each_user(struct store *st, void (*fn)(void *arg, const char *username, unsigned mask),
 		    void *arg)
 {
-	store_q *q = store_sql(st, "SELECT username, max(role = 'Manager'), max(role = 'NonVisible')"
-				   " FROM roles GROUP BY username ORDER BY username");
+	store_q *q =
+		store_sql(st, "SELECT username, max(role = 'Manager'), max(role = 'NonVisible')"
+			      " FROM roles GROUP BY username ORDER BY username");
 	if (!q)
 		return -1;
 	int rc;

@@ -19,8 +19,8 @@ int roles_add(struct store *st, const char *role, const char *username);
 int roles_remove(struct store *st, const char *role, const char *username);
 
 /* The holders of role, oldest grant first: fn once per user name. 0 or -1. */
-int roles_members(struct store *st, const char *role,
-		  void (*fn)(void *arg, const char *username), void *arg);
+int roles_members(struct store *st, const char *role, void (*fn)(void *arg, const char *username),
+		  void *arg);
 /* Every user holding any role, by name, with the roles as a ROLE_* mask.
  * 0 or -1. */
 int roles_each_user(struct store *st, void (*fn)(void *arg, const char *username, unsigned mask),

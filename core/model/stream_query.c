@@ -26,9 +26,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#define AUTHORS_BATCH 30      /* authors: batches of 30 posts … */
-#define AUTHORS_BATCHES 7     /* … at most 7 of them */
-#define KEY_TOP "~"           /* above every id: no `before` */
+#define AUTHORS_BATCH 30  /* authors: batches of 30 posts … */
+#define AUTHORS_BATCHES 7 /* … at most 7 of them */
+#define KEY_TOP "~"       /* above every id: no `before` */
 
 /* ---- SQL ------------------------------------------------------------------- */
 
@@ -37,14 +37,14 @@
  * up in the subscriptions. */
 
 /* filters read from the row (or the favourites of :fav) */
-#define FILTERS(X)                                                                          \
-	" AND (:from IS NULL OR " X ".published >= :from)"                                  \
-	" AND (:to IS NULL OR " X ".published < :to)"                                       \
-	" AND (:actor IS NULL OR (" X ".actor = :actor AND " X ".actor_kind = 'person'))"   \
-	" AND (:fav IS NULL OR " X ".id IN"                                                 \
-	"      (SELECT activity_id FROM favorites WHERE username = :fav))"                  \
-	" AND (:ctags IS NULL OR (SELECT count(DISTINCT value)"                             \
-	"      FROM json_each(" X ".context_json, '$.tags')"                                \
+#define FILTERS(X)                                                                                 \
+	" AND (:from IS NULL OR " X ".published >= :from)"                                         \
+	" AND (:to IS NULL OR " X ".published < :to)"                                              \
+	" AND (:actor IS NULL OR (" X ".actor = :actor AND " X ".actor_kind = 'person'))"          \
+	" AND (:fav IS NULL OR " X ".id IN"                                                        \
+	"      (SELECT activity_id FROM favorites WHERE username = :fav))"                         \
+	" AND (:ctags IS NULL OR (SELECT count(DISTINCT value)"                                    \
+	"      FROM json_each(" X ".context_json, '$.tags')"                                       \
 	"      WHERE value IN (SELECT value FROM json_each(:ctags))) = :nctags)"
 
 /* The full-text index (schema 009) holds a row per post and comment: the
@@ -55,44 +55,49 @@
  * comments); the full text matches a post by its own text or its live
  * replies'. */
 #define HEXOF "lower(hex(j.value))"
-#define POST_OF                                                                             \
-	"CASE WHEN x.verb = 'post' THEN x.id ELSE x.in_reply_to END"
+#define POST_OF "CASE WHEN x.verb = 'post' THEN x.id ELSE x.in_reply_to END"
 #define LIVE " (x.verb = 'post' OR (x.verb = 'comment' AND x.reply_deleted = 0))"
 #define ANY " (x.verb = 'post' OR x.verb = 'comment')"
 /* the posts having each of the N values of LIST, a token TOK each */
-#define POSTS_WITH_ALL(LIST, N, TOK, WHICH)                                                 \
-	"SELECT post FROM (SELECT DISTINCT j.value AS w, " POST_OF " AS post"               \
-	" FROM json_each(" LIST ") j JOIN stream_fts f ON f.stream_fts MATCH (" TOK ")"    \
-	" JOIN activities x ON x.rid = f.rowid WHERE" WHICH ") GROUP BY post"              \
+#define POSTS_WITH_ALL(LIST, N, TOK, WHICH)                                                        \
+	"SELECT post FROM (SELECT DISTINCT j.value AS w, " POST_OF " AS post"                      \
+	" FROM json_each(" LIST ") j JOIN stream_fts f ON f.stream_fts MATCH (" TOK ")"            \
+	" JOIN activities x ON x.rid = f.rowid WHERE" WHICH ") GROUP BY post"                      \
 	" HAVING count(*) = " N
 /* the rows having each of them themselves */
-#define ROWS_WITH_ALL(LIST, N, TOK)                                                         \
-	"SELECT r FROM (SELECT DISTINCT j.value AS w, f.rowid AS r FROM json_each(" LIST ") j" \
+#define ROWS_WITH_ALL(LIST, N, TOK)                                                                \
+	"SELECT r FROM (SELECT DISTINCT j.value AS w, f.rowid AS r FROM json_each(" LIST ") j"     \
 	" JOIN stream_fts f ON f.stream_fts MATCH (" TOK ")) GROUP BY r HAVING count(*) = " N
 #define TOK_KW_POST "'{terms} : (k' || " HEXOF " || ' OR p' || " HEXOF " || ')'"
 #define TOK_KW "'{terms} : k' || " HEXOF
 #define TOK_TAG "'{terms} : h' || " HEXOF
-#define TERMS_POSTS(X)                                                                      \
-	" AND (:keywords IS NULL OR " X ".id IN ("                                          \
-	POSTS_WITH_ALL(":keywords", ":nkeywords", TOK_KW_POST, LIVE) "))"                   \
-	" AND (:hashtags IS NULL OR " X ".id IN ("                                          \
-	POSTS_WITH_ALL(":hashtags", ":nhashtags", TOK_TAG, ANY) "))"
-#define TERMS_COMMENTS(X)                                                                   \
-	" AND (:keywords IS NULL OR " X ".rid IN ("                                         \
-	ROWS_WITH_ALL(":keywords", ":nkeywords", TOK_KW) "))"                               \
-	" AND (:hashtags IS NULL OR " X ".rid IN ("                                         \
-	ROWS_WITH_ALL(":hashtags", ":nhashtags", TOK_TAG) "))"
+#define TERMS_POSTS(X)                                                                             \
+	" AND (:keywords IS NULL OR " X                                                            \
+	".id IN (" POSTS_WITH_ALL(":keywords", ":nkeywords", TOK_KW_POST,                          \
+				  LIVE) "))"                                                       \
+					" AND (:hashtags IS NULL OR " X                            \
+					".id IN (" POSTS_WITH_ALL(":hashtags", ":nhashtags",       \
+								  TOK_TAG, ANY) "))"
+#define TERMS_COMMENTS(X)                                                                          \
+	" AND (:keywords IS NULL OR " X                                                            \
+	".rid IN (" ROWS_WITH_ALL(":keywords", ":nkeywords",                                       \
+				  TOK_KW) "))"                                                     \
+					  " AND (:hashtags IS NULL OR " X                          \
+					  ".rid IN (" ROWS_WITH_ALL(":hashtags", ":nhashtags",     \
+								    TOK_TAG) "))"
 
 /* full text (:q is "{text} : (…)"): a post matches by its own text or its
  * live replies' */
-#define Q_POSTS(X)                                                                          \
-	" AND (:q IS NULL OR " X ".id IN (SELECT " POST_OF " FROM stream_fts f"             \
+#define Q_POSTS(X)                                                                                 \
+	" AND (:q IS NULL OR " X ".id IN (SELECT " POST_OF " FROM stream_fts f"                    \
 	"      JOIN activities x ON x.rid = f.rowid WHERE f.stream_fts MATCH :q AND" LIVE "))"
-#define Q_COMMENTS(X)                                                                       \
-	" AND (:q IS NULL OR " X ".rid IN (SELECT rowid FROM stream_fts WHERE stream_fts MATCH :q))"
+#define Q_COMMENTS(X)                                                                              \
+	" AND (:q IS NULL OR " X ".rid IN (SELECT rowid FROM stream_fts WHERE stream_fts MATCH "   \
+	":q))"
 
 /* second part of the likes (1) and flagged (2) orders */
-#define MODE(X) " AND (:mode != 1 OR " X ".likes_count = 0) AND (:mode != 2 OR " X ".flag_state != 1)"
+#define MODE(X)                                                                                    \
+	" AND (:mode != 1 OR " X ".likes_count = 0) AND (:mode != 2 OR " X ".flag_state != 1)"
 
 /* every filter of a post listing, and of a comment listing */
 #define PF_ALL(X) FILTERS(X) TERMS_POSTS(X) Q_POSTS(X)
@@ -112,19 +117,19 @@
  * rule on who may view a post. */
 #define SET_TIMELINE "SELECT hash FROM subscriptions WHERE username = :u AND perm_mask & 2"
 /* a context listing: contexts under the URL prefix the reader may read */
-#define SET_CONTEXT                                                                          \
-	"SELECT hash FROM contexts WHERE url >= :url AND url < :urlhi"                        \
-	" AND (:all OR hash IN (SELECT hash FROM subscriptions WHERE username = :r"           \
+#define SET_CONTEXT                                                                                \
+	"SELECT hash FROM contexts WHERE url >= :url AND url < :urlhi"                             \
+	" AND (:all OR hash IN (SELECT hash FROM subscriptions WHERE username = :r"                \
 	"      AND perm_mask & 2) OR json_extract(permissions_json, '$.read') = 'public')"
 
 /* the live posts of the contexts of SET, through index IDX, key K in range */
-#define IN_SET(SET, IDX, K)                                                                  \
-	" FROM (" SET ") s CROSS JOIN activities a INDEXED BY " IDX                           \
-	" ON a.context_hash = s.hash AND a.verb = 'post' AND a.visible = 1"                   \
+#define IN_SET(SET, IDX, K)                                                                        \
+	" FROM (" SET ") s CROSS JOIN activities a INDEXED BY " IDX                                \
+	" ON a.context_hash = s.hash AND a.verb = 'post' AND a.visible = 1"                        \
 	" AND a." K " < :hi AND a." K " > :lo"
 /* the user's own live posts, wherever they are */
-#define OWN(IDX, K)                                                                          \
-	" FROM activities a INDEXED BY " IDX " WHERE a.actor = :u AND a.actor_kind = 'person'" \
+#define OWN(IDX, K)                                                                                \
+	" FROM activities a INDEXED BY " IDX " WHERE a.actor = :u AND a.actor_kind = 'person'"     \
 	" AND a.verb = 'post' AND a.visible = 1 AND a." K " < :hi AND a." K " > :lo"
 
 /* The newest :k posts of many contexts without sorting them all. With
@@ -135,117 +140,125 @@
  * its head, then, in the <= k contexts that qualify, a range scan from
  * max(H, the context's k-th key, just above :lo) up to its head. The work
  * is (contexts + k²) index entries whatever the number of posts. */
-#define HEAD_OF(X, IDX, K, PF, OFFSET)                                                       \
-	"(SELECT b." K " FROM activities b INDEXED BY " IDX " WHERE b.context_hash = " X      \
-	" AND b.verb = 'post' AND b.visible = 1 AND b." K " < :hi AND b." K " > :lo" PF("b") \
-	" ORDER BY b." K " DESC LIMIT 1" OFFSET ")"
-#define HEADS(SET, IDX, K, PF)                                                               \
-	"WITH heads AS MATERIALIZED (SELECT s.hash AS hash, "                                 \
-	HEAD_OF("s.hash", IDX, K, PF, "") " AS head FROM (" SET ") s),"                       \
-	" th(v) AS (SELECT IFNULL((SELECT head FROM heads WHERE head IS NOT NULL"              \
-	" ORDER BY head DESC LIMIT 1 OFFSET :k1), '')) "
-#define FROM_HEADS(IDX, K, PF)                                                               \
-	" FROM heads h CROSS JOIN activities a INDEXED BY " IDX                               \
-	" ON a.context_hash = h.hash AND a.verb = 'post' AND a.visible = 1"                   \
-	" AND a." K " <= h.head AND a." K " >= max(:lo1, (SELECT v FROM th),"                 \
-	" IFNULL(" HEAD_OF("h.hash", IDX, K, PF, " OFFSET :k1") ", ''))" PF("a")             \
-	" WHERE h.head >= (SELECT v FROM th)"
+#define HEAD_OF(X, IDX, K, PF, OFFSET)                                                             \
+	"(SELECT b." K " FROM activities b INDEXED BY " IDX " WHERE b.context_hash = " X           \
+	" AND b.verb = 'post' AND b.visible = 1 AND b." K " < :hi AND b." K                        \
+	" > :lo" PF("b") " ORDER BY b." K " DESC LIMIT 1" OFFSET ")"
+#define HEADS(SET, IDX, K, PF)                                                                     \
+	"WITH heads AS MATERIALIZED (SELECT s.hash AS hash, " HEAD_OF(                             \
+		"s.hash", IDX, K, PF,                                                              \
+		"") " AS head FROM (" SET ") s),"                                                  \
+		    " th(v) AS (SELECT IFNULL((SELECT head FROM heads WHERE head IS NOT NULL"      \
+		    " ORDER BY head DESC LIMIT 1 OFFSET :k1), '')) "
+#define FROM_HEADS(IDX, K, PF)                                                                     \
+	" FROM heads h CROSS JOIN activities a INDEXED BY " IDX                                    \
+	" ON a.context_hash = h.hash AND a.verb = 'post' AND a.visible = 1"                        \
+	" AND a." K " <= h.head AND a." K " >= max(:lo1, (SELECT v FROM th),"                      \
+	" IFNULL(" HEAD_OF("h.hash", IDX, K, PF,                                                   \
+			   " OFFSET :k1") ", ''))" PF("a") " WHERE h.head >= (SELECT v FROM th)"
 
 #define IDX_ID "activities_ctx"
-#define IDX_LASTC "activities_ctx_lastc"   /* posts with comments only */
+#define IDX_LASTC "activities_ctx_lastc" /* posts with comments only */
 #define OWN_ID "activities_actor"
 #define OWN_LASTC "activities_actor_lastc" /* posts with comments only */
 
-#define MERGE_TIMELINE(K, IDX, OIDX, PF)                                                     \
-	HEADS(SET_TIMELINE, IDX, K, PF) "SELECT k, id FROM (SELECT a." K " AS k, a.id AS id"   \
-	FROM_HEADS(IDX, K, PF) " UNION SELECT k, id FROM (SELECT a." K " AS k, a.id AS id"     \
-	OWN(OIDX, K) PF("a") " ORDER BY a." K " DESC LIMIT :k)) ORDER BY k DESC, id DESC LIMIT :k"
-#define MERGE_CONTEXT(K, IDX, PF)                                                            \
-	HEADS(SET_CONTEXT, IDX, K, PF) "SELECT k, id FROM (SELECT a." K " AS k, a.id AS id"    \
-	FROM_HEADS(IDX, K, PF) ") ORDER BY k DESC, id DESC LIMIT :k"
-#define COUNT_TIMELINE(K, IDX, OIDX)                                                         \
-	"SELECT count(*) FROM (SELECT a.id" IN_SET(SET_TIMELINE, IDX, K) POST_FILTERS("a")     \
-	" UNION SELECT a.id" OWN(OIDX, K) POST_FILTERS("a") ")"
+#define MERGE_TIMELINE(K, IDX, OIDX, PF)                                                           \
+	HEADS(SET_TIMELINE, IDX, K, PF)                                                            \
+	"SELECT k, id FROM (SELECT a." K                                                           \
+	" AS k, a.id AS id" FROM_HEADS(IDX, K, PF) " UNION SELECT k, id FROM (SELECT a." K         \
+						   " AS k, a.id AS id" OWN(OIDX, K)                \
+							   PF("a") " ORDER BY a." K                \
+								   " DESC LIMIT :k)) ORDER BY k "  \
+								   "DESC, id DESC LIMIT :k"
+#define MERGE_CONTEXT(K, IDX, PF)                                                                  \
+	HEADS(SET_CONTEXT, IDX, K, PF)                                                             \
+	"SELECT k, id FROM (SELECT a." K                                                           \
+	" AS k, a.id AS id" FROM_HEADS(IDX, K, PF) ") ORDER BY k DESC, id DESC LIMIT :k"
+#define COUNT_TIMELINE(K, IDX, OIDX)                                                               \
+	"SELECT count(*) FROM (SELECT a.id" IN_SET(SET_TIMELINE, IDX, K)                           \
+		POST_FILTERS("a") " UNION SELECT a.id" OWN(OIDX, K) POST_FILTERS("a") ")"
 #define COUNT_CONTEXT(K, IDX) "SELECT count(*)" IN_SET(SET_CONTEXT, IDX, K) POST_FILTERS("a")
 
 /* The comments order (key lastComment, the post's own id while it has no
  * comment) in two halves: the posts with comments through the lastComment
  * indexes, the others through the id indexes. The newest k of the whole
  * are among the newest k of each half. */
-#define BY_COMMENTS(A, B)                                                                    \
-	"SELECT k, id FROM (" A ") UNION ALL SELECT k, id FROM (" B ")"                       \
+#define BY_COMMENTS(A, B)                                                                          \
+	"SELECT k, id FROM (" A ") UNION ALL SELECT k, id FROM (" B ")"                            \
 	" ORDER BY k DESC, id DESC LIMIT :k"
-#define MERGE2_TIMELINE(PFA, PFB)                                                            \
-	BY_COMMENTS(MERGE_TIMELINE("last_comment", IDX_LASTC, OWN_LASTC, PFA),                \
+#define MERGE2_TIMELINE(PFA, PFB)                                                                  \
+	BY_COMMENTS(MERGE_TIMELINE("last_comment", IDX_LASTC, OWN_LASTC, PFA),                     \
 		    MERGE_TIMELINE("id", IDX_ID, OWN_ID, PFB))
-#define MERGE2_CONTEXT(PFA, PFB)                                                             \
+#define MERGE2_CONTEXT(PFA, PFB)                                                                   \
 	BY_COMMENTS(MERGE_CONTEXT("last_comment", IDX_LASTC, PFA), MERGE_CONTEXT("id", IDX_ID, PFB))
-#define COUNT2_TIMELINE                                                                      \
-	"SELECT count(*) FROM (SELECT a.id" IN_SET(SET_TIMELINE, IDX_LASTC, "last_comment")   \
-	POST_FILTERS("a") " UNION SELECT a.id" OWN(OWN_LASTC, "last_comment") POST_FILTERS("a") \
-	" UNION SELECT a.id" IN_SET(SET_TIMELINE, IDX_ID, "id") NOC_FILTERS("a")               \
-	" UNION SELECT a.id" OWN(OWN_ID, "id") NOC_FILTERS("a") ")"
-#define COUNT2_CONTEXT                                                                       \
-	"SELECT (SELECT count(*)" IN_SET(SET_CONTEXT, IDX_LASTC, "last_comment")               \
-	POST_FILTERS("a") ") + (SELECT count(*)" IN_SET(SET_CONTEXT, IDX_ID, "id")             \
-	NOC_FILTERS("a") ")"
+#define COUNT2_TIMELINE                                                                            \
+	"SELECT count(*) FROM (SELECT a.id" IN_SET(SET_TIMELINE, IDX_LASTC, "last_comment")        \
+		POST_FILTERS("a") " UNION SELECT a.id" OWN(OWN_LASTC, "last_comment")              \
+			POST_FILTERS("a") " UNION SELECT a.id" IN_SET(SET_TIMELINE, IDX_ID, "id")  \
+				NOC_FILTERS("a") " UNION SELECT a.id" OWN(OWN_ID, "id")            \
+					NOC_FILTERS("a") ")"
+#define COUNT2_CONTEXT                                                                             \
+	"SELECT (SELECT count(*)" IN_SET(SET_CONTEXT, IDX_LASTC, "last_comment")                   \
+		POST_FILTERS("a") ") + (SELECT count(*)" IN_SET(SET_CONTEXT, IDX_ID, "id")         \
+			NOC_FILTERS("a") ")"
 
 /* The first part of the likes and flagged orders: the liked (flagged)
  * posts, sorted in full by (c1, c2, id), continued after (:c1, :c2, :cid). */
-#define CONTINUE                                                                             \
+#define CONTINUE                                                                                   \
 	" AND (:cont = 0 OR c1 < :c1 OR (c1 = :c1 AND (c2 < :c2 OR (c2 = :c2 AND id < :cid))))"
-#define LIKED_COLS                                                                           \
-	"SELECT a.likes_count AS c1,"                                                        \
-	" (CASE WHEN :prio THEN IFNULL(a.last_comment, a.id) ELSE a.last_like END) AS c2,"  \
+#define LIKED_COLS                                                                                 \
+	"SELECT a.likes_count AS c1,"                                                              \
+	" (CASE WHEN :prio THEN IFNULL(a.last_comment, a.id) ELSE a.last_like END) AS c2,"         \
 	" a.id AS id"
-#define FLAGGED_COLS                                                                         \
-	"SELECT a.flagged AS c1, (CASE WHEN :prio THEN IFNULL(a.last_comment, a.id)"        \
-	" ELSE a.id END) AS c2,"                                                              \
+#define FLAGGED_COLS                                                                               \
+	"SELECT a.flagged AS c1, (CASE WHEN :prio THEN IFNULL(a.last_comment, a.id)"               \
+	" ELSE a.id END) AS c2,"                                                                   \
 	" a.id AS id"
-#define LIKED_SET(SET)                                                                       \
-	LIKED_COLS " FROM (" SET ") s CROSS JOIN activities a INDEXED BY activities_ctx_liked" \
-	" ON a.context_hash = s.hash AND a.verb = 'post' AND a.likes_count > 0"               \
-	" AND a.visible = 1" PF_ALL("a")
-#define LIKED_OWN                                                                            \
-	LIKED_COLS " FROM activities a INDEXED BY activities_actor WHERE a.actor = :u"        \
-	" AND a.actor_kind = 'person' AND a.verb = 'post' AND a.likes_count > 0"              \
-	" AND a.visible = 1" PF_ALL("a")
-#define FLAGGED_SET(SET)                                                                     \
-	FLAGGED_COLS " FROM (" SET ") s CROSS JOIN activities a"                              \
-	" INDEXED BY activities_ctx_flagged ON a.context_hash = s.hash AND a.verb = 'post'"   \
-	" AND a.flag_state = 1 AND a.visible = 1" PF_ALL("a")
-#define FLAGGED_OWN                                                                          \
-	FLAGGED_COLS " FROM activities a INDEXED BY activities_actor WHERE a.actor = :u"      \
-	" AND a.actor_kind = 'person' AND a.verb = 'post' AND a.flag_state = 1"               \
-	" AND a.visible = 1" PF_ALL("a")
-#define PART(ARMS) "SELECT id FROM (" ARMS ") WHERE 1" CONTINUE " ORDER BY c1 DESC, c2 DESC, id DESC LIMIT :k"
+#define LIKED_SET(SET)                                                                             \
+	LIKED_COLS " FROM (" SET ") s CROSS JOIN activities a INDEXED BY activities_ctx_liked"     \
+		   " ON a.context_hash = s.hash AND a.verb = 'post' AND a.likes_count > 0"         \
+		   " AND a.visible = 1" PF_ALL("a")
+#define LIKED_OWN                                                                                  \
+	LIKED_COLS " FROM activities a INDEXED BY activities_actor WHERE a.actor = :u"             \
+		   " AND a.actor_kind = 'person' AND a.verb = 'post' AND a.likes_count > 0"        \
+		   " AND a.visible = 1" PF_ALL("a")
+#define FLAGGED_SET(SET)                                                                           \
+	FLAGGED_COLS " FROM (" SET ") s CROSS JOIN activities a"                                   \
+		     " INDEXED BY activities_ctx_flagged ON a.context_hash = s.hash AND a.verb = " \
+		     "'post'"                                                                      \
+		     " AND a.flag_state = 1 AND a.visible = 1" PF_ALL("a")
+#define FLAGGED_OWN                                                                                \
+	FLAGGED_COLS " FROM activities a INDEXED BY activities_actor WHERE a.actor = :u"           \
+		     " AND a.actor_kind = 'person' AND a.verb = 'post' AND a.flag_state = 1"       \
+		     " AND a.visible = 1" PF_ALL("a")
+#define PART(ARMS)                                                                                 \
+	"SELECT id FROM (" ARMS ") WHERE 1" CONTINUE " ORDER BY c1 DESC, c2 DESC, id DESC LIMIT "  \
+	":k"
 #define PART_COUNT(ARMS) "SELECT count(*) FROM (" ARMS ") WHERE 1" CONTINUE
 
 /* single-index listings, newest first */
 #define BOUNDS " AND a.id < :hi AND a.id > :lo"
-#define WHERE_USER                                                                           \
-	" FROM activities a INDEXED BY activities_actor WHERE a.actor = :u"                   \
-	" AND a.actor_kind = 'person' AND a.verb = 'post' AND a.visible = 1" BOUNDS           \
-	" AND ((:ctx IS NULL AND a.context_hash IS NULL) OR ((:ctx IS NULL OR"               \
-	"      a.context_hash = :ctx) AND a.context_hash IN (SELECT s.hash FROM subscriptions s" \
-	"      WHERE s.username = :u AND (:all OR s.hash IN (SELECT hash FROM subscriptions"   \
-	"      WHERE username = :r) OR EXISTS (SELECT 1 FROM contexts x WHERE x.hash = s.hash" \
-	"      AND json_extract(x.permissions_json, '$.read') = 'public')))))"               \
-	PF_ALL("a")
-#define WHERE_GLOBAL                                                                         \
-	" FROM activities a INDEXED BY activities_id WHERE a.verb = 'post'" BOUNDS          \
-	PF_ALL("a")
-#define WHERE_CONTEXT_EXACT                                                                  \
-	" FROM activities a INDEXED BY " IDX_ID " WHERE a.context_hash = :ctx"                \
+#define WHERE_USER                                                                                 \
+	" FROM activities a INDEXED BY activities_actor WHERE a.actor = :u"                        \
+	" AND a.actor_kind = 'person' AND a.verb = 'post' AND a.visible = 1" BOUNDS                \
+	" AND ((:ctx IS NULL AND a.context_hash IS NULL) OR ((:ctx IS NULL OR"                     \
+	"      a.context_hash = :ctx) AND a.context_hash IN (SELECT s.hash FROM subscriptions s"   \
+	"      WHERE s.username = :u AND (:all OR s.hash IN (SELECT hash FROM subscriptions"       \
+	"      WHERE username = :r) OR EXISTS (SELECT 1 FROM contexts x WHERE x.hash = s.hash"     \
+	"      AND json_extract(x.permissions_json, '$.read') = 'public')))))" PF_ALL("a")
+#define WHERE_GLOBAL                                                                               \
+	" FROM activities a INDEXED BY activities_id WHERE a.verb = 'post'" BOUNDS PF_ALL("a")
+#define WHERE_CONTEXT_EXACT                                                                        \
+	" FROM activities a INDEXED BY " IDX_ID " WHERE a.context_hash = :ctx"                     \
 	" AND a.verb = 'post' AND a.visible = 1" BOUNDS PF_ALL("a")
-#define WHERE_COMMENTS                                                                       \
-	" FROM activities a INDEXED BY activities_comments WHERE a.verb = 'comment'" BOUNDS       \
-	CF_ALL("a")
-#define WHERE_USER_COMMENTS                                                                  \
-	" FROM activities a INDEXED BY activities_actor WHERE a.actor = :u"                   \
+#define WHERE_COMMENTS                                                                              \
+	" FROM activities a INDEXED BY activities_comments WHERE a.verb = 'comment'" BOUNDS CF_ALL( \
+		"a")
+#define WHERE_USER_COMMENTS                                                                        \
+	" FROM activities a INDEXED BY activities_actor WHERE a.actor = :u"                        \
 	" AND a.actor_kind = 'person' AND a.verb = 'comment'" BOUNDS CF_ALL("a")
-#define WHERE_CONTEXT_COMMENTS                                                               \
-	" FROM activities a INDEXED BY activities_reply_ctx WHERE a.reply_context = :ctx"     \
+#define WHERE_CONTEXT_COMMENTS                                                                     \
+	" FROM activities a INDEXED BY activities_reply_ctx WHERE a.reply_context = :ctx"          \
 	" AND a.verb = 'comment'" BOUNDS CF_ALL("a")
 #define LIST(W) "SELECT a.id" W " ORDER BY a.id DESC LIMIT :k"
 #define COUNT(W) "SELECT count(*)" W
@@ -274,7 +287,8 @@ static store_q *merge_stmt(struct store *st, int ctx, int lastc, int filt)
 static store_q *merge_count_stmt(struct store *st, int ctx, int lastc)
 {
 	if (ctx)
-		return lastc ? store_sql(st, COUNT2_CONTEXT) : store_sql(st, COUNT_CONTEXT("id", IDX_ID));
+		return lastc ? store_sql(st, COUNT2_CONTEXT)
+			     : store_sql(st, COUNT_CONTEXT("id", IDX_ID));
 	return lastc ? store_sql(st, COUNT2_TIMELINE)
 		     : store_sql(st, COUNT_TIMELINE("id", IDX_ID, OWN_ID));
 }
@@ -289,7 +303,8 @@ static store_q *part_stmt(struct store *st, int ctx, int flagged, int count)
 		return count ? store_sql(st, PART_COUNT(LIKED_SET(SET_CONTEXT)))
 			     : store_sql(st, PART(LIKED_SET(SET_CONTEXT)));
 	if (flagged)
-		return count ? store_sql(st, PART_COUNT(FLAGGED_SET(SET_TIMELINE) " UNION " FLAGGED_OWN))
+		return count ? store_sql(st, PART_COUNT(FLAGGED_SET(
+						     SET_TIMELINE) " UNION " FLAGGED_OWN))
 			     : store_sql(st, PART(FLAGGED_SET(SET_TIMELINE) " UNION " FLAGGED_OWN));
 	return count ? store_sql(st, PART_COUNT(LIKED_SET(SET_TIMELINE) " UNION " LIKED_OWN))
 		     : store_sql(st, PART(LIKED_SET(SET_TIMELINE) " UNION " LIKED_OWN));
@@ -302,7 +317,8 @@ static store_q *simple_stmt(struct store *st, enum stream_src src, int count)
 	case SRC_USER:
 		return count ? store_sql(st, COUNT(WHERE_USER)) : store_sql(st, LIST(WHERE_USER));
 	case SRC_GLOBAL:
-		return count ? store_sql(st, COUNT(WHERE_GLOBAL)) : store_sql(st, LIST(WHERE_GLOBAL));
+		return count ? store_sql(st, COUNT(WHERE_GLOBAL))
+			     : store_sql(st, LIST(WHERE_GLOBAL));
 	case SRC_CONTEXT_EXACT:
 		return count ? store_sql(st, COUNT(WHERE_CONTEXT_EXACT))
 			     : store_sql(st, LIST(WHERE_CONTEXT_EXACT));
@@ -332,9 +348,9 @@ struct run {
 	const char *hi, *lo;
 	char lo1[MAX_ID_LEN + 2];
 	long long k;
-	int mode;                /* MODE(): 0, 1 unliked, 2 unflagged */
-	int cont;                /* continue the composite order after: */
-	int c1_is_int;           /* likes: c1 is the likes count */
+	int mode;      /* MODE(): 0, 1 unliked, 2 unflagged */
+	int cont;      /* continue the composite order after: */
+	int c1_is_int; /* likes: c1 is the likes count */
 	long long c1i;
 	char c1[32], c2[32], cid[MAX_ID_LEN + 1];
 	char urlhi[4096];
@@ -401,9 +417,8 @@ static void bind_all(store_q *s, const struct stream_q *q, struct run *x)
 }
 
 /* Runs s and appends the ids it returns (column idcol), up to max. */
-static enum max_err run_ids(struct store *st, store_q *s, const struct stream_q *q,
-			    struct run *x, int idcol, char (*ids)[MAX_ID_LEN + 1], size_t *n,
-			    size_t max)
+static enum max_err run_ids(struct store *st, store_q *s, const struct stream_q *q, struct run *x,
+			    int idcol, char (*ids)[MAX_ID_LEN + 1], size_t *n, size_t max)
 {
 	if (!s)
 		return model_fail(st, MAX_ESERVER, "listing query failed");
@@ -416,8 +431,8 @@ static enum max_err run_ids(struct store *st, store_q *s, const struct stream_q 
 	return rc == STORE_ERR ? model_fail(st, MAX_ESERVER, "listing query failed") : MAX_OK;
 }
 
-static enum max_err run_count(struct store *st, store_q *s, const struct stream_q *q,
-			      struct run *x, long long *n)
+static enum max_err run_count(struct store *st, store_q *s, const struct stream_q *q, struct run *x,
+			      long long *n)
 {
 	if (!s)
 		return model_fail(st, MAX_ESERVER, "count query failed");
@@ -475,7 +490,8 @@ static enum max_err composite_start(struct store *st, const struct stream_q *q, 
 	store_bind_text(s, 1, q->before);
 	int found = store_one(s);
 	if (found <= 0)
-		return found < 0 ? model_fail(st, MAX_ESERVER, "listing query failed") : MAX_ENOTFOUND;
+		return found < 0 ? model_fail(st, MAX_ESERVER, "listing query failed")
+				 : MAX_ENOTFOUND;
 	composite_key(q, s, x, skip_a);
 	store_reset(s);
 	return MAX_OK;
@@ -493,7 +509,8 @@ static int filtered(const struct stream_q *q)
 enum max_err stream_query_page(struct store *st, const struct stream_q *q,
 			       char (*ids)[MAX_ID_LEN + 1], size_t *n)
 {
-	struct run x = {.hi = q->before ? q->before : KEY_TOP, .lo = q->after ? q->after : "",
+	struct run x = {.hi = q->before ? q->before : KEY_TOP,
+			.lo = q->after ? q->after : "",
 			.k = q->limit};
 	size_t max = (size_t)q->limit;
 	int ctx = q->src == SRC_CONTEXT;
@@ -501,8 +518,8 @@ enum max_err stream_query_page(struct store *st, const struct stream_q *q,
 	if (!merged(q->src))
 		return run_ids(st, simple_stmt(st, q->src, 0), q, &x, 0, ids, n, max);
 	if (q->sort == SORT_PUBLISHED)
-		return run_ids(st, merge_stmt(st, ctx, q->by_comments, filtered(q)), q, &x, 1, ids, n,
-			       max);
+		return run_ids(st, merge_stmt(st, ctx, q->by_comments, filtered(q)), q, &x, 1, ids,
+			       n, max);
 	int skip_a, flagged = q->sort == SORT_FLAGGED;
 	x.hi = KEY_TOP;
 	enum max_err e = composite_start(st, q, &x, &skip_a);
@@ -520,7 +537,8 @@ enum max_err stream_query_page(struct store *st, const struct stream_q *q,
 
 enum max_err stream_query_count(struct store *st, const struct stream_q *q, long long *n)
 {
-	struct run x = {.hi = q->before ? q->before : KEY_TOP, .lo = q->after ? q->after : "",
+	struct run x = {.hi = q->before ? q->before : KEY_TOP,
+			.lo = q->after ? q->after : "",
 			.k = q->limit};
 	int ctx = q->src == SRC_CONTEXT;
 	*n = 0;
@@ -543,9 +561,8 @@ enum max_err stream_query_count(struct store *st, const struct stream_q *q, long
 /* ---- authors -------------------------------------------------------------------- */
 
 /* Hands fn the new person authors of ids; 1 when fn has enough. */
-static int authors_of(struct store *st, char (*ids)[MAX_ID_LEN + 1], size_t n,
-		      json_object *seen, int (*fn)(void *, const char *, json_object *), void *arg,
-		      enum max_err *e)
+static int authors_of(struct store *st, char (*ids)[MAX_ID_LEN + 1], size_t n, json_object *seen,
+		      int (*fn)(void *, const char *, json_object *), void *arg, enum max_err *e)
 {
 	for (size_t i = 0; i < n; i++) {
 		char user[MAX_USERNAME_MAX + 1];

@@ -14,36 +14,36 @@
 #include <json-c/json.h>
 
 enum stream_src {
-	SRC_TIMELINE,        /* a user's timeline: posts by user, or in the contexts he reads */
-	SRC_CONTEXT,         /* posts of the contexts under url the reader may read */
-	SRC_CONTEXT_EXACT,   /* posts of exactly ctx */
-	SRC_USER,            /* posts by user the reader may see */
-	SRC_GLOBAL,          /* every post */
-	SRC_COMMENTS,        /* every comment activity */
-	SRC_USER_COMMENTS,   /* comment activities by user */
-	SRC_CONTEXT_COMMENTS,/* comment activities on posts of ctx */
+	SRC_TIMELINE,         /* a user's timeline: posts by user, or in the contexts he reads */
+	SRC_CONTEXT,          /* posts of the contexts under url the reader may read */
+	SRC_CONTEXT_EXACT,    /* posts of exactly ctx */
+	SRC_USER,             /* posts by user the reader may see */
+	SRC_GLOBAL,           /* every post */
+	SRC_COMMENTS,         /* every comment activity */
+	SRC_USER_COMMENTS,    /* comment activities by user */
+	SRC_CONTEXT_COMMENTS, /* comment activities on posts of ctx */
 };
 enum stream_sort { SORT_PUBLISHED, SORT_LIKES, SORT_FLAGGED };
 
 struct stream_q {
 	enum stream_src src;
-	const char *user;       /* :u */
-	const char *reader;     /* :r the caller (for SRC_USER, SRC_CONTEXT) */
-	int all;                /* the caller may read everything (Manager) */
-	const char *ctx;        /* :ctx a context hash */
-	const char *url;        /* :url context URL prefix (SRC_CONTEXT) */
+	const char *user;   /* :u */
+	const char *reader; /* :r the caller (for SRC_USER, SRC_CONTEXT) */
+	int all;            /* the caller may read everything (Manager) */
+	const char *ctx;    /* :ctx a context hash */
+	const char *url;    /* :url context URL prefix (SRC_CONTEXT) */
 	/* filters: each NULL (empty) when absent */
-	char from[21], to[21];  /* published in [from, to) */
-	char *actor;            /* posts by this person */
-	const char *fav;        /* favourites of this user */
+	char from[21], to[21];             /* published in [from, to) */
+	char *actor;                       /* posts by this person */
+	const char *fav;                   /* favourites of this user */
 	char *hashtags, *keywords, *ctags; /* JSON arrays of distinct values */
 	int nhashtags, nkeywords, nctags;
-	struct buf q;           /* FTS5 query */
+	struct buf q; /* FTS5 query */
 	/* paging and order */
 	const char *before, *after;
 	long limit;
 	enum stream_sort sort;
-	int by_comments;        /* order by lastComment instead of id */
+	int by_comments; /* order by lastComment instead of id */
 };
 
 /* The ids of one page, in order, into ids (each MAX_ID_LEN + 1 bytes, room

@@ -73,7 +73,8 @@ int sub_mask(struct store *st, const char *username, const char *hash, unsigned 
 {
 	*mask = 0;
 	store_q *q =
-		store_sql(st, "SELECT perm_mask FROM subscriptions WHERE username = ?1 AND hash = ?2");
+		store_sql(st,
+			  "SELECT perm_mask FROM subscriptions WHERE username = ?1 AND hash = ?2");
 	if (!q)
 		return -1;
 	store_bind_text(q, 1, username);
@@ -104,8 +105,10 @@ int sub_listed(struct store *st, enum sub_list l, const char *username, const ch
 {
 	store_q *q =
 		l == SUB_SUBSCRIBERS
-			? store_sql(st, "SELECT 1 FROM subscriptions WHERE username = ?1 AND hash = ?2")
-			: store_sql(st, "SELECT 1 FROM push_optouts WHERE username = ?1 AND hash = ?2");
+			? store_sql(st,
+				    "SELECT 1 FROM subscriptions WHERE username = ?1 AND hash = ?2")
+			: store_sql(st,
+				    "SELECT 1 FROM push_optouts WHERE username = ?1 AND hash = ?2");
 	if (!q)
 		return -1;
 	store_bind_text(q, 1, username);
@@ -155,10 +158,10 @@ enum max_err sub_subscribe(struct store *st, const struct context *ctx, const ch
 enum max_err sub_unsubscribe(struct store *st, const char *username, const char *hash)
 {
 	const char *args[] = {username, hash};
-	if (store_exec(st, "DELETE FROM subscriptions WHERE username = ?1 AND hash = ?2", 2,
-		       args) < 0 ||
-	    store_exec(st, "DELETE FROM push_optouts WHERE username = ?1 AND hash = ?2", 2,
-		       args) < 0 ||
+	if (store_exec(st, "DELETE FROM subscriptions WHERE username = ?1 AND hash = ?2", 2, args) <
+		    0 ||
+	    store_exec(st, "DELETE FROM push_optouts WHERE username = ?1 AND hash = ?2", 2, args) <
+		    0 ||
 	    route(st, username, hash, 0) < 0)
 		return model_fail(st, MAX_ESERVER, "unsubscribe failed");
 	return MAX_OK;
@@ -247,7 +250,8 @@ static enum max_err recompute_plain(struct store *st, const struct context *ctx)
 	int rc = store_exec(st,
 			    "UPDATE subscriptions SET permissions_json = ?2,"
 			    " perm_mask = CAST(?3 AS INTEGER) WHERE hash = ?1"
-			    " AND (grants_json IS NULL OR (grants_json = '[]' AND vetos_json = '[]'))",
+			    " AND (grants_json IS NULL OR (grants_json = '[]' AND vetos_json = "
+			    "'[]'))",
 			    3, args);
 	json_object_put(p);
 	return rc < 0 ? model_fail(st, MAX_ESERVER, "subscription update failed") : MAX_OK;
@@ -264,10 +268,10 @@ static int held_rows(struct store *st, const char *hash, struct held **rows, siz
 {
 	*rows = NULL;
 	*n = 0;
-	store_q *q = store_sql(
-		st, "SELECT username, permissions_json, grants_json, vetos_json FROM subscriptions"
-		    " WHERE hash = ?1 AND grants_json IS NOT NULL"
-		    " AND NOT (grants_json = '[]' AND vetos_json = '[]')");
+	store_q *q = store_sql(st, "SELECT username, permissions_json, grants_json, vetos_json "
+				   "FROM subscriptions"
+				   " WHERE hash = ?1 AND grants_json IS NOT NULL"
+				   " AND NOT (grants_json = '[]' AND vetos_json = '[]')");
 	if (!q)
 		return -1;
 	store_bind_text(q, 1, hash);
@@ -300,8 +304,8 @@ enum max_err sub_recompute(struct store *st, const struct context *ctx)
 	return e;
 }
 
-enum max_err sub_ctx_update(struct store *st, const struct context *old,
-			    const struct ctx_fields *f, struct context *now)
+enum max_err sub_ctx_update(struct store *st, const struct context *old, const struct ctx_fields *f,
+			    struct context *now)
 {
 	enum max_err e = ctx_update(st, old, f, now);
 	if (!e && !json_object_equal(old->permissions, now->permissions))
@@ -344,11 +348,13 @@ enum max_err sub_users_of_context(struct store *st, enum sub_list l, const char 
 	store_q *q =
 		l == SUB_OPTOUTS
 			? store_sql(st, "SELECT username FROM push_optouts WHERE hash = ?1"
-					" AND user_id < coalesce(?2, '~') AND user_id > coalesce(?3, '')"
+					" AND user_id < coalesce(?2, '~') AND user_id > "
+					"coalesce(?3, '')"
 					" ORDER BY user_id DESC LIMIT ?4")
 			: store_sql(st, "SELECT username, permissions_json, grants_json, vetos_json"
 					" FROM subscriptions WHERE hash = ?1"
-					" AND user_id < coalesce(?2, '~') AND user_id > coalesce(?3, '')"
+					" AND user_id < coalesce(?2, '~') AND user_id > "
+					"coalesce(?3, '')"
 					" ORDER BY user_id DESC LIMIT ?4");
 	if (!q)
 		return model_fail(st, MAX_ESERVER, "subscription query failed");
@@ -359,7 +365,8 @@ enum max_err sub_users_of_context(struct store *st, enum sub_list l, const char 
 	json_object *a = json_object_new_array();
 	int rc;
 	while ((rc = store_step(q)) == STORE_ROW) {
-		json_object *o = l == SUB_OPTOUTS ? json_object_new_object() : subscriber_json(q, hash);
+		json_object *o =
+			l == SUB_OPTOUTS ? json_object_new_object() : subscriber_json(q, hash);
 		if (l == SUB_OPTOUTS)
 			jx_set_str(o, "username", store_text(q, 0));
 		json_object_array_add(a, o);
@@ -378,12 +385,13 @@ enum max_err sub_of_user(struct store *st, const char *username, const char *tag
 			 enum sub_shape shape, json_object **out)
 {
 	*out = NULL;
-	store_q *q = store_sql(
-		st, "SELECT " CTX_COLS ", s.permissions_json, s.grants_json, s.vetos_json"
-		    " FROM subscriptions s JOIN contexts c ON c.hash = s.hash"
-		    " WHERE s.username = ?1 AND (?2 IS NULL OR NOT EXISTS (SELECT 1 FROM"
-		    "   json_each(?2) t WHERE t.value NOT IN (SELECT value FROM json_each(c.tags_json))))"
-		    " ORDER BY s.id");
+	store_q *q =
+		store_sql(st, "SELECT " CTX_COLS ", s.permissions_json, s.grants_json, s.vetos_json"
+			      " FROM subscriptions s JOIN contexts c ON c.hash = s.hash"
+			      " WHERE s.username = ?1 AND (?2 IS NULL OR NOT EXISTS (SELECT 1 FROM"
+			      "   json_each(?2) t WHERE t.value NOT IN (SELECT value FROM "
+			      "json_each(c.tags_json))))"
+			      " ORDER BY s.id");
 	if (!q)
 		return model_fail(st, MAX_ESERVER, "subscription query failed");
 	store_bind_text(q, 1, username);
@@ -410,11 +418,12 @@ enum max_err sub_optouts_of_user(struct store *st, const char *username, const c
 				 json_object **out)
 {
 	*out = NULL;
-	store_q *q = store_sql(
-		st, "SELECT o.snapshot_json FROM push_optouts o WHERE o.username = ?1"
-		    " AND (?2 IS NULL OR NOT EXISTS (SELECT 1 FROM json_each(?2) t WHERE t.value"
-		    "   NOT IN (SELECT value FROM json_each(o.snapshot_json, '$.tags'))))"
-		    " ORDER BY o.id");
+	store_q *q =
+		store_sql(st, "SELECT o.snapshot_json FROM push_optouts o WHERE o.username = ?1"
+			      " AND (?2 IS NULL OR NOT EXISTS (SELECT 1 FROM json_each(?2) t WHERE "
+			      "t.value"
+			      "   NOT IN (SELECT value FROM json_each(o.snapshot_json, '$.tags'))))"
+			      " ORDER BY o.id");
 	if (!q)
 		return model_fail(st, MAX_ESERVER, "opt-out query failed");
 	store_bind_text(q, 1, username);

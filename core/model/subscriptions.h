@@ -70,8 +70,8 @@ enum max_err sub_recompute(struct store *st, const struct context *ctx);
 /* A context changed as a whole: ctx_update(), then the subscribers' lists
  * recomputed when the policy changed, rebound when the hash changed, and
  * bound or unbound when f sets notifications. */
-enum max_err sub_ctx_update(struct store *st, const struct context *old,
-			    const struct ctx_fields *f, struct context *now);
+enum max_err sub_ctx_update(struct store *st, const struct context *old, const struct ctx_fields *f,
+			    struct context *now);
 /* A context deleted as a whole: everybody unbound and unsubscribed (push
  * opt-outs are left), its posts hidden, the row deleted. */
 enum max_err sub_ctx_delete(struct store *st, const char *hash);

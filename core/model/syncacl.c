@@ -81,13 +81,13 @@ static enum max_err subscribe(struct store *st, const struct context *ctx, const
 
 /* Each name of names granted (grant) or revoked, permanently; unknown
  * names and an absent subscription are skipped like the REST call's 4xx. */
-static enum max_err permissions(struct store *st, const struct task *t, const char *key,
-				int grant)
+static enum max_err permissions(struct store *st, const struct task *t, const char *key, int grant)
 {
 	json_object *names = json_object_object_get(t->tasks, key);
 	struct perm_state ps;
-	int found = json_object_is_type(names, json_type_array) ? sub_load(st, t->user, t->hash, &ps)
-								 : 0;
+	int found = json_object_is_type(names, json_type_array)
+			    ? sub_load(st, t->user, t->hash, &ps)
+			    : 0;
 	if (found <= 0)
 		return found < 0 ? MAX_ESERVER : MAX_OK;
 	for (size_t i = 0; i < json_object_array_length(names); i++) {
@@ -118,7 +118,9 @@ static enum max_err apply(struct store *st, const struct task *t)
 		e = subscribe(st, &ctx, t->user);
 	if (!e && flag(t->tasks, "unsubscribe")) {
 		int found = sub_listed(st, SUB_SUBSCRIBERS, t->user, t->hash);
-		e = found < 0 ? MAX_ESERVER : found ? sub_unsubscribe(st, t->user, t->hash) : MAX_OK;
+		e = found < 0 ? MAX_ESERVER
+		    : found   ? sub_unsubscribe(st, t->user, t->hash)
+			      : MAX_OK;
 	}
 	if (!e)
 		e = permissions(st, t, "revoke", 0);
@@ -160,8 +162,8 @@ static const char *parse(json_object *msg, const struct max_config *cfg, struct 
 	return NULL;
 }
 
-enum syncacl_outcome syncacl_apply(struct store *st, const struct max_config *cfg,
-				   const char *body, size_t len, char *why, size_t whylen)
+enum syncacl_outcome syncacl_apply(struct store *st, const struct max_config *cfg, const char *body,
+				   size_t len, char *why, size_t whylen)
 {
 	const char *err = NULL;
 	struct task t;
@@ -183,7 +185,8 @@ enum syncacl_outcome syncacl_apply(struct store *st, const struct max_config *cf
 	json_object_put(msg);
 	if (!e && store_commit(st) == 0)
 		return SYNCACL_DONE;
-	snprintf(why, whylen, "%s", e ? (*model_why(st) ? model_why(st) : "refused") : "commit failed");
+	snprintf(why, whylen, "%s",
+		 e ? (*model_why(st) ? model_why(st) : "refused") : "commit failed");
 	if (e)
 		store_rollback(st);
 	return e ? SYNCACL_DROPPED : SYNCACL_RETRY;

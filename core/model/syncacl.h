@@ -24,7 +24,7 @@ enum syncacl_outcome {
  * in that order: subscribe (creating the user when unknown, with a
  * `subscribe` activity as the REST call makes), unsubscribe, each revoke,
  * each grant (permanent, as the REST call without ?permanent). */
-enum syncacl_outcome syncacl_apply(struct store *st, const struct max_config *cfg,
-				   const char *body, size_t len, char *why, size_t whylen);
+enum syncacl_outcome syncacl_apply(struct store *st, const struct max_config *cfg, const char *body,
+				   size_t len, char *why, size_t whylen);
 
 #endif

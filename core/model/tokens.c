@@ -76,8 +76,9 @@ static int token_insert(struct store *st, const char *hash, const char *user, co
 	time_iso(now, issued);
 	if (until)
 		time_iso(until, exp);
-	store_q *q = store_sql(st, "INSERT INTO oauth_tokens (token_hash, username, scope, issued_at,"
-				   " expires_at, client) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+	store_q *q =
+		store_sql(st, "INSERT INTO oauth_tokens (token_hash, username, scope, issued_at,"
+			      " expires_at, client) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
 	if (!q)
 		return -1;
 	store_bind_text(q, 1, hash);
@@ -155,7 +156,8 @@ int token_check(struct store *st, const char *token, const char *username, const
 
 static int bump_revocations(struct store *st)
 {
-	store_q *q = store_sql(st, "UPDATE token_revocations SET counter = counter + 1 WHERE id = 1");
+	store_q *q =
+		store_sql(st, "UPDATE token_revocations SET counter = counter + 1 WHERE id = 1");
 	return q ? store_run(q) : -1;
 }
 
@@ -190,7 +192,8 @@ int token_purge_expired(struct store *st)
 	time_now_iso(now);
 	/* expires_at is always "YYYY-MM-DDTHH:MM:SSZ", so text order is time order */
 	const char *args[] = {now};
-	if (store_exec(st, "DELETE FROM oauth_tokens WHERE expires_at IS NOT NULL AND expires_at <= ?1",
+	if (store_exec(st,
+		       "DELETE FROM oauth_tokens WHERE expires_at IS NOT NULL AND expires_at <= ?1",
 		       1, args) < 0)
 		return -1;
 	return store_changes(st);

@@ -62,7 +62,8 @@ int store_checkpoint_round(struct store *st, const struct store_ckpt_conf *conf)
  * database changed since the last step. */
 int store_fts_merge_step(struct store *st, int pages)
 {
-	store_q *q = store_sql(st, "INSERT INTO stream_fts (stream_fts, rank) VALUES ('merge', ?1)");
+	store_q *q =
+		store_sql(st, "INSERT INTO stream_fts (stream_fts, rank) VALUES ('merge', ?1)");
 	if (!q)
 		return -1;
 	sqlite3_bind_int(q, 1, pages);

@@ -23,9 +23,9 @@
 #include "store/store.h"
 
 struct store_ckpt_conf {
-	int interval_ms;     /* pause between rounds */
-	int reset_pages;     /* WAL size (pages) that calls for a TRUNCATE */
-	int wait_ms;         /* how long a TRUNCATE may wait for readers */
+	int interval_ms; /* pause between rounds */
+	int reset_pages; /* WAL size (pages) that calls for a TRUNCATE */
+	int wait_ms;     /* how long a TRUNCATE may wait for readers */
 };
 
 /* Starts this process's checkpointer for the database at path (once per

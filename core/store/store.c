@@ -22,7 +22,7 @@
 
 static void store_fts_functions_(struct store *st);
 
-#define NSLOTS (sizeof ((struct store *)0)->cache / sizeof ((struct store *)0)->cache[0])
+#define NSLOTS (sizeof((struct store *)0)->cache / sizeof((struct store *)0)->cache[0])
 
 /* Waiting for another worker's write lock. SQLite's default handler
  * sleeps 1, 2, 5 … 100 ms between tries, so a write that loses a race
@@ -118,7 +118,8 @@ int store_open(struct store *st, const char *path, int busy_timeout_ms, char *er
 				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 				 NULL);
 	if (rc != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", path, st->db ? sqlite3_errmsg(st->db) : "cannot open");
+		snprintf(err, errlen, "%s: %s", path,
+			 st->db ? sqlite3_errmsg(st->db) : "cannot open");
 		sqlite3_close(st->db);
 		st->db = NULL;
 		return -1;
@@ -128,11 +129,10 @@ int store_open(struct store *st, const char *path, int busy_timeout_ms, char *er
 	st->busy_timeout_ms = busy_timeout_ms > 0 ? busy_timeout_ms : 5000;
 	sqlite3_busy_handler(st->db, busy_wait, st);
 	sqlite3_extended_result_codes(st->db, 1);
-	static const char *const pragmas =
-		"PRAGMA journal_mode=WAL;"
-		"PRAGMA synchronous=NORMAL;"
-		"PRAGMA foreign_keys=ON;"
-		"PRAGMA temp_store=MEMORY;";
+	static const char *const pragmas = "PRAGMA journal_mode=WAL;"
+					   "PRAGMA synchronous=NORMAL;"
+					   "PRAGMA foreign_keys=ON;"
+					   "PRAGMA temp_store=MEMORY;";
 	char *msg = NULL;
 	/* a constant: no outside input reaches this statement */
 	if (sqlite3_exec(st->db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
@@ -186,8 +186,8 @@ int store_migrate(struct store *st, char *err, size_t errlen)
 			goto fail;
 		int have = store_version(st);
 		if (have < 0 || have > store_latest_version()) {
-			snprintf(err, errlen, "database is at version %d, this build knows %d", have,
-				 store_latest_version());
+			snprintf(err, errlen, "database is at version %d, this build knows %d",
+				 have, store_latest_version());
 			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 			return -1;
 		}
@@ -231,10 +231,10 @@ store_q *store_prepare_(struct store *st, const char *sql)
 			return sl->stmt;
 		}
 		if (!sl->sql) {
-			if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &sl->stmt,
-					       NULL) != SQLITE_OK) {
-				log_event("-", "sql prepare failed: %s: %.80s", sqlite3_errmsg(st->db),
-					  sql);
+			if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+					       &sl->stmt, NULL) != SQLITE_OK) {
+				log_event("-", "sql prepare failed: %s: %.80s",
+					  sqlite3_errmsg(st->db), sql);
 				sl->stmt = NULL;
 				st->failed = 1;
 				return NULL;
@@ -633,7 +633,8 @@ static void fts_terms(sqlite3_context *cx, int n, sqlite3_value **v)
 	if (content && *content && !(type && !strcmp(type, "file")))
 		text_object_terms(terms, content);
 	if (kind && !strcmp(kind, "person"))
-		text_set_add_person(person, jx_str(actor, "username"), jx_str(actor, "displayName"));
+		text_set_add_person(person, jx_str(actor, "username"),
+				    jx_str(actor, "displayName"));
 	int post = verb && !strcmp(verb, "post");
 	struct buf b;
 	buf_init(&b);

@@ -17,19 +17,19 @@ struct code {
 	const char *name, *code;
 };
 
-static const struct code fields[] = {
-	{"uuid", "g"}, {"user", "u"}, {"action", "a"}, {"object", "o"}, {"data", "d"},
-	{"source", "s"}, {"domain", "i"}, {"version", "v"}, {"published", "p"},
-	{"destination", "t"}, {NULL, NULL}};
-static const struct code actions[] = {{"add", "a"}, {"delete", "d"}, {"modify", "m"},
-				      {"refresh", "r"}, {"ack", "k"}, {NULL, NULL}};
+static const struct code fields[] = {{"uuid", "g"},        {"user", "u"},    {"action", "a"},
+				     {"object", "o"},      {"data", "d"},    {"source", "s"},
+				     {"domain", "i"},      {"version", "v"}, {"published", "p"},
+				     {"destination", "t"}, {NULL, NULL}};
+static const struct code actions[] = {{"add", "a"},     {"delete", "d"}, {"modify", "m"},
+				      {"refresh", "r"}, {"ack", "k"},    {NULL, NULL}};
 /* "comment" packs to "a" like activity; "a" unpacks to activity (api.md 1.2) */
-static const struct code objects[] = {{"message", "m"}, {"conversation", "c"}, {"tweet", "t"},
-				      {"activity", "a"}, {"context", "x"}, {"comment", "a"},
+static const struct code objects[] = {{"message", "m"},  {"conversation", "c"}, {"tweet", "t"},
+				      {"activity", "a"}, {"context", "x"},      {"comment", "a"},
 				      {NULL, NULL}};
-static const struct code sources[] = {{"max", "m"}, {"widget", "w"}, {"ios", "i"},
+static const struct code sources[] = {{"max", "m"},     {"widget", "w"}, {"ios", "i"},
 				      {"android", "a"}, {"tweety", "t"}, {"maxbunny", "b"},
-				      {"hub", "h"}, {NULL, NULL}};
+				      {"hub", "h"},     {NULL, NULL}};
 static const struct code user_keys[] = {{"username", "u"}, {"displayname", "d"}, {NULL, NULL}};
 
 static const char *lookup(const struct code *t, const char *key, int to_code)
@@ -117,11 +117,15 @@ json_object *carrot_unpack(const char *text, size_t len, const char **err)
 	int in_str = 0, esc = 0;
 	for (size_t i = 0; i < len; i++) {
 		char ch = text[i];
-		if (in_str && !esc && (ch == '\n' || ch == '\t' || ch == '\r' || ch == '\f' ||
-				       ch == '\b')) {
+		if (in_str && !esc &&
+		    (ch == '\n' || ch == '\t' || ch == '\r' || ch == '\f' || ch == '\b')) {
 			copy = xrealloc(copy, len + (n - i) + 3);
 			copy[n++] = '\\';
-			ch = ch == '\n' ? 'n' : ch == '\t' ? 't' : ch == '\r' ? 'r' : ch == '\f' ? 'f' : 'b';
+			ch = ch == '\n'   ? 'n'
+			     : ch == '\t' ? 't'
+			     : ch == '\r' ? 'r'
+			     : ch == '\f' ? 'f'
+					  : 'b';
 		} else if (ch == '"' && !esc) {
 			in_str = !in_str;
 		}

@@ -26,19 +26,19 @@ static const struct config_key keys[] = {
 	/* [max]: the API server */
 	{"max", "server_id", "", 0},
 	{"max", "compat_id", "", 0},
-	{"max", "oauth_server", "", 0},          /* shown by GET /info */
-	{"max", "stomp_server", "", 0},          /* shown by GET /info */
+	{"max", "oauth_server", "", 0}, /* shown by GET /info */
+	{"max", "stomp_server", "", 0}, /* shown by GET /info */
 	{"max", "restricted_user_visibility_mode", "false", 0},
 	{"max", "include_traceback_in_500_errors", "false", 0},
 	{"max", "max_body_bytes", "10485760", 0},
 	{"max", "cors", "true", 0},
-	{"max", "var", "var", 0},                /* default folder for data */
-	{"max", "max_query_params", "100", 0},   /* more: 400 */
-	{"max", "max_json_depth", "32", 0},      /* nesting of a JSON body */
+	{"max", "var", "var", 0},              /* default folder for data */
+	{"max", "max_query_params", "100", 0}, /* more: 400 */
+	{"max", "max_json_depth", "32", 0},    /* nesting of a JSON body */
 	/* [store]: SQLite */
 	{"store", "path", "var/max.db", 0},
 	{"store", "busy_timeout_ms", "5000", 0},
-	{"store", "files", "var/files", 0},      /* file_repository */
+	{"store", "files", "var/files", 0},           /* file_repository */
 	{"store", "avatars", "var/files/avatars", 0}, /* avatar_folder */
 	{"store", "max_upload_bytes", "10485760", 0}, /* one uploaded file */
 	{"store", "max_image_pixels", "25000000", 0}, /* width × height decoded */
@@ -46,11 +46,12 @@ static const struct config_key keys[] = {
 	{"store", "wal_reset_pages", "4096", 0},      /* WAL pages that call for a reset */
 	{"store", "checkpoint_wait_ms", "5", 0},      /* a reset's longest wait for readers */
 	/* [oauth]: the token server and the token check */
-	{"oauth", "cache_ttl", "30", 0},         /* seconds, positive answers only */
-	{"oauth", "token_expiry", "0", 0},       /* seconds, 0 = never */
-	{"oauth", "check_url", "", 0},           /* external Osiris /checktoken */
-	{"oauth", "stores", "local,ldap", 0},    /* order of credential stores */
-	{"oauth", "failure_delay_ms", "400", 0}, /* unused since the login throttle; old files load */
+	{"oauth", "cache_ttl", "30", 0},      /* seconds, positive answers only */
+	{"oauth", "token_expiry", "0", 0},    /* seconds, 0 = never */
+	{"oauth", "check_url", "", 0},        /* external Osiris /checktoken */
+	{"oauth", "stores", "local,ldap", 0}, /* order of credential stores */
+	{"oauth", "failure_delay_ms", "400",
+	 0}, /* unused since the login throttle; old files load */
 	/* failed logins allowed per user name and per client address within
 	 * login_window_seconds (0 = no limit); beyond them POST /token answers
 	 * 429 with Retry-After until the window is over */
@@ -63,42 +64,43 @@ static const struct config_key keys[] = {
 	{"rabbitmq", "url", "", 1},
 	{"rabbitmq", "exchange_prefix", "", 0},
 	{"rabbitmq", "retry_max_s", "30", 0},
-	{"rabbitmq", "poll_ms", "1", 0},      /* max-bridge: look for new rows */
+	{"rabbitmq", "poll_ms", "1", 0}, /* max-bridge: look for new rows */
 	/* [push]: max-bridge's push sender, off until enabled */
 	{"push", "enabled", "false", 0},
-	{"push", "language", "ca", 0},        /* ca | es | en: the texts phones show */
-	{"push", "service_account", "", 0},   /* Google service-account JSON file */
+	{"push", "language", "ca", 0},      /* ca | es | en: the texts phones show */
+	{"push", "service_account", "", 0}, /* Google service-account JSON file */
 	{"push", "fcm_url", "https://fcm.googleapis.com", 0},
-	{"push", "timeout_s", "10", 0},       /* each HTTP call to Google */
+	{"push", "timeout_s", "10", 0}, /* each HTTP call to Google */
 	/* [relay]: max-relay, the /stomp (SockJS) and /ws endpoint */
-	{"relay", "listen", "", 0},             /* socket path (default <var>/run/realtime.sock) or [HOST:]PORT */
+	{"relay", "listen", "",
+	 0}, /* socket path (default <var>/run/realtime.sock) or [HOST:]PORT */
 	{"relay", "upstream", "ws://127.0.0.1:15674/ws", 0}, /* RabbitMQ's web-STOMP */
-	{"relay", "heartbeat_s", "25", 0},      /* SockJS "h" frames */
+	{"relay", "heartbeat_s", "25", 0},                   /* SockJS "h" frames */
 	/* [ldap]: off until url is set (names as in the LDAP sync design) */
-	{"ldap", "url", "", 0},                 /* ldap://host[:port] or ldaps:// */
-	{"ldap", "starttls", "false", 0},       /* StartTLS on an ldap:// URL */
-	{"ldap", "ca_file", "", 0},             /* PEM CA bundle for TLS */
+	{"ldap", "url", "", 0},                    /* ldap://host[:port] or ldaps:// */
+	{"ldap", "starttls", "false", 0},          /* StartTLS on an ldap:// URL */
+	{"ldap", "ca_file", "", 0},                /* PEM CA bundle for TLS */
 	{"ldap", "tls_require_cert", "demand", 0}, /* never|allow|try|demand */
 	{"ldap", "connect_timeout_s", "3", 0},
-	{"ldap", "timeout_s", "5", 0},          /* each bind or search */
-	{"ldap", "bind_dn", "", 0},             /* service account; empty = anonymous */
+	{"ldap", "timeout_s", "5", 0}, /* each bind or search */
+	{"ldap", "bind_dn", "", 0},    /* service account; empty = anonymous */
 	{"ldap", "bind_password", "", 1},
-	{"ldap", "bind_password_file", "", 0},  /* first line; wins over bind_password */
+	{"ldap", "bind_password_file", "", 0}, /* first line; wins over bind_password */
 	{"ldap", "user_base", "", 0},
-	{"ldap", "user_scope", "sub", 0},       /* sub | one */
+	{"ldap", "user_scope", "sub", 0}, /* sub | one */
 	{"ldap", "user_filter", "(objectClass=inetOrgPerson)", 0},
-	{"ldap", "uid_attr", "cn", 0},          /* the MAX username */
+	{"ldap", "uid_attr", "cn", 0},               /* the MAX username */
 	{"ldap", "name_attrs", "displayName sn", 0}, /* first non-empty = displayName */
-	{"ldap", "mail_attr", "mail", 0},       /* e-mail logins at POST /token */
-	{"ldap", "disabled_filter", "", 0},     /* entries matching it count as missing */
+	{"ldap", "mail_attr", "mail", 0},            /* e-mail logins at POST /token */
+	{"ldap", "disabled_filter", "", 0},          /* entries matching it count as missing */
 	{"ldap", "group_base", "", 0},
 	{"ldap", "group_scope", "sub", 0},
-	{"ldap", "member_attr", "member", 0},   /* or uniqueMember */
-	{"ldap", "group_map_file", "", 0},      /* lines: group context [role] */
-	{"ldap", "on_missing", "keep", 0},      /* keep | delete */
+	{"ldap", "member_attr", "member", 0}, /* or uniqueMember */
+	{"ldap", "group_map_file", "", 0},    /* lines: group context [role] */
+	{"ldap", "on_missing", "keep", 0},    /* keep | delete */
 	{"ldap", "max_removal_ratio", "0.2", 0},
 	{"ldap", "page_size", "500", 0},
-	{"ldap", "lock_file", "", 0},           /* default: <[max] var>/ldap-sync.lock */
+	{"ldap", "lock_file", "", 0}, /* default: <[max] var>/ldap-sync.lock */
 };
 /* clang-format on */
 #define NKEYS (sizeof keys / sizeof keys[0])
@@ -115,8 +117,8 @@ static int key_index(const char *section, const char *key)
 
 int parse_bool(const char *s)
 {
-	return s && (!strcasecmp(s, "true") || !strcasecmp(s, "yes") ||
-		     !strcasecmp(s, "on") || !strcmp(s, "1"));
+	return s && (!strcasecmp(s, "true") || !strcasecmp(s, "yes") || !strcasecmp(s, "on") ||
+		     !strcmp(s, "1"));
 }
 
 static void refresh_hot(struct max_config *cfg)
@@ -126,8 +128,7 @@ static void refresh_hot(struct max_config *cfg)
 	if (cfg->token_cache_ttl > 60)
 		cfg->token_cache_ttl = 60; /* OAUTH.md: at most 60 s */
 	cfg->cors = config_bool(cfg, "max", "cors");
-	cfg->restricted_visibility =
-		config_bool(cfg, "max", "restricted_user_visibility_mode");
+	cfg->restricted_visibility = config_bool(cfg, "max", "restricted_user_visibility_mode");
 }
 
 void config_defaults(struct max_config *cfg)

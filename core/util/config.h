@@ -14,13 +14,13 @@
 #define CONFIG_MAX_KEYS 96
 
 struct max_config {
-	char *path;                        /* file it was read from, or NULL */
-	char *values[CONFIG_MAX_KEYS];     /* parallel to the key table */
+	char *path;                    /* file it was read from, or NULL */
+	char *values[CONFIG_MAX_KEYS]; /* parallel to the key table */
 	/* hot values, copied at load */
-	long long max_body;                /* bytes; larger bodies get 413 */
-	int token_cache_ttl;               /* seconds; 0 disables the cache */
-	int cors;                          /* send CORS headers */
-	int restricted_visibility;         /* api.md 1.6 restricted mode */
+	long long max_body;        /* bytes; larger bodies get 413 */
+	int token_cache_ttl;       /* seconds; 0 disables the cache */
+	int cors;                  /* send CORS headers */
+	int restricted_visibility; /* api.md 1.6 restricted mode */
 };
 
 /* Loads path (NULL: $MAX_CONFIG, else ./max.ini; a missing default file
@@ -44,8 +44,8 @@ int config_set(struct max_config *cfg, const char *section, const char *key, con
 
 /* Walks the key table: fn(section, key, value, secret, arg) for each key. */
 void config_each(const struct max_config *cfg,
-		 void (*fn)(const char *section, const char *key, const char *value,
-			    int secret, void *arg),
+		 void (*fn)(const char *section, const char *key, const char *value, int secret,
+			    void *arg),
 		 void *arg);
 
 /* true/yes/on/1 (case-insensitive). */

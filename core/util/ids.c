@@ -46,8 +46,8 @@ void id_new(char out[25])
 	id_last = now;
 	uint32_t t = (uint32_t)(now >> 20), us = (uint32_t)(now & 0xfffff),
 		 c = ++id_counter & 0xffffff;
-	unsigned char b[12] = {t >> 24,       t >> 16,       t >> 8,  t,      us >> 16, us >> 8,
-			       us,            id_process[0], id_process[1], c >> 16, c >> 8, c};
+	unsigned char b[12] = {t >> 24, t >> 16,       t >> 8,        t,       us >> 16, us >> 8,
+			       us,      id_process[0], id_process[1], c >> 16, c >> 8,   c};
 	for (int i = 0; i < 12; i++)
 		snprintf(out + 2 * i, 3, "%02x", b[i]);
 }
@@ -108,10 +108,9 @@ void uuid_v4(char out[37])
 	random_bytes(b, sizeof b);
 	b[6] = (b[6] & 0x0f) | 0x40;
 	b[8] = (b[8] & 0x3f) | 0x80;
-	snprintf(out, 37,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
-		 b[12], b[13], b[14], b[15]);
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+		 b[13], b[14], b[15]);
 }
 
 void time_iso(time_t t, char out[21])

@@ -12,8 +12,8 @@
 #include <time.h>
 
 void id_new(char out[25]);
-int id_valid(const char *s);            /* 24 hex digits */
-time_t id_time(const char *id);         /* seconds encoded in an id */
+int id_valid(const char *s);    /* 24 hex digits */
+time_t id_time(const char *id); /* seconds encoded in an id */
 
 void hash_sha1_hex(const void *data, size_t len, char out[41]);
 void hash_sha256_hex(const void *data, size_t len, char out[65]);

@@ -25,10 +25,10 @@ int jx_array(json_object *o, const char *key, json_object **out);
 /* String value or NULL (absent, null or not a string). */
 const char *jx_str(json_object *o, const char *key);
 
-void jx_set_str(json_object *o, const char *key, const char *val);  /* NULL → null */
+void jx_set_str(json_object *o, const char *key, const char *val); /* NULL → null */
 void jx_set_int(json_object *o, const char *key, long long val);
 void jx_set_bool(json_object *o, const char *key, int val);
-void jx_set(json_object *o, const char *key, json_object *val);    /* takes val */
+void jx_set(json_object *o, const char *key, json_object *val); /* takes val */
 json_object *jx_str_array(const char *const *items, size_t n);
 
 /* Compact text of o (owned by o). */

@@ -17,23 +17,23 @@
 /* Every failure a handler can report; http_status_of() maps each to HTTP. */
 enum max_err {
 	MAX_OK = 0,
-	MAX_EUNAUTHORIZED,  /* 401 Unauthorized */
-	MAX_EFORBIDDEN,     /* 403 Forbidden */
-	MAX_EUNKNOWNUSER,   /* 400 UnknownUserError */
-	MAX_EINVALIDID,     /* 400 InvalidId */
-	MAX_ENOTFOUND,      /* 404 ObjectNotFound */
-	MAX_EMISSING,       /* 400 MissingField */
-	MAX_EVALIDATION,    /* 400 ValidationError */
-	MAX_ENOTSUPPORTED,  /* 400 ObjectNotSupported */
-	MAX_ESEARCH,        /* 400 InvalidSearchParams */
-	MAX_EPERMISSION,    /* 400 InvalidPermission */
-	MAX_EDUPLICATE,     /* 400 DuplicatedItemError */
-	MAX_ECOMPAT,        /* 412 CompatibilityIDMismatch */
-	MAX_ETOOLARGE,      /* 413 RequestTooLarge */
-	MAX_EMETHOD,        /* 405 MethodNotAllowed */
-	MAX_EGONE,          /* 410 Gone */
-	MAX_EUNAVAILABLE,   /* 503 ServiceUnavailable */
-	MAX_ESERVER,        /* 500 ServerError (logged in the exceptions table) */
+	MAX_EUNAUTHORIZED, /* 401 Unauthorized */
+	MAX_EFORBIDDEN,    /* 403 Forbidden */
+	MAX_EUNKNOWNUSER,  /* 400 UnknownUserError */
+	MAX_EINVALIDID,    /* 400 InvalidId */
+	MAX_ENOTFOUND,     /* 404 ObjectNotFound */
+	MAX_EMISSING,      /* 400 MissingField */
+	MAX_EVALIDATION,   /* 400 ValidationError */
+	MAX_ENOTSUPPORTED, /* 400 ObjectNotSupported */
+	MAX_ESEARCH,       /* 400 InvalidSearchParams */
+	MAX_EPERMISSION,   /* 400 InvalidPermission */
+	MAX_EDUPLICATE,    /* 400 DuplicatedItemError */
+	MAX_ECOMPAT,       /* 412 CompatibilityIDMismatch */
+	MAX_ETOOLARGE,     /* 413 RequestTooLarge */
+	MAX_EMETHOD,       /* 405 MethodNotAllowed */
+	MAX_EGONE,         /* 410 Gone */
+	MAX_EUNAVAILABLE,  /* 503 ServiceUnavailable */
+	MAX_ESERVER,       /* 500 ServerError (logged in the exceptions table) */
 	MAX_ERR_COUNT
 };
 

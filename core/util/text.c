@@ -86,8 +86,8 @@ char *text_lower(char *s)
 
 /* ---- sanitiser ---------------------------------------------------------- */
 
-static const char *const allowed_tags[] = {"a",  "abbr",   "acronym", "b", "blockquote",
-					   "code", "em", "i", "strong", "u", NULL};
+static const char *const allowed_tags[] = {"a",  "abbr", "acronym", "b", "blockquote", "code",
+					   "em", "i",    "strong",  "u", NULL};
 
 static int in_list(const char *const *list, const char *s)
 {
@@ -165,10 +165,9 @@ static void add_utf8(struct buf *b, unsigned long cp)
 static const struct {
 	const char *name;
 	unsigned long cp;
-} named_refs[] = {{"amp", '&'},   {"lt", '<'},       {"gt", '>'},      {"quot", '"'},
-		  {"apos", '\''}, {"nbsp", 0xa0},    {"colon", ':'},   {"Tab", '\t'},
-		  {"NewLine", '\n'}, {"lpar", '('}, {"rpar", ')'},   {"sol", '/'},
-		  {"semi", ';'},  {"period", '.'},   {NULL, 0}};
+} named_refs[] = {{"amp", '&'},   {"lt", '<'},    {"gt", '>'},   {"quot", '"'},     {"apos", '\''},
+		  {"nbsp", 0xa0}, {"colon", ':'}, {"Tab", '\t'}, {"NewLine", '\n'}, {"lpar", '('},
+		  {"rpar", ')'},  {"sol", '/'},   {"semi", ';'}, {"period", '.'},   {NULL, 0}};
 
 /* Decodes the character references of an attribute value (numeric ones
  * also without ';', named ones from a short list), so that the scheme
@@ -251,11 +250,20 @@ static void add_escaped_attr(struct buf *b, const char *v)
 {
 	for (; *v; v++) {
 		switch (*v) {
-		case '&': buf_adds(b, "&amp;"); break;
-		case '<': buf_adds(b, "&lt;"); break;
-		case '>': buf_adds(b, "&gt;"); break;
-		case '"': buf_adds(b, "&quot;"); break;
-		default: buf_addc(b, *v);
+		case '&':
+			buf_adds(b, "&amp;");
+			break;
+		case '<':
+			buf_adds(b, "&lt;");
+			break;
+		case '>':
+			buf_adds(b, "&gt;");
+			break;
+		case '"':
+			buf_adds(b, "&quot;");
+			break;
+		default:
+			buf_addc(b, *v);
 		}
 	}
 }
@@ -287,8 +295,8 @@ static void add_text(struct buf *b, const char *s, size_t len, int keep_refs)
 #define MAX_ATTRS 8
 
 struct tag {
-	char name[16];  /* lower-cased, truncated names are never allowed */
-	int end;        /* </name> */
+	char name[16]; /* lower-cased, truncated names are never allowed */
+	int end;       /* </name> */
 	size_t nattr;
 	struct {
 		char name[16];
@@ -379,8 +387,8 @@ static size_t parse_tag(const char *p, struct tag *t)
  * tag: 1 raw text (no character references), 2 RCDATA, 3 to the end. */
 static int raw_kind(const char *name)
 {
-	static const char *const raw[] = {"script", "style", "xmp", "iframe", "noembed",
-					  "noframes", NULL};
+	static const char *const raw[] = {"script",  "style",    "xmp", "iframe",
+					  "noembed", "noframes", NULL};
 	if (in_list(raw, name))
 		return 1;
 	if (!strcmp(name, "textarea") || !strcmp(name, "title"))

@@ -21,12 +21,12 @@ typedef void (*e2e_suite_fn)(CU_pSuite s);
 void e2e_register(const char *name, CU_InitializeFunc init, CU_CleanupFunc cleanup,
 		  e2e_suite_fn add_tests);
 
-#define E2E_SUITE(name, init, cleanup)                                         \
-	static void name##_tests(CU_pSuite s);                                 \
-	__attribute__((constructor)) static void name##_register(void)         \
-	{                                                                      \
-		e2e_register(#name, init, cleanup, name##_tests);              \
-	}                                                                      \
+#define E2E_SUITE(name, init, cleanup)                                                             \
+	static void name##_tests(CU_pSuite s);                                                     \
+	__attribute__((constructor)) static void name##_register(void)                             \
+	{                                                                                          \
+		e2e_register(#name, init, cleanup, name##_tests);                                  \
+	}                                                                                          \
 	static void name##_tests(CU_pSuite s)
 
 #define E2E_TEST(s, fn) CU_add_test(s, #fn, fn)
@@ -39,14 +39,14 @@ struct e2e_hdr {
 };
 
 struct e2e_resp {
-	long status;        /* 0 when the request could not be sent */
-	char *body;         /* NUL-terminated, "" when empty */
+	long status; /* 0 when the request could not be sent */
+	char *body;  /* NUL-terminated, "" when empty */
 	size_t body_len;
-	json_object *json;  /* the body parsed as JSON, NULL when it is not */
-	char *headers;      /* raw response header block */
+	json_object *json; /* the body parsed as JSON, NULL when it is not */
+	char *headers;     /* raw response header block */
 	struct e2e_hdr *hdrs;
 	size_t nhdrs;
-	char what[160];     /* "METHOD path", for failure messages */
+	char what[160]; /* "METHOD path", for failure messages */
 };
 
 /* Sends METHOD path (path may carry a query string) with body (NULL: none;
@@ -56,15 +56,14 @@ struct e2e_resp {
  * once per user). The extra arguments are "Name: value" header lines, e.g.
  *   e2e_request("PUT", "/people/bob", "bob", "{}", "X-Max-Compat-ID: x")
  * HEAD is sent as a real HEAD (CURLOPT_NOBODY). Free with e2e_free(). */
-#define e2e_request(method, path, user, ...)                                  \
+#define e2e_request(method, path, user, ...)                                                       \
 	e2e_request_(method, path, user, __VA_ARGS__, (const char *)NULL)
 struct e2e_resp *e2e_request_(const char *method, const char *path, const char *user,
 			      const char *body, ...);
 /* The general form: body of body_len bytes (may be invalid UTF-8), headers
  * a NULL-terminated array (or NULL). */
 struct e2e_resp *e2e_request_raw(const char *method, const char *path, const char *user,
-				 const char *body, size_t body_len,
-				 const char *const *headers);
+				 const char *body, size_t body_len, const char *const *headers);
 /* POST path as user: multipart/form-data with the json_data field and a
  * "file" part (filename, Content-Type, len bytes of data). */
 struct e2e_resp *e2e_upload(const char *path, const char *user, const char *json,
@@ -73,9 +72,9 @@ void e2e_free(struct e2e_resp *r);
 /* Sends a request whose body is of no further interest and checks its
  * status (a test failure otherwise); returns 1 when it matched:
  *   E2E_SEND(204, "DELETE", "/people/bob", manager, NULL); */
-#define E2E_SEND(status, method, path, user, ...)                             \
-	e2e_send_(status, __FILE__, __LINE__, __func__, method, path, user,    \
-		  __VA_ARGS__, (const char *)NULL)
+#define E2E_SEND(status, method, path, user, ...)                                                  \
+	e2e_send_(status, __FILE__, __LINE__, __func__, method, path, user, __VA_ARGS__,           \
+		  (const char *)NULL)
 int e2e_send_(long status, const char *file, int line, const char *func, const char *method,
 	      const char *path, const char *user, const char *body, ...);
 
@@ -86,22 +85,22 @@ const char *e2e_header(const struct e2e_resp *r, const char *name);
 /* ---- assertions that say what went wrong --------------------------------- */
 
 /* Status, and (when not NULL) the JSON error name and exact description. */
-#define E2E_EXPECT(r, status, error, description)                              \
+#define E2E_EXPECT(r, status, error, description)                                                  \
 	e2e_expect_(r, status, error, description, __FILE__, __LINE__, __func__)
 #define E2E_STATUS(r, status) E2E_EXPECT(r, status, NULL, NULL)
-int e2e_expect_(const struct e2e_resp *r, long status, const char *error,
-		const char *description, const char *file, int line, const char *func);
+int e2e_expect_(const struct e2e_resp *r, long status, const char *error, const char *description,
+		const char *file, int line, const char *func);
 
 /* String equality where either side may be NULL (NULL == NULL). */
-#define E2E_STR_EQ(actual, expected)                                           \
+#define E2E_STR_EQ(actual, expected)                                                               \
 	e2e_str_eq_(actual, expected, #actual, __FILE__, __LINE__, __func__)
-int e2e_str_eq_(const char *actual, const char *expected, const char *expr,
-		const char *file, int line, const char *func);
-#define E2E_INT_EQ(actual, expected)                                           \
-	e2e_int_eq_((long long)(actual), (long long)(expected), #actual, __FILE__, \
-		    __LINE__, __func__)
-int e2e_int_eq_(long long actual, long long expected, const char *expr, const char *file,
+int e2e_str_eq_(const char *actual, const char *expected, const char *expr, const char *file,
 		int line, const char *func);
+#define E2E_INT_EQ(actual, expected)                                                               \
+	e2e_int_eq_((long long)(actual), (long long)(expected), #actual, __FILE__, __LINE__,       \
+		    __func__)
+int e2e_int_eq_(long long actual, long long expected, const char *expr, const char *file, int line,
+		const char *func);
 
 /* ---- JSON ---------------------------------------------------------------- */
 
@@ -126,7 +125,7 @@ int e2e_is_date(const char *s);
 
 /* ---- the server's environment -------------------------------------------- */
 
-const char *e2e_url(void);   /* MAX_TEST_URL */
+const char *e2e_url(void); /* MAX_TEST_URL */
 /* printf into a string that lives until exit. */
 const char *e2e_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Percent-encodes s for a query string or a path segment. */

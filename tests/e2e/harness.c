@@ -239,7 +239,8 @@ int e2e_grant(const char *user, const char *role)
 {
 	int rc = e2e_maxctl(NULL, NULL, "grant", user, role);
 	if (rc != 0)
-		fail_at(__FILE__, __LINE__, __func__, "maxctl grant %s %s: status %d", user, role, rc);
+		fail_at(__FILE__, __LINE__, __func__, "maxctl grant %s %s: status %d", user, role,
+			rc);
 	return rc == 0;
 }
 
@@ -247,7 +248,8 @@ int e2e_revoke_role(const char *user, const char *role)
 {
 	int rc = e2e_maxctl(NULL, NULL, "revoke", user, role);
 	if (rc != 0)
-		fail_at(__FILE__, __LINE__, __func__, "maxctl revoke %s %s: status %d", user, role, rc);
+		fail_at(__FILE__, __LINE__, __func__, "maxctl revoke %s %s: status %d", user, role,
+			rc);
 	return rc == 0;
 }
 
@@ -362,8 +364,7 @@ const char *e2e_header(const struct e2e_resp *r, const char *name)
 }
 
 struct e2e_resp *e2e_request_raw(const char *method, const char *path, const char *user,
-				 const char *body, size_t body_len,
-				 const char *const *headers)
+				 const char *body, size_t body_len, const char *const *headers)
 {
 	struct e2e_resp *r = calloc(1, sizeof *r);
 	if (!r)
@@ -492,8 +493,8 @@ static const char *snippet(const struct e2e_resp *r)
 	return s;
 }
 
-int e2e_expect_(const struct e2e_resp *r, long status, const char *error,
-		const char *description, const char *file, int line, const char *func)
+int e2e_expect_(const struct e2e_resp *r, long status, const char *error, const char *description,
+		const char *file, int line, const char *func)
 {
 	if (r->status != status) {
 		fail_at(file, line, func, "%s: status %ld, expected %ld; body: %s", r->what,
@@ -534,8 +535,8 @@ int e2e_str_eq_(const char *actual, const char *expected, const char *expr, cons
 	return 0;
 }
 
-int e2e_int_eq_(long long actual, long long expected, const char *expr, const char *file,
-		int line, const char *func)
+int e2e_int_eq_(long long actual, long long expected, const char *expr, const char *file, int line,
+		const char *func)
 {
 	if (actual == expected) {
 		pass_at(file, line, func);
@@ -643,9 +644,9 @@ int e2e_is_date(const char *s)
 
 int e2e_person(const char *username, const char *display)
 {
-	const char *body = display ? e2e_fmt("{\"username\":\"%s\",\"displayName\":\"%s\"}",
-					     username, display)
-				   : e2e_fmt("{\"username\":\"%s\"}", username);
+	const char *body =
+		display ? e2e_fmt("{\"username\":\"%s\",\"displayName\":\"%s\"}", username, display)
+			: e2e_fmt("{\"username\":\"%s\"}", username);
 	struct e2e_resp *r = e2e_request("POST", "/people", e2e_manager(), body);
 	int ok = r->status == 201 || r->status == 200;
 	if (!ok)
@@ -747,8 +748,8 @@ static const char *db_first(const char *sql, int *isnull, int *ok)
 }
 
 /* db_first on a formatted query; a failed query is a test failure (*ok = 0). */
-__attribute__((format(printf, 1, 0))) static const char *db_vfirst(const char *fmt, va_list ap, int *isnull,
-								     int *ok)
+__attribute__((format(printf, 1, 0))) static const char *db_vfirst(const char *fmt, va_list ap,
+								   int *isnull, int *ok)
 {
 	char *sql = vfmt(fmt, ap);
 	const char *v = db_first(sql, isnull, ok);
@@ -818,18 +819,20 @@ void e2e_harness_cleanup(void)
 struct e2e_resp *e2e_upload(const char *path, const char *user, const char *json,
 			    const char *filename, const char *type, const void *data, size_t len)
 {
-	const char *head = e2e_fmt("--" UPLOAD_BOUNDARY "\r\nContent-Disposition: form-data; "
-				   "name=\"json_data\"\r\n\r\n%s\r\n--" UPLOAD_BOUNDARY "\r\n"
-				   "Content-Disposition: form-data; name=\"file\"; filename=\"%s\"\r\n"
-				   "Content-Type: %s\r\n\r\n",
-				   json, filename, type);
+	const char *head =
+		e2e_fmt("--" UPLOAD_BOUNDARY "\r\nContent-Disposition: form-data; "
+			"name=\"json_data\"\r\n\r\n%s\r\n--" UPLOAD_BOUNDARY "\r\n"
+			"Content-Disposition: form-data; name=\"file\"; filename=\"%s\"\r\n"
+			"Content-Type: %s\r\n\r\n",
+			json, filename, type);
 	const char *tail = "\r\n--" UPLOAD_BOUNDARY "--\r\n";
 	size_t hl = strlen(head), tl = strlen(tail);
 	char *body = malloc(hl + len + tl);
 	memcpy(body, head, hl);
 	memcpy(body + hl, data, len);
 	memcpy(body + hl + len, tail, tl);
-	const char *headers[] = {"Content-Type: multipart/form-data; boundary=" UPLOAD_BOUNDARY, NULL};
+	const char *headers[] = {"Content-Type: multipart/form-data; boundary=" UPLOAD_BOUNDARY,
+				 NULL};
 	struct e2e_resp *r = e2e_request_raw("POST", path, user, body, hl + len + tl, headers);
 	free(body);
 	return r;

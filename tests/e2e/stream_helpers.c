@@ -30,7 +30,8 @@ int sh_subscribe(const char *url, const char *user)
 {
 	return E2E_SEND(201, "POST", e2e_fmt("/contexts/%s/subscriptions", sh_hash(url)),
 			e2e_manager(),
-			e2e_fmt("{\"actor\":{\"objectType\":\"person\",\"username\":\"%s\"}}", user));
+			e2e_fmt("{\"actor\":{\"objectType\":\"person\",\"username\":\"%s\"}}",
+				user));
 }
 
 const char *sh_note(const char *content)
@@ -41,10 +42,12 @@ const char *sh_note(const char *content)
 const char *sh_post(const char *user, const char *url, const char *body)
 {
 	struct e2e_resp *r =
-		url ? e2e_request("POST", e2e_fmt("/contexts/%s/activities", sh_hash(url)), user, body)
+		url ? e2e_request("POST", e2e_fmt("/contexts/%s/activities", sh_hash(url)), user,
+				  body)
 		    : e2e_request("POST", e2e_fmt("/people/%s/activities", user), user, body);
 	E2E_STATUS(r, 201);
-	const char *id = e2e_fmt("%s", r->json && e2e_str(r->json, "id") ? e2e_str(r->json, "id") : "");
+	const char *id =
+		e2e_fmt("%s", r->json && e2e_str(r->json, "id") ? e2e_str(r->json, "id") : "");
 	e2e_free(r);
 	return id;
 }

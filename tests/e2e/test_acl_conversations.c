@@ -14,20 +14,23 @@
 
 #define NOTE "{\"object\":{\"objectType\":\"note\",\"content\":\"acl\"}}"
 
-static const char *group;  /* owner acl.owner; members acl.p1, acl.p2; acl.left left */
-static const char *pair;   /* acl.owner and acl.p1 */
+static const char *group; /* owner acl.owner; members acl.p1, acl.p2; acl.left left */
+static const char *pair;  /* acl.owner and acl.p1 */
 
 static const char *conv(const char *user, const char *participants)
 {
-	struct e2e_resp *r = e2e_request(
-		"POST", "/conversations", user,
-		e2e_fmt("{\"contexts\":[{\"participants\":%s}],\"object\":{\"objectType\":\"note\","
-			"\"content\":\"start\"}}",
-			participants));
-	const char *cid = r->status == 201 ? e2e_fmt("%s", e2e_str(json_object_array_get_idx(
-									   e2e_get(r->json, "contexts"), 0),
-								   "id"))
-					   : "";
+	struct e2e_resp *r = e2e_request("POST", "/conversations", user,
+					 e2e_fmt("{\"contexts\":[{\"participants\":%s}],\"object\":"
+						 "{\"objectType\":\"note\","
+						 "\"content\":\"start\"}}",
+						 participants));
+	const char *cid =
+		r->status == 201
+			? e2e_fmt("%s",
+				  e2e_str(json_object_array_get_idx(e2e_get(r->json, "contexts"),
+								    0),
+					  "id"))
+			: "";
 	e2e_free(r);
 	return cid;
 }
@@ -44,8 +47,9 @@ static int init(void)
 	pair = conv("acl.owner", "[\"acl.owner\",\"acl.p1\"]");
 	if (!*group || !*pair)
 		return 1;
-	struct e2e_resp *r = e2e_request(
-		"DELETE", e2e_fmt("/conversations/%s/participants/acl.left", group), "acl.left", NULL);
+	struct e2e_resp *r =
+		e2e_request("DELETE", e2e_fmt("/conversations/%s/participants/acl.left", group),
+			    "acl.left", NULL);
 	int ok = r->status == 204;
 	e2e_free(r);
 	return !ok;
@@ -82,10 +86,10 @@ static void row(const char *method, const char *pattern, const char *cid, const 
 	}
 }
 
-#define ROW(method, fmt, cid, body, ...)                                                 \
-	do {                                                                             \
-		const struct cell cells_[] = {__VA_ARGS__};                              \
-		row(method, fmt, cid, body, cells_, sizeof cells_ / sizeof cells_[0]); \
+#define ROW(method, fmt, cid, body, ...)                                                           \
+	do {                                                                                       \
+		const struct cell cells_[] = {__VA_ARGS__};                                        \
+		row(method, fmt, cid, body, cells_, sizeof cells_ / sizeof cells_[0]);             \
 	} while (0)
 
 static void test_read_matrix(void)
@@ -121,21 +125,23 @@ static void test_read_matrix(void)
 
 static void test_write_matrix(void)
 {
-	long long before = e2e_db_scalar("SELECT count(*) FROM messages WHERE conversation_id = '%s'",
-					  group);
-	ROW("POST", "/conversations/%s/messages", group, NOTE, {"acl.left", 403},
-	    {"acl.out", 403}, {NULL, 401});
+	long long before =
+		e2e_db_scalar("SELECT count(*) FROM messages WHERE conversation_id = '%s'", group);
+	ROW("POST", "/conversations/%s/messages", group, NOTE, {"acl.left", 403}, {"acl.out", 403},
+	    {NULL, 401});
 	ROW("POST", "/people/acl.out/conversations/%s/messages", group, NOTE, {"acl.out", 403});
 	ROW("POST", "/people/acl.p1/conversations/%s/messages", group, NOTE, {"acl.p2", 403},
 	    {"acl.owner", 403});
-	E2E_INT_EQ(e2e_db_scalar("SELECT count(*) FROM messages WHERE conversation_id = '%s'", group),
+	E2E_INT_EQ(e2e_db_scalar("SELECT count(*) FROM messages WHERE conversation_id = '%s'",
+				 group),
 		   before);
 	ROW("POST", "/conversations/%s/messages", group, NOTE, {"M", 201}, {"acl.owner", 201},
 	    {"acl.p1", 201});
 	ROW("POST", "/people/acl.p2/conversations/%s/messages", group, NOTE, {"acl.p2", 201},
 	    {"M", 201});
 	/* rename */
-	const char *name = e2e_db_text("SELECT display_name FROM conversations WHERE id = '%s'", group);
+	const char *name =
+		e2e_db_text("SELECT display_name FROM conversations WHERE id = '%s'", group);
 	ROW("PUT", "/conversations/%s", group, "{\"displayName\":\"hacked\"}", {"acl.p1", 403},
 	    {"acl.left", 403}, {"acl.out", 403}, {NULL, 401});
 	E2E_STR_EQ(e2e_db_text("SELECT display_name FROM conversations WHERE id = '%s'", group),
@@ -143,16 +149,17 @@ static void test_write_matrix(void)
 	ROW("PUT", "/conversations/%s", group, "{\"displayName\":\"ACL\"}", {"acl.owner", 200},
 	    {"M", 200});
 	/* add participants */
-	ROW("POST", "/conversations/%s/participants", group, "{\"actor\":{\"username\":\"acl.j1\"}}",
-	    {"acl.p1", 403}, {"acl.out", 403}, {"acl.left", 403}, {NULL, 401});
+	ROW("POST", "/conversations/%s/participants", group,
+	    "{\"actor\":{\"username\":\"acl.j1\"}}", {"acl.p1", 403}, {"acl.out", 403},
+	    {"acl.left", 403}, {NULL, 401});
 	E2E_INT_EQ(e2e_db_scalar("SELECT count(*) FROM conversation_members WHERE"
 				 " conversation_id = '%s' AND username = 'acl.j1'",
 				 group),
 		   0);
-	ROW("POST", "/conversations/%s/participants", group, "{\"actor\":{\"username\":\"acl.j1\"}}",
-	    {"acl.owner", 201});
-	ROW("POST", "/conversations/%s/participants", group, "{\"actor\":{\"username\":\"acl.j2\"}}",
-	    {"M", 201});
+	ROW("POST", "/conversations/%s/participants", group,
+	    "{\"actor\":{\"username\":\"acl.j1\"}}", {"acl.owner", 201});
+	ROW("POST", "/conversations/%s/participants", group,
+	    "{\"actor\":{\"username\":\"acl.j2\"}}", {"M", 201});
 	/* an outsider cannot add himself either */
 	ROW("POST", "/people/acl.out/conversations/%s", group, "", {"acl.out", 403});
 	/* kick / leave */
@@ -165,7 +172,8 @@ static void test_write_matrix(void)
 	/* ownership */
 	ROW("PUT", "/conversations/%s/owner", group, "{\"actor\":{\"username\":\"acl.p1\"}}",
 	    {"acl.p1", 403}, {"acl.p2", 403}, {"acl.out", 403}, {NULL, 401});
-	E2E_STR_EQ(e2e_db_text("SELECT owner FROM conversations WHERE id = '%s'", group), "acl.owner");
+	E2E_STR_EQ(e2e_db_text("SELECT owner FROM conversations WHERE id = '%s'", group),
+		   "acl.owner");
 	/* 1:1: nobody kicks, either side leaves */
 	ROW("DELETE", "/conversations/%s/participants/acl.p1", pair, NULL, {"acl.owner", 403},
 	    {"acl.out", 403});
@@ -194,7 +202,8 @@ static void test_owner_who_left(void)
 
 static void test_token_matrix(void)
 {
-	E2E_SEND(201, "POST", "/tokens", "acl.t1", "{\"token\":\"acl-t1-ios\",\"platform\":\"ios\"}");
+	E2E_SEND(201, "POST", "/tokens", "acl.t1",
+		 "{\"token\":\"acl-t1-ios\",\"platform\":\"ios\"}");
 	E2E_SEND(201, "POST", "/tokens", "acl.t1",
 		 "{\"token\":\"acl-t1-and\",\"platform\":\"android\"}");
 	ROW("GET", "/people/acl.t1/tokens%s", "", NULL, {"acl.t2", 403}, {"acl.owner", 403},
@@ -229,11 +238,11 @@ static void test_maintenance_matrix(void)
 static const char *media_message(const char *cid, const char *user, const char *type,
 				 const char *base64)
 {
-	struct e2e_resp *r = e2e_request(
-		"POST", e2e_fmt("/conversations/%s/messages", cid), user,
-		e2e_fmt("{\"data\":{\"json_data\":\"{\\\"object\\\":{\\\"objectType\\\":"
-			"\\\"%s\\\"}}\",\"file\":\"%s\"}}",
-			type, base64));
+	struct e2e_resp *r = e2e_request("POST", e2e_fmt("/conversations/%s/messages", cid), user,
+					 e2e_fmt("{\"data\":{\"json_data\":\"{\\\"object\\\":{"
+						 "\\\"objectType\\\":"
+						 "\\\"%s\\\"}}\",\"file\":\"%s\"}}",
+						 type, base64));
 	E2E_STATUS(r, 201);
 	const char *id = e2e_fmt("%s", e2e_str(r->json, "id") ? e2e_str(r->json, "id") : "");
 	e2e_free(r);
@@ -247,8 +256,8 @@ static void test_attachment_matrix(void)
 			  "MriMDpaSgBUYCbPgEOLh5CnLjx8lOnbr36AOO3DflsbMvSAAAAAElFTkSuQmCC";
 	const char *img = media_message(group, "acl.p1", "image", png);
 	const char *file = media_message(group, "acl.p2", "file", "c2VjcmV0IGJ5dGVz");
-	ROW("GET", "/messages/%s/image", img, NULL, {"M", 200}, {"acl.owner", 200},
-	    {"acl.p1", 200}, {"acl.p2", 200}, {"acl.left", 403}, {"acl.out", 403}, {NULL, 401});
+	ROW("GET", "/messages/%s/image", img, NULL, {"M", 200}, {"acl.owner", 200}, {"acl.p1", 200},
+	    {"acl.p2", 200}, {"acl.left", 403}, {"acl.out", 403}, {NULL, 401});
 	ROW("GET", "/messages/%s/image/thumb", img, NULL, {"acl.p2", 200}, {"acl.left", 403},
 	    {"acl.out", 403}, {NULL, 401});
 	ROW("GET", "/messages/%s/file/download", file, NULL, {"M", 200}, {"acl.owner", 200},
@@ -275,9 +284,10 @@ static void head_denied(const char *path, const char *user)
 
 static void test_head_matrix(void)
 {
-	struct e2e_resp *r = e2e_request(
-		"POST", e2e_fmt("/conversations/%s/messages", group), "acl.p1",
-		"{\"object\":{\"objectType\":\"note\",\"content\":\"the secret plan\"}}");
+	struct e2e_resp *r =
+		e2e_request("POST", e2e_fmt("/conversations/%s/messages", group), "acl.p1",
+			    "{\"object\":{\"objectType\":\"note\",\"content\":\"the secret "
+			    "plan\"}}");
 	E2E_STATUS(r, 201);
 	e2e_free(r);
 	const char *oracle = "/messages?actor=acl.p1&keyword=secret";

@@ -21,14 +21,14 @@
 #define PUYOL "act.puyol"
 #define OWNER "act.owner"
 
-#define POST_KEYS                                                                          \
-	"actor,creator,favorites,favoritesCount,generator,id,lastComment,likes,likesCount,"  \
+#define POST_KEYS                                                                                  \
+	"actor,creator,favorites,favoritesCount,generator,id,lastComment,likes,likesCount,"        \
 	"object,objectType,owner,published,replies,verb"
-#define FULL_KEYS                                                                          \
-	"actor,creator,deletable,favorited,favorites,favoritesCount,generator,id,keywords,"  \
+#define FULL_KEYS                                                                                  \
+	"actor,creator,deletable,favorited,favorites,favoritesCount,generator,id,keywords,"        \
 	"lastComment,liked,likes,likesCount,object,objectType,owner,published,replies,verb"
-#define LEAN_KEYS                                                                          \
-	"actor,deletable,favorited,favorites,favoritesCount,generator,id,lastComment,liked," \
+#define LEAN_KEYS                                                                                  \
+	"actor,deletable,favorited,favorites,favoritesCount,generator,id,lastComment,liked,"       \
 	"likes,likesCount,object,objectType,published,replies,verb"
 
 #define CLOSED SH_CLOSED
@@ -42,19 +42,20 @@
 static int mkctx(const char *url, const char *perms)
 {
 	return sh_context(url, perms,
-			  ",\"displayName\":\"Ctx\",\"tags\":[\"Assignatura\"],\"owner\":\"" OWNER "\"");
+			  ",\"displayName\":\"Ctx\",\"tags\":[\"Assignatura\"],\"owner\":\"" OWNER
+			  "\"");
 }
 
 /* POST as user to the timeline of `to` (url NULL) or to a context; id */
-static const char *post_as(const char *user, const char *to, const char *url,
-			   const char *content)
+static const char *post_as(const char *user, const char *to, const char *url, const char *content)
 {
 	if (url)
 		return sh_post(user, url, note(content));
 	struct e2e_resp *r =
 		e2e_request("POST", e2e_fmt("/people/%s/activities", to), user, note(content));
 	E2E_STATUS(r, 201);
-	const char *id = e2e_fmt("%s", r->json && e2e_str(r->json, "id") ? e2e_str(r->json, "id") : "");
+	const char *id =
+		e2e_fmt("%s", r->json && e2e_str(r->json, "id") ? e2e_str(r->json, "id") : "");
 	e2e_free(r);
 	return id;
 }
@@ -144,7 +145,8 @@ static void test_post_to_timeline(void)
 	r = e2e_request("GET", e2e_fmt("/activities/%s?show_acls=1", id), MESSI, NULL);
 	E2E_STR_EQ(json_object_to_json_string_ext(e2e_get(r->json, "acls"), JSON_C_TO_STRING_PLAIN),
 		   "[\"View activity\",\"Delete activity\",\"View activity comments\","
-		   "\"Add a comment to an activity\",\"Favorite an activity\",\"Like an activity\"]");
+		   "\"Add a comment to an activity\",\"Favorite an activity\",\"Like an "
+		   "activity\"]");
 	e2e_free(r);
 	r = e2e_request("GET", e2e_fmt("/activities/%s?show_acls=1", id), XAVI, NULL);
 	E2E_STR_EQ(json_object_to_json_string_ext(e2e_get(r->json, "acls"), JSON_C_TO_STRING_PLAIN),
@@ -165,9 +167,12 @@ static void test_post_validation(void)
 		{"{\"object\":{\"objectType\":\"note\"}}", "MissingField",
 		 "Required parameter \"content\" not found in the request"},
 		{"{\"object\":{\"objectType\":\"conversation\",\"content\":\"x\"}}",
-		 "ObjectNotSupported", "Activitystrea.ms object type conversation unknown or unsupported"},
-		{"{\"object\":{\"objectType\":\"note\",\"content\":\"x\"},\"published\":\"2010-13-01\"}",
-		 "ValidationError", "Validation error on field \"published\": not an RFC 3339 date"},
+		 "ObjectNotSupported",
+		 "Activitystrea.ms object type conversation unknown or unsupported"},
+		{"{\"object\":{\"objectType\":\"note\",\"content\":\"x\"},\"published\":\"2010-13-"
+		 "01\"}",
+		 "ValidationError",
+		 "Validation error on field \"published\": not an RFC 3339 date"},
 		{"{\"object\":{\"objectType\":\"note\",\"content\":\"x\"}", "ValidationError",
 		 "The request body is not valid JSON"},
 	};
@@ -186,10 +191,10 @@ static void test_post_validation(void)
 
 static void test_post_backdated_and_generator(void)
 {
-	struct e2e_resp *r = e2e_request(
-		"POST", "/people/" PUYOL "/activities", PUYOL,
-		"{\"object\":{\"objectType\":\"note\",\"content\":\"vell\"},\"generator\":\"Twitter\","
-		"\"published\":\"2010-01-01T00:01:30.000Z\"}");
+	struct e2e_resp *r = e2e_request("POST", "/people/" PUYOL "/activities", PUYOL,
+					 "{\"object\":{\"objectType\":\"note\",\"content\":"
+					 "\"vell\"},\"generator\":\"Twitter\","
+					 "\"published\":\"2010-01-01T00:01:30.000Z\"}");
 	E2E_STATUS(r, 201);
 	E2E_STR_EQ(e2e_str(r->json, "published"), "2010-01-01T00:01:30Z");
 	E2E_STR_EQ(e2e_str(r->json, "generator"), "Twitter");
@@ -207,7 +212,8 @@ static void test_duplicates(void)
 {
 	const char *body = note("dos vegades");
 	struct e2e_resp *a = e2e_request("POST", "/people/" XAVI "/activities", XAVI, body);
-	struct e2e_resp *b = e2e_request("POST", "/people/" XAVI "/activities", e2e_manager(), body);
+	struct e2e_resp *b =
+		e2e_request("POST", "/people/" XAVI "/activities", e2e_manager(), body);
 	E2E_STATUS(a, 201);
 	E2E_STATUS(b, 200);
 	E2E_STR_EQ(e2e_str(b->json, "id"), e2e_str(a->json, "id"));
@@ -320,7 +326,8 @@ static void test_post_as_context(void)
 	E2E_STR_EQ(e2e_str(r->json, "owner"), e2e_manager());
 	E2E_STR_EQ(e2e_str(r->json, "creator"), e2e_manager());
 	e2e_free(r);
-	E2E_SEND(200, "POST", e2e_fmt("/contexts/%s/activities", hash_of(url)), e2e_manager(), body);
+	E2E_SEND(200, "POST", e2e_fmt("/contexts/%s/activities", hash_of(url)), e2e_manager(),
+		 body);
 	/* only Managers act as a context */
 	subscribe(url, PUYOL);
 	r = e2e_request("POST", e2e_fmt("/contexts/%s/activities", hash_of(url)), PUYOL, body);
@@ -333,11 +340,12 @@ static void test_deprecated_post_with_contexts(void)
 	const char *url = "http://act.test/deprecated";
 	mkctx(url, CLOSED);
 	subscribe(url, PUYOL);
-	struct e2e_resp *r = e2e_request(
-		"POST", "/people/" PUYOL "/activities", PUYOL,
-		e2e_fmt("{\"contexts\":[{\"objectType\":\"context\",\"url\":\"%s\"}],"
-			"\"object\":{\"objectType\":\"note\",\"content\":\"pel camí vell\"}}",
-			url));
+	struct e2e_resp *r =
+		e2e_request("POST", "/people/" PUYOL "/activities", PUYOL,
+			    e2e_fmt("{\"contexts\":[{\"objectType\":\"context\",\"url\":\"%s\"}],"
+				    "\"object\":{\"objectType\":\"note\",\"content\":\"pel camí "
+				    "vell\"}}",
+				    url));
 	E2E_STATUS(r, 201);
 	E2E_STR_EQ(e2e_str(json_object_array_get_idx(e2e_get(r->json, "contexts"), 0), "hash"),
 		   hash_of(url));
@@ -388,7 +396,8 @@ static void test_user_activities_visibility(void)
 	E2E_STR_EQ(e2e_header(r, "X-totalItems"), "4");
 	e2e_free(r);
 	/* context= restricts to one context, without contextless posts */
-	r = e2e_request("GET", e2e_fmt("/people/%s/activities?context=%s", sheldon, hash_of(shared)),
+	r = e2e_request("GET",
+			e2e_fmt("/people/%s/activities?context=%s", sheldon, hash_of(shared)),
 			penny, NULL);
 	E2E_INT_EQ(e2e_len(r->json), 1);
 	E2E_STR_EQ(e2e_str(json_object_array_get_idx(r->json, 0), "id"), b);
@@ -495,8 +504,8 @@ static void test_delete(void)
 	E2E_SEND(204, "DELETE", e2e_fmt("/activities/%s", b), MESSI, NULL);
 	const char *c = post_as(MESSI, NULL, url, "anything");
 	E2E_SEND(204, "DELETE", e2e_fmt("/activities/%s", c), e2e_manager(), NULL);
-	E2E_INT_EQ(e2e_db_scalar("SELECT count(*) FROM activities WHERE id IN ('%s','%s','%s')", a, b,
-				 c),
+	E2E_INT_EQ(e2e_db_scalar("SELECT count(*) FROM activities WHERE id IN ('%s','%s','%s')", a,
+				 b, c),
 		   0);
 	r = e2e_request("DELETE", "/activities/invalidid", MESSI, NULL);
 	E2E_STATUS(r, 400);
@@ -524,9 +533,7 @@ static void test_deleted_context(void)
 	e2e_free(r);
 }
 
-
 /* ---- #21–#23: images and files (api.md 9.2) ------------------------------------------------ */
-
 
 /* 120×80 red/blue, as PNG or JPEG */
 static char *picture(int jpeg, size_t *len)
@@ -555,9 +562,10 @@ static void test_image_posts(void)
 	size_t png_len, jpg_len;
 	char *png = picture(0, &png_len), *jpg = picture(1, &jpg_len);
 	/* a PNG on the timeline */
-	struct e2e_resp *r = e2e_upload("/people/" MESSI "/activities", MESSI,
-				    "{\"object\":{\"objectType\":\"image\",\"content\":\"una #foto\"}}",
-				    "camp.png", "image/png", png, png_len);
+	struct e2e_resp *r =
+		e2e_upload("/people/" MESSI "/activities", MESSI,
+			   "{\"object\":{\"objectType\":\"image\",\"content\":\"una #foto\"}}",
+			   "camp.png", "image/png", png, png_len);
 	E2E_STATUS(r, 201);
 	const char *id = e2e_fmt("%s", e2e_str(r->json, "id") ? e2e_str(r->json, "id") : "");
 	json_object *o = e2e_get(r->json, "object");
@@ -609,8 +617,8 @@ static void test_image_posts(void)
 	subscribe(url, MESSI);
 	subscribe(url, XAVI);
 	r = e2e_upload(e2e_fmt("/contexts/%s/activities", hash_of(url)), XAVI,
-		   "{\"object\":{\"objectType\":\"image\",\"filename\":\"mine.jpg\"}}", "file",
-		   "image/jpeg", jpg, jpg_len);
+		       "{\"object\":{\"objectType\":\"image\",\"filename\":\"mine.jpg\"}}", "file",
+		       "image/jpeg", jpg, jpg_len);
 	E2E_STATUS(r, 201);
 	id = e2e_fmt("%s", e2e_str(r->json, "id") ? e2e_str(r->json, "id") : "");
 	E2E_STR_EQ(e2e_str(e2e_get(r->json, "object"), "mimetype"), "image/jpeg");
@@ -634,14 +642,15 @@ static void test_file_posts_and_lies(void)
 	long long before = posts();
 	/* an image that is not one: 400, nothing stored */
 	struct e2e_resp *r = e2e_upload("/people/" PUYOL "/activities", PUYOL,
-				    "{\"object\":{\"objectType\":\"image\"}}", "fake.png", "image/png",
-				    "<html><script>alert(1)</script></html>", 38);
+					"{\"object\":{\"objectType\":\"image\"}}", "fake.png",
+					"image/png", "<html><script>alert(1)</script></html>", 38);
 	E2E_STATUS(r, 400);
 	E2E_STR_EQ(e2e_str(r->json, "error"), "ValidationError");
 	e2e_free(r);
 	/* a file declared as a picture that is none: refused too */
-	r = e2e_upload("/people/" PUYOL "/activities", PUYOL, "{\"object\":{\"objectType\":\"file\"}}",
-		   "fake.jpg", "image/jpeg", "plain text", 10);
+	r = e2e_upload("/people/" PUYOL "/activities", PUYOL,
+		       "{\"object\":{\"objectType\":\"file\"}}", "fake.jpg", "image/jpeg",
+		       "plain text", 10);
 	E2E_STATUS(r, 400);
 	e2e_free(r);
 	/* an image post without a file */
@@ -652,8 +661,8 @@ static void test_file_posts_and_lies(void)
 	E2E_INT_EQ(posts(), before);
 	/* a file that says it is a PDF but is not: kept, as opaque bytes */
 	r = e2e_upload("/people/" PUYOL "/activities", PUYOL,
-		   "{\"object\":{\"objectType\":\"file\",\"content\":\"l'informe\"}}", "informe.pdf",
-		   "application/pdf", "not really a pdf", 16);
+		       "{\"object\":{\"objectType\":\"file\",\"content\":\"l'informe\"}}",
+		       "informe.pdf", "application/pdf", "not really a pdf", 16);
 	E2E_STATUS(r, 201);
 	const char *id = e2e_fmt("%s", e2e_str(r->json, "id") ? e2e_str(r->json, "id") : "");
 	json_object *o = e2e_get(r->json, "object");
@@ -684,7 +693,8 @@ static void test_file_posts_and_lies(void)
 	e2e_free(r);
 	/* the base64 JSON variant (api.md 1.1) */
 	r = e2e_request("POST", "/people/" PUYOL "/activities", PUYOL,
-			"{\"data\":{\"json_data\":\"{\\\"object\\\":{\\\"objectType\\\":\\\"file\\\","
+			"{\"data\":{\"json_data\":\"{\\\"object\\\":{\\\"objectType\\\":"
+			"\\\"file\\\","
 			"\\\"filename\\\":\\\"hola.txt\\\",\\\"mimetype\\\":\\\"text/plain\\\"}}\","
 			"\"file\":\"aG9sYQ==\"}}");
 	E2E_STATUS(r, 201);

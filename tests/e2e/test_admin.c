@@ -27,7 +27,8 @@ static int has_string(json_object *arr, const char *s)
 {
 	for (int i = 0; i < e2e_len(arr); i++) {
 		json_object *v = json_object_array_get_idx(arr, (size_t)i);
-		if (json_object_is_type(v, json_type_string) && !strcmp(json_object_get_string(v), s))
+		if (json_object_is_type(v, json_type_string) &&
+		    !strcmp(json_object_get_string(v), s))
 			return 1;
 	}
 	return 0;
@@ -123,9 +124,9 @@ static void test_info_api(void)
 
 static void test_info_api_by_category(void)
 {
-	static const char *categories[] = {"Activities", "Comments", "Contexts", "Conversations",
-					   "Management", "Messages", "Subscriptions", "Tokens",
-					   "User"};
+	static const char *categories[] = {"Activities",    "Comments",   "Contexts",
+					   "Conversations", "Management", "Messages",
+					   "Subscriptions", "Tokens",     "User"};
 	struct e2e_resp *r = e2e_request("GET", "/info/api?by_category=1", NULL, NULL);
 	E2E_STATUS(r, 200);
 	CU_ASSERT_FATAL(e2e_len(r->json) > 0);
@@ -298,8 +299,8 @@ static void test_security_role_any_user(void)
 	const char *m = e2e_manager();
 	long long n = role_rows();
 	/* {user} need not exist; it is lower-cased like every username */
-	struct e2e_resp *r = e2e_request("POST", "/admin/security/roles/NonVisible/users/ADM.Nobody",
-					 m, NULL);
+	struct e2e_resp *r =
+		e2e_request("POST", "/admin/security/roles/NonVisible/users/ADM.Nobody", m, NULL);
 	E2E_STATUS(r, 201);
 	CU_ASSERT(has_string(r->json, "adm.nobody"));
 	e2e_free(r);
@@ -335,20 +336,23 @@ static void test_security_rejected(void)
 	long long n = role_rows();
 	const char *methods[] = {"GET", "POST", "DELETE"};
 	for (size_t i = 0; i < 3; i++) {
-		struct e2e_resp *r = e2e_request(methods[i], "/admin/security/roles/Admin/users/" PLAIN,
-						 m, NULL);
+		struct e2e_resp *r =
+			e2e_request(methods[i], "/admin/security/roles/Admin/users/" PLAIN, m,
+				    NULL);
 		E2E_EXPECT(r, 400, "ValidationError", "Role \"Admin\" is not a valid role");
 		e2e_free(r);
 	}
 	/* role names are case-sensitive */
-	struct e2e_resp *r = e2e_request("POST", "/admin/security/roles/manager/users/" PLAIN, m, NULL);
+	struct e2e_resp *r =
+		e2e_request("POST", "/admin/security/roles/manager/users/" PLAIN, m, NULL);
 	E2E_EXPECT(r, 400, "ValidationError", "Role \"manager\" is not a valid role");
 	e2e_free(r);
 	/* nobody grants himself anything */
 	r = e2e_request("POST", "/admin/security/roles/Manager/users/" PLAIN, PLAIN, NULL);
 	forbidden(r, PLAIN, "Manage security settings");
 	e2e_free(r);
-	r = e2e_request("DELETE", "/admin/security/roles/Manager/users/" GHOST_MANAGER, PLAIN, NULL);
+	r = e2e_request("DELETE", "/admin/security/roles/Manager/users/" GHOST_MANAGER, PLAIN,
+			NULL);
 	forbidden(r, PLAIN, "Manage security settings");
 	e2e_free(r);
 	r = e2e_request("POST", "/admin/security/roles/Manager/users/" PLAIN, NULL, NULL);
@@ -367,7 +371,8 @@ static void test_security_rejected(void)
 static void test_exceptions_empty(void)
 {
 	long long rows = e2e_db_scalar("SELECT count(*) FROM exceptions");
-	struct e2e_resp *r = e2e_request("GET", "/admin/maintenance/exceptions", e2e_manager(), NULL);
+	struct e2e_resp *r =
+		e2e_request("GET", "/admin/maintenance/exceptions", e2e_manager(), NULL);
 	E2E_STATUS(r, 200);
 	E2E_INT_EQ(e2e_len(r->json), rows);
 	/* a fresh database logged nothing; anything else is a server error from an earlier test */
@@ -393,9 +398,12 @@ static void test_exceptions_empty(void)
 static void test_exceptions_logged(void)
 {
 	/* the API cannot be made to fail on purpose: plant two reports */
-	CU_ASSERT_FATAL(e2e_db_exec("INSERT INTO exceptions (id, date, request, traceback) VALUES "
-				    "('" EXC_OLD "', '2025-01-02T03:04:05Z', 'GET /old HTTP/1.1', 'old trace'),"
-				    "('" EXC_NEW "', '2026-06-07T08:09:10Z', 'POST /new HTTP/1.1', 'new trace')") == 0);
+	CU_ASSERT_FATAL(
+		e2e_db_exec("INSERT INTO exceptions (id, date, request, traceback) VALUES "
+			    "('" EXC_OLD
+			    "', '2025-01-02T03:04:05Z', 'GET /old HTTP/1.1', 'old trace'),"
+			    "('" EXC_NEW
+			    "', '2026-06-07T08:09:10Z', 'POST /new HTTP/1.1', 'new trace')") == 0);
 	const char *m = e2e_manager();
 	long long rows = e2e_db_scalar("SELECT count(*) FROM exceptions");
 

@@ -54,12 +54,15 @@ static char *form(const struct part *parts, size_t n, size_t *len)
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
 		k += (size_t)snprintf(b + k, cap - k,
-				      "--" BOUNDARY "\r\nContent-Disposition: form-data; name=\"%s\"",
+				      "--" BOUNDARY
+				      "\r\nContent-Disposition: form-data; name=\"%s\"",
 				      parts[i].name);
 		if (parts[i].filename)
-			k += (size_t)snprintf(b + k, cap - k, "; filename=\"%s\"", parts[i].filename);
+			k += (size_t)snprintf(b + k, cap - k, "; filename=\"%s\"",
+					      parts[i].filename);
 		if (parts[i].type)
-			k += (size_t)snprintf(b + k, cap - k, "\r\nContent-Type: %s", parts[i].type);
+			k += (size_t)snprintf(b + k, cap - k, "\r\nContent-Type: %s",
+					      parts[i].type);
 		k += (size_t)snprintf(b + k, cap - k, "\r\n\r\n");
 		memcpy(b + k, parts[i].data, parts[i].len);
 		k += parts[i].len;
@@ -73,8 +76,8 @@ static char *form(const struct part *parts, size_t n, size_t *len)
 static struct e2e_resp *upload(const char *user, const char *target, const struct part *parts,
 			       size_t n)
 {
-	static const char *const headers[] = {
-		"Content-Type: multipart/form-data; boundary=" BOUNDARY, NULL};
+	static const char *const headers[] =
+		{"Content-Type: multipart/form-data; boundary=" BOUNDARY, NULL};
 	size_t len;
 	char *body = form(parts, n, &len);
 	struct e2e_resp *r = e2e_request_raw("POST", e2e_fmt("/people/%s/avatar", target), user,
@@ -210,7 +213,8 @@ static void test_refusals(void)
 	r = upload("av.xavi", "av.xavi", &none, 1);
 	E2E_EXPECT(r, 400, "ValidationError", "Not supported upload method.");
 	e2e_free(r);
-	struct part two[2] = {{"a", "a.png", "image/png", png, n}, {"b", "b.png", "image/png", png, n}};
+	struct part two[2] = {{"a", "a.png", "image/png", png, n},
+			      {"b", "b.png", "image/png", png, n}};
 	r = upload("av.xavi", "av.xavi", two, 2);
 	E2E_EXPECT(r, 400, "ValidationError", "Not supported upload method.");
 	e2e_free(r);

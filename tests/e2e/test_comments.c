@@ -34,8 +34,8 @@ static const char *post(const char *user, const char *url, const char *content)
 	return sh_post(user, url, sh_note(content));
 }
 
-#define COMMENT_ACTIVITY_KEYS                                                              \
-	"actor,creator,favorites,favoritesCount,generator,id,keywords,lastComment,likes,"    \
+#define COMMENT_ACTIVITY_KEYS                                                                      \
+	"actor,creator,favorites,favoritesCount,generator,id,keywords,lastComment,likes,"          \
 	"likesCount,object,objectType,owner,published,replies,verb"
 
 static const char *comment_body(const char *content)
@@ -45,8 +45,8 @@ static const char *comment_body(const char *content)
 
 static const char *comment(const char *user, const char *id, const char *content)
 {
-	struct e2e_resp *r =
-		e2e_request("POST", e2e_fmt("/activities/%s/comments", id), user, comment_body(content));
+	struct e2e_resp *r = e2e_request("POST", e2e_fmt("/activities/%s/comments", id), user,
+					 comment_body(content));
 	E2E_STATUS(r, 201);
 	const char *cid = e2e_fmt("%s", e2e_str(r->json, "id") ? e2e_str(r->json, "id") : "");
 	e2e_free(r);
@@ -68,9 +68,10 @@ static void test_add_comment(void)
 	subscribe(url, COMMENTER);
 	const char *id = post(AUTHOR, url, "Testejant la creació d'un #canvi");
 	long long outbox = e2e_db_scalar("SELECT count(*) FROM outbox WHERE op = 'publish'");
-	struct e2e_resp *r = e2e_request(
-		"POST", e2e_fmt("/activities/%s/comments", id), COMMENTER,
-		comment_body("<p>[C] Testejant un #comentari #nou a una activitat</p>"));
+	struct e2e_resp *r =
+		e2e_request("POST", e2e_fmt("/activities/%s/comments", id), COMMENTER,
+			    comment_body(
+				    "<p>[C] Testejant un #comentari #nou a una activitat</p>"));
 	E2E_STATUS(r, 201);
 	E2E_STR_EQ(e2e_keys(r->json), COMMENT_ACTIVITY_KEYS);
 	E2E_STR_EQ(e2e_str(r->json, "verb"), "comment");
@@ -90,7 +91,8 @@ static void test_add_comment(void)
 	/* notified: the context notifies comments (read now) */
 	E2E_INT_EQ(e2e_db_scalar("SELECT count(*) FROM outbox WHERE op = 'publish'"), outbox + 1);
 	E2E_INT_EQ(e2e_db_scalar("SELECT count(*) FROM outbox WHERE exchange = 'activity'"
-				 " AND routing_key = '%s' AND json_extract(body, '$.d.commentid') = '%s'"
+				 " AND routing_key = '%s' AND json_extract(body, '$.d.commentid') "
+				 "= '%s'"
 				 " AND json_extract(body, '$.d.activityid') = '%s'"
 				 " AND json_extract(body, '$.o') = 'a'",
 				 hash_of(url), cid, id),
@@ -102,7 +104,8 @@ static void test_add_comment(void)
 	json_object *replies = e2e_get(r->json, "replies");
 	E2E_INT_EQ(e2e_len(replies), 1);
 	json_object *c0 = json_object_array_get_idx(replies, 0);
-	E2E_STR_EQ(e2e_keys(c0), "actor,content,deletable,hashtags,id,keywords,objectType,published");
+	E2E_STR_EQ(e2e_keys(c0),
+		   "actor,content,deletable,hashtags,id,keywords,objectType,published");
 	E2E_STR_EQ(e2e_str(c0, "id"), cid);
 	E2E_STR_EQ(e2e_str(e2e_get(c0, "actor"), "username"), COMMENTER);
 	E2E_INT_EQ(e2e_bool(c0, "deletable"), 1); /* the post's owner may */
@@ -116,7 +119,8 @@ static void test_add_comment(void)
 	/* #25: lean, oldest first; deletable for the acting user */
 	const char *second = comment(AUTHOR, id, "segon");
 	r = e2e_request("GET", e2e_fmt("/activities/%s/comments", id), OUTSIDER, NULL);
-	E2E_STATUS(r, 200); /* Unlike the original: read public lets him view, so read the comments */
+	E2E_STATUS(r,
+		   200); /* Unlike the original: read public lets him view, so read the comments */
 	E2E_INT_EQ(e2e_len(r->json), 2);
 	c0 = json_object_array_get_idx(r->json, 0);
 	E2E_STR_EQ(e2e_keys(c0), "actor,content,deletable,id,objectType,published");
@@ -137,8 +141,8 @@ static void test_comment_rules(void)
 	subscribe(url, AUTHOR);
 	const char *id = post(AUTHOR, url, "comment rules");
 	long long before = e2e_db_scalar("SELECT count(*) FROM activities WHERE verb = 'comment'");
-	struct e2e_resp *r =
-		e2e_request("POST", e2e_fmt("/activities/%s/comments", id), OUTSIDER, comment_body("x"));
+	struct e2e_resp *r = e2e_request("POST", e2e_fmt("/activities/%s/comments", id), OUTSIDER,
+					 comment_body("x"));
 	forbidden(r, OUTSIDER, "Add a comment to an activity");
 	e2e_free(r);
 	r = e2e_request("POST", e2e_fmt("/activities/%s/comments", id), OWNER, comment_body("x"));
@@ -165,7 +169,8 @@ static void test_comment_rules(void)
 		 "Required parameter \"content\" not found in the request"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		r = e2e_request("POST", e2e_fmt("/activities/%s/comments", id), AUTHOR, bad[i].body);
+		r = e2e_request("POST", e2e_fmt("/activities/%s/comments", id), AUTHOR,
+				bad[i].body);
 		E2E_EXPECT(r, 400, bad[i].error, bad[i].text);
 		e2e_free(r);
 	}
@@ -213,19 +218,26 @@ static void test_delete_comment(void)
 		 e2e_manager(), NULL);
 	E2E_SEND(204, "DELETE", e2e_fmt("/activities/%s/comments/%s", id, c2), DELETER, NULL);
 	/* lastComment goes back to the last remaining comment, then the post */
-	E2E_STR_EQ(e2e_db_text("SELECT IFNULL(last_comment, id) FROM activities WHERE id = '%s'", id), c1);
+	E2E_STR_EQ(e2e_db_text("SELECT IFNULL(last_comment, id) FROM activities WHERE id = '%s'",
+			       id),
+		   c1);
 	E2E_SEND(204, "DELETE", e2e_fmt("/activities/%s/comments/%s", id, c1), e2e_manager(), NULL);
-	E2E_STR_EQ(e2e_db_text("SELECT IFNULL(last_comment, id) FROM activities WHERE id = '%s'", id), id);
+	E2E_STR_EQ(e2e_db_text("SELECT IFNULL(last_comment, id) FROM activities WHERE id = '%s'",
+			       id),
+		   id);
 	/* Unlike the original: an unknown comment is 404 */
-	r = e2e_request("DELETE", e2e_fmt("/activities/%s/comments/%s", id, c1), e2e_manager(), NULL);
+	r = e2e_request("DELETE", e2e_fmt("/activities/%s/comments/%s", id, c1), e2e_manager(),
+			NULL);
 	E2E_EXPECT(r, 404, "ObjectNotFound",
 		   e2e_fmt("Activity %s has no comment with id %s", id, c1));
 	e2e_free(r);
-	r = e2e_request("DELETE", e2e_fmt("/activities/%s/comments/nonsense", id), e2e_manager(), NULL);
+	r = e2e_request("DELETE", e2e_fmt("/activities/%s/comments/nonsense", id), e2e_manager(),
+			NULL);
 	E2E_STATUS(r, 404);
 	e2e_free(r);
 	/* the comment activities stay (#24 #28 #29 list them) */
-	E2E_INT_EQ(e2e_db_scalar("SELECT count(*) FROM activities WHERE id IN ('%s','%s','%s','%s')",
+	E2E_INT_EQ(e2e_db_scalar("SELECT count(*) FROM activities WHERE id IN "
+				 "('%s','%s','%s','%s')",
 				 c1, c2, c3, c4),
 		   4);
 	r = e2e_request("GET", e2e_fmt("/activities/%s", id), AUTHOR, NULL);
@@ -249,14 +261,15 @@ static void test_comment_listings(void)
 	const char *c3 = comment(lister, solo, "on the timeline post");
 	/* #24 (Managers), newest first, full; the keyword filter on the
 	 * comment's own keywords */
-	struct e2e_resp *r = e2e_request("GET", "/activities/comments?keyword=comentari&actor=cm.lister",
-					 e2e_manager(), NULL);
+	struct e2e_resp *r =
+		e2e_request("GET", "/activities/comments?keyword=comentari&actor=cm.lister",
+			    e2e_manager(), NULL);
 	E2E_STATUS(r, 200);
 	E2E_INT_EQ(e2e_len(r->json), 1);
 	json_object *first = json_object_array_get_idx(r->json, 0);
 	E2E_STR_EQ(e2e_str(first, "id"), c1);
 	E2E_STR_EQ(e2e_str(json_object_array_get_idx(e2e_get(e2e_get(first, "object"), "inReplyTo"),
-						    0),
+						     0),
 			   "id"),
 		   p2);
 	CU_ASSERT(e2e_get(first, "keywords") != NULL && e2e_get(first, "deletable") != NULL);
@@ -272,7 +285,8 @@ static void test_comment_listings(void)
 	r = e2e_request("HEAD", "/activities/comments", e2e_manager(), NULL);
 	E2E_STR_EQ(e2e_header(r, "X-totalItems"),
 		   e2e_fmt("%lld",
-			   e2e_db_scalar("SELECT count(*) FROM activities WHERE verb = 'comment'")));
+			   e2e_db_scalar(
+				   "SELECT count(*) FROM activities WHERE verb = 'comment'")));
 	e2e_free(r);
 	/* #28: his own, lean, no deletable/favorited/favorites */
 	r = e2e_request("GET", "/people/cm.lister/comments", lister, NULL);

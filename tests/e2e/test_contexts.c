@@ -16,7 +16,7 @@
 #define PLAIN "ctx.plain"
 #define MEMBER "ctx.member"
 
-#define CONTEXT_KEYS_NO_URL                                                                  \
+#define CONTEXT_KEYS_NO_URL                                                                        \
 	"creator,displayName,hash,id,notifications,objectType,owner,permissions,published,tags"
 #define CONTEXT_KEYS CONTEXT_KEYS_NO_URL ",url"
 
@@ -37,7 +37,8 @@ static const char *context_row(const char *hash)
 {
 	return e2e_db_text("SELECT url || '|' || display_name || '|' || permissions_json || '|' ||"
 			   " tags_json || '|' || notifications_json || '|' || owner || '|' ||"
-			   " ifnull(twitter_hashtag, '-') || '|' || ifnull(twitter_username, '-') ||"
+			   " ifnull(twitter_hashtag, '-') || '|' || ifnull(twitter_username, '-') "
+			   "||"
 			   " '|' || ifnull(upload_url, '-') FROM contexts WHERE hash = '%s'",
 			   hash);
 }
@@ -57,7 +58,8 @@ static int mkctx(const char *url, const char *extra)
 static int subscribe(const char *hash, const char *user)
 {
 	return E2E_SEND(201, "POST", e2e_fmt("/contexts/%s/subscriptions", hash), e2e_manager(),
-			e2e_fmt("{\"actor\":{\"objectType\":\"person\",\"username\":\"%s\"}}", user));
+			e2e_fmt("{\"actor\":{\"objectType\":\"person\",\"username\":\"%s\"}}",
+				user));
 }
 
 static int init(void)
@@ -71,9 +73,10 @@ static int init(void)
 static void test_create(void)
 {
 	const char *url = "http://ctx.test/create";
-	struct e2e_resp *r = create("{\"url\":\"http://ctx.test/create\",\"displayName\":\"Atenea\","
-				    "\"tags\":[\"Assignatura\"],\"permissions\":{\"read\":\"public\","
-				    "\"write\":\"subscribed\"},\"notifications\":\"posts\"}");
+	struct e2e_resp *r =
+		create("{\"url\":\"http://ctx.test/create\",\"displayName\":\"Atenea\","
+		       "\"tags\":[\"Assignatura\"],\"permissions\":{\"read\":\"public\","
+		       "\"write\":\"subscribed\"},\"notifications\":\"posts\"}");
 	E2E_STATUS(r, 201);
 	E2E_STR_EQ(e2e_keys(r->json), CONTEXT_KEYS);
 	E2E_STR_EQ(e2e_str(r->json, "hash"), hash_of(url));
@@ -125,7 +128,8 @@ static void test_create(void)
 	r = e2e_request("POST", "/contexts", NULL, "{\"url\":\"http://ctx.test/nope\"}");
 	E2E_EXPECT(r, 401, "Unauthorized", "No auth headers found.");
 	e2e_free(r);
-	E2E_INT_EQ(e2e_db_scalar("SELECT count(*) FROM contexts WHERE url = 'http://ctx.test/nope'"),
+	E2E_INT_EQ(e2e_db_scalar(
+			   "SELECT count(*) FROM contexts WHERE url = 'http://ctx.test/nope'"),
 		   0);
 }
 
@@ -137,7 +141,8 @@ static void test_create_bad_input(void)
 		{"{\"displayName\":\"x\"}", "MissingField",
 		 "Required parameter \"url\" not found in the request"},
 		{"{\"url\":\"\"}", "MissingField", "Required parameter \"url\" found but empty"},
-		{"{\"url\":null}", "MissingField", "Required parameter \"url\" not found in the request"},
+		{"{\"url\":null}", "MissingField",
+		 "Required parameter \"url\" not found in the request"},
 		{"{\"url\":[\"http://x\"]}", "ValidationError",
 		 "Validation error on field \"url\": must be a string"},
 		{"{\"url\":\"www.upc.edu\"}", "ValidationError",
@@ -152,7 +157,8 @@ static void test_create_bad_input(void)
 		 "Validation error on field \"tags\": must be a list of strings"},
 		{"{\"url\":\"http://ctx.test/bad\",\"displayName\":5}", "ValidationError",
 		 "Validation error on field \"displayName\": must be a string"},
-		{"{\"url\":\"http://ctx.test/bad\",\"permissions\":{\"read\":true}}", "ValidationError",
+		{"{\"url\":\"http://ctx.test/bad\",\"permissions\":{\"read\":true}}",
+		 "ValidationError",
 		 "Validation error on field \"permissions\": read must be public, subscribed or "
 		 "restricted"},
 		{"{\"url\":\"http://ctx.test/bad\",\"permissions\":{\"admin\":\"public\"}}",
@@ -172,7 +178,8 @@ static void test_create_bad_input(void)
 		 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 		 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 		 "xxxxxxxxxxxxxxxxx\"}",
-		 "ValidationError", "Validation error on field \"displayName\": longer than 256 bytes"},
+		 "ValidationError",
+		 "Validation error on field \"displayName\": longer than 256 bytes"},
 		{"{\"url\":\"http://ctx.test/bad\",\"tags\":[\"" /* 129 bytes */
 		 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 		 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"]}",
@@ -193,10 +200,10 @@ static void test_list_and_public(void)
 {
 	/* three contexts of their own, newest last */
 	mkctx("http://ctx.test/list/a", "\"tags\":[\"ls\",\"one\"],\"permissions\":"
-					 "{\"subscribe\":\"public\"},\"twitterHashtag\":\"lsa\"");
+					"{\"subscribe\":\"public\"},\"twitterHashtag\":\"lsa\"");
 	mkctx("http://ctx.test/list/b", "\"tags\":[\"ls\"]");
 	mkctx("http://ctx.test/list/c", "\"tags\":[\"ls\",\"one\"],\"permissions\":"
-					 "{\"subscribe\":\"public\"}");
+					"{\"subscribe\":\"public\"}");
 	struct e2e_resp *r = e2e_request("GET", "/contexts?tags=ls&limit=0", e2e_manager(), NULL);
 	E2E_STATUS(r, 200);
 	E2E_INT_EQ(e2e_len(r->json), 3);
@@ -227,7 +234,8 @@ static void test_list_and_public(void)
 	E2E_EXPECT(r, 400, "InvalidSearchParams", "limit must be a positive integer");
 	e2e_free(r);
 	r = e2e_request("GET", "/contexts?before=zz", e2e_manager(), NULL);
-	E2E_EXPECT(r, 400, "InvalidSearchParams", "before must be a valid ObjectId BSON identifier");
+	E2E_EXPECT(r, 400, "InvalidSearchParams",
+		   "before must be a valid ObjectId BSON identifier");
 	e2e_free(r);
 	r = e2e_request("GET", "/contexts", PLAIN, NULL);
 	forbidden(r, PLAIN, "List contexts");
@@ -239,7 +247,8 @@ static void test_list_and_public(void)
 	E2E_STR_EQ(e2e_keys(json_object_array_get_idx(r->json, 0)),
 		   "displayName,hash,id,notifications,objectType,permissions,tags,url");
 	E2E_STR_EQ(e2e_keys(json_object_array_get_idx(r->json, 1)),
-		   "displayName,hash,id,notifications,objectType,permissions,tags,twitterHashtag,url");
+		   "displayName,hash,id,notifications,objectType,permissions,tags,twitterHashtag,"
+		   "url");
 	e2e_free(r);
 }
 
@@ -292,9 +301,10 @@ static void test_read(void)
 static void test_modify(void)
 {
 	const char *url = "http://ctx.test/modify", *h = hash_of(url);
-	mkctx(url, "\"owner\":\"" OWNER "\",\"displayName\":\"Before\",\"permissions\":"
-		   "{\"read\":\"subscribed\",\"write\":\"restricted\",\"subscribe\":\"restricted\"},"
-		   "\"twitterHashtag\":\"a\",\"twitterUsername\":\"b\",\"tags\":[\"t\"]");
+	mkctx(url,
+	      "\"owner\":\"" OWNER "\",\"displayName\":\"Before\",\"permissions\":"
+	      "{\"read\":\"subscribed\",\"write\":\"restricted\",\"subscribe\":\"restricted\"},"
+	      "\"twitterHashtag\":\"a\",\"twitterUsername\":\"b\",\"tags\":[\"t\"]");
 	subscribe(h, MEMBER);
 	const char *row = context_row(h);
 	/* other users: 403, nothing changed */
@@ -312,7 +322,8 @@ static void test_modify(void)
 	r = e2e_request("PUT", e2e_fmt("/contexts/%s", h), OWNER,
 			"{\"displayName\":\"After\",\"permissions\":{\"write\":\"subscribed\"},"
 			"\"twitterHashtag\":\"\",\"twitterUsername\":\"NewName\",\"tags\":null,"
-			"\"hash\":\"x\",\"published\":\"2000-01-01T00:00:00Z\",\"owner\":\"" PLAIN "\"}");
+			"\"hash\":\"x\",\"published\":\"2000-01-01T00:00:00Z\",\"owner\":\"" PLAIN
+			"\"}");
 	E2E_STATUS(r, 200);
 	E2E_STR_EQ(e2e_keys(r->json), CONTEXT_KEYS_NO_URL ",twitterUsername,url");
 	E2E_STR_EQ(e2e_str(r->json, "displayName"), "After");
@@ -321,11 +332,13 @@ static void test_modify(void)
 	E2E_STR_EQ(e2e_str(r->json, "hash"), h);
 	E2E_STR_EQ(json_object_to_json_string_ext(e2e_get(r->json, "permissions"),
 						  JSON_C_TO_STRING_PLAIN),
-		   "{\"read\":\"subscribed\",\"write\":\"subscribed\",\"subscribe\":\"restricted\"}");
+		   "{\"read\":\"subscribed\",\"write\":\"subscribed\",\"subscribe\":"
+		   "\"restricted\"}");
 	E2E_INT_EQ(e2e_len(e2e_get(r->json, "tags")), 1);
 	e2e_free(r);
 	/* twitterUsername changed: a tweety restart */
-	E2E_INT_EQ(e2e_db_scalar("SELECT count(*) FROM outbox WHERE routing_key = 'tweety_restart'"),
+	E2E_INT_EQ(e2e_db_scalar(
+			   "SELECT count(*) FROM outbox WHERE routing_key = 'tweety_restart'"),
 		   restarts + 1);
 	/* the member's subscription follows: new name, write now granted by policy */
 	r = e2e_request("GET", "/people/" MEMBER "/subscriptions", MEMBER, NULL);
@@ -338,10 +351,14 @@ static void test_modify(void)
 	/* bad input: 400, nothing changed */
 	row = context_row(h);
 	static const char *const bad[] = {
-		"{\"url\":\"\"}",          "{\"url\":\"no-scheme\"}",
-		"{\"displayName\":7}",     "{\"tags\":\"t\"}",
-		"{\"permissions\":{\"x\":\"public\"}}", "{\"notifications\":[]}",
-		"{\"twitterUsername\":\"@@x\"}",        "[1]",
+		"{\"url\":\"\"}",
+		"{\"url\":\"no-scheme\"}",
+		"{\"displayName\":7}",
+		"{\"tags\":\"t\"}",
+		"{\"permissions\":{\"x\":\"public\"}}",
+		"{\"notifications\":[]}",
+		"{\"twitterUsername\":\"@@x\"}",
+		"[1]",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		E2E_SEND(400, "PUT", e2e_fmt("/contexts/%s", h), OWNER, bad[i]);
@@ -389,7 +406,8 @@ static void test_modify_notifications_and_url(void)
 	r = e2e_request("GET", "/people/" MEMBER "/subscriptions", MEMBER, NULL);
 	int found = 0;
 	for (int i = 0; i < e2e_len(r->json); i++)
-		found += !strcmp(e2e_str(json_object_array_get_idx(r->json, (size_t)i), "hash"), h2);
+		found +=
+			!strcmp(e2e_str(json_object_array_get_idx(r->json, (size_t)i), "hash"), h2);
 	E2E_INT_EQ(found, 1);
 	e2e_free(r);
 	E2E_INT_EQ(e2e_db_scalar("SELECT count(*) FROM subscriptions WHERE hash = '%s'", h), 0);
@@ -405,12 +423,13 @@ static void test_delete(void)
 	E2E_SEND(201, "POST", e2e_fmt("/contexts/%s/unsubscriptionpush/" MEMBER, h), e2e_manager(),
 		 NULL);
 	/* a post of the context, as the activity family stores them */
-	E2E_INT_EQ(e2e_db_exec("INSERT INTO activities (id, verb, actor, actor_json, object_type,"
-			       " object_json, context_hash, context_json, creator, owner, published)"
-			       " VALUES ('%s', 'post', '" MEMBER "', '{}', 'note', '{}', '%s', '{}',"
-			       " '" MEMBER "', '" MEMBER "', '2020-01-01T00:00:00Z')",
-			       "5f0000000000000000000041", h),
-		   0);
+	E2E_INT_EQ(
+		e2e_db_exec("INSERT INTO activities (id, verb, actor, actor_json, object_type,"
+			    " object_json, context_hash, context_json, creator, owner, published)"
+			    " VALUES ('%s', 'post', '" MEMBER "', '{}', 'note', '{}', '%s', '{}',"
+			    " '" MEMBER "', '" MEMBER "', '2020-01-01T00:00:00Z')",
+			    "5f0000000000000000000041", h),
+		0);
 	struct e2e_resp *r = e2e_request("DELETE", e2e_fmt("/contexts/%s", h), MEMBER, NULL);
 	forbidden(r, MEMBER, "Delete context");
 	e2e_free(r);
@@ -434,7 +453,8 @@ static void test_delete(void)
 	r = e2e_request("GET", "/people/" MEMBER, MEMBER, NULL);
 	json_object *subs = e2e_get(r->json, "subscribedTo");
 	for (int i = 0; i < e2e_len(subs); i++)
-		CU_ASSERT_STRING_NOT_EQUAL(e2e_str(json_object_array_get_idx(subs, (size_t)i), "hash"),
+		CU_ASSERT_STRING_NOT_EQUAL(e2e_str(json_object_array_get_idx(subs, (size_t)i),
+						   "hash"),
 					   h);
 	e2e_free(r);
 }
@@ -470,7 +490,8 @@ static void test_tags(void)
 	static const char *const bad[] = {"{\"tags\":[\"x\"]}", "[1]", "\"x\"", "[[\"x\"]]", NULL};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		r = e2e_request("PUT", tags, OWNER, bad[i]);
-		E2E_EXPECT(r, 400, "ValidationError", "Sorry, We're expecting a list of strings...");
+		E2E_EXPECT(r, 400, "ValidationError",
+			   "Sorry, We're expecting a list of strings...");
 		e2e_free(r);
 	}
 	r = e2e_request("PUT", tags, OWNER, "[\"\"]");
@@ -531,7 +552,9 @@ static void test_avatar(void)
 	e2e_free(r);
 	CU_ASSERT(write_file(e2e_fmt("%s/missing-context.png", dir), "\x89PNG-default", 12));
 	/* the workers may run as another user (Apache as root): theirs too */
-	CU_ASSERT_EQUAL(system(e2e_fmt("chown --reference='%s' '%s/missing-context.png'", dir, dir)), 0);
+	CU_ASSERT_EQUAL(system(e2e_fmt("chown --reference='%s' '%s/missing-context.png'", dir,
+				       dir)),
+			0);
 	r = e2e_request("GET", path, NULL, NULL); /* public: no auth headers */
 	E2E_STATUS(r, 200);
 	E2E_STR_EQ(e2e_header(r, "Content-Type"), "image/png");

@@ -11,13 +11,13 @@
 
 #include <string.h>
 
-#define MSG_KEYS                                                                          \
-	"actor,contexts,creator,generator,id,keywords,object,objectType,owner,published," \
+#define MSG_KEYS                                                                                   \
+	"actor,contexts,creator,generator,id,keywords,object,objectType,owner,published,"          \
 	"replies,verb"
-#define CONV_KEYS                                                                         \
-	"creator,displayName,id,lastMessage,messages,objectType,owner,participants," \
+#define CONV_KEYS                                                                                  \
+	"creator,displayName,id,lastMessage,messages,objectType,owner,participants,"               \
 	"permissions,published,tags"
-#define CONV_PUT_KEYS                                                                     \
+#define CONV_PUT_KEYS                                                                              \
 	"creator,displayName,id,objectType,owner,participants,permissions,published,tags"
 
 static const char *note(const char *content)
@@ -63,8 +63,8 @@ static const char *tags(const char *cid)
 
 static long long members(const char *cid)
 {
-	return e2e_db_scalar("SELECT count(*) FROM conversation_members WHERE conversation_id = '%s'",
-			     cid);
+	return e2e_db_scalar(
+		"SELECT count(*) FROM conversation_members WHERE conversation_id = '%s'", cid);
 }
 
 static long long participants(const char *cid)
@@ -117,7 +117,8 @@ static void test_create_two_people(void)
 	json_object *c0 = json_object_array_get_idx(e2e_get(r->json, "contexts"), 0);
 	E2E_STR_EQ(e2e_keys(c0), "displayName,id,objectType,tags");
 	E2E_STR_EQ(e2e_str(c0, "objectType"), "conversation");
-	E2E_STR_EQ(e2e_str(c0, "displayName"), "Xavi Hernandez"); /* Unlike the original: the partner's */
+	E2E_STR_EQ(e2e_str(c0, "displayName"),
+		   "Xavi Hernandez"); /* Unlike the original: the partner's */
 	E2E_INT_EQ(e2e_len(e2e_get(c0, "tags")), 0);
 	const char *cid = cid_of(r);
 	e2e_free(r);
@@ -136,15 +137,17 @@ static void test_create_two_people(void)
 				 cid),
 		   2);
 	/* messaging.md 2.4: four bindings, then add/conversation (1:1: d = {}) */
-	E2E_STR_EQ(e2e_db_text("SELECT group_concat(op || ' ' || exchange || ' ' || destination, ';')"
-			       " FROM (SELECT * FROM outbox WHERE id > %lld AND routing_key = '%s.*'"
-			       " ORDER BY id)",
-			       outbox, cid),
-		   "bind cv.messi.publish conversations;bind conversations cv.messi.subscribe;"
-		   "bind cv.xavi.publish conversations;bind conversations cv.xavi.subscribe");
+	E2E_STR_EQ(
+		e2e_db_text("SELECT group_concat(op || ' ' || exchange || ' ' || destination, ';')"
+			    " FROM (SELECT * FROM outbox WHERE id > %lld AND routing_key = '%s.*'"
+			    " ORDER BY id)",
+			    outbox, cid),
+		"bind cv.messi.publish conversations;bind conversations cv.messi.subscribe;"
+		"bind cv.xavi.publish conversations;bind conversations cv.xavi.subscribe");
 	E2E_STR_EQ(e2e_db_text("SELECT json_extract(body, '$.a') || json_extract(body, '$.o') ||"
 			       " json_extract(body, '$.s') || ' ' || json_extract(body, '$.u.u') ||"
-			       " ' ' || json_extract(body, '$.u.d') || ' ' || json_extract(body, '$.d')"
+			       " ' ' || json_extract(body, '$.u.d') || ' ' || json_extract(body, "
+			       "'$.d')"
 			       " FROM outbox WHERE id > %lld AND op = 'publish' AND exchange ="
 			       " 'conversations' AND routing_key = '%s.notifications'",
 			       outbox, cid),
@@ -193,32 +196,37 @@ static void test_create_validation(void)
 		 "ObjectNotFound", "Object with username cv.nobody not found inside users"},
 		{"{\"contexts\":[{\"participants\":[\"cv.messi\",\"cv.hidden\"]}],\"object\":"
 		 "{\"objectType\":\"note\",\"content\":\"hi\"}}",
-		 403, "Forbidden", "User cv.messi is not allowed to have a conversation with cv.hidden"},
+		 403, "Forbidden",
+		 "User cv.messi is not allowed to have a conversation with cv.hidden"},
 		{"{\"contexts\":[{\"participants\":[\"cv.messi\",\"cv.xavi\"]}],\"object\":"
 		 "{\"objectType\":\"UnknownType\",\"content\":\"hi\"}}",
-		 400, "ObjectNotSupported", "Activitystrea.ms object type UnknownType unknown or unsupported"},
+		 400, "ObjectNotSupported",
+		 "Activitystrea.ms object type UnknownType unknown or unsupported"},
 		{"{\"contexts\":[{\"participants\":[\"cv.messi\",\"cv.xavi\"]}],\"object\":"
 		 "{\"objectType\":\"person\",\"username\":\"cv.xavi\"}}",
-		 400, "ObjectNotSupported", "Activitystrea.ms object type person unknown or unsupported"},
-		{"{\"contexts\":[{\"participants\":[\"cv.messi\",\"cv.xavi\"]}]}", 400, "MissingField",
-		 "Required parameter \"object\" not found in the request"},
+		 400, "ObjectNotSupported",
+		 "Activitystrea.ms object type person unknown or unsupported"},
+		{"{\"contexts\":[{\"participants\":[\"cv.messi\",\"cv.xavi\"]}]}", 400,
+		 "MissingField", "Required parameter \"object\" not found in the request"},
 		{"{\"contexts\":[{\"participants\":[\"cv.messi\",\"cv.xavi\"]}],\"object\":"
 		 "{\"objectType\":\"note\",\"content\":\"\"}}",
 		 400, "MissingField", "Required parameter \"content\" found but empty"},
 		{"{\"contexts\":[{\"participants\":[\"cv.messi\",\"cv.shakira\",\"cv.melendi\"]}],"
 		 "\"object\":{\"objectType\":\"note\"}}",
 		 400, "MissingField", "Required parameter \"content\" not found in the request"},
-		{"{\"contexts\":[{\"participants\":[\"cv.messi\",{\"username\":\"cv.xavi\"}]}]}", 400,
-		 "ValidationError",
+		{"{\"contexts\":[{\"participants\":[\"cv.messi\",{\"username\":\"cv.xavi\"}]}]}",
+		 400, "ValidationError",
 		 "Validation error on field \"participants\": must be a list of usernames"},
 		/* api.md 1.4, unlike the original: only Managers create content as somebody else */
 		{"{\"actor\":{\"objectType\":\"person\",\"username\":\"cv.xavi\"},\"contexts\":"
 		 "[{\"participants\":[\"cv.messi\",\"cv.xavi\"]}],\"object\":"
 		 "{\"objectType\":\"note\",\"content\":\"hi\"}}",
-		 403, "Forbidden", "User \"cv.messi\" has no permission \"Add conversation\" here "},
+		 403, "Forbidden",
+		 "User \"cv.messi\" has no permission \"Add conversation\" here "},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		struct e2e_resp *r = e2e_request("POST", "/conversations", "cv.messi", cases[i].body);
+		struct e2e_resp *r =
+			e2e_request("POST", "/conversations", "cv.messi", cases[i].body);
 		E2E_EXPECT(r, cases[i].status, cases[i].error, cases[i].text);
 		e2e_free(r);
 	}
@@ -247,7 +255,8 @@ static void test_create_limits_and_manager(void)
 		b.n += (size_t)snprintf(b.s + b.n, sizeof b.s - b.n, ",\"cv.x%03d\"", i);
 	snprintf(b.s + b.n, sizeof b.s - b.n, "]");
 	struct e2e_resp *r = start("cv.messi", b.s, NULL);
-	E2E_EXPECT(r, 403, "Forbidden", "This conversation is full, no more of 200 participants allowed");
+	E2E_EXPECT(r, 403, "Forbidden",
+		   "This conversation is full, no more of 200 participants allowed");
 	e2e_free(r);
 	/* a Manager starts one between two others: he is neither participant nor member */
 	const char *m = e2e_manager();
@@ -300,8 +309,7 @@ static void test_create_group(void)
 			       outbox, cid),
 		   e2e_fmt("Pelotudos|Pelotudos|Hola a tots!|%s|Leo Messi", cid));
 	/* groups are never reused */
-	const char *again =
-		new_conv("cv.messi", "[\"cv.messi\",\"cv.xavi\",\"cv.shakira\"]", NULL);
+	const char *again = new_conv("cv.messi", "[\"cv.messi\",\"cv.xavi\",\"cv.shakira\"]", NULL);
 	CU_ASSERT(strcmp(again, cid) != 0);
 	E2E_STR_EQ(e2e_db_text("SELECT display_name FROM conversations WHERE id = '%s'", again),
 		   "cv.messi, cv.xavi, cv.shakira");
@@ -423,8 +431,8 @@ static void test_talking_in(void)
 	e2e_person("cv.ti2", "Tee Two");
 	e2e_person("cv.ti3", "Tee Three");
 	const char *a = new_conv("cv.ti1", "[\"cv.ti1\",\"cv.ti2\"]", NULL);
-	const char *b =
-		new_conv("cv.ti1", "[\"cv.ti1\",\"cv.ti2\",\"cv.ti3\"]", ",\"displayName\":\"Tres\"");
+	const char *b = new_conv("cv.ti1", "[\"cv.ti1\",\"cv.ti2\",\"cv.ti3\"]",
+				 ",\"displayName\":\"Tres\"");
 	E2E_SEND(201, "POST", e2e_fmt("/conversations/%s/messages", a), "cv.ti2",
 		 e2e_fmt("{\"object\":%s}", note("darrer")));
 	struct e2e_resp *r = e2e_request("GET", "/people/cv.ti1", "cv.ti1", NULL);
@@ -477,8 +485,7 @@ static void test_talking_in(void)
 
 static void test_rename(void)
 {
-	const char *cid =
-		new_conv("cv.messi", "[\"cv.messi\",\"cv.xavi\",\"cv.shakira\"]", NULL);
+	const char *cid = new_conv("cv.messi", "[\"cv.messi\",\"cv.xavi\",\"cv.shakira\"]", NULL);
 	const char *path = e2e_fmt("/conversations/%s", cid);
 	struct e2e_resp *r = e2e_request("PUT", path, "cv.xavi", "{\"displayName\":\"Nou nom\"}");
 	forbidden(r, "cv.xavi", "Modify conversation");
@@ -492,13 +499,15 @@ static void test_rename(void)
 	E2E_STATUS(r, 200);
 	E2E_STR_EQ(e2e_keys(r->json), CONV_PUT_KEYS);
 	E2E_STR_EQ(e2e_str(r->json, "displayName"), "Nou nom");
-	E2E_INT_EQ(e2e_len(e2e_get(r->json, "participants")), 3); /* Unlike the original: displayName only */
+	E2E_INT_EQ(e2e_len(e2e_get(r->json, "participants")),
+		   3); /* Unlike the original: displayName only */
 	E2E_INT_EQ(e2e_len(e2e_get(r->json, "tags")), 1);
 	e2e_free(r);
 	/* message snapshots carry the new name */
 	r = e2e_request("GET", e2e_fmt("%s/messages", path), "cv.shakira", NULL);
-	json_object *c0 =
-		json_object_array_get_idx(e2e_get(json_object_array_get_idx(r->json, 0), "contexts"), 0);
+	json_object *c0 = json_object_array_get_idx(e2e_get(json_object_array_get_idx(r->json, 0),
+							    "contexts"),
+						    0);
 	E2E_STR_EQ(e2e_str(c0, "displayName"), "Nou nom");
 	e2e_free(r);
 	/* a Manager may rename too; tunnelled PUT works */
@@ -510,8 +519,7 @@ static void test_rename(void)
 
 static void test_delete(void)
 {
-	const char *cid =
-		new_conv("cv.messi", "[\"cv.messi\",\"cv.xavi\",\"cv.shakira\"]", NULL);
+	const char *cid = new_conv("cv.messi", "[\"cv.messi\",\"cv.xavi\",\"cv.shakira\"]", NULL);
 	const char *path = e2e_fmt("/conversations/%s", cid);
 	E2E_SEND(201, "POST", e2e_fmt("%s/messages", path), "cv.xavi",
 		 e2e_fmt("{\"object\":%s}", note("bye")));
@@ -543,8 +551,7 @@ static void test_delete(void)
 
 static void test_transfer(void)
 {
-	const char *cid =
-		new_conv("cv.messi", "[\"cv.messi\",\"cv.xavi\",\"cv.shakira\"]", NULL);
+	const char *cid = new_conv("cv.messi", "[\"cv.messi\",\"cv.xavi\",\"cv.shakira\"]", NULL);
 	const char *path = e2e_fmt("/conversations/%s/owner", cid);
 	const char *leave_messi = e2e_fmt("/conversations/%s/participants/cv.messi", cid);
 	struct e2e_resp *r = e2e_request("DELETE", leave_messi, "cv.messi", NULL);
@@ -569,7 +576,8 @@ static void test_transfer(void)
 			       " conversation_members WHERE conversation_id = '%s' AND username ="
 			       " 'cv.xavi'",
 			       cid),
-		   "[\"read\",\"write\",\"invite\",\"kick\"][\"invite\",\"kick\"][\"unsubscribe\"]");
+		   "[\"read\",\"write\",\"invite\",\"kick\"][\"invite\",\"kick\"]["
+		   "\"unsubscribe\"]");
 	E2E_STR_EQ(e2e_db_text("SELECT permissions_json || grants_json || vetos_json FROM"
 			       " conversation_members WHERE conversation_id = '%s' AND username ="
 			       " 'cv.messi'",
@@ -600,8 +608,9 @@ static void test_join(void)
 	const char *cid = new_conv("cv.j1", "[\"cv.j1\",\"cv.j2\",\"cv.j3\"]", NULL);
 	const char *path = e2e_fmt("/conversations/%s/participants", cid);
 	long long outbox = e2e_db_scalar("SELECT max(id) FROM outbox");
-	struct e2e_resp *r = e2e_request("POST", path, "cv.j1",
-					 "{\"actor\":{\"objectType\":\"person\",\"username\":\"cv.j4\"}}");
+	struct e2e_resp *r =
+		e2e_request("POST", path, "cv.j1",
+			    "{\"actor\":{\"objectType\":\"person\",\"username\":\"cv.j4\"}}");
 	E2E_STATUS(r, 201);
 	E2E_STR_EQ(e2e_str(r->json, "verb"), "subscribe");
 	E2E_STR_EQ(e2e_str(r->json, "objectType"), "activity");
@@ -641,7 +650,8 @@ static void test_join(void)
 	r = e2e_request("POST", path, "cv.j1", "{\"actor\":{\"username\":\"cv.nobody\"}}");
 	E2E_STATUS(r, 400);
 	e2e_free(r);
-	r = e2e_request("POST", "/people/cv.j4/conversations/0123456789abcdef01234567", "cv.j1", "");
+	r = e2e_request("POST", "/people/cv.j4/conversations/0123456789abcdef01234567", "cv.j1",
+			"");
 	E2E_STATUS(r, 404);
 	e2e_free(r);
 	r = e2e_request("POST", "/people/cv.nobody/conversations/0123456789abcdef01234567", "cv.j1",
@@ -657,7 +667,8 @@ static void test_join(void)
 	const char *pair = new_conv("cv.j1", "[\"cv.j1\",\"cv.j2\"]", NULL);
 	r = e2e_request("POST", e2e_fmt("/conversations/%s/participants", pair), e2e_manager(),
 			"{\"actor\":{\"username\":\"cv.j3\"}}");
-	E2E_EXPECT(r, 403, "Forbidden", "This is not a group conversation, so no one else is allowed");
+	E2E_EXPECT(r, 403, "Forbidden",
+		   "This is not a group conversation, so no one else is allowed");
 	e2e_free(r);
 	E2E_INT_EQ(participants(pair), 2);
 }
@@ -677,22 +688,22 @@ static void test_join_limit(void)
 		E2E_SEND(201, "POST", e2e_fmt("/people/cv.lim%d/conversations/%s", i, cid),
 			 "cv.lim0", "");
 	E2E_INT_EQ(participants(cid), 200);
-	struct e2e_resp *r =
-		e2e_request("POST", e2e_fmt("/people/cv.lim198/conversations/%s", cid), "cv.lim0", "");
-	E2E_EXPECT(r, 403, "Forbidden", "This conversation is full, no more of 200 participants allowed");
+	struct e2e_resp *r = e2e_request("POST", e2e_fmt("/people/cv.lim198/conversations/%s", cid),
+					 "cv.lim0", "");
+	E2E_EXPECT(r, 403, "Forbidden",
+		   "This conversation is full, no more of 200 participants allowed");
 	e2e_free(r);
 	E2E_INT_EQ(participants(cid), 200);
 }
 
 static void test_leave_group(void)
 {
-	const char *cid =
-		new_conv("cv.messi", "[\"cv.messi\",\"cv.xavi\",\"cv.shakira\"]", NULL);
+	const char *cid = new_conv("cv.messi", "[\"cv.messi\",\"cv.xavi\",\"cv.shakira\"]", NULL);
 	long long outbox = e2e_db_scalar("SELECT max(id) FROM outbox");
 	/* a member kicks nobody; an outsider does not even leave */
-	struct e2e_resp *r = e2e_request("DELETE", e2e_fmt("/conversations/%s/participants/cv.xavi",
-							   cid),
-					 "cv.shakira", NULL);
+	struct e2e_resp *r =
+		e2e_request("DELETE", e2e_fmt("/conversations/%s/participants/cv.xavi", cid),
+			    "cv.shakira", NULL);
 	forbidden(r, "cv.shakira", "Delete a participant from a conversation");
 	e2e_free(r);
 	r = e2e_request("DELETE", e2e_fmt("/people/cv.casillas/conversations/%s", cid),
@@ -738,11 +749,13 @@ static void test_leave_two_people(void)
 	e2e_person("cv.l1", "Ell One");
 	e2e_person("cv.l2", "Ell Two");
 	const char *cid = new_conv("cv.l1", "[\"cv.l1\",\"cv.l2\"]", NULL);
-	struct e2e_resp *r = e2e_request(
-		"DELETE", e2e_fmt("/conversations/%s/participants/cv.l2", cid), "cv.l1", NULL);
+	struct e2e_resp *r =
+		e2e_request("DELETE", e2e_fmt("/conversations/%s/participants/cv.l2", cid), "cv.l1",
+			    NULL);
 	forbidden(r, "cv.l1", "Delete a participant from a conversation");
 	e2e_free(r);
-	E2E_SEND(204, "DELETE", e2e_fmt("/conversations/%s/participants/cv.l2", cid), "cv.l2", NULL);
+	E2E_SEND(204, "DELETE", e2e_fmt("/conversations/%s/participants/cv.l2", cid), "cv.l2",
+		 NULL);
 	E2E_STR_EQ(tags(cid), "single");
 	E2E_INT_EQ(participants(cid), 2);
 	E2E_INT_EQ(members(cid), 1);
@@ -787,7 +800,8 @@ static void test_person_lifecycle(void)
 	E2E_STR_EQ(tags(group), "group");
 	E2E_INT_EQ(participants(group), 2);
 	E2E_INT_EQ(e2e_db_scalar("SELECT count(*) FROM outbox WHERE id > %lld AND op = 'unbind'"
-				 " AND (exchange = 'cv.p2.publish' OR destination = 'cv.p2.subscribe')",
+				 " AND (exchange = 'cv.p2.publish' OR destination = "
+				 "'cv.p2.subscribe')",
 				 outbox),
 		   4);
 	struct e2e_resp *r = e2e_request("GET", e2e_fmt("/conversations/%s", pair), "cv.p1", NULL);
@@ -829,7 +843,8 @@ static void test_maintenance(void)
 	const char *empty = new_conv("cv.mt2", "[\"cv.mt2\",\"cv.mt3\"]", NULL);
 	/* hand-damaged data, as the original's test does in MongoDB */
 	E2E_INT_EQ(e2e_db_exec("UPDATE conversations SET tag_group = 0, permissions_json ="
-			       " json_set(permissions_json, '$.write', 'restricted') WHERE id = '%s';"
+			       " json_set(permissions_json, '$.write', 'restricted') WHERE id = "
+			       "'%s';"
 			       " UPDATE conversation_participants SET display_name = 'stale'"
 			       " WHERE conversation_id = '%s';"
 			       " DELETE FROM messages WHERE conversation_id = '%s'",

@@ -33,7 +33,8 @@ static const char *db_state(void)
 	return e2e_db_text(
 		"SELECT (SELECT count(*) FROM people) || '/' || "
 		"(SELECT group_concat(username || ':' || display_name || ':' || "
-		"ifnull(twitter_username, '-'), ';') FROM (SELECT * FROM people ORDER BY username)) "
+		"ifnull(twitter_username, '-'), ';') FROM (SELECT * FROM people ORDER BY "
+		"username)) "
 		"|| '/' || (SELECT count(*) FROM roles) || '/' || (SELECT count(*) FROM outbox)");
 }
 
@@ -87,11 +88,13 @@ static void test_auth_no_headers(void)
 
 static void test_auth_in_url_params(void)
 {
-	const char *path = e2e_fmt("/people?X-Oauth-Token=%s&X-Oauth-Username=%s&X-Oauth-Scope=widgetcli",
-				   e2e_token(ALICE), ALICE);
+	const char *path =
+		e2e_fmt("/people?X-Oauth-Token=%s&X-Oauth-Username=%s&X-Oauth-Scope=widgetcli",
+			e2e_token(ALICE), ALICE);
 	struct e2e_resp *r = e2e_request("GET", path, NULL, NULL);
 	E2E_EXPECT(r, 401, "Unauthorized",
-		   "Authorization found in url params, not in request. Check your tests, you may be "
+		   "Authorization found in url params, not in request. Check your tests, you may "
+		   "be "
 		   "passing the authentication headers as the request body...");
 	e2e_free(r);
 }
@@ -99,8 +102,8 @@ static void test_auth_in_url_params(void)
 static void test_auth_bad_scope(void)
 {
 	const char *tok = e2e_fmt("X-Oauth-Token: %s", e2e_token(ALICE));
-	struct e2e_resp *r = e2e_request("GET", "/people", NULL, NULL, tok,
-					 "X-Oauth-Username: " ALICE);
+	struct e2e_resp *r =
+		e2e_request("GET", "/people", NULL, NULL, tok, "X-Oauth-Username: " ALICE);
 	E2E_EXPECT(r, 401, "Unauthorized", BAD_SCOPE);
 	e2e_free(r);
 	r = e2e_request("GET", "/people", NULL, NULL, tok, "X-Oauth-Username: " ALICE,
@@ -138,9 +141,10 @@ static void test_auth_bad_token(void)
 static void test_auth_username_case(void)
 {
 	/* (api.md 1.2): the username header is lower-cased everywhere */
-	struct e2e_resp *r = e2e_request("GET", "/people/" ALICE, NULL, NULL,
-					 e2e_fmt("X-Oauth-Token: %s", e2e_token(ALICE)),
-					 "X-Oauth-Username: HTTP.Alice", "X-Oauth-Scope: widgetcli");
+	struct e2e_resp *r =
+		e2e_request("GET", "/people/" ALICE, NULL, NULL,
+			    e2e_fmt("X-Oauth-Token: %s", e2e_token(ALICE)),
+			    "X-Oauth-Username: HTTP.Alice", "X-Oauth-Scope: widgetcli");
 	E2E_STATUS(r, 200);
 	/* the user sees himself: private fields present */
 	CU_ASSERT(e2e_is_hex(e2e_str(r->json, "id"), 24));
@@ -215,7 +219,8 @@ static void test_head(void)
 static void test_compat_id(void)
 {
 	const char *want = "X-Max-Compat-ID header value mismatch, e2e-compat was expected";
-	struct e2e_resp *r = e2e_request("GET", "/people", ALICE, NULL, "X-Max-Compat-ID: e2e-compat");
+	struct e2e_resp *r =
+		e2e_request("GET", "/people", ALICE, NULL, "X-Max-Compat-ID: e2e-compat");
 	E2E_STATUS(r, 200);
 	e2e_free(r);
 	r = e2e_request("GET", "/people", ALICE, NULL, "X-Max-Compat-ID: other");
@@ -242,9 +247,9 @@ static void test_compat_id(void)
 
 static void test_tunnel_put(void)
 {
-	struct e2e_resp *r = e2e_request("POST", "/people/" ALICE, ALICE,
-					 "{\"displayName\":\"Alice Tunnelled\"}",
-					 "X-HTTP-Method-Override: PUT");
+	struct e2e_resp *r =
+		e2e_request("POST", "/people/" ALICE, ALICE,
+			    "{\"displayName\":\"Alice Tunnelled\"}", "X-HTTP-Method-Override: PUT");
 	E2E_STATUS(r, 200);
 	E2E_STR_EQ(e2e_str(r->json, "displayName"), "Alice Tunnelled");
 	e2e_free(r);
@@ -311,8 +316,8 @@ static void test_deprecated_create(void)
 {
 	const char *m = e2e_manager();
 	long long n = people_rows();
-	struct e2e_resp *r = e2e_request("POST", "/people/http.legacy", m,
-					 "{\"displayName\":\"Legacy Way\"}");
+	struct e2e_resp *r =
+		e2e_request("POST", "/people/http.legacy", m, "{\"displayName\":\"Legacy Way\"}");
 	E2E_STATUS(r, 201);
 	E2E_STR_EQ(e2e_str(r->json, "username"), "http.legacy");
 	E2E_STR_EQ(e2e_str(r->json, "displayName"), "Legacy Way");
@@ -350,7 +355,8 @@ static void test_unknown_route(void)
 static void test_wrong_method(void)
 {
 	const char *before = db_state();
-	struct e2e_resp *r = e2e_request("PATCH", "/people", ALICE, "{\"username\":\"http.patch\"}");
+	struct e2e_resp *r =
+		e2e_request("PATCH", "/people", ALICE, "{\"username\":\"http.patch\"}");
 	E2E_STATUS(r, 405);
 	CU_ASSERT_STRING_EQUAL(e2e_str(r->json, "objectType") ? e2e_str(r->json, "objectType") : "",
 			       "error");
@@ -447,7 +453,8 @@ static void test_cors(void)
 	r = e2e_request("GET", "/people/" ALICE, ALICE, NULL);
 	E2E_STR_EQ(e2e_header(r, "Access-Control-Allow-Origin"), "*");
 	const char *allow = e2e_header(r, "Access-Control-Allow-Headers");
-	CU_ASSERT(allow && strstr(allow, "X-Oauth-Token") && strstr(allow, "X-HTTP-Method-Override"));
+	CU_ASSERT(allow && strstr(allow, "X-Oauth-Token") &&
+		  strstr(allow, "X-HTTP-Method-Override"));
 	const char *expose = e2e_header(r, "Access-Control-Expose-Headers");
 	CU_ASSERT(expose && strstr(expose, "X-Has-Remaining-Items"));
 	e2e_free(r);
@@ -473,7 +480,8 @@ static void test_routing(void)
 		e2e_free(r);
 	}
 	/* /token is the token server's: an OAuth error, not a MAX one */
-	r = e2e_request("POST", "/token", NULL, "", "Content-Type: application/x-www-form-urlencoded");
+	r = e2e_request("POST", "/token", NULL, "",
+			"Content-Type: application/x-www-form-urlencoded");
 	E2E_STATUS(r, 501);
 	E2E_STR_EQ(e2e_str(r->json, "error"), "unsupported_grant_type");
 	CU_ASSERT_PTR_NULL(e2e_get(r->json, "objectType"));
@@ -545,7 +553,9 @@ static void test_worker_restart(void)
 	CU_ASSERT_FATAL(n > 0);
 	CU_ASSERT_FATAL(kill(before[0], SIGKILL) == 0);
 	int m = 0, back = 0;
-	for (int i = 0; i < 100 && !back; i++) {
+	/* up to 15 s: lighttpd waits a little before respawning a worker that
+	 * died soon after it started (the crash suite kills many) */
+	for (int i = 0; i < 300 && !back; i++) {
 		usleep(50 * 1000);
 		struct e2e_resp *r = e2e_request("GET", "/info", NULL, NULL);
 		back = on_demand && r->status == 200;

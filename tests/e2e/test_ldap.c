@@ -29,9 +29,8 @@ static double now_s(void)
 /* POST /token; returns the status, *token (arena) the token on 200. */
 static long login(const char *user, const char *password, const char **token)
 {
-	const char *body =
-		e2e_fmt("grant_type=password&scope=widgetcli&username=%s&password=%s",
-			e2e_escape(user), e2e_escape(password));
+	const char *body = e2e_fmt("grant_type=password&scope=widgetcli&username=%s&password=%s",
+				   e2e_escape(user), e2e_escape(password));
 	struct e2e_resp *r = e2e_request("POST", "/token", NULL, body, FORM);
 	long st = r->status;
 	if (token) {
@@ -85,9 +84,9 @@ static void test_login(void)
 	/* the login is trimmed and lower-cased; the token is the cn's */
 	CU_ASSERT_EQUAL(login("  BoB ", "bobpw", &t), 200);
 	CU_ASSERT_EQUAL(checktoken(t, "bob"), 200);
-	struct e2e_resp *r = e2e_request(
-		"POST", "/token", NULL,
-		"{\"grant_type\":\"password\",\"username\":\"carol\",\"password\":\"carolpw\"}");
+	struct e2e_resp *r = e2e_request("POST", "/token", NULL,
+					 "{\"grant_type\":\"password\",\"username\":\"carol\","
+					 "\"password\":\"carolpw\"}");
 	E2E_STATUS(r, 200);
 	e2e_free(r);
 	/* local users still log in, before the directory is asked */
@@ -114,18 +113,19 @@ static void test_refused(void)
 static void test_injection(void)
 {
 	no_failures();
-	static const char *const names[] = {"*", "admin*", "alice*", "a*", "*)(cn=*", ")(",
-					    "alice)(cn=*", "*)(|(cn=*", "\\00", "alice\\00",
-					    "\\2a", "admin\\2a", "(cn=alice)", NULL};
+	static const char *const names[] = {"*",          "admin*",    "alice*",      "a*",
+					    "*)(cn=*",    ")(",        "alice)(cn=*", "*)(|(cn=*",
+					    "\\00",       "alice\\00", "\\2a",        "admin\\2a",
+					    "(cn=alice)", NULL};
 	static const char *const passwords[] = {"alicepw", "adminpw", "bobpw", NULL};
 	long before = (long)e2e_db_scalar("SELECT count(*) FROM oauth_tokens");
 	for (int i = 0; names[i]; i++)
 		for (int j = 0; passwords[j]; j++)
 			CU_ASSERT_EQUAL(login(names[i], passwords[j], NULL), 400);
 	/* a NUL byte in the login itself */
-	struct e2e_resp *r = e2e_request(
-		"POST", "/token", NULL,
-		"grant_type=password&username=alice%00x&password=alicepw", FORM);
+	struct e2e_resp *r =
+		e2e_request("POST", "/token", NULL,
+			    "grant_type=password&username=alice%00x&password=alicepw", FORM);
 	E2E_STATUS(r, 400);
 	e2e_free(r);
 	CU_ASSERT_EQUAL((long)e2e_db_scalar("SELECT count(*) FROM oauth_tokens"), before);
@@ -140,9 +140,10 @@ static void test_email_login(void)
 	CU_ASSERT_EQUAL(login("alice@example.org", "alicepw", &t), 200);
 	CU_ASSERT_EQUAL(checktoken(t, "alice"), 200);
 	CU_ASSERT_EQUAL(login("Alice@Example.org", "bobpw", NULL), 400);
-	struct e2e_resp *r = e2e_request(
-		"POST", "/token", NULL,
-		"grant_type=password&username=zed%40example.org&password=alicepw", FORM);
+	struct e2e_resp *r =
+		e2e_request("POST", "/token", NULL,
+			    "grant_type=password&username=zed%40example.org&password=alicepw",
+			    FORM);
 	E2E_STATUS(r, 400);
 	E2E_STR_EQ(e2e_str(r->json, "error"), "invalid_user");
 	e2e_free(r);

@@ -65,8 +65,7 @@ static int file_has(const char *path, const char *needle)
 
 /* Every regular file under dir, recursively: fn(path, st, arg); returns the
  * number of files seen. */
-static int walk(const char *dir, void (*fn)(const char *, const struct stat *, void *),
-		void *arg)
+static int walk(const char *dir, void (*fn)(const char *, const struct stat *, void *), void *arg)
 {
 	DIR *d = opendir(dir);
 	if (!d)
@@ -186,7 +185,8 @@ static int dial(int secs)
 	const char *url = e2e_url(); /* http://127.0.0.1:PORT */
 	const char *colon = strrchr(url, ':');
 	CU_ASSERT_PTR_NOT_NULL_FATAL(colon);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(colon + 1))};
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_port = htons((uint16_t)atoi(colon + 1))};
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	CU_ASSERT_FATAL(fd >= 0);

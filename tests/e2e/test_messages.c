@@ -13,8 +13,8 @@
 #include <string.h>
 
 #define LEAN_KEYS "actor,contexts,generator,id,object,objectType,published,replies,verb"
-#define FULL_KEYS                                                                         \
-	"actor,contexts,creator,generator,id,keywords,object,objectType,owner,published," \
+#define FULL_KEYS                                                                                  \
+	"actor,contexts,creator,generator,id,keywords,object,objectType,owner,published,"          \
 	"replies,verb"
 
 static const char *body(const char *content)
@@ -24,11 +24,12 @@ static const char *body(const char *content)
 
 static const char *new_conv(const char *user, const char *participants)
 {
-	struct e2e_resp *r = e2e_request(
-		"POST", "/conversations", user,
-		e2e_fmt("{\"contexts\":[{\"objectType\":\"conversation\",\"participants\":%s}],"
-			"\"object\":{\"objectType\":\"note\",\"content\":\"first\"}}",
-			participants));
+	struct e2e_resp *r =
+		e2e_request("POST", "/conversations", user,
+			    e2e_fmt("{\"contexts\":[{\"objectType\":\"conversation\","
+				    "\"participants\":%s}],"
+				    "\"object\":{\"objectType\":\"note\",\"content\":\"first\"}}",
+				    participants));
 	E2E_STATUS(r, 201);
 	json_object *c0 = json_object_array_get_idx(e2e_get(r->json, "contexts"), 0);
 	const char *cid = e2e_fmt("%s", e2e_str(c0, "id") ? e2e_str(c0, "id") : "");
@@ -38,8 +39,8 @@ static const char *new_conv(const char *user, const char *participants)
 
 static const char *post_id(const char *cid, const char *user, const char *content)
 {
-	struct e2e_resp *r =
-		e2e_request("POST", e2e_fmt("/conversations/%s/messages", cid), user, body(content));
+	struct e2e_resp *r = e2e_request("POST", e2e_fmt("/conversations/%s/messages", cid), user,
+					 body(content));
 	E2E_STATUS(r, 201);
 	const char *id = e2e_fmt("%s", e2e_str(r->json, "id") ? e2e_str(r->json, "id") : "");
 	e2e_free(r);
@@ -68,11 +69,12 @@ static void test_post(void)
 	const char *cid = new_conv("msg.messi", "[\"msg.messi\",\"msg.xavi\",\"msg.shakira\"]");
 	const char *path = e2e_fmt("/conversations/%s/messages", cid);
 	long long outbox = e2e_db_scalar("SELECT max(id) FROM outbox");
-	struct e2e_resp *r = e2e_request(
-		"POST", path, "msg.shakira",
-		"{\"object\":{\"objectType\":\"note\",\"content\":\"M'agrada <i>Terrassa</i>"
-		"<img src=x onerror=alert(1)> & d'estatus #Nou\"},\"published\":"
-		"\"2001-01-01T00:00:00Z\",\"generator\":\"uTalk\"}");
+	struct e2e_resp *r =
+		e2e_request("POST", path, "msg.shakira",
+			    "{\"object\":{\"objectType\":\"note\",\"content\":\"M'agrada "
+			    "<i>Terrassa</i>"
+			    "<img src=x onerror=alert(1)> & d'estatus #Nou\"},\"published\":"
+			    "\"2001-01-01T00:00:00Z\",\"generator\":\"uTalk\"}");
 	E2E_STATUS(r, 201);
 	E2E_STR_EQ(e2e_keys(r->json), FULL_KEYS);
 	E2E_STR_EQ(e2e_str(r->json, "owner"), "msg.shakira");
@@ -145,16 +147,19 @@ static void test_post_rules(void)
 	e2e_free(r);
 	/* validation */
 	r = e2e_request("POST", path, "msg.messi", "{}");
-	E2E_EXPECT(r, 400, "MissingField", "Required parameter \"object\" not found in the request");
+	E2E_EXPECT(r, 400, "MissingField",
+		   "Required parameter \"object\" not found in the request");
 	e2e_free(r);
 	r = e2e_request("POST", path, "msg.messi", "{\"object\":{\"objectType\":\"note\"}}");
-	E2E_EXPECT(r, 400, "MissingField", "Required parameter \"content\" not found in the request");
+	E2E_EXPECT(r, 400, "MissingField",
+		   "Required parameter \"content\" not found in the request");
 	e2e_free(r);
 	r = e2e_request("POST", path, "msg.messi", "{\"object\":{\"objectType\":\"video\"}}");
 	E2E_EXPECT(r, 400, "ObjectNotSupported",
 		   "Activitystrea.ms object type video unknown or unsupported");
 	e2e_free(r);
-	r = e2e_request("POST", path, "msg.messi", "{\"object\":{\"objectType\":\"note\",\"content\":5}}");
+	r = e2e_request("POST", path, "msg.messi",
+			"{\"object\":{\"objectType\":\"note\",\"content\":5}}");
 	E2E_STATUS(r, 400);
 	e2e_free(r);
 	E2E_INT_EQ(e2e_db_scalar("SELECT count(*) FROM messages"), msgs);
@@ -200,8 +205,8 @@ static void test_single_rejoin(void)
 	E2E_SEND(204, "DELETE", e2e_fmt("/conversations/%s/participants/msg.s2", cid), "msg.s2",
 		 NULL);
 	/* the leaver cannot post; the other side can and brings him back */
-	struct e2e_resp *r =
-		e2e_request("POST", e2e_fmt("/conversations/%s/messages", cid), "msg.s2", body("x"));
+	struct e2e_resp *r = e2e_request("POST", e2e_fmt("/conversations/%s/messages", cid),
+					 "msg.s2", body("x"));
 	E2E_STATUS(r, 403);
 	e2e_free(r);
 	long long outbox = e2e_db_scalar("SELECT max(id) FROM outbox");
@@ -253,7 +258,8 @@ static void test_list_paging(void)
 	E2E_STR_EQ(e2e_str(json_object_array_get_idx(r->json, 1), "id"), ids[12]);
 	e2e_free(r);
 	r = e2e_request("GET", e2e_fmt("%s?before=zz", path), "msg.messi", NULL);
-	E2E_EXPECT(r, 400, "InvalidSearchParams", "before must be a valid ObjectId BSON identifier");
+	E2E_EXPECT(r, 400, "InvalidSearchParams",
+		   "before must be a valid ObjectId BSON identifier");
 	e2e_free(r);
 	r = e2e_request("GET", path, "msg.out", NULL);
 	forbidden(r, "msg.out", "View all conversation messages");
@@ -320,7 +326,8 @@ static void test_global_and_active(void)
 	r = e2e_request("GET", "/conversations/active?date_filter=2001-01", m, NULL);
 	E2E_INT_EQ(e2e_len(r->json), 0);
 	e2e_free(r);
-	r = e2e_request("GET", "/conversations/active", "msg.g1", NULL); /* Unlike the original: Managers */
+	r = e2e_request("GET", "/conversations/active", "msg.g1",
+			NULL); /* Unlike the original: Managers */
 	forbidden(r, "msg.g1", "List conversations");
 	e2e_free(r);
 }
@@ -328,15 +335,16 @@ static void test_global_and_active(void)
 /* ---- #58 #69 with media, #72–#74 (api.md 8.5, 9.2) ------------------------ */
 
 /* a 4×3 RGB PNG */
-static const unsigned char PNG[] = {
-	0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44,
-	0x52, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x03, 0x08, 0x02, 0x00, 0x00, 0x00, 0x3b,
-	0x96, 0x39, 0x91, 0x00, 0x00, 0x00, 0x2a, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x0d, 0xc7,
-	0x31, 0x01, 0x00, 0x30, 0x0c, 0xc3, 0x30, 0x03, 0x2b, 0x88, 0xc0, 0xe9, 0x69, 0x28, 0x01,
-	0x51, 0x80, 0x9b, 0x3e, 0x01, 0x0e, 0x2e, 0x1e, 0x42, 0x9c, 0xb8, 0xf1, 0xf2, 0x53, 0xa7,
-	0x6e, 0xbd, 0xfa, 0x00, 0xe3, 0xb7, 0x0d, 0xf9, 0x6c, 0x6c, 0xcb, 0xd2, 0x00, 0x00, 0x00,
-	0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
-
+static const unsigned char PNG[] = {0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00,
+				    0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x04,
+				    0x00, 0x00, 0x00, 0x03, 0x08, 0x02, 0x00, 0x00, 0x00, 0x3b,
+				    0x96, 0x39, 0x91, 0x00, 0x00, 0x00, 0x2a, 0x49, 0x44, 0x41,
+				    0x54, 0x78, 0x9c, 0x0d, 0xc7, 0x31, 0x01, 0x00, 0x30, 0x0c,
+				    0xc3, 0x30, 0x03, 0x2b, 0x88, 0xc0, 0xe9, 0x69, 0x28, 0x01,
+				    0x51, 0x80, 0x9b, 0x3e, 0x01, 0x0e, 0x2e, 0x1e, 0x42, 0x9c,
+				    0xb8, 0xf1, 0xf2, 0x53, 0xa7, 0x6e, 0xbd, 0xfa, 0x00, 0xe3,
+				    0xb7, 0x0d, 0xf9, 0x6c, 0x6c, 0xcb, 0xd2, 0x00, 0x00, 0x00,
+				    0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
 
 /* n bytes of every value, NULs included */
 static void binary(unsigned char *out, size_t n)
@@ -354,10 +362,10 @@ static void test_media_image(void)
 	e2e_person("msg.m2", NULL);
 	const char *cid = new_conv("msg.m1", "[\"msg.m1\",\"msg.m2\"]");
 	long long outbox = e2e_db_scalar("SELECT max(id) FROM outbox");
-	struct e2e_resp *r = e2e_upload(
-		e2e_fmt("/conversations/%s/messages", cid), "msg.m1",
-		"{\"object\":{\"objectType\":\"image\",\"content\":\"mira\",\"mobile\":true}}",
-		"pixels.png", "image/png", PNG, sizeof PNG);
+	struct e2e_resp *r = e2e_upload(e2e_fmt("/conversations/%s/messages", cid), "msg.m1",
+					"{\"object\":{\"objectType\":\"image\",\"content\":"
+					"\"mira\",\"mobile\":true}}",
+					"pixels.png", "image/png", PNG, sizeof PNG);
 	E2E_STATUS(r, 201);
 	const char *mid = e2e_fmt("%s", e2e_str(r->json, "id") ? e2e_str(r->json, "id") : "");
 	json_object *o = e2e_get(r->json, "object");
@@ -404,7 +412,8 @@ static void test_media_image(void)
 			"Content-Type: application/base64");
 	E2E_STATUS(r, 200);
 	E2E_STR_EQ(e2e_header(r, "Content-Type"), "application/base64");
-	E2E_STR_EQ(r->body, "iVBORw0KGgoAAAANSUhEUgAAAAQAAAADCAIAAAA7ljmRAAAAKklEQVR4nA3HMQEAMAzDMAMriMDpaSgBUYCbPgEOLh5CnLjx8lOnbr36AOO3DflsbMvSAAAAAElFTkSuQmCC");
+	E2E_STR_EQ(r->body, "iVBORw0KGgoAAAANSUhEUgAAAAQAAAADCAIAAAA7ljmRAAAAKklEQVR4nA3HMQEAMAzDMA"
+			    "MriMDpaSgBUYCbPgEOLh5CnLjx8lOnbr36AOO3DflsbMvSAAAAAElFTkSuQmCC");
 	e2e_free(r);
 	/* lastMessage of a media message carries its URLs */
 	r = e2e_request("GET", e2e_fmt("/conversations/%s", cid), "msg.m1", NULL);
@@ -431,8 +440,8 @@ static void test_media_image(void)
 	/* a message that says image but is not one: nothing stored */
 	long long msgs = e2e_db_scalar("SELECT count(*) FROM messages");
 	r = e2e_upload(e2e_fmt("/conversations/%s/messages", cid), "msg.m1",
-			"{\"object\":{\"objectType\":\"image\"}}", "fake.png", "image/png",
-			"not an image", 12);
+		       "{\"object\":{\"objectType\":\"image\"}}", "fake.png", "image/png",
+		       "not an image", 12);
 	E2E_STATUS(r, 400);
 	e2e_free(r);
 	r = e2e_request("POST", e2e_fmt("/conversations/%s/messages", cid), "msg.m1",
@@ -457,8 +466,9 @@ static void test_media_file(void)
 		"upload.bin", "application/octet-stream", data, sizeof data);
 	E2E_STATUS(r, 201);
 	const char *mid = e2e_fmt("%s", e2e_str(r->json, "id") ? e2e_str(r->json, "id") : "");
-	const char *cid = e2e_fmt(
-		"%s", e2e_str(json_object_array_get_idx(e2e_get(r->json, "contexts"), 0), "id"));
+	const char *cid =
+		e2e_fmt("%s",
+			e2e_str(json_object_array_get_idx(e2e_get(r->json, "contexts"), 0), "id"));
 	json_object *o = e2e_get(r->json, "object");
 	E2E_STR_EQ(e2e_str(o, "filename"), "report.bin");
 	E2E_STR_EQ(e2e_str(o, "fullURL"), e2e_fmt("/messages/%s/file/download", mid));
@@ -477,7 +487,8 @@ static void test_media_file(void)
 	e2e_free(r);
 	/* the api.md 1.1 base64 JSON variant, byte-exact too */
 	r = e2e_request("POST", e2e_fmt("/conversations/%s/messages", cid), "msg.f2",
-			"{\"data\":{\"json_data\":\"{\\\"object\\\":{\\\"objectType\\\":\\\"file\\\","
+			"{\"data\":{\"json_data\":\"{\\\"object\\\":{\\\"objectType\\\":"
+			"\\\"file\\\","
 			"\\\"filename\\\":\\\"hi.txt\\\",\\\"mimetype\\\":\\\"text/plain\\\"}}\","
 			"\"file\":\"aGVsbG8sIHdvcmxkIQ==\"}}");
 	E2E_STATUS(r, 201);
@@ -521,21 +532,25 @@ static void test_media_notifications(void)
 	binary(data, sizeof data);
 	long long outbox = e2e_db_scalar("SELECT max(id) FROM outbox");
 	/* a group started with a file: add/conversation, text "Add file" */
-	struct e2e_resp *r = e2e_upload(
-		"/conversations", "msg.n1",
-		"{\"contexts\":[{\"objectType\":\"conversation\",\"displayName\":\"Fitxers\","
-		"\"participants\":[\"msg.n1\",\"msg.n2\",\"msg.n3\"]}],"
-		"\"object\":{\"objectType\":\"file\",\"filename\":\"a.bin\"}}",
-		"a.bin", "application/octet-stream", data, sizeof data);
+	struct e2e_resp *r =
+		e2e_upload("/conversations", "msg.n1",
+			   "{\"contexts\":[{\"objectType\":\"conversation\",\"displayName\":"
+			   "\"Fitxers\","
+			   "\"participants\":[\"msg.n1\",\"msg.n2\",\"msg.n3\"]}],"
+			   "\"object\":{\"objectType\":\"file\",\"filename\":\"a.bin\"}}",
+			   "a.bin", "application/octet-stream", data, sizeof data);
 	E2E_STATUS(r, 201);
-	const char *cid = e2e_fmt(
-		"%s", e2e_str(json_object_array_get_idx(e2e_get(r->json, "contexts"), 0), "id"));
+	const char *cid =
+		e2e_fmt("%s",
+			e2e_str(json_object_array_get_idx(e2e_get(r->json, "contexts"), 0), "id"));
 	const char *mid = e2e_fmt("%s", e2e_str(r->json, "id") ? e2e_str(r->json, "id") : "");
 	e2e_free(r);
-	E2E_STR_EQ(e2e_db_text("SELECT json_extract(body, '$.a') || json_extract(body, '$.o') || ' '"
+	E2E_STR_EQ(e2e_db_text("SELECT json_extract(body, '$.a') || json_extract(body, '$.o') || ' "
+			       "'"
 			       " || json_extract(body, '$.d.text') || ' ' ||"
 			       " json_extract(body, '$.d.conversation_id') || ' ' ||"
-			       " json_extract(body, '$.d.creator') || ' ' || json_extract(body, '$.u.u')"
+			       " json_extract(body, '$.d.creator') || ' ' || json_extract(body, "
+			       "'$.u.u')"
 			       " || ' ' || json_extract(body, '$.u.d') FROM outbox WHERE id > %lld"
 			       " AND op = 'publish' AND routing_key = '%s.notifications'",
 			       outbox, cid),
@@ -557,12 +572,13 @@ static void test_media_notifications(void)
 	/* a mobile file message: add/message, text "Add file", message_id */
 	outbox = e2e_db_scalar("SELECT max(id) FROM outbox");
 	r = e2e_upload(e2e_fmt("/conversations/%s/messages", cid), "msg.n2",
-			"{\"object\":{\"objectType\":\"file\",\"mobile\":true}}", "b.bin",
-			"application/octet-stream", data, sizeof data);
+		       "{\"object\":{\"objectType\":\"file\",\"mobile\":true}}", "b.bin",
+		       "application/octet-stream", data, sizeof data);
 	E2E_STATUS(r, 201);
 	mid = e2e_fmt("%s", e2e_str(r->json, "id") ? e2e_str(r->json, "id") : "");
 	e2e_free(r);
-	E2E_STR_EQ(e2e_db_text("SELECT json_extract(body, '$.a') || json_extract(body, '$.o') || ' '"
+	E2E_STR_EQ(e2e_db_text("SELECT json_extract(body, '$.a') || json_extract(body, '$.o') || ' "
+			       "'"
 			       " || json_extract(body, '$.d.text') || ' ' ||"
 			       " json_extract(body, '$.d.message_id') FROM outbox WHERE id > %lld"
 			       " AND op = 'publish'",
@@ -571,10 +587,10 @@ static void test_media_notifications(void)
 	/* a group started with an image: "Add image" */
 	outbox = e2e_db_scalar("SELECT max(id) FROM outbox");
 	r = e2e_upload("/conversations", "msg.n1",
-			"{\"contexts\":[{\"objectType\":\"conversation\","
-			"\"participants\":[\"msg.n1\",\"msg.n2\",\"msg.n3\"]}],"
-			"\"object\":{\"objectType\":\"image\",\"content\":\"mira\"}}",
-			"p.png", "image/png", PNG, sizeof PNG);
+		       "{\"contexts\":[{\"objectType\":\"conversation\","
+		       "\"participants\":[\"msg.n1\",\"msg.n2\",\"msg.n3\"]}],"
+		       "\"object\":{\"objectType\":\"image\",\"content\":\"mira\"}}",
+		       "p.png", "image/png", PNG, sizeof PNG);
 	E2E_STATUS(r, 201);
 	e2e_free(r);
 	E2E_STR_EQ(e2e_db_text("SELECT json_extract(body, '$.d.text') FROM outbox WHERE id > %lld"

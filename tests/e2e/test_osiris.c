@@ -25,8 +25,7 @@
 #define form(fmt, a, b) e2e_fmt(fmt, e2e_escape(a), e2e_escape(b))
 
 /* Osiris errors are {"error","error_description"}; desc NULL = not checked. */
-static void expect_oauth(const struct e2e_resp *r, long status, const char *error,
-			 const char *desc)
+static void expect_oauth(const struct e2e_resp *r, long status, const char *error, const char *desc)
 {
 	E2E_STATUS(r, status);
 	E2E_STR_EQ(e2e_str(r->json, "error"), error);
@@ -42,10 +41,11 @@ static int is_token(const char *t)
 /* POST /token for ALICE; returns the token (arena) or NULL. */
 static const char *get_token(void)
 {
-	struct e2e_resp *r = e2e_request(
-		"POST", "/token", NULL,
-		form("grant_type=password&username=%s&password=%s&scope=widgetcli", ALICE, PASSWORD),
-		FORM);
+	struct e2e_resp *r =
+		e2e_request("POST", "/token", NULL,
+			    form("grant_type=password&username=%s&password=%s&scope=widgetcli",
+				 ALICE, PASSWORD),
+			    FORM);
 	E2E_STATUS(r, 200);
 	const char *t = e2e_str(r->json, "access_token");
 	t = t ? e2e_fmt("%s", t) : NULL;
@@ -55,9 +55,9 @@ static const char *get_token(void)
 
 static long check(const char *token, const char *username, const char *scope)
 {
-	const char *body = e2e_fmt("access_token=%s&username=%s%s%s", e2e_escape(token),
-				   e2e_escape(username), scope ? "&scope=" : "",
-				   scope ? e2e_escape(scope) : "");
+	const char *body =
+		e2e_fmt("access_token=%s&username=%s%s%s", e2e_escape(token), e2e_escape(username),
+			scope ? "&scope=" : "", scope ? e2e_escape(scope) : "");
 	struct e2e_resp *r = e2e_request("POST", "/checktoken", NULL, body, FORM);
 	long st = r->status;
 	e2e_free(r);
@@ -81,10 +81,11 @@ static double now_s(void)
 static struct e2e_resp *login(const char *user, const char *password, double *took)
 {
 	double t0 = now_s();
-	struct e2e_resp *r = e2e_request(
-		"POST", "/token", NULL,
-		form("grant_type=password&username=%s&password=%s&scope=widgetcli", user, password),
-		FORM);
+	struct e2e_resp *r =
+		e2e_request("POST", "/token", NULL,
+			    form("grant_type=password&username=%s&password=%s&scope=widgetcli",
+				 user, password),
+			    FORM);
 	if (took)
 		*took = now_s() - t0;
 	return r;
@@ -93,10 +94,11 @@ static struct e2e_resp *login(const char *user, const char *password, double *to
 /* 1 */
 static void test_token_issue(void)
 {
-	struct e2e_resp *r = e2e_request(
-		"POST", "/token", NULL,
-		form("grant_type=password&username=%s&password=%s&scope=widgetcli", ALICE, PASSWORD),
-		FORM);
+	struct e2e_resp *r =
+		e2e_request("POST", "/token", NULL,
+			    form("grant_type=password&username=%s&password=%s&scope=widgetcli",
+				 ALICE, PASSWORD),
+			    FORM);
 	E2E_STATUS(r, 200);
 	const char *ct = e2e_header(r, "Content-Type");
 	CU_ASSERT(ct && !strncmp(ct, "application/json", 16));
@@ -117,7 +119,8 @@ static void test_token_issue(void)
 
 	/* the same as JSON */
 	r = e2e_request("POST", "/token", NULL,
-			e2e_fmt("{\"grant_type\":\"password\",\"username\":\"%s\",\"password\":\"%s\","
+			e2e_fmt("{\"grant_type\":\"password\",\"username\":\"%s\",\"password\":\"%"
+				"s\","
 				"\"scope\":\"widgetcli\"}",
 				ALICE, PASSWORD));
 	E2E_STATUS(r, 200);
@@ -125,8 +128,9 @@ static void test_token_issue(void)
 	e2e_free(r);
 	/* and as query-string parameters */
 	r = e2e_request("POST",
-			e2e_fmt("/token?%s", form("grant_type=password&username=%s&password=%s&scope=widgetcli",
-						  ALICE, PASSWORD)),
+			e2e_fmt("/token?%s",
+				form("grant_type=password&username=%s&password=%s&scope=widgetcli",
+				     ALICE, PASSWORD)),
 			NULL, NULL);
 	E2E_STATUS(r, 200);
 	CU_ASSERT(is_token(e2e_str(r->json, "access_token")));
@@ -142,16 +146,18 @@ static void test_token_issue(void)
 static void test_token_refused(void)
 {
 	long long before = e2e_db_scalar("SELECT count(*) FROM oauth_tokens");
-	struct e2e_resp *r = e2e_request(
-		"POST", "/token", NULL,
-		form("grant_type=password&username=%s&password=%s&scope=widgetcli", ALICE, "wrong"),
-		FORM);
+	struct e2e_resp *r =
+		e2e_request("POST", "/token", NULL,
+			    form("grant_type=password&username=%s&password=%s&scope=widgetcli",
+				 ALICE, "wrong"),
+			    FORM);
 	expect_oauth(r, 400, "invalid_grant", NULL);
 	E2E_STR_EQ(e2e_header(r, "Cache-Control"), "no-store"); /* on every answer */
 	E2E_STR_EQ(e2e_header(r, "Pragma"), "no-cache");
 	e2e_free(r);
 	r = e2e_request("POST", "/token", NULL,
-			form("grant_type=password&username=%s&password=%s&scope=widgetcli", ALICE, ""),
+			form("grant_type=password&username=%s&password=%s&scope=widgetcli", ALICE,
+			     ""),
 			FORM);
 	expect_oauth(r, 400, "invalid_grant", NULL);
 	e2e_free(r);
@@ -162,7 +168,8 @@ static void test_token_refused(void)
 	expect_oauth(r, 400, "invalid_grant", NULL);
 	e2e_free(r);
 	r = e2e_request("POST", "/token", NULL,
-			form("grant_type=password&password=%s&scope=widgetcli%s", PASSWORD, ""), FORM);
+			form("grant_type=password&password=%s&scope=widgetcli%s", PASSWORD, ""),
+			FORM);
 	expect_oauth(r, 400, "invalid_request",
 		     "Required parameter username not found in the request");
 	e2e_free(r);
@@ -176,7 +183,8 @@ static void test_token_refused(void)
 	expect_oauth(r, 501, "unsupported_grant_type", "");
 	e2e_free(r);
 	r = e2e_request("POST", "/token", NULL,
-			form("grant_type=client_credentials&username=%s&password=%s", ALICE, PASSWORD),
+			form("grant_type=client_credentials&username=%s&password=%s", ALICE,
+			     PASSWORD),
 			FORM);
 	expect_oauth(r, 501, "unsupported_grant_type", "");
 	e2e_free(r);
@@ -203,7 +211,8 @@ static void test_checktoken(void)
 	e2e_free(r);
 	r = e2e_request("POST", "/checktoken", NULL,
 			form("access_token=%s&scope=widgetcli%s", t, ""), FORM);
-	expect_oauth(r, 400, "invalid_request", "Required parameter username not found in the request");
+	expect_oauth(r, 400, "invalid_request",
+		     "Required parameter username not found in the request");
 	e2e_free(r);
 	/* legacy parameter names are accepted on /checktoken */
 	E2E_SEND(200, "POST", "/checktoken", NULL,
@@ -239,7 +248,8 @@ static void test_revoke(void)
 	expect_oauth(r, 400, "invalid_request", NULL);
 	e2e_free(r);
 
-	r = e2e_request("POST", "/revoke", NULL, form("access_token=%s&username=%s", t, ALICE), FORM);
+	r = e2e_request("POST", "/revoke", NULL, form("access_token=%s&username=%s", t, ALICE),
+			FORM);
 	E2E_STATUS(r, 204);
 	E2E_INT_EQ(r->body_len, 0);
 	e2e_free(r);
@@ -252,10 +262,10 @@ static void test_revoke(void)
 /* 7 */
 static long max_get(const char *token, int with_scope, struct e2e_resp **out)
 {
-	struct e2e_resp *r = e2e_request("GET", "/people/" ALICE, NULL, NULL,
-					 e2e_fmt("X-Oauth-Token: %s", token),
-					 "X-Oauth-Username: " ALICE,
-					 with_scope ? "X-Oauth-Scope: widgetcli" : "X-Dummy: 1");
+	struct e2e_resp *r =
+		e2e_request("GET", "/people/" ALICE, NULL, NULL,
+			    e2e_fmt("X-Oauth-Token: %s", token), "X-Oauth-Username: " ALICE,
+			    with_scope ? "X-Oauth-Scope: widgetcli" : "X-Dummy: 1");
 	long st = r->status;
 	if (out)
 		*out = r;
@@ -365,9 +375,10 @@ static void test_revoke_reaches_every_worker(void)
 static void test_bypass_disabled(void)
 {
 	long long before = e2e_db_scalar("SELECT count(*) FROM oauth_tokens");
-	struct e2e_resp *r = e2e_request("POST", "/token-bypass", NULL,
-					 form("grant_type=password&username=%s&scope=%s", ALICE, "widgetcli"),
-					 FORM);
+	struct e2e_resp *r =
+		e2e_request("POST", "/token-bypass", NULL,
+			    form("grant_type=password&username=%s&scope=%s", ALICE, "widgetcli"),
+			    FORM);
 	CU_ASSERT(r->status == 404 || r->status == 403);
 	CU_ASSERT_PTR_NULL(e2e_str(r->json, "access_token"));
 	e2e_free(r);

@@ -9,8 +9,8 @@
 
 #include <string.h>
 
-#define FULL_KEYS                                                              \
-	"creator,displayName,following,id,last_login,objectType,owner,published," \
+#define FULL_KEYS                                                                                  \
+	"creator,displayName,following,id,last_login,objectType,owner,published,"                  \
 	"subscribedTo,talkingIn,unsubscribedToPush,username"
 #define PUBLIC_KEYS "displayName,objectType,published,username"
 #define ITEM_KEYS "displayName,id,objectType,username"
@@ -180,7 +180,8 @@ static void test_list_date_filter(void)
 static void test_list_offsets(void)
 {
 	struct e2e_resp *r = list("pp.ana", "before=nothex");
-	E2E_EXPECT(r, 400, "InvalidSearchParams", "before must be a valid ObjectId BSON identifier");
+	E2E_EXPECT(r, 400, "InvalidSearchParams",
+		   "before must be a valid ObjectId BSON identifier");
 	e2e_free(r);
 	r = list("pp.ana", "after=123");
 	E2E_EXPECT(r, 400, "InvalidSearchParams", "after must be a valid ObjectId BSON identifier");
@@ -193,8 +194,8 @@ static void test_list_offsets(void)
 
 static void test_list_twitter_enabled(void)
 {
-	struct e2e_resp *r = e2e_request("PUT", "/people/lst.a2", "lst.a2",
-					 "{\"twitterUsername\":\"LstA2tw\"}");
+	struct e2e_resp *r =
+		e2e_request("PUT", "/people/lst.a2", "lst.a2", "{\"twitterUsername\":\"LstA2tw\"}");
 	E2E_STATUS(r, 200);
 	e2e_free(r);
 	r = list("pp.ana", "username=lst.&twitter_enabled=1");
@@ -221,7 +222,8 @@ static void test_nonvisible(void)
 {
 	CU_ASSERT_FATAL(e2e_person("vis.shown", NULL) && e2e_person("vis.hidden", NULL) &&
 			e2e_person("vis.viewer", NULL) && e2e_person("vis.ghostly", NULL));
-	CU_ASSERT_FATAL(e2e_grant("vis.hidden", "NonVisible") && e2e_grant("vis.ghostly", "NonVisible"));
+	CU_ASSERT_FATAL(e2e_grant("vis.hidden", "NonVisible") &&
+			e2e_grant("vis.ghostly", "NonVisible"));
 
 	struct e2e_resp *r = list("vis.viewer", "username=vis.");
 	E2E_STR_EQ(e2e_usernames(r->json), "vis.viewer,vis.shown");
@@ -278,7 +280,8 @@ static void test_create(void)
 
 	/* existing (case-insensitively) → 200, the stored user, nothing changed */
 	const char *before = person_row("pp.new");
-	r = e2e_request("POST", "/people", m, "{\"username\":\"PP.New\",\"displayName\":\"Other\"}");
+	r = e2e_request("POST", "/people", m,
+			"{\"username\":\"PP.New\",\"displayName\":\"Other\"}");
 	E2E_STATUS(r, 200);
 	E2E_STR_EQ(e2e_str(r->json, "id"), id);
 	E2E_STR_EQ(e2e_str(r->json, "displayName"), "pp.new");
@@ -290,9 +293,10 @@ static void test_create(void)
 static void test_create_fields(void)
 {
 	const char *m = e2e_manager();
-	struct e2e_resp *r = e2e_request("POST", "/people", m,
-					 "{\"username\":\"PP.Upper\",\"displayName\":\"Upper Case\","
-					 "\"twitterUsername\":\"  @Tw_User1 \"}");
+	struct e2e_resp *r =
+		e2e_request("POST", "/people", m,
+			    "{\"username\":\"PP.Upper\",\"displayName\":\"Upper Case\","
+			    "\"twitterUsername\":\"  @Tw_User1 \"}");
 	E2E_STATUS(r, 201);
 	E2E_STR_EQ(e2e_str(r->json, "username"), "pp.upper");
 	E2E_STR_EQ(e2e_str(r->json, "displayName"), "Upper Case");
@@ -339,7 +343,8 @@ static void test_create_invalid(void)
 		{"{\"username\":\"pp.badtw4\",\"twitterUsername\":\"@\"}", NULL},
 		{"{\"username\":\"pp.badtw5\",\"twitterUsername\":\"a b\"}", NULL},
 	};
-	const char *before = e2e_db_text("SELECT count(*) || ':' || group_concat(username) FROM people");
+	const char *before =
+		e2e_db_text("SELECT count(*) || ':' || group_concat(username) FROM people");
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		struct e2e_resp *r = e2e_request("POST", "/people", m, cases[i].body);
 		if (E2E_EXPECT(r, 400, "ValidationError", cases[i].description) &&
@@ -392,8 +397,9 @@ static void test_create_notifications(void)
 static void test_self_registration(void)
 {
 	long long n = people_rows();
-	struct e2e_resp *r = e2e_request("POST", "/people", "pp.selfreg",
-					 "{\"username\":\"pp.selfreg\",\"displayName\":\"Self Made\"}");
+	struct e2e_resp *r =
+		e2e_request("POST", "/people", "pp.selfreg",
+			    "{\"username\":\"pp.selfreg\",\"displayName\":\"Self Made\"}");
 	E2E_STATUS(r, 201);
 	/* a self-registering user does not see id, creator, owner, last_login */
 	const char *hidden[] = {"id", "creator", "owner", "last_login"};
@@ -435,7 +441,8 @@ static void test_read_visibility(void)
 	E2E_STR_EQ(e2e_str(r->json, "displayName"), "Ana Pérez");
 	E2E_STR_EQ(e2e_str(r->json, "owner"), "pp.ana");
 	E2E_STR_EQ(e2e_str(r->json, "creator"), e2e_manager());
-	E2E_STR_EQ(e2e_str(r->json, "id"), e2e_db_text("SELECT id FROM people WHERE username='pp.ana'"));
+	E2E_STR_EQ(e2e_str(r->json, "id"),
+		   e2e_db_text("SELECT id FROM people WHERE username='pp.ana'"));
 	e2e_free(r);
 	r = e2e_request("GET", "/people/pp.ana", e2e_manager(), NULL);
 	E2E_STATUS(r, 200);
@@ -478,8 +485,9 @@ static void test_read_names(void)
 static void test_update_self(void)
 {
 	CU_ASSERT_FATAL(e2e_person("pp.upd", "Before"));
-	struct e2e_resp *r = e2e_request("PUT", "/people/pp.upd", "pp.upd",
-					 "{\"displayName\":\"After Update\",\"twitterUsername\":\"@UpdTw\"}");
+	struct e2e_resp *r =
+		e2e_request("PUT", "/people/pp.upd", "pp.upd",
+			    "{\"displayName\":\"After Update\",\"twitterUsername\":\"@UpdTw\"}");
 	E2E_STATUS(r, 200);
 	E2E_STR_EQ(e2e_str(r->json, "displayName"), "After Update");
 	E2E_STR_EQ(e2e_str(r->json, "twitterUsername"), "updtw");
@@ -566,9 +574,10 @@ static void test_update_invalid(void)
 	const char *before = person_row("pp.badupd");
 	const char *bad[] = {"@@x", "a-b", "abcdefghijklmnop", "a b", "@"};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-		struct e2e_resp *r = e2e_request(
-			"PUT", "/people/pp.badupd", "pp.badupd",
-			e2e_fmt("{\"displayName\":\"Changed\",\"twitterUsername\":\"%s\"}", bad[i]));
+		struct e2e_resp *r = e2e_request("PUT", "/people/pp.badupd", "pp.badupd",
+						 e2e_fmt("{\"displayName\":\"Changed\","
+							 "\"twitterUsername\":\"%s\"}",
+							 bad[i]));
 		if (E2E_EXPECT(r, 400, "ValidationError", NULL)) {
 			const char *d = e2e_str(r->json, "error_description");
 			const char *want = "Validation error on field \"twitterUsername\"";

@@ -22,8 +22,8 @@
 #define forbidden sh_forbidden
 #define subscribe sh_subscribe
 
-#define MARK_KEYS                                                                          \
-	"actor,creator,favorites,favoritesCount,generator,id,keywords,lastComment,likes,"    \
+#define MARK_KEYS                                                                                  \
+	"actor,creator,favorites,favoritesCount,generator,id,keywords,lastComment,likes,"          \
 	"likesCount,object,objectType,owner,published,replies,verb"
 
 static void mkctx(const char *url, const char *perms)
@@ -97,7 +97,8 @@ static void test_likes(void)
 	r = e2e_request("DELETE", e2e_fmt("/activities/%s/likes/%s", id, AUTHOR), FAN, NULL);
 	forbidden(r, FAN, "Unlike an activity");
 	e2e_free(r);
-	E2E_SEND(204, "DELETE", e2e_fmt("/activities/%s/likes/%s", id, AUTHOR), e2e_manager(), NULL);
+	E2E_SEND(204, "DELETE", e2e_fmt("/activities/%s/likes/%s", id, AUTHOR), e2e_manager(),
+		 NULL);
 	E2E_INT_EQ(e2e_db_scalar("SELECT likes_count FROM activities WHERE id = '%s'", id), 0);
 	E2E_INT_EQ(e2e_db_scalar("SELECT count(*) FROM activities WHERE verb = 'unlike'"
 				 " AND json_extract(object_json, '$.id') = '%s'",
@@ -109,7 +110,8 @@ static void test_likes(void)
 
 static void test_like_rules(void)
 {
-	const char *closed = "http://re.test/like-rules/closed", *pub = "http://re.test/like-rules/pub";
+	const char *closed = "http://re.test/like-rules/closed",
+		   *pub = "http://re.test/like-rules/pub";
 	mkctx(closed, CLOSED);
 	mkctx(pub, READ_PUBLIC);
 	subscribe(closed, AUTHOR);
@@ -117,7 +119,8 @@ static void test_like_rules(void)
 	const char *a = post(AUTHOR, closed, "closed");
 	const char *b = post(AUTHOR, pub, "public");
 	const char *c = post(AUTHOR, NULL, "contextless");
-	struct e2e_resp *r = e2e_request("POST", e2e_fmt("/activities/%s/likes", a), OUTSIDER, NULL);
+	struct e2e_resp *r =
+		e2e_request("POST", e2e_fmt("/activities/%s/likes", a), OUTSIDER, NULL);
 	forbidden(r, OUTSIDER, "Like an activity");
 	e2e_free(r);
 	E2E_SEND(201, "POST", e2e_fmt("/activities/%s/likes", b), OUTSIDER, NULL);
@@ -142,7 +145,8 @@ static void test_favorites(void)
 	subscribe(url, AUTHOR);
 	subscribe(url, FAN);
 	const char *id = post(AUTHOR, url, "favourite me");
-	struct e2e_resp *r = e2e_request("POST", e2e_fmt("/activities/%s/favorites", id), FAN, NULL);
+	struct e2e_resp *r =
+		e2e_request("POST", e2e_fmt("/activities/%s/favorites", id), FAN, NULL);
 	E2E_STATUS(r, 201);
 	E2E_STR_EQ(e2e_str(r->json, "verb"), "favorite");
 	json_object *obj = e2e_get(r->json, "object");
@@ -179,7 +183,8 @@ static void test_favorites(void)
 	r = e2e_request("DELETE", e2e_fmt("/activities/%s/favorites/%s", id, FAN), FAN, NULL);
 	forbidden(r, FAN, "Unfavorite an activity");
 	e2e_free(r);
-	E2E_SEND(200, "DELETE", e2e_fmt("/activities/%s/favorites/%s", id, FAN), e2e_manager(), NULL);
+	E2E_SEND(200, "DELETE", e2e_fmt("/activities/%s/favorites/%s", id, FAN), e2e_manager(),
+		 NULL);
 	/* somebody else's favourite */
 	E2E_SEND(201, "POST", e2e_fmt("/activities/%s/favorites", id), AUTHOR, NULL);
 	r = e2e_request("DELETE", e2e_fmt("/activities/%s/favorites/%s", id, AUTHOR), FAN, NULL);

@@ -99,8 +99,9 @@ static int write_bridge_ini(const char *path)
 	FILE *port = fcm ? fopen(e2e_fmt("%s/port", fcm), "r") : NULL;
 	int p = 0;
 	if (port && fscanf(port, "%d", &p) == 1 && p > 0)
-		fprintf(out, "\n[push]\nenabled = true\nlanguage = en\nservice_account = %s/sa.json\n"
-			     "fcm_url = http://127.0.0.1:%d\ntimeout_s = 5\n",
+		fprintf(out,
+			"\n[push]\nenabled = true\nlanguage = en\nservice_account = %s/sa.json\n"
+			"fcm_url = http://127.0.0.1:%d\ntimeout_s = 5\n",
 			fcm, p);
 	if (port)
 		fclose(port);
@@ -219,9 +220,9 @@ static long exchange_status(const char *name, const char **type)
  * comma-joined ("" for none). */
 static const char *binding_keys(const char *source, const char *dest)
 {
-	json_object *o = mgmt(e2e_fmt("bindings/%%2F/e/%s/e/%s", e2e_escape(source),
-				      e2e_escape(dest)),
-			      NULL);
+	json_object *o =
+		mgmt(e2e_fmt("bindings/%%2F/e/%s/e/%s", e2e_escape(source), e2e_escape(dest)),
+		     NULL);
 	const char *keys = "";
 	for (int i = 0; i < e2e_len(o); i++)
 		keys = e2e_fmt("%s%s%s", keys, *keys ? "," : "",
@@ -389,8 +390,10 @@ static void person(const char *username, const char *query)
 /* MESSAGING: the bridge declares the global exchanges, queues, bindings. */
 static void test_global_topology(void)
 {
-	static const char *const ex[][2] = {{"conversations", "topic"}, {"activity", "topic"},
-					    {"twitter", "fanout"}, {"syncacl", "fanout"}};
+	static const char *const ex[][2] = {{"conversations", "topic"},
+					    {"activity", "topic"},
+					    {"twitter", "fanout"},
+					    {"syncacl", "fanout"}};
 	for (size_t i = 0; i < 4; i++) {
 		json_object *o = mgmt(e2e_fmt("exchanges/%%2F/%s", ex[i][0]), NULL);
 		E2E_STR_EQ(e2e_str(o, "type"), ex[i][1]);
@@ -449,11 +452,12 @@ static void test_user_exchanges(void)
 
 static const char *conversation(const char *creator, const char *participants)
 {
-	struct e2e_resp *r = e2e_request(
-		"POST", "/conversations", creator,
-		e2e_fmt("{\"contexts\":[{\"objectType\":\"conversation\",\"participants\":%s}],"
-			"\"object\":{\"objectType\":\"note\",\"content\":\"hola\"}}",
-			participants));
+	struct e2e_resp *r =
+		e2e_request("POST", "/conversations", creator,
+			    e2e_fmt("{\"contexts\":[{\"objectType\":\"conversation\","
+				    "\"participants\":%s}],"
+				    "\"object\":{\"objectType\":\"note\",\"content\":\"hola\"}}",
+				    participants));
 	E2E_STATUS(r, 201);
 	/* the answer is the first message; the conversation is its context */
 	json_object *c0 = json_object_array_get_idx(e2e_get(r->json, "contexts"), 0);
@@ -498,13 +502,14 @@ static void test_conversation_delivery(void)
 	E2E_STR_EQ(e2e_str(e2e_get(g.body, "u"), "u"), "rtalice");
 	json_object_put(g.body);
 
-	struct e2e_resp *r = e2e_request("POST", e2e_fmt("/conversations/%s/messages", cid),
-					 "rtalice",
-					 "{\"object\":{\"objectType\":\"note\",\"content\":\"quiet\"}}");
+	struct e2e_resp *r =
+		e2e_request("POST", e2e_fmt("/conversations/%s/messages", cid), "rtalice",
+			    "{\"object\":{\"objectType\":\"note\",\"content\":\"quiet\"}}");
 	E2E_STATUS(r, 201);
 	e2e_free(r);
 	r = e2e_request("POST", e2e_fmt("/conversations/%s/messages", cid), "rtalice",
-			"{\"object\":{\"objectType\":\"note\",\"content\":\"Hola!\",\"mobile\":true}}");
+			"{\"object\":{\"objectType\":\"note\",\"content\":\"Hola!\",\"mobile\":"
+			"true}}");
 	E2E_STATUS(r, 201);
 	const char *mid = e2e_fmt("%s", e2e_str(r->json, "id"));
 	e2e_free(r);
@@ -562,11 +567,12 @@ static void test_outage(void)
 	CU_ASSERT_FATAL(node("stop") == 0);
 	int ok = 0;
 	for (int i = 0; i < 100; i++) {
-		struct e2e_resp *r = e2e_request(
-			"POST", e2e_fmt("/conversations/%s/messages", cid), "rtalice",
-			e2e_fmt("{\"object\":{\"objectType\":\"note\",\"content\":\"m%03d\","
-				"\"mobile\":true}}",
-				i));
+		struct e2e_resp *r =
+			e2e_request("POST", e2e_fmt("/conversations/%s/messages", cid), "rtalice",
+				    e2e_fmt("{\"object\":{\"objectType\":\"note\",\"content\":\"m%"
+					    "03d\","
+					    "\"mobile\":true}}",
+					    i));
 		ok += r->status == 201;
 		e2e_free(r);
 	}
@@ -590,15 +596,14 @@ static void test_outage(void)
 	amqp_done(c);
 }
 
-
 /* ---- the consumers --------------------------------------------------------------- */
 
 /* Publishes body to exchange with key as conn's user; 0 when sent. */
 static int publish(amqp_connection_state_t c, const char *exchange, const char *key,
 		   const char *body)
 {
-	return amqp_basic_publish(c, 1, amqp_cstring_bytes(exchange), amqp_cstring_bytes(key), 0,
-				  0, NULL, amqp_cstring_bytes(body));
+	return amqp_basic_publish(c, 1, amqp_cstring_bytes(exchange), amqp_cstring_bytes(key), 0, 0,
+				  NULL, amqp_cstring_bytes(body));
 }
 
 static const char *chat_line(const char *user, const char *uuid, const char *text)
@@ -666,13 +671,14 @@ static void test_chat_line(void)
 	amqp_connection_state_t alice = amqp_as("rtalice", e2e_token("rtalice"));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(alice);
 	const char *key = e2e_fmt("%s.messages", rt_cid);
-	const char *body = chat_line("rtalice", "5b0f6a6e-9a1c-11e4-8f0e-0242ac110002", "Hola e2e!");
+	const char *body =
+		chat_line("rtalice", "5b0f6a6e-9a1c-11e4-8f0e-0242ac110002", "Hola e2e!");
 	E2E_INT_EQ(publish(alice, "rtalice.publish", key, body), 0);
 	struct stored_q sq = {rt_cid, "Hola e2e!"};
 	CU_ASSERT_FATAL(wait_until(is_stored, &sq, SOON_MS));
 
-	struct e2e_resp *r = e2e_request("GET", e2e_fmt("/conversations/%s/messages", rt_cid),
-					 "rtbob", NULL);
+	struct e2e_resp *r =
+		e2e_request("GET", e2e_fmt("/conversations/%s/messages", rt_cid), "rtbob", NULL);
 	E2E_STATUS(r, 200);
 	/* ids made by two processes in the same second need not sort by
 	 * time: look for the line rather than taking the last */
@@ -707,7 +713,8 @@ static void test_chat_line(void)
 
 	/* published twice: stored once (a later line shows the first was handled) */
 	E2E_INT_EQ(publish(alice, "rtalice.publish", key, body), 0);
-	E2E_INT_EQ(publish(alice, "rtalice.publish", key, chat_line("rtalice", "u-2", "after dup")), 0);
+	E2E_INT_EQ(publish(alice, "rtalice.publish", key, chat_line("rtalice", "u-2", "after dup")),
+		   0);
 	struct stored_q after = {rt_cid, "after dup"};
 	CU_ASSERT(wait_until(is_stored, &after, SOON_MS));
 	E2E_INT_EQ(stored_count(&sq), 1);
@@ -727,18 +734,20 @@ static void test_chat_refused(void)
 	amqp_connection_state_t admin = amqp_as(rt.user, rt.pass);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(admin);
 	amqp_exchange_bind(admin, 1, amqp_cstring_bytes("conversations"),
-			   amqp_cstring_bytes("rtcarol.publish"), amqp_cstring_bytes(e2e_fmt("%s.*", rt_cid)),
-			   amqp_empty_table);
+			   amqp_cstring_bytes("rtcarol.publish"),
+			   amqp_cstring_bytes(e2e_fmt("%s.*", rt_cid)), amqp_empty_table);
 	CU_ASSERT_FATAL(amqp_get_rpc_reply(admin).reply_type == AMQP_RESPONSE_NORMAL);
 	amqp_connection_state_t alice = amqp_as("rtalice", e2e_token("rtalice")),
 				carol = amqp_as("rtcarol", e2e_token("rtcarol"));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(alice);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(carol);
 	E2E_INT_EQ(publish(alice, "rtalice.publish", key, chat_line("rtbob", "f-1", "forged")), 0);
-	E2E_INT_EQ(publish(carol, "rtcarol.publish", key, chat_line("rtcarol", "f-2", "stranger")), 0);
+	E2E_INT_EQ(publish(carol, "rtcarol.publish", key, chat_line("rtcarol", "f-2", "stranger")),
+		   0);
 	E2E_INT_EQ(publish(alice, "rtalice.publish", key, "{not json at all"), 0);
 	E2E_INT_EQ(publish(alice, "rtalice.publish", key, "{\"a\":\"a\",\"o\":\"m\"}"), 0);
-	E2E_INT_EQ(publish(alice, "rtalice.publish", key, chat_line("rtalice", "u-3", "still alive")),
+	E2E_INT_EQ(publish(alice, "rtalice.publish", key,
+			   chat_line("rtalice", "u-3", "still alive")),
 		   0);
 	struct stored_q alive = {rt_cid, "still alive"}, forged = {rt_cid, "forged"},
 			stranger = {rt_cid, "stranger"};
@@ -819,7 +828,8 @@ static void test_push_fcm(void)
 	}
 	E2E_INT_EQ(bad, 0);
 	CU_ASSERT(tokens >= 1);
-	json_object *m = e2e_get(e2e_get(fcm_sent_to(log, "bob-android-1", "Push me"), "body"), "message");
+	json_object *m =
+		e2e_get(e2e_get(fcm_sent_to(log, "bob-android-1", "Push me"), "body"), "message");
 	E2E_STR_EQ(e2e_str(e2e_get(m, "notification"), "title"), "rtalice");
 	E2E_STR_EQ(e2e_str(e2e_get(m, "notification"), "body"), "Push me");
 	E2E_STR_EQ(e2e_str(e2e_get(m, "data"), "text"), "Push me");
@@ -832,8 +842,7 @@ static void test_push_fcm(void)
 
 /* Runs tests/stomp/realtime.js scenario with alice and bob in conversation
  * cid; 1 when every check of the scenario passed. */
-static int stomp_clients(const char *scenario, const char *alice, const char *bob,
-			 const char *cid)
+static int stomp_clients(const char *scenario, const char *alice, const char *bob, const char *cid)
 {
 	const char *cmd = e2e_fmt("MAX_URL='%s' A_USER='%s' A_TOKEN='%s' B_USER='%s' B_TOKEN='%s' "
 				  "CID='%s' NODE_PATH='%s' node tests/stomp/realtime.js %s >&2",
@@ -846,8 +855,9 @@ static int have_node(const char *test)
 {
 	if (getenv("MAX_TEST_NODE_PATH"))
 		return 1;
-	fprintf(stderr, "\nrealtime: SKIPPED %s: the STOMP client modules are not installed "
-			"(scripts/e2e-realtime.sh runs npm ci in tests/stomp)\n",
+	fprintf(stderr,
+		"\nrealtime: SKIPPED %s: the STOMP client modules are not installed "
+		"(scripts/e2e-realtime.sh runs npm ci in tests/stomp)\n",
 		test);
 	return 0;
 }
@@ -930,11 +940,12 @@ static void test_stomp_send_stored(void)
 {
 	if (!have_node(__func__))
 		return;
-	const char *help = e2e_fmt("'%s/max-bridge' --help 2>&1 | grep -q messages",
-				   getenv("MAX_TEST_BUILD"));
+	const char *help =
+		e2e_fmt("'%s/max-bridge' --help 2>&1 | grep -q messages", getenv("MAX_TEST_BUILD"));
 	if (system(help) != 0) {
-		fprintf(stderr, "\nrealtime: SKIPPED %s: max-bridge has no `messages` consumer yet "
-				"(its --help does not mention it)\n",
+		fprintf(stderr,
+			"\nrealtime: SKIPPED %s: max-bridge has no `messages` consumer yet "
+			"(its --help does not mention it)\n",
 			__func__);
 		return;
 	}

@@ -89,8 +89,8 @@ static void test_subscribe_self_to_open_context(void)
 	E2E_STR_EQ(e2e_str(r->json, "objectType"), "activity");
 	E2E_STR_EQ(e2e_str(r->json, "verb"), "subscribe");
 	CU_ASSERT(e2e_is_hex(e2e_str(r->json, "id"), 24));
-	E2E_STR_EQ(text(e2e_get(r->json, "actor")),
-		   "{\"objectType\":\"person\",\"username\":\"" ANA "\",\"displayName\":\"Ana Arnau\"}");
+	E2E_STR_EQ(text(e2e_get(r->json, "actor")), "{\"objectType\":\"person\",\"username\":\"" ANA
+						    "\",\"displayName\":\"Ana Arnau\"}");
 	json_object *obj = e2e_get(r->json, "object");
 	E2E_STR_EQ(e2e_keys(obj), "id,objectType,url");
 	E2E_STR_EQ(e2e_str(obj, "objectType"), "context");
@@ -160,9 +160,10 @@ static void test_subscribe_refused(void)
 static void test_deprecated_forms(void)
 {
 	const char *url = "http://sub.test/deprecated", *h = mkctx(url, OPEN, NULL);
-	struct e2e_resp *r = e2e_request(
-		"POST", "/people/" BEA "/subscriptions", BEA,
-		e2e_fmt("{\"object\":{\"objectType\":\"context\",\"url\":\"%s\"}}", url));
+	struct e2e_resp *r =
+		e2e_request("POST", "/people/" BEA "/subscriptions", BEA,
+			    e2e_fmt("{\"object\":{\"objectType\":\"context\",\"url\":\"%s\"}}",
+				    url));
 	E2E_STATUS(r, 201);
 	E2E_STR_EQ(e2e_str(e2e_get(r->json, "object"), "url"), url);
 	e2e_free(r);
@@ -178,7 +179,8 @@ static void test_deprecated_forms(void)
 
 static void test_user_subscriptions(void)
 {
-	const char *ha = mkctx("http://sub.test/list/A", CLOSED, "\"tags\":[\"Assignatura\",\"x\"]");
+	const char *ha =
+		mkctx("http://sub.test/list/A", CLOSED, "\"tags\":[\"Assignatura\",\"x\"]");
 	const char *hb = mkctx("http://sub.test/list/B", CLOSED, "\"tags\":[\"x\"]");
 	E2E_SEND(201, "POST", e2e_fmt("/contexts/%s/subscriptions", hb), e2e_manager(), actor(CAI));
 	E2E_SEND(201, "POST", e2e_fmt("/contexts/%s/subscriptions", ha), e2e_manager(), actor(CAI));
@@ -201,7 +203,8 @@ static void test_user_subscriptions(void)
 	e2e_free(r);
 	/* after a grant: raw _grants/_vetos here, grants/vetos in the Person */
 	E2E_SEND(201, "PUT", e2e_fmt("/contexts/%s/permissions/" CAI "/flag", ha), OWNER, NULL);
-	r = e2e_request("GET", "/people/" CAI "/subscriptions?tags=Assignatura", e2e_manager(), NULL);
+	r = e2e_request("GET", "/people/" CAI "/subscriptions?tags=Assignatura", e2e_manager(),
+			NULL);
 	a = json_object_array_get_idx(r->json, 0);
 	E2E_STR_EQ(e2e_keys(a), "_grants,_vetos," SUB_KEYS);
 	E2E_STR_EQ(text(e2e_get(a, "_grants")), "[\"flag\"]");
@@ -231,7 +234,8 @@ static void test_context_subscribers(void)
 		E2E_SEND(201, "POST", e2e_fmt("/contexts/%s/subscriptions", h), e2e_manager(),
 			 actor(e2e_fmt("sub.m%02d", 11 - i)));
 	E2E_SEND(201, "DELETE", e2e_fmt("/contexts/%s/permissions/sub.m05/read", h), OWNER, NULL);
-	struct e2e_resp *r = e2e_request("GET", e2e_fmt("/contexts/%s/subscriptions", h), OWNER, NULL);
+	struct e2e_resp *r =
+		e2e_request("GET", e2e_fmt("/contexts/%s/subscriptions", h), OWNER, NULL);
 	E2E_STATUS(r, 200);
 	E2E_INT_EQ(e2e_len(r->json), 10); /* limit 10 */
 	/* newest user first: the users were created m00 … m11 */
@@ -240,7 +244,8 @@ static void test_context_subscribers(void)
 	json_object *m05 = json_object_array_get_idx(r->json, 6);
 	E2E_STR_EQ(e2e_keys(m05), "grants,hash,permissions,username,vetos");
 	E2E_STR_EQ(text(e2e_get(m05, "permissions")), "[\"write\"]");
-	E2E_STR_EQ(text(e2e_get(m05, "vetos")), "[\"read\"]"); /* MAX differs from the original: the real lists */
+	E2E_STR_EQ(text(e2e_get(m05, "vetos")),
+		   "[\"read\"]"); /* MAX differs from the original: the real lists */
 	E2E_STR_EQ(text(e2e_get(m05, "grants")), "[]");
 	E2E_STR_EQ(e2e_str(m05, "hash"), h);
 	e2e_free(r);
@@ -254,7 +259,8 @@ static void test_context_subscribers(void)
 			OWNER, NULL);
 	E2E_STR_EQ(e2e_usernames(r->json), "sub.m11,sub.m10,sub.m09");
 	e2e_free(r);
-	r = e2e_request("GET", e2e_fmt("/contexts/%s/subscriptions?limit=0", h), e2e_manager(), NULL);
+	r = e2e_request("GET", e2e_fmt("/contexts/%s/subscriptions?limit=0", h), e2e_manager(),
+			NULL);
 	E2E_INT_EQ(e2e_len(r->json), 12);
 	e2e_free(r);
 	r = e2e_request("GET", e2e_fmt("/contexts/%s/subscriptions?limit=-1", h), OWNER, NULL);
@@ -275,7 +281,8 @@ static void test_unsubscribe(void)
 	E2E_SEND(201, "POST", e2e_fmt("/contexts/%s/subscriptions", open), OWNER, actor(BEA));
 	E2E_SEND(201, "POST", e2e_fmt("/contexts/%s/subscriptions", closed), OWNER, actor(ANA));
 	E2E_INT_EQ(e2e_db_scalar("SELECT count(*) FROM outbox WHERE op = 'bind' AND exchange ="
-				 " 'activity' AND destination = '" ANA ".subscribe' AND routing_key = '%s'",
+				 " 'activity' AND destination = '" ANA
+				 ".subscribe' AND routing_key = '%s'",
 				 open),
 		   1);
 	E2E_INT_EQ(e2e_db_scalar("SELECT count(*) FROM outbox WHERE op = 'bind' AND"
@@ -302,7 +309,8 @@ static void test_unsubscribe(void)
 				 open),
 		   0);
 	E2E_INT_EQ(e2e_db_scalar("SELECT count(*) FROM outbox WHERE op = 'unbind' AND exchange ="
-				 " 'activity' AND destination = '" ANA ".subscribe' AND routing_key = '%s'",
+				 " 'activity' AND destination = '" ANA
+				 ".subscribe' AND routing_key = '%s'",
 				 open),
 		   1);
 	/* not subscribed: the user himself 403, a Manager or the owner 404 */
@@ -322,7 +330,8 @@ static void test_unsubscribe(void)
 	e2e_free(r);
 	/* the owner kicks from the closed one */
 	E2E_SEND(204, "DELETE", e2e_fmt("/contexts/%s/subscriptions/" ANA, closed), OWNER, NULL);
-	E2E_INT_EQ(e2e_db_scalar("SELECT count(*) FROM subscriptions WHERE hash = '%s'", closed), 0);
+	E2E_INT_EQ(e2e_db_scalar("SELECT count(*) FROM subscriptions WHERE hash = '%s'", closed),
+		   0);
 }
 
 /* ---- #50–#52 grants, revokes, defaults ------------------------------------------------- */
@@ -330,7 +339,8 @@ static void test_unsubscribe(void)
 static void test_grant_revoke_reset(void)
 {
 	const char *h = mkctx("http://sub.test/perms",
-			      "{\"read\":\"subscribed\",\"write\":\"restricted\",\"subscribe\":\"restricted\"}",
+			      "{\"read\":\"subscribed\",\"write\":\"restricted\",\"subscribe\":"
+			      "\"restricted\"}",
 			      "\"tags\":[\"t\"]");
 	E2E_SEND(201, "POST", e2e_fmt("/contexts/%s/subscriptions", h), OWNER, actor(BEA));
 	const char *perm = e2e_fmt("/contexts/%s/permissions/" BEA, h);
@@ -361,11 +371,13 @@ static void test_grant_revoke_reset(void)
 	E2E_STR_EQ(perms_row(BEA, h), "[\"write\"] 4 [\"write\"] [\"read\",\"kick\"]");
 	/* a looser policy keeps the veto, a stricter one the grant */
 	E2E_SEND(200, "PUT", e2e_fmt("/contexts/%s", h), OWNER,
-		 "{\"permissions\":{\"read\":\"public\",\"kick\":\"subscribed\",\"flag\":\"subscribed\"}}");
+		 "{\"permissions\":{\"read\":\"public\",\"kick\":\"subscribed\",\"flag\":"
+		 "\"subscribed\"}}");
 	E2E_STR_EQ(perms_row(BEA, h), "[\"flag\",\"write\"] 20 [\"write\"] [\"read\",\"kick\"]");
 	/* a non-permanent grant is lost on the next policy change */
 	E2E_SEND(201, "PUT", e2e_fmt("%s/delete?permanent=0", perm), OWNER, NULL);
-	E2E_STR_EQ(perms_row(BEA, h), "[\"flag\",\"write\",\"delete\"] 148 [\"write\"] [\"read\",\"kick\"]");
+	E2E_STR_EQ(perms_row(BEA, h),
+		   "[\"flag\",\"write\",\"delete\"] 148 [\"write\"] [\"read\",\"kick\"]");
 	E2E_SEND(200, "PUT", e2e_fmt("/contexts/%s", h), OWNER,
 		 "{\"permissions\":{\"write\":\"subscribed\"}}");
 	E2E_STR_EQ(perms_row(BEA, h), "[\"write\",\"flag\"] 20 [\"write\"] [\"read\",\"kick\"]");
@@ -373,7 +385,8 @@ static void test_grant_revoke_reset(void)
 	E2E_SEND(201, "PUT", e2e_fmt("%s/invite?permanent=no", perm), OWNER, NULL);
 	E2E_SEND(200, "PUT", e2e_fmt("/contexts/%s", h), OWNER,
 		 "{\"permissions\":{\"write\":\"subscribed\"}}");
-	E2E_STR_EQ(perms_row(BEA, h), "[\"write\",\"flag\",\"invite\"] 21 [\"write\"] [\"read\",\"kick\"]");
+	E2E_STR_EQ(perms_row(BEA, h),
+		   "[\"write\",\"flag\",\"invite\"] 21 [\"write\"] [\"read\",\"kick\"]");
 	/* bad names, not subscribed, unknown user, not the owner: refused, unchanged */
 	const char *before = perms_row(BEA, h);
 	r = e2e_request("PUT", e2e_fmt("%s/badpermission", perm), OWNER, NULL);
@@ -385,7 +398,8 @@ static void test_grant_revoke_reset(void)
 	r = e2e_request("PUT", e2e_fmt("/contexts/%s/permissions/" ANA "/write", h), OWNER, NULL);
 	E2E_EXPECT(r, 404, "ObjectNotFound", e2e_fmt(ANA " is not susbcribed to %s", h));
 	e2e_free(r);
-	r = e2e_request("PUT", e2e_fmt("/contexts/%s/permissions/sub.nobody/write", h), OWNER, NULL);
+	r = e2e_request("PUT", e2e_fmt("/contexts/%s/permissions/sub.nobody/write", h), OWNER,
+			NULL);
 	E2E_EXPECT(r, 400, "UnknownUserError", "Unknown actor identified by: sub.nobody");
 	e2e_free(r);
 	r = e2e_request("PUT", e2e_fmt("%s/write", perm), BEA, NULL);
@@ -470,7 +484,8 @@ static void test_push_optout(void)
 	json_object *o = json_object_array_get_idx(r->json, 0);
 	E2E_STR_EQ(e2e_keys(o), SUB_KEYS);
 	E2E_STR_EQ(e2e_str(o, "hash"), h);
-	E2E_STR_EQ(text(e2e_get(o, "permissions")), "[\"read\",\"write\",\"subscribe\",\"unsubscribe\"]");
+	E2E_STR_EQ(text(e2e_get(o, "permissions")),
+		   "[\"read\",\"write\",\"subscribe\",\"unsubscribe\"]");
 	e2e_free(r);
 	r = e2e_request("GET", "/people/" ANA "/unsubscriptionpush?tags=q", ANA, NULL);
 	E2E_INT_EQ(e2e_len(r->json), 0);

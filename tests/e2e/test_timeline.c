@@ -98,12 +98,14 @@ static void test_timeline_contents(void)
 	 * too (contexts the reader may no longer read) */
 	E2E_SEND(204, "DELETE", e2e_fmt("/contexts/%s/subscriptions/%s", hash_of(out), READER),
 		 e2e_manager(), NULL);
-	E2E_SEND(201, "DELETE", e2e_fmt("/contexts/%s/permissions/%s/read", hash_of(revoked), READER),
+	E2E_SEND(201, "DELETE",
+		 e2e_fmt("/contexts/%s/permissions/%s/read", hash_of(revoked), READER),
 		 e2e_manager(), NULL);
 	const char *now[] = {own_out, a, own};
 	E2E_STR_EQ(ids("/people/" READER "/timeline", READER), join(now, 3));
 	/* lean, with the acting user's flags */
-	struct e2e_resp *r = e2e_request("GET", "/people/" READER "/timeline?limit=1", READER, NULL);
+	struct e2e_resp *r =
+		e2e_request("GET", "/people/" READER "/timeline?limit=1", READER, NULL);
 	json_object *first = json_object_array_get_idx(r->json, 0);
 	CU_ASSERT(e2e_get(first, "keywords") == NULL && e2e_get(first, "creator") == NULL);
 	E2E_INT_EQ(e2e_bool(first, "deletable"), 1);
@@ -156,7 +158,8 @@ static void test_paging(void)
 		{"sort=published&priority=random", "priority must be one of activity, comments"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		struct e2e_resp *r = e2e_request("GET", e2e_fmt("%s?%s", base, bad[i].query), u, NULL);
+		struct e2e_resp *r =
+			e2e_request("GET", e2e_fmt("%s?%s", base, bad[i].query), u, NULL);
 		E2E_EXPECT(r, 400, "InvalidSearchParams", bad[i].text);
 		e2e_free(r);
 	}
@@ -231,7 +234,8 @@ static void test_sort_by_likes(void)
 	E2E_STR_EQ(ids(e2e_fmt("%s&before=%s", t, a[8]), users[0]), a[9]);
 	/* likesCount shown; the unknown continuation item is a 404 */
 	struct e2e_resp *r = e2e_request("GET", t, users[0], NULL);
-	E2E_INT_EQ(json_object_get_int(e2e_get(json_object_array_get_idx(r->json, 0), "likesCount")),
+	E2E_INT_EQ(json_object_get_int(
+			   e2e_get(json_object_array_get_idx(r->json, 0), "likesCount")),
 		   5);
 	e2e_free(r);
 	r = e2e_request("GET", e2e_fmt("%s&before=ffffffffffffffffffffffff", t), users[0], NULL);
@@ -249,7 +253,7 @@ static void test_sort_by_likes(void)
 		       users[0]),
 		   join(p1, 3));
 	E2E_STR_EQ(head_total(e2e_fmt("/contexts/%s/activities?sort=likes&before=%s", hash_of(url),
-				       a[3]),
+				      a[3]),
 			      users[0]),
 		   "4");
 	r = e2e_request("GET", e2e_fmt("%s&after=%s", t, a[3]), users[0], NULL);
@@ -348,7 +352,8 @@ static void test_filters(void)
 		   join(hola, 2));
 	E2E_STR_EQ(head_total(e2e_fmt("/contexts/%s/activities?hashtag=hola", hash_of(url)), u),
 		   "2");
-	E2E_STR_EQ(head_total(e2e_fmt("/contexts/%s/activities?keyword=testejant", hash_of(url)), u),
+	E2E_STR_EQ(head_total(e2e_fmt("/contexts/%s/activities?keyword=testejant", hash_of(url)),
+			      u),
 		   "2");
 }
 
@@ -386,13 +391,13 @@ static void test_context_listing(void)
 		   join(x + 2, 2));
 	E2E_STR_EQ(ids(e2e_fmt("/contexts/%s/activities", hash_of(ca)), messi), join(m, 2));
 	/* a parent he may not read: 403, even if he reads a child */
-	struct e2e_resp *r = e2e_request("GET", e2e_fmt("/contexts/%s/activities", hash_of(cb)),
-					 messi, NULL);
+	struct e2e_resp *r =
+		e2e_request("GET", e2e_fmt("/contexts/%s/activities", hash_of(cb)), messi, NULL);
 	E2E_EXPECT(r, 403, "Forbidden",
 		   "User \"tl.messi\" has no permission \"View activities\" here ");
 	e2e_free(r);
-	r = e2e_request("GET", "/contexts/0123456789012345678901234567890123456789/activities", messi,
-			NULL);
+	r = e2e_request("GET", "/contexts/0123456789012345678901234567890123456789/activities",
+			messi, NULL);
 	E2E_STATUS(r, 404);
 	e2e_free(r);
 
@@ -401,18 +406,20 @@ static void test_context_listing(void)
 		 e2e_fmt("{\"actor\":{\"objectType\":\"context\",\"url\":\"%s\"},"
 			 "\"object\":{\"objectType\":\"note\",\"content\":\"as the context\"}}",
 			 ca));
-	r = e2e_request("GET", e2e_fmt("/contexts/%s/activities/authors", hash_of(ca)), messi, NULL);
+	r = e2e_request("GET", e2e_fmt("/contexts/%s/activities/authors", hash_of(ca)), messi,
+			NULL);
 	E2E_STATUS(r, 200);
 	E2E_STR_EQ(e2e_usernames(r->json), "tl.xavi,tl.messi");
 	E2E_STR_EQ(e2e_keys(json_object_array_get_idx(r->json, 0)),
 		   "displayName,objectType,username");
 	e2e_free(r);
 	E2E_STR_EQ(head_total(e2e_fmt("/contexts/%s/activities/authors", hash_of(ca)), messi), "2");
-	r = e2e_request("GET", e2e_fmt("/contexts/%s/activities/authors?limit=1", hash_of(ca)), messi,
-			NULL);
+	r = e2e_request("GET", e2e_fmt("/contexts/%s/activities/authors?limit=1", hash_of(ca)),
+			messi, NULL);
 	E2E_STR_EQ(e2e_usernames(r->json), "tl.xavi");
 	e2e_free(r);
-	r = e2e_request("GET", e2e_fmt("/contexts/%s/activities/authors", hash_of(cb)), messi, NULL);
+	r = e2e_request("GET", e2e_fmt("/contexts/%s/activities/authors", hash_of(cb)), messi,
+			NULL);
 	E2E_STATUS(r, 403);
 	e2e_free(r);
 }

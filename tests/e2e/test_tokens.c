@@ -86,8 +86,8 @@ static void test_add(void)
 static void test_device_moves(void)
 {
 	E2E_SEND(201, "POST", "/tokens", "tok.messi", token_body("shared-device", "ios"));
-	struct e2e_resp *r = e2e_request("GET", "/people/tok.messi/tokens/platforms/ios", "tok.messi",
-					 NULL);
+	struct e2e_resp *r =
+		e2e_request("GET", "/people/tok.messi/tokens/platforms/ios", "tok.messi", NULL);
 	E2E_STATUS(r, 200);
 	CU_ASSERT(strstr(listing(r), "shared-device") != NULL);
 	e2e_free(r);
@@ -95,7 +95,8 @@ static void test_device_moves(void)
 	r = e2e_request("GET", "/people/tok.messi/tokens/platforms/ios", "tok.messi", NULL);
 	CU_ASSERT(strstr(listing(r), "shared-device") == NULL);
 	e2e_free(r);
-	E2E_INT_EQ(e2e_db_scalar("SELECT count(*) FROM device_tokens WHERE token = 'shared-device'"),
+	E2E_INT_EQ(e2e_db_scalar(
+			   "SELECT count(*) FROM device_tokens WHERE token = 'shared-device'"),
 		   1);
 	E2E_STR_EQ(e2e_db_text("SELECT owner FROM device_tokens WHERE token = 'shared-device'"),
 		   "tok.xavi");
@@ -105,9 +106,10 @@ static void test_impersonation(void)
 {
 	/* Unlike the original: api.md 1.4 (d): a Manager registers for somebody else, who owns it */
 	const char *m = e2e_manager();
-	struct e2e_resp *r = e2e_request("POST", "/tokens", m,
-					 "{\"actor\":{\"objectType\":\"person\",\"username\":"
-					 "\"tok.other\"},\"token\":\"by-manager\",\"platform\":\"android\"}");
+	struct e2e_resp *r =
+		e2e_request("POST", "/tokens", m,
+			    "{\"actor\":{\"objectType\":\"person\",\"username\":"
+			    "\"tok.other\"},\"token\":\"by-manager\",\"platform\":\"android\"}");
 	E2E_STATUS(r, 201);
 	e2e_free(r);
 	E2E_STR_EQ(e2e_db_text("SELECT owner || '|' || creator FROM device_tokens"
@@ -149,7 +151,8 @@ static void test_lists_and_deletes(void)
 	forbidden(r, "tok.other", "Delete a device token");
 	e2e_free(r);
 	r = e2e_request("DELETE", "/tokens/no-such-token", "tok.list", NULL);
-	E2E_EXPECT(r, 404, "ObjectNotFound", "Object with token no-such-token not found inside tokens");
+	E2E_EXPECT(r, 404, "ObjectNotFound",
+		   "Object with token no-such-token not found inside tokens");
 	e2e_free(r);
 	/* the DELETE body is ignored: no impersonation through it */
 	E2E_SEND(204, "DELETE", "/tokens/l-ios-1", "tok.list",
@@ -196,13 +199,14 @@ static void test_conversation_tokens(void)
 	E2E_SEND(201, "POST", "/people/tok.c1/device/ios/c1-token", "tok.c1", "");
 	E2E_SEND(201, "POST", "/people/tok.c2/device/ios/c2-token", "tok.c2", "");
 	E2E_SEND(201, "POST", "/people/tok.c3/device/android/c3-token", "tok.c3", "");
-	struct e2e_resp *r = e2e_request(
-		"POST", "/conversations", "tok.c1",
-		"{\"contexts\":[{\"participants\":[\"tok.c1\",\"tok.c2\"]}],"
-		"\"object\":{\"objectType\":\"note\",\"content\":\"hi\"}}");
+	struct e2e_resp *r =
+		e2e_request("POST", "/conversations", "tok.c1",
+			    "{\"contexts\":[{\"participants\":[\"tok.c1\",\"tok.c2\"]}],"
+			    "\"object\":{\"objectType\":\"note\",\"content\":\"hi\"}}");
 	E2E_STATUS(r, 201);
-	const char *cid = e2e_fmt(
-		"%s", e2e_str(json_object_array_get_idx(e2e_get(r->json, "contexts"), 0), "id"));
+	const char *cid =
+		e2e_fmt("%s",
+			e2e_str(json_object_array_get_idx(e2e_get(r->json, "contexts"), 0), "id"));
 	const char *mid = e2e_fmt("%s", e2e_str(r->json, "id"));
 	e2e_free(r);
 	const char *path = e2e_fmt("/conversations/%s/tokens", cid);
@@ -219,7 +223,8 @@ static void test_conversation_tokens(void)
 	/* members only: the leaver's phone is not notified */
 	E2E_SEND(204, "DELETE", e2e_fmt("/people/tok.c2/conversations/%s", cid), "tok.c2", NULL);
 	r = e2e_request("GET", path, e2e_manager(), NULL);
-	E2E_STR_EQ(listing(r), "[{\"token\":\"c1-token\",\"platform\":\"ios\",\"username\":\"tok.c1\"}]");
+	E2E_STR_EQ(listing(r),
+		   "[{\"token\":\"c1-token\",\"platform\":\"ios\",\"username\":\"tok.c1\"}]");
 	e2e_free(r);
 	/* unknown conversation: [] (as the original, which used a message id) */
 	r = e2e_request("GET", e2e_fmt("/conversations/%s/tokens", mid), e2e_manager(), NULL);
@@ -260,12 +265,14 @@ static void test_context_tokens(void)
 	/* a push opt-out drops the user's tokens (MAX differs from the original here) */
 	E2E_SEND(201, "POST", e2e_fmt("/contexts/%s/unsubscriptionpush/tok.k2", hash), m, "");
 	r = e2e_request("GET", path, m, NULL);
-	E2E_STR_EQ(listing(r), "[{\"token\":\"k1-token\",\"platform\":\"ios\",\"username\":\"tok.k1\"}]");
+	E2E_STR_EQ(listing(r),
+		   "[{\"token\":\"k1-token\",\"platform\":\"ios\",\"username\":\"tok.k1\"}]");
 	e2e_free(r);
 	r = e2e_request("GET", path, "tok.k1", NULL);
 	forbidden(r, "tok.k1", "List and query tokens");
 	e2e_free(r);
-	r = e2e_request("GET", "/contexts/0000000000000000000000000000000000000000/tokens", m, NULL);
+	r = e2e_request("GET", "/contexts/0000000000000000000000000000000000000000/tokens", m,
+			NULL);
 	E2E_STATUS(r, 404);
 	E2E_STR_EQ(e2e_str(r->json, "error"), "ObjectNotFound");
 	e2e_free(r);

@@ -48,10 +48,11 @@ static void downloads(const char *url, const char *user, const void *data, size_
 
 static const char *new_conversation(void)
 {
-	struct e2e_resp *r = e2e_request(
-		"POST", "/conversations", ALICE,
-		"{\"contexts\":[{\"objectType\":\"conversation\",\"participants\":[\"" ALICE
-		"\",\"" BOB "\"]}],\"object\":{\"objectType\":\"note\",\"content\":\"hi\"}}");
+	struct e2e_resp *r =
+		e2e_request("POST", "/conversations", ALICE,
+			    "{\"contexts\":[{\"objectType\":\"conversation\",\"participants\":["
+			    "\"" ALICE "\",\"" BOB
+			    "\"]}],\"object\":{\"objectType\":\"note\",\"content\":\"hi\"}}");
 	E2E_STATUS(r, 201);
 	const char *cid = e2e_str(json_object_array_get_idx(e2e_get(r->json, "contexts"), 0), "id");
 	cid = e2e_fmt("%s", cid ? cid : "");
@@ -63,7 +64,8 @@ static const char *new_conversation(void)
  * a repeated post would be answered as a duplicate). */
 static const char *b64_file(const char *content, const char *base64)
 {
-	return e2e_fmt("{\"data\":{\"json_data\":\"{\\\"object\\\":{\\\"objectType\\\":\\\"file\\\","
+	return e2e_fmt("{\"data\":{\"json_data\":\"{\\\"object\\\":{\\\"objectType\\\":"
+		       "\\\"file\\\","
 		       "\\\"filename\\\":\\\"hello.txt\\\",\\\"content\\\":\\\"%s\\\"}}\","
 		       "\"file\":\"%s\"}}",
 		       content, base64);
@@ -80,9 +82,9 @@ static void test_file_on_cold_workers(void)
 	static const char data[] = "plain bytes, no image\n";
 	const size_t n = sizeof data - 1;
 	/* a post, multipart */
-	struct e2e_resp *r =
-		e2e_upload("/people/" ALICE "/activities", ALICE, "{\"object\":{\"objectType\":\"file\"}}",
-			   "notes.txt", "text/plain", data, n);
+	struct e2e_resp *r = e2e_upload("/people/" ALICE "/activities", ALICE,
+					"{\"object\":{\"objectType\":\"file\"}}", "notes.txt",
+					"text/plain", data, n);
 	E2E_STATUS(r, 201);
 	downloads(e2e_fmt("/activities/%s/file/download", id_of(r)), BOB, data, n);
 	e2e_free(r);
@@ -94,8 +96,9 @@ static void test_file_on_cold_workers(void)
 	e2e_free(r);
 	/* a message, multipart */
 	r = e2e_upload(e2e_fmt("/conversations/%s/messages", cid), BOB,
-		       e2e_fmt("{\"object\":{\"objectType\":\"file\",\"content\":\"mp %d\"}}", ++seq),
-			   "notes.txt", "text/plain", data, n);
+		       e2e_fmt("{\"object\":{\"objectType\":\"file\",\"content\":\"mp %d\"}}",
+			       ++seq),
+		       "notes.txt", "text/plain", data, n);
 	E2E_STATUS(r, 201);
 	downloads(e2e_fmt("/messages/%s/file/download", id_of(r)), ALICE, data, n);
 	e2e_free(r);

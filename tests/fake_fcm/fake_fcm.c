@@ -109,12 +109,14 @@ static const char *check_jwt(const char *jwt)
 	const char *d1 = strchr(jwt, '.'), *d2 = d1 ? strchr(d1 + 1, '.') : NULL;
 	if (!d2)
 		return "not a JWT";
-	json_object *h = part_json(jwt, (size_t)(d1 - jwt)), *c = part_json(d1 + 1, (size_t)(d2 - d1 - 1));
+	json_object *h = part_json(jwt, (size_t)(d1 - jwt)),
+		    *c = part_json(d1 + 1, (size_t)(d2 - d1 - 1));
 	size_t slen;
 	unsigned char *sig = unb64url(d2 + 1, strlen(d2 + 1), &slen);
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	int good = sig && EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, pub) == 1 &&
-		   EVP_DigestVerify(md, sig, slen, (const unsigned char *)jwt, (size_t)(d2 - jwt)) == 1;
+		   EVP_DigestVerify(md, sig, slen, (const unsigned char *)jwt,
+				    (size_t)(d2 - jwt)) == 1;
 	EVP_MD_CTX_free(md);
 	free(sig);
 	char aud[64];
@@ -131,7 +133,8 @@ static const char *check_jwt(const char *jwt)
 		why = "wrong scope";
 	else if (!str(c, "aud") || strcmp(str(c, "aud"), aud))
 		why = "wrong aud";
-	else if (num(c, "iat") > now + 60 || num(c, "exp") <= now || num(c, "exp") - num(c, "iat") > 3600)
+	else if (num(c, "iat") > now + 60 || num(c, "exp") <= now ||
+		 num(c, "exp") - num(c, "iat") > 3600)
 		why = "bad lifetime";
 	json_object_put(h);
 	json_object_put(c);
@@ -152,10 +155,11 @@ static char *form_value(const char *body, const char *key)
 static int token(struct req *r, char *answer, size_t n)
 {
 	char *grant = form_value(r->body, "grant_type"), *jwt = form_value(r->body, "assertion");
-	const char *why = !grant || strcmp(grant, "urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer")
-				  ? "wrong grant_type"
-			  : !jwt ? "no assertion"
-				 : check_jwt(jwt);
+	const char *why =
+		!grant || strcmp(grant, "urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer")
+			? "wrong grant_type"
+		: !jwt ? "no assertion"
+		       : check_jwt(jwt);
 	free(grant);
 	free(jwt);
 	record(r->path, !why, why, NULL);
@@ -164,7 +168,8 @@ static int token(struct req *r, char *answer, size_t n)
 		return 400;
 	}
 	snprintf(access_token, sizeof access_token, "fake-access-%d", ++issued);
-	snprintf(answer, n, "{\"access_token\":\"%s\",\"expires_in\":3600,\"token_type\":\"Bearer\"}",
+	snprintf(answer, n,
+		 "{\"access_token\":\"%s\",\"expires_in\":3600,\"token_type\":\"Bearer\"}",
 		 access_token);
 	return 200;
 }
@@ -177,7 +182,8 @@ static const char *check_message(json_object *b)
 	if (!json_object_object_get_ex(m, "notification", &note) || !str(note, "title") ||
 	    !str(note, "body"))
 		return "no notification title and body";
-	if (!json_object_object_get_ex(m, "data", &data) || !json_object_is_type(data, json_type_object))
+	if (!json_object_object_get_ex(m, "data", &data) ||
+	    !json_object_is_type(data, json_type_object))
 		return "no data";
 	json_object_object_foreach(data, k, v)
 	{
@@ -194,8 +200,8 @@ static int send_msg(struct req *r, char *answer, size_t n)
 	snprintf(want, sizeof want, "Bearer %s", access_token);
 	json_object *b = json_tokener_parse(r->body);
 	const char *why = !*access_token || strcmp(r->auth, want) ? "not authorised"
-			  : !b ? "body is not JSON"
-			       : check_message(b);
+			  : !b                                    ? "body is not JSON"
+								  : check_message(b);
 	record(r->path, !why, why, b);
 	json_object_put(b);
 	if (why)
@@ -225,7 +231,8 @@ static int read_req(int fd, struct req *r, char *buf)
 		if (!strncasecmp(l + 2, "Content-Length:", 15))
 			len = strtoul(l + 17, NULL, 10);
 		if (!strncasecmp(l + 2, "Authorization: ", 15))
-			snprintf(r->auth, sizeof r->auth, "%.*s", (int)strcspn(l + 17, "\r"), l + 17);
+			snprintf(r->auth, sizeof r->auth, "%.*s", (int)strcspn(l + 17, "\r"),
+				 l + 17);
 	}
 	r->body = end + 4;
 	if ((size_t)(r->body - buf) + len >= REQ_MAX - 1)
@@ -259,7 +266,8 @@ static void serve(int fd, char *buf)
 		status = send_msg(&r, answer, sizeof answer);
 	char head[256];
 	int n = snprintf(head, sizeof head,
-			 "HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
+			 "HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: "
+			 "%zu\r\n"
 			 "Connection: close\r\n\r\n",
 			 status, strlen(answer));
 	if (write(fd, head, (size_t)n) < 0 || write(fd, answer, strlen(answer)) < 0)

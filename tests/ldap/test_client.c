@@ -166,8 +166,8 @@ static void test_values(void)
 	CU_ASSERT_EQUAL_FATAL(ldapc_open(&cfg, &c), LDAPC_OK);
 	int n = 0;
 	const char *attrs[] = {"displayName", "sn", NULL};
-	CU_ASSERT_EQUAL(ldapc_search(c, "ou=users,dc=example,dc=org", LDAPC_SUB, "(cn=bob)",
-				     attrs, 0, check_bob, &n),
+	CU_ASSERT_EQUAL(ldapc_search(c, "ou=users,dc=example,dc=org", LDAPC_SUB, "(cn=bob)", attrs,
+				     0, check_bob, &n),
 			LDAPC_OK);
 	CU_ASSERT_EQUAL(n, 1);
 	const char *gattrs[] = {"uniqueMember", NULL};
@@ -257,8 +257,8 @@ static void test_silent_server(void)
 	CU_ASSERT_EQUAL_FATAL(slapd_signal(pid, SIGSTOP), 0);
 	double t = now_s();
 	int n = 0;
-	CU_ASSERT_EQUAL(ldapc_search(c, "ou=users,dc=example,dc=org", LDAPC_SUB, "(cn=alice)",
-				     NULL, 0, count_entry, &n),
+	CU_ASSERT_EQUAL(ldapc_search(c, "ou=users,dc=example,dc=org", LDAPC_SUB, "(cn=alice)", NULL,
+				     0, count_entry, &n),
 			LDAPC_UNAVAILABLE);
 	ldapc_close(c);
 	CU_ASSERT_EQUAL(open_rc(), LDAPC_UNAVAILABLE);
@@ -276,8 +276,9 @@ static void test_auth_store(void)
 	CU_ASSERT_EQUAL(ldap_auth_check(NULL, &cfg, "alice", "wrong"), LDAP_AUTH_DENIED);
 	CU_ASSERT_EQUAL(ldap_auth_check(NULL, &cfg, "alice", ""), LDAP_AUTH_DENIED);
 	CU_ASSERT_EQUAL(ldap_auth_check(NULL, &cfg, "nobody", "alicepw"), LDAP_AUTH_DENIED);
-	static const char *const evil[] = {"*", "alice*", "admin*", "a*", ")(", "*)(cn=*",
-					   "alice)(cn=*", "\\2a", "\\00", "alice\\00", NULL};
+	static const char *const evil[] = {"*",    "alice*",    "admin*",      "a*",
+					   ")(",   "*)(cn=*",   "alice)(cn=*", "\\2a",
+					   "\\00", "alice\\00", NULL};
 	for (int i = 0; evil[i]; i++) {
 		CU_ASSERT_EQUAL(ldap_auth_check(NULL, &cfg, evil[i], "alicepw"), LDAP_AUTH_DENIED);
 		CU_ASSERT_EQUAL(ldap_auth_check(NULL, &cfg, evil[i], "adminpw"), LDAP_AUTH_DENIED);

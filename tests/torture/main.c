@@ -81,8 +81,9 @@ struct shim_file {
 
 static int io_fail(int ioerr)
 {
-	return io_on && should_fail() ? (io_full && ioerr != SQLITE_IOERR_READ ? SQLITE_FULL : ioerr)
-				      : SQLITE_OK;
+	return io_on && should_fail()
+		       ? (io_full && ioerr != SQLITE_IOERR_READ ? SQLITE_FULL : ioerr)
+		       : SQLITE_OK;
 }
 
 static int s_close(sqlite3_file *f)
@@ -156,9 +157,9 @@ static int s_shmunmap(sqlite3_file *f, int del)
 
 /* version 2: no memory-mapped reads, so every read goes through s_read */
 static const sqlite3_io_methods shim_io = {
-	2,	  s_close,   s_read,	s_write,    s_truncate,	  s_sync,     s_size,
-	s_lock,	  s_unlock,  s_check,	s_fcntl,    s_sector,	  s_devchar,  s_shmmap,
-	s_shmlock, s_shmbarrier, s_shmunmap, NULL,	  NULL,
+	2,         s_close,      s_read,     s_write, s_truncate, s_sync,    s_size,
+	s_lock,    s_unlock,     s_check,    s_fcntl, s_sector,   s_devchar, s_shmmap,
+	s_shmlock, s_shmbarrier, s_shmunmap, NULL,    NULL,
 };
 
 static int s_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags, int *out)
@@ -184,9 +185,18 @@ static void install_vfs(void)
 /* ---- the database's digest: row counts and an order-free hash ---- */
 
 static const char *const tables[] = {
-	"people",	 "contexts", "subscriptions", "activities", "messages",
-	"conversations", "conversation_participants", "conversation_members",
-	"outbox",	 "likes",	 "favorites",	  "push_optouts",
+	"people",
+	"contexts",
+	"subscriptions",
+	"activities",
+	"messages",
+	"conversations",
+	"conversation_participants",
+	"conversation_members",
+	"outbox",
+	"likes",
+	"favorites",
+	"push_optouts",
 };
 #define NTABLES (sizeof tables / sizeof *tables)
 
@@ -217,7 +227,8 @@ static void digest(struct digest *d)
 			uint64_t h = 14695981039346656037ULL;
 			for (int i = 0; i < sqlite3_column_count(s); i++) {
 				const void *v = sqlite3_column_blob(s, i);
-				h = fnv(h, v ? v : "\1null", v ? (size_t)sqlite3_column_bytes(s, i) : 5);
+				h = fnv(h, v ? v : "\1null",
+					v ? (size_t)sqlite3_column_bytes(s, i) : 5);
 				h = fnv(h, "\0", 1);
 			}
 			d->hash[t] += h;
@@ -254,7 +265,8 @@ static void fresh_store(void)
 	unlink(p);
 	snprintf(p, sizeof p, "%s-shm", work_path);
 	unlink(p);
-	if (copy_file(base_path, work_path) < 0 || store_open(&fx.db, work_path, 2000, err, sizeof err) < 0) {
+	if (copy_file(base_path, work_path) < 0 ||
+	    store_open(&fx.db, work_path, 2000, err, sizeof err) < 0) {
 		fprintf(stderr, "torture: cannot open a copy: %s\n", err);
 		exit(2);
 	}
@@ -280,7 +292,12 @@ static int set_up_base(void)
 {
 	fx_user("alice", "Alice");
 	fx_user("bob", "Bob");
-	struct fx_resp r = fx_req("POST", "/contexts", "fxadmin", "{\"url\":\"" URL "\",\"displayName\":\"C\",\"permissions\":{\"read\":\"subscribed\",\"write\":\"subscribed\",\"subscribe\":\"public\"}}", NULL);
+	struct fx_resp r =
+		fx_req("POST", "/contexts", "fxadmin",
+		       "{\"url\":\"" URL
+		       "\",\"displayName\":\"C\",\"permissions\":{\"read\":\"subscribed\","
+		       "\"write\":\"subscribed\",\"subscribe\":\"public\"}}",
+		       NULL);
 	snprintf(ctx_hash, sizeof ctx_hash, "%s", fx_str(&r, "hash"));
 	int ok = r.status == 201;
 	if (!ok)
@@ -291,7 +308,8 @@ static int set_up_base(void)
 	for (int i = 0; i < 2; i++) {
 		char body[160];
 		snprintf(path, sizeof path, "/contexts/%s/subscriptions", ctx_hash);
-		snprintf(body, sizeof body, "{\"actor\":{\"objectType\":\"person\",\"username\":\"%s\"}}", who[i]);
+		snprintf(body, sizeof body,
+			 "{\"actor\":{\"objectType\":\"person\",\"username\":\"%s\"}}", who[i]);
 		r = fx_req("POST", path, "fxadmin", body, NULL);
 		ok &= r.status == 201;
 		if (r.status != 201)
@@ -305,8 +323,10 @@ static int set_up_base(void)
 		fprintf(stderr, "torture: activity: %d %s\n", r.status, r.raw.body.data);
 	fx_free(&r);
 	r = fx_req("POST", "/conversations", "alice",
-		   "{\"contexts\":[{\"objectType\":\"conversation\",\"participants\":[\"alice\",\"bob\"]}],"
-		   "\"object\":{\"objectType\":\"note\",\"content\":\"hi\"}}", NULL);
+		   "{\"contexts\":[{\"objectType\":\"conversation\",\"participants\":[\"alice\","
+		   "\"bob\"]}],"
+		   "\"object\":{\"objectType\":\"note\",\"content\":\"hi\"}}",
+		   NULL);
 	ok &= r.status == 201;
 	json_object *ctxs = NULL, *c0, *id;
 	if (r.json && json_object_object_get_ex(r.json, "contexts", &ctxs) &&
@@ -322,19 +342,26 @@ static int set_up_base(void)
 static void targets(struct target *t)
 {
 	struct target all[] = {
-		{"POST /people", "POST", "fxadmin", "/people", "{\"username\":\"newbie\",\"displayName\":\"N\"}"},
-		{"POST /contexts", "POST", "fxadmin", "/contexts", "{\"url\":\"http://torture.test/new\",\"displayName\":\"N\"}"},
-		{"subscribe", "POST", "fxadmin", "", "{\"actor\":{\"objectType\":\"person\",\"username\":\"carol\"}}"},
+		{"POST /people", "POST", "fxadmin", "/people",
+		 "{\"username\":\"newbie\",\"displayName\":\"N\"}"},
+		{"POST /contexts", "POST", "fxadmin", "/contexts",
+		 "{\"url\":\"http://torture.test/new\",\"displayName\":\"N\"}"},
+		{"subscribe", "POST", "fxadmin", "",
+		 "{\"actor\":{\"objectType\":\"person\",\"username\":\"carol\"}}"},
 		{"POST activity", "POST", "alice", "/people/alice/activities",
 		 "{\"object\":{\"objectType\":\"note\",\"content\":\"another\"},"
 		 "\"contexts\":[{\"objectType\":\"context\",\"url\":\"" URL "\"}]}"},
-		{"comment", "POST", "bob", "", "{\"object\":{\"objectType\":\"comment\",\"content\":\"c\"}}"},
+		{"comment", "POST", "bob", "",
+		 "{\"object\":{\"objectType\":\"comment\",\"content\":\"c\"}}"},
 		{"like", "POST", "bob", "", NULL},
 		{"POST /conversations", "POST", "alice", "/conversations",
-		 "{\"contexts\":[{\"objectType\":\"conversation\",\"participants\":[\"alice\",\"carol\"]}],"
+		 "{\"contexts\":[{\"objectType\":\"conversation\",\"participants\":[\"alice\","
+		 "\"carol\"]}],"
 		 "\"object\":{\"objectType\":\"note\",\"content\":\"x\"}}"},
-		{"POST message", "POST", "alice", "", "{\"object\":{\"objectType\":\"note\",\"content\":\"m\"}}"},
-		{"PUT /people/{u}", "PUT", "alice", "/people/alice", "{\"displayName\":\"Alice Two\"}"},
+		{"POST message", "POST", "alice", "",
+		 "{\"object\":{\"objectType\":\"note\",\"content\":\"m\"}}"},
+		{"PUT /people/{u}", "PUT", "alice", "/people/alice",
+		 "{\"displayName\":\"Alice Two\"}"},
 		{"DELETE activity", "DELETE", "alice", "", NULL},
 	};
 	snprintf(all[2].path, sizeof all[2].path, "/contexts/%s/subscriptions", ctx_hash);
@@ -369,7 +396,8 @@ static int try_once(const struct target *t, enum mode m, long n, struct digest *
 	*hit = fault.hit;
 	int status = r.status;
 	if ((status == 500 || status == 503) && !*fx_error(&r)) {
-		printf("  %s, %s N=%ld: %d without a JSON error\n", t->name, mode_name[m], n, status);
+		printf("  %s, %s N=%ld: %d without a JSON error\n", t->name, mode_name[m], n,
+		       status);
 		bad++;
 	}
 	fx_free(&r);
@@ -396,7 +424,8 @@ static void torture(const struct target *t, enum mode m, long step)
 		int st = try_once(t, m, n, &after, &hit);
 		if (!hit) {
 			if (st != ok || !same_counts(&after, &want)) {
-				printf("  %s, %s N=%ld: not reached but %d\n", t->name, mode_name[m], n, st);
+				printf("  %s, %s N=%ld: not reached but %d\n", t->name,
+				       mode_name[m], n, st);
 				bad++;
 			}
 			break;
@@ -404,10 +433,12 @@ static void torture(const struct target *t, enum mode m, long step)
 		if (st == 500 || st == 503) {
 			fails++;
 			if (memcmp(&after, &before, sizeof before)) {
-				printf("  %s, %s N=%ld: %d but the database changed\n", t->name, mode_name[m], n, st);
+				printf("  %s, %s N=%ld: %d but the database changed\n", t->name,
+				       mode_name[m], n, st);
 				bad++;
 			}
-		} else if (st == ok && same_counts(&after, &want) && memcmp(&after, &before, sizeof before)) {
+		} else if (st == ok && same_counts(&after, &want) &&
+			   memcmp(&after, &before, sizeof before)) {
 			absorbed++;
 		} else {
 			printf("  %s, %s N=%ld: answered %d (want %d or 500/503)%s\n", t->name,

@@ -79,8 +79,7 @@ static void add_header(struct max_req *req, const char *name, const char *val)
 	req->nheaders++;
 }
 
-struct fx_resp fx_req(const char *method, const char *path, const char *user, const char *body,
-		      ...)
+struct fx_resp fx_req(const char *method, const char *path, const char *user, const char *body, ...)
 {
 	struct max_req req = {0};
 	req.method = xstrdup(method);

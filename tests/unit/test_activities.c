@@ -55,7 +55,8 @@ static json_object *get(json_object *o, const char *k)
 
 static int has(json_object *o, const char *k)
 {
-	return o && json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, k, NULL);
+	return o && json_object_is_type(o, json_type_object) &&
+	       json_object_object_get_ex(o, k, NULL);
 }
 
 static void mkctx(const char *url, const char *perms, const char *notifications)
@@ -70,7 +71,8 @@ static void mkctx(const char *url, const char *perms, const char *notifications)
 static void subscribe(const char *user, const char *url)
 {
 	CU_ASSERT_EQUAL(status("POST", fmt("/contexts/%s/subscriptions", hash_of(url)), "fxadmin",
-			       fmt("{\"actor\":{\"objectType\":\"person\",\"username\":\"%s\"}}", user)),
+			       fmt("{\"actor\":{\"objectType\":\"person\",\"username\":\"%s\"}}",
+				   user)),
 			201);
 }
 
@@ -82,10 +84,11 @@ static const char *post(const char *user, const char *url, const char *content)
 	static char ids[8][25];
 	static int i;
 	i = (i + 1) % 8;
-	const char *body = fmt("{\"object\":{\"objectType\":\"note\",\"content\":\"%s\"}}", content);
-	struct fx_resp r = url ? fx_req("POST", fmt("/contexts/%s/activities", hash_of(url)), user,
-					body, NULL)
-			       : fx_req("POST", fmt("/people/%s/activities", user), user, body, NULL);
+	const char *body =
+		fmt("{\"object\":{\"objectType\":\"note\",\"content\":\"%s\"}}", content);
+	struct fx_resp r =
+		url ? fx_req("POST", fmt("/contexts/%s/activities", hash_of(url)), user, body, NULL)
+		    : fx_req("POST", fmt("/people/%s/activities", user), user, body, NULL);
 	CU_ASSERT_EQUAL(r.status, 201);
 	snprintf(ids[i], sizeof ids[i], "%s", fx_str(&r, "id"));
 	fx_free(&r);
@@ -144,11 +147,12 @@ static int init(void)
 
 static void test_post_stores_indexes(void)
 {
-	struct fx_resp r = fx_req(
-		"POST", "/people/messi/activities", "messi",
-		"{\"object\":{\"objectType\":\"note\",\"content\":\"<p>Testejant la creació d'un "
-		"#canvi d'estatus <script>x</script></p>\"},\"generator\":\"Twitter\"}",
-		NULL);
+	struct fx_resp r =
+		fx_req("POST", "/people/messi/activities", "messi",
+		       "{\"object\":{\"objectType\":\"note\",\"content\":\"<p>Testejant la creació "
+		       "d'un "
+		       "#canvi d'estatus <script>x</script></p>\"},\"generator\":\"Twitter\"}",
+		       NULL);
 	CU_ASSERT_EQUAL(r.status, 201);
 	const char *id = fx_str(&r, "id");
 	json_object *obj = get(r.json, "object");
@@ -157,19 +161,22 @@ static void test_post_stores_indexes(void)
 	/* api.md 4.4: the create answer keeps hashtags, has no keywords, no deletable */
 	CU_ASSERT_TRUE(has(obj, "hashtags"));
 	CU_ASSERT_FALSE(has(obj, "keywords") || has(r.json, "keywords"));
-	CU_ASSERT_FALSE(has(r.json, "deletable") || has(r.json, "liked") || has(r.json, "favorited"));
+	CU_ASSERT_FALSE(has(r.json, "deletable") || has(r.json, "liked") ||
+			has(r.json, "favorited"));
 	CU_ASSERT_STRING_EQUAL(fx_str(&r, "lastComment"), id);
 	CU_ASSERT_STRING_EQUAL(fx_str(&r, "generator"), "Twitter");
-	static const char *const words[] = {"testejant", "creació", "canvi", "estatus", "messi",
-					    "lionel"};
+	static const char *const words[] = {"testejant", "creació", "canvi",
+					    "estatus",   "messi",   "lionel"};
 	for (size_t i = 0; i < 6; i++)
 		CU_ASSERT_EQUAL(has_token(id, 'k', words[i]), 1);
 	CU_ASSERT_EQUAL(has_token(id, 'h', "canvi"), 1);
 	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM activities WHERE id = '%s' AND rid IN (SELECT"
-			       " rowid FROM stream_fts WHERE stream_fts MATCH '{text} : estatus')", id),
+			       " rowid FROM stream_fts WHERE stream_fts MATCH '{text} : estatus')",
+			       id),
 			1);
 	/* the default keywords are not stored twice */
-	CU_ASSERT_EQUAL(SCALAR("SELECT keywords_json IS NULL FROM activities WHERE id = '%s'", id), 1);
+	CU_ASSERT_EQUAL(SCALAR("SELECT keywords_json IS NULL FROM activities WHERE id = '%s'", id),
+			1);
 	fx_free(&r);
 }
 
@@ -186,10 +193,11 @@ static void test_duplicate_guard(void)
 	CU_ASSERT_TRUE(has(b.json, "deletable"));
 	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM activities WHERE verb = 'post'"), before + 1);
 	/* backdated: the post of now is "later than 60 s before" → the same */
-	struct fx_resp c = fx_req("POST", "/people/xavi/activities", "xavi",
-				  "{\"object\":{\"objectType\":\"note\",\"content\":\"same thing\"},"
-				  "\"published\":\"2010-01-01T00:01:30.000Z\"}",
-				  NULL);
+	struct fx_resp c =
+		fx_req("POST", "/people/xavi/activities", "xavi",
+		       "{\"object\":{\"objectType\":\"note\",\"content\":\"same thing\"},"
+		       "\"published\":\"2010-01-01T00:01:30.000Z\"}",
+		       NULL);
 	CU_ASSERT_EQUAL(c.status, 200);
 	fx_free(&c);
 	c = fx_req("POST", "/people/xavi/activities", "xavi",
@@ -211,7 +219,8 @@ static void test_rejected_posts_change_nothing(void)
 		const char *body, *error, *text;
 	} bad[] = {
 		{"{}", "MissingField", "Required parameter \"object\" not found in the request"},
-		{"{\"object\":null}", "MissingField", "Required parameter \"object\" found but empty"},
+		{"{\"object\":null}", "MissingField",
+		 "Required parameter \"object\" found but empty"},
 		{"{\"object\":\"x\"}", "ValidationError", NULL},
 		{"{\"object\":{\"content\":\"x\"}}", "MissingField",
 		 "Required parameter \"objectType\" not found in the request"},
@@ -222,14 +231,17 @@ static void test_rejected_posts_change_nothing(void)
 		{"{\"object\":{\"objectType\":\"note\",\"content\":\"\"}}", "MissingField",
 		 "Required parameter \"content\" found but empty"},
 		{"{\"object\":{\"objectType\":\"note\",\"content\":5}}", "ValidationError", NULL},
-		{"{\"object\":{\"objectType\":\"note\",\"content\":\"x\"},\"published\":\"yesterday\"}",
-		 "ValidationError", "Validation error on field \"published\": not an RFC 3339 date"},
+		{"{\"object\":{\"objectType\":\"note\",\"content\":\"x\"},\"published\":"
+		 "\"yesterday\"}",
+		 "ValidationError",
+		 "Validation error on field \"published\": not an RFC 3339 date"},
 		{"{\"object\":{\"objectType\":\"note\",\"content\":\"x\"},\"generator\":[1]}",
 		 "ValidationError", NULL},
 		{"[1,2]", "ValidationError", "Unexpected data type in request"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		struct fx_resp r = fx_req("POST", "/people/messi/activities", "messi", bad[i].body, NULL);
+		struct fx_resp r =
+			fx_req("POST", "/people/messi/activities", "messi", bad[i].body, NULL);
 		CU_ASSERT_EQUAL(r.status, 400);
 		CU_ASSERT_STRING_EQUAL(fx_error(&r), bad[i].error);
 		if (bad[i].text)
@@ -248,24 +260,31 @@ static void test_keywords_follow_comments(void)
 	subscribe("messi", url);
 	subscribe("xavi", url);
 	char id[25];
-	snprintf(id, sizeof id, "%s", post("messi", url, "[A] Testejant la creació d'un canvi d'estatus"));
+	snprintf(id, sizeof id, "%s",
+		 post("messi", url, "[A] Testejant la creació d'un canvi d'estatus"));
 	char cid[25];
 	snprintf(cid, sizeof cid, "%s",
 		 comment("xavi", id, "[C] Testejant un #comentari #nou a una activitat"));
 	/* the original's test_activities_keyword_generation */
 	const char *h = hash_of(url);
-	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?keyword=comentari&keyword=creació",
-					   h), "messi"), id);
-	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?keyword=xavi", h), "messi"), id);
 	CU_ASSERT_STRING_EQUAL(
-		fmt("%lld", SCALAR("SELECT json_array_length(keywords_json) FROM activities"
-				   " WHERE id = '%s'",
-				   id)),
-		"12");
-	CU_ASSERT_EQUAL(SCALAR("SELECT last_comment = '%s' FROM activities WHERE id = '%s'", cid, id),
+		listing(fmt("/contexts/%s/activities?keyword=comentari&keyword=creació", h),
+			"messi"),
+		id);
+	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?keyword=xavi", h), "messi"),
+			       id);
+	CU_ASSERT_STRING_EQUAL(fmt("%lld",
+				   SCALAR("SELECT json_array_length(keywords_json) FROM activities"
+					  " WHERE id = '%s'",
+					  id)),
+			       "12");
+	CU_ASSERT_EQUAL(SCALAR("SELECT last_comment = '%s' FROM activities WHERE id = '%s'", cid,
+			       id),
 			1);
 	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?hashtag=nou&hashtag=comentari",
-					   h), "messi"), id);
+					   h),
+				       "messi"),
+			       id);
 	/* the comment's own entry: its object keywords, its author's words
 	 * apart; its text finds the post */
 	CU_ASSERT_EQUAL(has_token(cid, 'k', "comentari"), 1);
@@ -277,20 +296,25 @@ static void test_keywords_follow_comments(void)
 	CU_ASSERT_EQUAL(status("DELETE", fmt("/activities/%s/comments/%s", id, cid), "xavi", NULL),
 			204);
 	CU_ASSERT_EQUAL(SCALAR("SELECT json_array_length(keywords_json) FROM activities"
-			       " WHERE id = '%s'", id),
+			       " WHERE id = '%s'",
+			       id),
 			6);
-	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?keyword=comentari", h), "messi"),
+	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?keyword=comentari", h),
+				       "messi"),
 			       "");
 	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?keyword=creació", h), "messi"),
 			       id);
-	CU_ASSERT_EQUAL(SCALAR("SELECT last_comment IS NULL FROM activities WHERE id = '%s'", id), 1);
+	CU_ASSERT_EQUAL(SCALAR("SELECT last_comment IS NULL FROM activities WHERE id = '%s'", id),
+			1);
 	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?hashtag=nou&hashtag=comentari",
-					   h), "messi"), id);
+					   h),
+				       "messi"),
+			       id);
 	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM activities WHERE id = '%s'", cid), 1);
 	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?q=activitat", h), "messi"), "");
 	/* the same comment cannot be deleted twice */
-	struct fx_resp r = fx_req("DELETE", fmt("/activities/%s/comments/%s", id, cid), "fxadmin",
-				  NULL, NULL);
+	struct fx_resp r =
+		fx_req("DELETE", fmt("/activities/%s/comments/%s", id, cid), "fxadmin", NULL, NULL);
 	CU_ASSERT_EQUAL(r.status, 404);
 	CU_ASSERT_STRING_EQUAL(fx_error(&r), "ObjectNotFound");
 	fx_free(&r);
@@ -320,14 +344,15 @@ static void test_marks_and_counters(void)
 
 	CU_ASSERT_EQUAL(status("POST", fmt("/activities/%s/favorites", id), "xavi", NULL), 201);
 	CU_ASSERT_EQUAL(SCALAR("SELECT favorites_count FROM activities WHERE id = '%s'", id), 1);
-	struct fx_resp r = fx_req("DELETE", fmt("/activities/%s/favorites/xavi", id), "xavi", NULL,
-				  NULL);
+	struct fx_resp r =
+		fx_req("DELETE", fmt("/activities/%s/favorites/xavi", id), "xavi", NULL, NULL);
 	CU_ASSERT_EQUAL(r.status, 200);
 	CU_ASSERT_STRING_EQUAL(fx_str(&r, "verb"), "unfavorite");
 	CU_ASSERT_EQUAL(json_object_get_int(get(get(r.json, "object"), "favoritesCount")), 0);
 	fx_free(&r);
 	/* a Manager may always unfavorite, the user only what he favorited */
-	CU_ASSERT_EQUAL(status("DELETE", fmt("/activities/%s/favorites/xavi", id), "xavi", NULL), 403);
+	CU_ASSERT_EQUAL(status("DELETE", fmt("/activities/%s/favorites/xavi", id), "xavi", NULL),
+			403);
 	CU_ASSERT_EQUAL(status("DELETE", fmt("/activities/%s/favorites/xavi", id), "fxadmin", NULL),
 			200);
 
@@ -364,14 +389,17 @@ static void test_delete_takes_marks_and_indexes(void)
 	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM activities WHERE id = '%s'", id), 0);
 	static const char *const tables[] = {"likes", "favorites"};
 	for (size_t i = 0; i < 2; i++)
-		CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM %s WHERE activity_id = '%s'", tables[i], id),
+		CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM %s WHERE activity_id = '%s'",
+				       tables[i], id),
 				0);
 	/* its full-text entry is gone (the index stays sound) */
 	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM stream_fts WHERE stream_fts MATCH"
 			       " '{text} : deleted'"),
 			0);
-	CU_ASSERT_EQUAL(sqlite3_exec(fx.db.db, "INSERT INTO stream_fts (stream_fts, rank)"
-					       " VALUES ('integrity-check', 0)", NULL, NULL, NULL),
+	CU_ASSERT_EQUAL(sqlite3_exec(fx.db.db,
+				     "INSERT INTO stream_fts (stream_fts, rank)"
+				     " VALUES ('integrity-check', 0)",
+				     NULL, NULL, NULL),
 			SQLITE_OK);
 	/* the comment activity stays, out of any replies and post search */
 	CU_ASSERT_EQUAL(SCALAR("SELECT reply_deleted FROM activities WHERE id = '%s'", cid), 1);
@@ -382,8 +410,8 @@ static void test_delete_takes_marks_and_indexes(void)
 
 static void test_notifications_in_outbox(void)
 {
-	const char *posts = "http://unit.test/notify-posts", *comments = "http://unit.test/notify-c",
-		   *quiet = "http://unit.test/quiet";
+	const char *posts = "http://unit.test/notify-posts",
+		   *comments = "http://unit.test/notify-c", *quiet = "http://unit.test/quiet";
 	mkctx(posts, OPEN, "\"posts\"");
 	mkctx(comments, OPEN, "\"comments\"");
 	mkctx(quiet, OPEN, "false");
@@ -397,7 +425,8 @@ static void test_notifications_in_outbox(void)
 			       " AND exchange = 'activity' AND routing_key = '%s'"
 			       " AND json_extract(body, '$.d.activityid') = '%s'"
 			       " AND json_extract(body, '$.d.text') = 'post notified'"
-			       " AND json_extract(body, '$.a') = 'a' AND json_extract(body, '$.o') = 'a'"
+			       " AND json_extract(body, '$.a') = 'a' AND json_extract(body, '$.o') "
+			       "= 'a'"
 			       " AND json_extract(body, '$.u.u') = 'puyol'",
 			       hash_of(posts), a),
 			1);
@@ -407,7 +436,8 @@ static void test_notifications_in_outbox(void)
 	char cid[25];
 	snprintf(cid, sizeof cid, "%s", comment("puyol", b, "comment notified"));
 	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM outbox WHERE op = 'publish'"
-			       " AND routing_key = '%s' AND json_extract(body, '$.d.commentid') = '%s'"
+			       " AND routing_key = '%s' AND json_extract(body, '$.d.commentid') = "
+			       "'%s'"
 			       " AND json_extract(body, '$.d.activityid') = '%s'",
 			       hash_of(comments), cid, b),
 			1);
@@ -480,7 +510,8 @@ static const char *walk(const char *query, int limit, int by_comments)
 				strcat(out, ",");
 			strcat(out, pg.id[i]);
 		}
-		snprintf(before, sizeof before, "%s", by_comments ? pg.key[pg.n - 1] : pg.id[pg.n - 1]);
+		snprintf(before, sizeof before, "%s",
+			 by_comments ? pg.key[pg.n - 1] : pg.id[pg.n - 1]);
 	}
 	return out;
 }
@@ -500,8 +531,8 @@ static void test_timeline_merge_matches_brute_force(void)
 			subscribe("merger", urls[i]);
 	}
 	/* a context he lost read in: its posts are not his to see */
-	CU_ASSERT_EQUAL(status("DELETE", fmt("/contexts/%s/permissions/merger/read",
-					     hash_of(urls[3])),
+	CU_ASSERT_EQUAL(status("DELETE",
+			       fmt("/contexts/%s/permissions/merger/read", hash_of(urls[3])),
 			       "fxadmin", NULL),
 			201);
 	/* uneven contexts (m1 busy, m2 quiet), the reader's own posts, a
@@ -511,7 +542,8 @@ static void test_timeline_merge_matches_brute_force(void)
 		int k = i % 9 < 5 ? 0 : i % 9 < 6 ? 1 : 2 + i % 3;
 		snprintf(ids[i], sizeof ids[i], "%s",
 			 i % 8 == 3 ? post("merger", NULL, fmt("own %d #taga", i))
-				    : post("writer", urls[k], fmt("merge %d%s", i, i % 3 ? "" : " #taga")));
+				    : post("writer", urls[k],
+					   fmt("merge %d%s", i, i % 3 ? "" : " #taga")));
 	}
 	for (int i = 0; i < 40; i += 7)
 		comment("writer", ids[i], "bump");
@@ -552,8 +584,8 @@ static void test_likes_order_pages_across_ties(void)
 	for (int i = 0; i < 8; i++)
 		snprintf(ids[i], sizeof ids[i], "%s", post("l1", url, fmt("liked %d", i)));
 	/* counts: 0→3, 1→1, 2→3, 3→0, 4→1, 5→3, 6→0, 7→2; liked in this order */
-	const int likes[][2] = {{0, 0}, {0, 1}, {1, 0}, {2, 0}, {2, 1}, {0, 2}, {4, 0}, {5, 0},
-				{5, 1}, {2, 2}, {5, 2}, {7, 0}, {7, 1}};
+	const int likes[][2] = {{0, 0}, {0, 1}, {1, 0}, {2, 0}, {2, 1}, {0, 2}, {4, 0},
+				{5, 0}, {5, 1}, {2, 2}, {5, 2}, {7, 0}, {7, 1}};
 	for (size_t i = 0; i < sizeof likes / sizeof likes[0]; i++)
 		CU_ASSERT_EQUAL(status("POST", fmt("/activities/%s/likes", ids[likes[i][0]]),
 				       users[likes[i][1]], NULL),
@@ -563,7 +595,8 @@ static void test_likes_order_pages_across_ties(void)
 	char want[256];
 	snprintf(want, sizeof want, "%s,%s,%s,%s,%s,%s,%s,%s", ids[5], ids[2], ids[0], ids[7],
 		 ids[4], ids[1], ids[6], ids[3]);
-	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?sort=likes", hash_of(url)), "l1"),
+	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?sort=likes", hash_of(url)),
+				       "l1"),
 			       want);
 	char got[1024] = "", before[25] = "";
 	for (int page = 0; page < 8; page++) {
@@ -594,14 +627,16 @@ static void test_likes_order_pages_across_ties(void)
 	}
 	CU_ASSERT_STRING_EQUAL(got, want);
 	/* HEAD counts what follows `before` in the same order */
-	struct fx_resp r = fx_req("HEAD", fmt("/contexts/%s/activities?sort=likes&before=%s",
-					      hash_of(url), ids[7]),
-				  "l1", NULL, NULL);
+	struct fx_resp r =
+		fx_req("HEAD",
+		       fmt("/contexts/%s/activities?sort=likes&before=%s", hash_of(url), ids[7]),
+		       "l1", NULL, NULL);
 	CU_ASSERT_STRING_EQUAL(fx_header(&r, "X-totalItems"), "4");
 	fx_free(&r);
 	/* an unknown item to continue after */
-	r = fx_req("GET", fmt("/contexts/%s/activities?sort=likes&before=%s", hash_of(url),
-			      "000000000000000000000000"),
+	r = fx_req("GET",
+		   fmt("/contexts/%s/activities?sort=likes&before=%s", hash_of(url),
+		       "000000000000000000000000"),
 		   "l1", NULL, NULL);
 	CU_ASSERT_EQUAL(r.status, 404);
 	fx_free(&r);
@@ -669,8 +704,9 @@ static void test_full_text_search(void)
 	CU_ASSERT_EQUAL(status("DELETE", fmt("/activities/%s/comments/%s", c, cid), "reader", NULL),
 			204);
 	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?q=creacio", h), "reader"), a);
-	struct fx_resp r = fx_req("GET", "/people/reader/timeline?q=a+b+c+d+e+f+g+h+i+j+k+l+m+n+o+p+q",
-				  "reader", NULL, NULL);
+	struct fx_resp r =
+		fx_req("GET", "/people/reader/timeline?q=a+b+c+d+e+f+g+h+i+j+k+l+m+n+o+p+q",
+		       "reader", NULL, NULL);
 	CU_ASSERT_EQUAL(r.status, 400);
 	CU_ASSERT_STRING_EQUAL(fx_error(&r), "InvalidSearchParams");
 	fx_free(&r);
@@ -682,7 +718,8 @@ static void test_maintenance_rebuilds(void)
 	CU_ASSERT_EQUAL(fx_scalar("SELECT count(*) FROM activities WHERE verb = 'post'") > 10, 1);
 	long long txt = fx_scalar("SELECT count(*) FROM stream_fts WHERE stream_fts MATCH"
 				  " '{text} : creacio'");
-	long long lastc = fx_scalar("SELECT count(*) FROM activities WHERE last_comment IS NOT NULL");
+	long long lastc =
+		fx_scalar("SELECT count(*) FROM activities WHERE last_comment IS NOT NULL");
 	CU_ASSERT(txt > 0 && lastc > 0);
 	sqlite3_exec(fx.db.db,
 		     "INSERT INTO stream_fts (stream_fts) VALUES ('delete-all');"
@@ -698,8 +735,10 @@ static void test_maintenance_rebuilds(void)
 			txt);
 	CU_ASSERT_EQUAL(fx_scalar("SELECT count(*) FROM activities WHERE last_comment IS NOT NULL"),
 			lastc);
-	CU_ASSERT_EQUAL(sqlite3_exec(fx.db.db, "INSERT INTO stream_fts (stream_fts, rank)"
-					       " VALUES ('integrity-check', 0)", NULL, NULL, NULL),
+	CU_ASSERT_EQUAL(sqlite3_exec(fx.db.db,
+				     "INSERT INTO stream_fts (stream_fts, rank)"
+				     " VALUES ('integrity-check', 0)",
+				     NULL, NULL, NULL),
 			SQLITE_OK);
 	/* #93: permission lists back to the policy, bindings of notifying
 	 * contexts made again */
@@ -722,8 +761,8 @@ static void test_maintenance_rebuilds(void)
 
 /* Rows written by one request (SQLite's total_changes(), triggers
  * included). */
-static long long written(const char *method, const char *path, const char *user,
-			 const char *body, int want)
+static long long written(const char *method, const char *path, const char *user, const char *body,
+			 int want)
 {
 	long long before = fx_scalar("SELECT total_changes()");
 	CU_ASSERT_EQUAL(status(method, path, user, body), want);
@@ -757,28 +796,34 @@ static void test_comment_cost_constant(void)
 	CU_ASSERT_EQUAL(first, last);
 	/* its own words and one per comment */
 	long long nkw = SCALAR("SELECT json_array_length(keywords_json) FROM activities"
-			       " WHERE id = '%s'", id);
+			       " WHERE id = '%s'",
+			       id);
 	CU_ASSERT(nkw > 60);
 	/* deleting an early and a late reply: the same rows */
 	struct fx_resp r = fx_req("GET", path, "xavi", NULL, NULL);
 	CU_ASSERT_EQUAL(json_object_array_length(r.json), 60);
 	for (int k = 0; k < 2; k++)
 		snprintf(cids[k], 25, "%s",
-			 json_object_get_string(get(json_object_array_get_idx(r.json, k ? 56 : 2), "id")));
+			 json_object_get_string(
+				 get(json_object_array_get_idx(r.json, k ? 56 : 2), "id")));
 	fx_free(&r);
 	long long d1 = written("DELETE", fmt("%s/%s", path, cids[0]), "xavi", NULL, 204);
 	long long d2 = written("DELETE", fmt("%s/%s", path, cids[1]), "xavi", NULL, 204);
 	CU_ASSERT(d1 > 0);
 	CU_ASSERT_EQUAL(d1, d2);
 	const char *h = hash_of(url);
-	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?keyword=paraula102", h), "xavi"),
+	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?keyword=paraula102", h),
+				       "xavi"),
 			       "");
-	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?keyword=paraula156", h), "xavi"),
+	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?keyword=paraula156", h),
+				       "xavi"),
 			       "");
-	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?keyword=paraula103", h), "xavi"),
+	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?keyword=paraula103", h),
+				       "xavi"),
 			       id);
 	CU_ASSERT_EQUAL(SCALAR("SELECT json_array_length(keywords_json) FROM activities"
-			       " WHERE id = '%s'", id),
+			       " WHERE id = '%s'",
+			       id),
 			nkw - 4); /* paraulaN and etiquetaN of each */
 	/* deleting the newest reply: lastComment the one before */
 	r = fx_req("GET", path, "xavi", NULL, NULL);
@@ -829,11 +874,14 @@ static void test_acting_and_edges(void)
 			       "\"object\":{\"objectType\":\"note\",\"content\":\"x\"}}"),
 			403);
 	CU_ASSERT_EQUAL(fx_scalar("SELECT count(*) FROM activities"), before);
-	CU_ASSERT_EQUAL(status("POST", fmt("/activities/%s/comments", id), "fxadmin", as_xavi), 201);
-	CU_ASSERT_EQUAL(status("DELETE", fmt("/activities/%s/comments/0123456789abcdef01234567", id),
+	CU_ASSERT_EQUAL(status("POST", fmt("/activities/%s/comments", id), "fxadmin", as_xavi),
+			201);
+	CU_ASSERT_EQUAL(status("DELETE",
+			       fmt("/activities/%s/comments/0123456789abcdef01234567", id),
 			       "fxadmin", NULL),
 			404);
-	CU_ASSERT_EQUAL(status("DELETE", fmt("/activities/%s/likes/puyol", id), "puyol", NULL), 403);
+	CU_ASSERT_EQUAL(status("DELETE", fmt("/activities/%s/likes/puyol", id), "puyol", NULL),
+			403);
 	CU_ASSERT_EQUAL(status("POST", fmt("/activities/%s/flag", id), "fxadmin", NULL), 403);
 	struct fx_resp r = fx_req("POST", "/people/puyol/activities", "puyol",
 				  "{\"published\":\"2010-01-01T00:01:30.5+02:00\","

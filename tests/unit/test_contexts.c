@@ -76,8 +76,8 @@ static const char *perms_of(const char *user, const char *url)
 	static char out[256];
 	char sql[512];
 	snprintf(sql, sizeof sql,
-		 "SELECT permissions_json FROM subscriptions WHERE username='%s' AND hash='%s'", user,
-		 hash_of(url));
+		 "SELECT permissions_json FROM subscriptions WHERE username='%s' AND hash='%s'",
+		 user, hash_of(url));
 	sqlite3_stmt *s = NULL;
 	out[0] = 0;
 	if (sqlite3_prepare_v2(fx.db.db, sql, -1, &s, NULL) == SQLITE_OK &&
@@ -89,7 +89,8 @@ static const char *perms_of(const char *user, const char *url)
 
 static void test_create_defaults_and_idempotence(void)
 {
-	struct fx_resp r = fx_req("POST", "/contexts", "fxadmin", "{\"url\":\"http://u.test/a\"}", NULL);
+	struct fx_resp r =
+		fx_req("POST", "/contexts", "fxadmin", "{\"url\":\"http://u.test/a\"}", NULL);
 	CU_ASSERT_EQUAL(r.status, 201);
 	CU_ASSERT_STRING_EQUAL(fx_str(&r, "hash"), hash_of("http://u.test/a"));
 	CU_ASSERT_STRING_EQUAL(fx_str(&r, "displayName"), "http://u.test/a");
@@ -110,7 +111,8 @@ static void test_create_defaults_and_idempotence(void)
 	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM contexts WHERE url='%s'", "http://u.test/a"),
 			1);
 	/* no twitterUsername, no tweety restart */
-	CU_ASSERT_EQUAL(fx_scalar("SELECT count(*) FROM outbox WHERE routing_key='tweety_restart'"), 0);
+	CU_ASSERT_EQUAL(fx_scalar("SELECT count(*) FROM outbox WHERE routing_key='tweety_restart'"),
+			0);
 	r = fx_req("POST", "/contexts", "fxadmin",
 		   "{\"url\":\"http://u.test/tw\",\"twitterUsername\":\" @MaxUpc \","
 		   "\"twitterHashtag\":\"#Atenea\",\"owner\":\"Bob\"}",
@@ -120,9 +122,10 @@ static void test_create_defaults_and_idempotence(void)
 	CU_ASSERT_STRING_EQUAL(fx_str(&r, "twitterHashtag"), "atenea");
 	CU_ASSERT_STRING_EQUAL(fx_str(&r, "owner"), "bob");
 	fx_free(&r);
-	CU_ASSERT_EQUAL(fx_scalar("SELECT count(*) FROM outbox WHERE op='publish' AND exchange=''"
-				  " AND routing_key='tweety_restart' AND body GLOB '[0-9]*.[0-9][0-9]"
-				  "[0-9][0-9][0-9][0-9]'"),
+	CU_ASSERT_EQUAL(fx_scalar(
+				"SELECT count(*) FROM outbox WHERE op='publish' AND exchange=''"
+				" AND routing_key='tweety_restart' AND body GLOB '[0-9]*.[0-9][0-9]"
+				"[0-9][0-9][0-9][0-9]'"),
 			1);
 }
 
@@ -133,7 +136,8 @@ static void test_bad_input_changes_nothing(void)
 	} cases[] = {
 		{"{}", "MissingField", "Required parameter \"url\" not found in the request"},
 		{"{\"url\":\"\"}", "MissingField", "Required parameter \"url\" found but empty"},
-		{"{\"url\":7}", "ValidationError", "Validation error on field \"url\": must be a string"},
+		{"{\"url\":7}", "ValidationError",
+		 "Validation error on field \"url\": must be a string"},
 		{"{\"url\":\"atenea.upc.edu\"}", "ValidationError",
 		 "Validation error on field \"url\": not an absolute URI"},
 		{"{\"url\":\"http://a b\"}", "ValidationError",
@@ -144,8 +148,8 @@ static void test_bad_input_changes_nothing(void)
 		 "Validation error on field \"tags\": must be a list of strings"},
 		{"{\"url\":\"http://b.test\",\"tags\":[\"\"]}", "ValidationError",
 		 "Validation error on field \"tags\": tags are 1 to 128 bytes"},
-		{"{\"url\":\"http://b.test\",\"permissions\":{\"rede\":\"public\"}}", "InvalidPermission",
-		 "There's not any permission named 'rede'"},
+		{"{\"url\":\"http://b.test\",\"permissions\":{\"rede\":\"public\"}}",
+		 "InvalidPermission", "There's not any permission named 'rede'"},
 		{"{\"url\":\"http://b.test\",\"permissions\":{\"read\":\"everyone\"}}",
 		 "ValidationError",
 		 "Validation error on field \"permissions\": read must be public, subscribed or "
@@ -158,7 +162,8 @@ static void test_bad_input_changes_nothing(void)
 		{"{\"url\":\"http://b.test\",\"twitterHashtag\":\"##x\"}", "ValidationError",
 		 "Validation error on field \"twitterHashtag\": ##x is not a valid hashtag"},
 		{"{\"url\":\"http://b.test\",\"twitterUsername\":\"@@x\"}", "ValidationError",
-		 "Validation error on field \"twitterUsername\": @@x is not a valid twitter username"},
+		 "Validation error on field \"twitterUsername\": @@x is not a valid twitter "
+		 "username"},
 		{"{\"url\":\"http://b.test\",\"uploadURL\":\"/upload\"}", "ValidationError",
 		 "Validation error on field \"uploadURL\": not an absolute URI"},
 		{"{\"url\":\"http://b.test\",\"owner\":{}}", "ValidationError",
@@ -171,7 +176,8 @@ static void test_bad_input_changes_nothing(void)
 		CU_ASSERT_EQUAL(r.status, 400);
 		CU_ASSERT_STRING_EQUAL(fx_error(&r), cases[i].error);
 		CU_ASSERT_STRING_EQUAL(fx_str(&r, "error_description"), cases[i].description);
-		if (r.status != 400 || strcmp(fx_str(&r, "error_description"), cases[i].description))
+		if (r.status != 400 ||
+		    strcmp(fx_str(&r, "error_description"), cases[i].description))
 			fprintf(stderr, "\n  case %zu: %d %s", i, r.status,
 				fx_str(&r, "error_description"));
 		fx_free(&r);
@@ -195,23 +201,26 @@ static void test_subscription_lists_follow_the_context(void)
 	CU_ASSERT_EQUAL(subscribe("http://u.test/sl", "sl.ana", "sl.ana"), 201);
 	CU_ASSERT_STRING_EQUAL(perms_of("sl.ana", "http://u.test/sl"),
 			       "[\"read\",\"subscribe\",\"unsubscribe\"]");
-	CU_ASSERT_EQUAL(scalar("SELECT perm_mask FROM subscriptions WHERE username='%s' AND hash='%s'",
+	CU_ASSERT_EQUAL(scalar("SELECT perm_mask FROM subscriptions WHERE username='%s' AND "
+			       "hash='%s'",
 			       "sl.ana", hash_of("http://u.test/sl")),
 			2 | 8 | 32);
 	/* a permanent grant, then a stricter policy: the grant survives */
 	const char *h = hash_of("http://u.test/sl");
-	CU_ASSERT_EQUAL(status("PUT", path("/contexts/%s/permissions/%s/flag", h, "sl.ana"), "fxadmin",
-			       NULL),
+	CU_ASSERT_EQUAL(status("PUT", path("/contexts/%s/permissions/%s/flag", h, "sl.ana"),
+			       "fxadmin", NULL),
 			201);
-	struct fx_resp r = fx_req("PUT", path("/contexts/%s", h), "fxadmin",
-				  "{\"permissions\":{\"read\":\"restricted\",\"write\":\"subscribed\"},"
-				  "\"displayName\":\"Renamed\"}",
-				  NULL);
+	struct fx_resp r =
+		fx_req("PUT", path("/contexts/%s", h), "fxadmin",
+		       "{\"permissions\":{\"read\":\"restricted\",\"write\":\"subscribed\"},"
+		       "\"displayName\":\"Renamed\"}",
+		       NULL);
 	CU_ASSERT_EQUAL(r.status, 200);
 	fx_free(&r);
 	CU_ASSERT_STRING_EQUAL(perms_of("sl.ana", "http://u.test/sl"),
 			       "[\"write\",\"subscribe\",\"unsubscribe\",\"flag\"]");
-	CU_ASSERT_EQUAL(scalar("SELECT perm_mask FROM subscriptions WHERE username='%s' AND hash='%s'",
+	CU_ASSERT_EQUAL(scalar("SELECT perm_mask FROM subscriptions WHERE username='%s' AND "
+			       "hash='%s'",
 			       "sl.ana", h),
 			4 | 8 | 32 | 16);
 	/* the person document shows the live snapshot with renamed grants */
@@ -221,7 +230,8 @@ static void test_subscription_lists_follow_the_context(void)
 	first = json_object_array_get_idx(subs, 0);
 	CU_ASSERT_STRING_EQUAL(json_object_get_string(json_object_object_get(first, "displayName")),
 			       "Renamed");
-	CU_ASSERT_STRING_EQUAL(json_object_to_json_string_ext(json_object_object_get(first, "grants"),
+	CU_ASSERT_STRING_EQUAL(json_object_to_json_string_ext(json_object_object_get(first,
+										     "grants"),
 							      JSON_C_TO_STRING_PLAIN),
 			       "[\"flag\"]");
 	CU_ASSERT_PTR_NULL(json_object_object_get(first, "_grants"));
@@ -235,7 +245,8 @@ static void test_bindings_in_the_outbox(void)
 	const char *h = hash_of("http://u.test/ob");
 	/* not notifying: no bind on subscribe, an unbind on unsubscribe */
 	CU_ASSERT_EQUAL(subscribe("http://u.test/ob", "ob.bea", "ob.bea"), 201);
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM outbox WHERE op='bind' AND routing_key='%s'", h),
+	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM outbox WHERE op='bind' AND routing_key='%s'",
+			       h),
 			0);
 	CU_ASSERT_EQUAL(status("PUT", path("/contexts/%s", h), "fxadmin",
 			       "{\"notifications\":\"posts\"}"),
@@ -244,20 +255,23 @@ static void test_bindings_in_the_outbox(void)
 			       " AND destination='ob.bea.subscribe' AND routing_key='%s'",
 			       h),
 			1);
-	CU_ASSERT_EQUAL(status("DELETE", path("/contexts/%s/subscriptions/%s", h, "ob.bea"), "fxadmin",
-			       NULL),
+	CU_ASSERT_EQUAL(status("DELETE", path("/contexts/%s/subscriptions/%s", h, "ob.bea"),
+			       "fxadmin", NULL),
 			204);
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM outbox WHERE op='unbind' AND exchange='activity'"
+	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM outbox WHERE op='unbind' AND "
+			       "exchange='activity'"
 			       " AND destination='ob.bea.subscribe' AND routing_key='%s'",
 			       h),
 			1);
 	/* notifying: subscribing binds */
 	CU_ASSERT_EQUAL(subscribe("http://u.test/ob", "ob.bea", "ob.bea"), 201);
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM outbox WHERE op='bind' AND routing_key='%s'", h),
+	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM outbox WHERE op='bind' AND routing_key='%s'",
+			       h),
 			2);
 	/* deleting the person unbinds and removes the subscription */
 	CU_ASSERT_EQUAL(status("DELETE", "/people/ob.bea", "fxadmin", NULL), 204);
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM outbox WHERE op='unbind' AND routing_key='%s'", h),
+	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM outbox WHERE op='unbind' AND routing_key='%s'",
+			       h),
 			2);
 	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM subscriptions WHERE hash='%s'", h), 0);
 }
@@ -298,7 +312,8 @@ static void test_url_change_repoints_everything(void)
 			       new, new),
 			3); /* the post, the subscribe and the opt-out activities */
 	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM activities WHERE verb='subscribe'"
-			       " AND context_hash='%s' AND json_extract(object_json, '$.url') = '%s'",
+			       " AND context_hash='%s' AND json_extract(object_json, '$.url') = "
+			       "'%s'",
 			       new, "http://u.test/new"),
 			2);
 	/* already subscribed: 200 with the (re-pointed) subscribe activity */
@@ -315,7 +330,8 @@ static void test_url_change_repoints_everything(void)
 	/* deleting: subscriptions gone, posts hidden, opt-outs left (endpoints.md) */
 	CU_ASSERT_EQUAL(status("DELETE", path("/contexts/%s", new), "fxadmin", NULL), 204);
 	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM subscriptions WHERE hash='%s'", new), 0);
-	CU_ASSERT_EQUAL(scalar("SELECT visible FROM activities WHERE verb='post' AND context_hash='%s'",
+	CU_ASSERT_EQUAL(scalar("SELECT visible FROM activities WHERE verb='post' AND "
+			       "context_hash='%s'",
 			       new),
 			0);
 	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM push_optouts WHERE hash='%s'", new), 1);
@@ -338,7 +354,8 @@ static void test_url_change_rebinds(void)
 	CU_ASSERT_EQUAL(status("PUT", path("/contexts/%s", old), "fxadmin",
 			       "{\"url\":\"http://u.test/rk2\"}"),
 			200);
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM outbox WHERE op='unbind' AND exchange='activity'"
+	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM outbox WHERE op='unbind' AND "
+			       "exchange='activity'"
 			       " AND destination='rk.dan.subscribe' AND routing_key='%s'",
 			       old),
 			1);
@@ -348,7 +365,8 @@ static void test_url_change_rebinds(void)
 			1);
 	/* in order: the unbind of the old key before the bind of the new one */
 	CU_ASSERT_EQUAL(scalar("SELECT (SELECT max(id) FROM outbox WHERE op='unbind' AND"
-			       " routing_key='%s') < (SELECT max(id) FROM outbox WHERE op='bind' AND"
+			       " routing_key='%s') < (SELECT max(id) FROM outbox WHERE op='bind' "
+			       "AND"
 			       " routing_key='%s')",
 			       old, new),
 			1);
@@ -387,9 +405,13 @@ static void test_model_without_http(void)
 		 hash_of("http://u.test/md"));
 	CU_ASSERT_STRING_EQUAL(model_why(st), want);
 	ctx_free(&ctx);
-	json_object *policy = json_tokener_parse("{\"read\":\"subscribed\",\"write\":\"restricted\"}");
-	struct ctx_fields f = {.url_set = 1, .url = "http://u.test/md", .perms_set = 1,
-			       .permissions = policy, .notif_set = 1};
+	json_object *policy =
+		json_tokener_parse("{\"read\":\"subscribed\",\"write\":\"restricted\"}");
+	struct ctx_fields f = {.url_set = 1,
+			       .url = "http://u.test/md",
+			       .perms_set = 1,
+			       .permissions = policy,
+			       .notif_set = 1};
 	f.notifications = json_object_new_boolean(1);
 	CU_ASSERT_EQUAL_FATAL(ctx_create(st, &f, "md.eve", "fxadmin", &ctx), MAX_OK);
 	CU_ASSERT_STRING_EQUAL(ctx.hash, hash_of("http://u.test/md"));
@@ -423,7 +445,8 @@ static void test_model_without_http(void)
 	/* tags: validated and merged without duplicates */
 	json_object *in = json_tokener_parse("[\"a\",\"\"]"), *out = NULL;
 	CU_ASSERT_EQUAL(ctx_tags_merge(st, NULL, in, &out), MAX_EVALIDATION);
-	CU_ASSERT_STRING_EQUAL(model_why(st), "Validation error on field \"tags\": tags are 1 to 128 bytes");
+	CU_ASSERT_STRING_EQUAL(model_why(st),
+			       "Validation error on field \"tags\": tags are 1 to 128 bytes");
 	json_object_put(in);
 	in = json_tokener_parse("[\"b\",\"a\",\"b\"]");
 	CU_ASSERT_EQUAL(ctx_tags_merge(st, NULL, in, &out), MAX_OK);

@@ -94,12 +94,13 @@ static void test_create_one_to_one(void)
 	fx_user("messi", "Leo Messi");
 	fx_user("xavi", "Xavi Hernandez");
 	long long outbox0 = fx_scalar("SELECT count(*) FROM outbox");
-	struct fx_resp r = fx_req("POST", "/conversations", "messi",
-				  "{\"contexts\":[{\"objectType\":\"conversation\","
-				  "\"participants\":[\"messi\",\"Xavi\"]}],"
-				  "\"object\":{\"objectType\":\"note\",\"content\":"
-				  "\"<b>Hola</b> <script>x</script>#Barça temporada\",\"mobile\":true}}",
-				  NULL);
+	struct fx_resp r =
+		fx_req("POST", "/conversations", "messi",
+		       "{\"contexts\":[{\"objectType\":\"conversation\","
+		       "\"participants\":[\"messi\",\"Xavi\"]}],"
+		       "\"object\":{\"objectType\":\"note\",\"content\":"
+		       "\"<b>Hola</b> <script>x</script>#Barça temporada\",\"mobile\":true}}",
+		       NULL);
 	CU_ASSERT_EQUAL_FATAL(r.status, 201);
 	CU_ASSERT_STRING_EQUAL(str(r.json, "objectType"), "message");
 	CU_ASSERT_STRING_EQUAL(str(r.json, "verb"), "post");
@@ -113,16 +114,17 @@ static void test_create_one_to_one(void)
 	CU_ASSERT_STRING_EQUAL(text_of(obj, "keywords"), "[\"temporada\",\"messi\"]");
 	json_object *ctx0 = json_object_array_get_idx(get(r.json, "contexts"), 0);
 	CU_ASSERT_STRING_EQUAL(str(ctx0, "objectType"), "conversation");
-	CU_ASSERT_STRING_EQUAL(str(ctx0, "displayName"), "Xavi Hernandez"); /* Unlike the original: the partner */
+	CU_ASSERT_STRING_EQUAL(str(ctx0, "displayName"),
+			       "Xavi Hernandez"); /* Unlike the original: the partner */
 	CU_ASSERT_STRING_EQUAL(text_of(ctx0, "tags"), "[]");
 	snprintf(cid_buf[0], 25, "%s", str(ctx0, "id"));
 	json_object *actor = get(r.json, "actor");
 	CU_ASSERT_STRING_EQUAL(str(actor, "displayName"), "Leo Messi");
 	fx_free(&r);
 	const char *cid = cid_buf[0];
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM conversation_members WHERE conversation_id='%s'",
-			       cid),
-			2);
+	CU_ASSERT_EQUAL(
+		scalar("SELECT count(*) FROM conversation_members WHERE conversation_id='%s'", cid),
+		2);
 	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM activities WHERE conversation_id='%s'"
 			       " AND verb='subscribe'",
 			       cid),
@@ -133,17 +135,20 @@ static void test_create_one_to_one(void)
 			       cid),
 			4);
 	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM outbox WHERE op='bind' AND exchange="
-			       "'xavi.publish' AND destination='conversations' AND routing_key='%s.*'",
+			       "'xavi.publish' AND destination='conversations' AND "
+			       "routing_key='%s.*'",
 			       cid),
 			1);
 	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM outbox WHERE op='bind' AND exchange="
-			       "'conversations' AND destination='xavi.subscribe' AND routing_key='%s.*'",
+			       "'conversations' AND destination='xavi.subscribe' AND "
+			       "routing_key='%s.*'",
 			       cid),
 			1);
 	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM outbox WHERE op='publish' AND exchange="
 			       "'conversations' AND routing_key='%s.notifications'"
 			       " AND json_extract(body,'$.a')='a' AND json_extract(body,'$.o')='c'"
-			       " AND json_extract(body,'$.u.u')='messi' AND json_extract(body,'$.d')='{}'"
+			       " AND json_extract(body,'$.u.u')='messi' AND "
+			       "json_extract(body,'$.d')='{}'"
 			       " AND id = (SELECT max(id) FROM outbox)",
 			       cid),
 			1);
@@ -175,13 +180,14 @@ static void test_validation(void)
 		 "ValidationError", "One or more users duplicated in participants list"},
 		{"{\"contexts\":[{\"participants\":[\"val1\"]}]}", 400, "ValidationError",
 		 "Cannot start a conversation with oneself"},
-		{"{\"contexts\":[{\"participants\":[\"val2\",\"fxadmin\"]}]}", 400, "ValidationError",
-		 "Actor must be part of the participants list."},
+		{"{\"contexts\":[{\"participants\":[\"val2\",\"fxadmin\"]}]}", 400,
+		 "ValidationError", "Actor must be part of the participants list."},
 		{"{\"contexts\":[{\"participants\":[\"val1\",\"ghost\"]}]}", 404, "ObjectNotFound",
 		 "Object with username ghost not found inside users"},
 		{"{\"contexts\":[{\"participants\":[\"val1\",\"val2\"]}],"
 		 "\"object\":{\"objectType\":\"UnknownType\",\"content\":\"x\"}}",
-		 400, "ObjectNotSupported", "Activitystrea.ms object type UnknownType unknown or unsupported"},
+		 400, "ObjectNotSupported",
+		 "Activitystrea.ms object type UnknownType unknown or unsupported"},
 		{"{\"contexts\":[{\"participants\":[\"val1\",\"val2\"]}]}", 400, "MissingField",
 		 "Required parameter \"object\" not found in the request"},
 		{"{\"contexts\":[{\"participants\":[\"val1\",\"val2\"]}],"
@@ -209,9 +215,9 @@ static void test_validation(void)
 	/* a Manager may start one between others */
 	char cid[25];
 	CU_ASSERT_EQUAL(start("fxadmin", "[\"val1\",\"val2\"]", NULL, cid), 201);
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM conversation_members WHERE conversation_id='%s'",
-			       cid),
-			2);
+	CU_ASSERT_EQUAL(
+		scalar("SELECT count(*) FROM conversation_members WHERE conversation_id='%s'", cid),
+		2);
 }
 
 static void test_group_and_owner(void)
@@ -238,13 +244,15 @@ static void test_group_and_owner(void)
 	snprintf(path, sizeof path, "/people/g1/conversations/%s", cid);
 	struct fx_resp r = fx_req("GET", path, "g1", NULL, NULL);
 	CU_ASSERT_EQUAL(r.status, 200);
-	CU_ASSERT_STRING_EQUAL(text_of(r.json, "permissions"), "[\"read\",\"write\",\"invite\",\"kick\"]");
+	CU_ASSERT_STRING_EQUAL(text_of(r.json, "permissions"),
+			       "[\"read\",\"write\",\"invite\",\"kick\"]");
 	CU_ASSERT_STRING_EQUAL(str(r.json, "displayName"), "Colla");
 	CU_ASSERT_PTR_NOT_NULL(get(r.json, "lastMessage"));
 	fx_free(&r);
 	snprintf(path, sizeof path, "/people/g2/conversations/%s", cid);
 	r = fx_req("GET", path, "g2", NULL, NULL);
-	CU_ASSERT_STRING_EQUAL(text_of(r.json, "permissions"), "[\"read\",\"write\",\"unsubscribe\"]");
+	CU_ASSERT_STRING_EQUAL(text_of(r.json, "permissions"),
+			       "[\"read\",\"write\",\"unsubscribe\"]");
 	fx_free(&r);
 	/* g2 may not look at g1's subscription; the owner may look at g2's */
 	CU_ASSERT_EQUAL(status_of("GET", path, "g3", NULL), 403);
@@ -257,8 +265,10 @@ static void test_group_and_owner(void)
 	CU_ASSERT_EQUAL(status_of("DELETE", path, "g1", NULL), 403);
 	char owner_path[96];
 	snprintf(owner_path, sizeof owner_path, "/conversations/%s/owner", cid);
-	CU_ASSERT_EQUAL(status_of("PUT", owner_path, "g2", "{\"actor\":{\"username\":\"g3\"}}"), 403);
-	CU_ASSERT_EQUAL(status_of("PUT", owner_path, "g1", "{\"actor\":{\"username\":\"g4\"}}"), 403);
+	CU_ASSERT_EQUAL(status_of("PUT", owner_path, "g2", "{\"actor\":{\"username\":\"g3\"}}"),
+			403);
+	CU_ASSERT_EQUAL(status_of("PUT", owner_path, "g1", "{\"actor\":{\"username\":\"g4\"}}"),
+			403);
 	CU_ASSERT_EQUAL(status_of("PUT", owner_path, "g1", "{\"actor\":{\"username\":\"nobody\"}}"),
 			400);
 	r = fx_req("PUT", owner_path, "g1", "{\"actor\":{\"username\":\"g2\"}}", NULL);
@@ -266,13 +276,15 @@ static void test_group_and_owner(void)
 	CU_ASSERT_STRING_EQUAL(fx_str(&r, "owner"), "g2");
 	CU_ASSERT_PTR_NULL(get(r.json, "lastMessage"));
 	fx_free(&r);
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM conversation_members WHERE conversation_id='%s'"
-			       " AND username='g2' AND permissions_json='[\"read\",\"write\",\"invite\","
-			       "\"kick\"]' AND grants_json='[\"invite\",\"kick\"]'"
-			       " AND vetos_json='[\"unsubscribe\"]'",
-			       cid),
-			1);
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM conversation_members WHERE conversation_id='%s'"
+	CU_ASSERT_EQUAL(
+		scalar("SELECT count(*) FROM conversation_members WHERE conversation_id='%s'"
+		       " AND username='g2' AND permissions_json='[\"read\",\"write\",\"invite\","
+		       "\"kick\"]' AND grants_json='[\"invite\",\"kick\"]'"
+		       " AND vetos_json='[\"unsubscribe\"]'",
+		       cid),
+		1);
+	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM conversation_members WHERE "
+			       "conversation_id='%s'"
 			       " AND username='g1' AND permissions_json='[\"read\",\"write\","
 			       "\"unsubscribe\"]' AND grants_json='[\"unsubscribe\"]'"
 			       " AND vetos_json='[\"invite\",\"kick\"]'",
@@ -304,8 +316,8 @@ static void test_group_and_owner(void)
 			403);
 	/* joining clears archive */
 	snprintf(path, sizeof path, "/conversations/%s/participants", cid);
-	r = fx_req("POST", path, "g2", "{\"actor\":{\"objectType\":\"person\",\"username\":\"g4\"}}",
-		   NULL);
+	r = fx_req("POST", path, "g2",
+		   "{\"actor\":{\"objectType\":\"person\",\"username\":\"g4\"}}", NULL);
 	CU_ASSERT_EQUAL(r.status, 201);
 	CU_ASSERT_STRING_EQUAL(fx_str(&r, "verb"), "subscribe");
 	json_object *o = get(r.json, "object");
@@ -314,8 +326,8 @@ static void test_group_and_owner(void)
 	CU_ASSERT_EQUAL(json_object_array_length(get(o, "participants")), 2);
 	fx_free(&r);
 	CU_ASSERT_EQUAL(scalar("SELECT tag_archive FROM conversations WHERE id='%s'", cid), 0);
-	r = fx_req("POST", path, "g2", "{\"actor\":{\"objectType\":\"person\",\"username\":\"g4\"}}",
-		   NULL);
+	r = fx_req("POST", path, "g2",
+		   "{\"actor\":{\"objectType\":\"person\",\"username\":\"g4\"}}", NULL);
 	CU_ASSERT_EQUAL(r.status, 200);
 	fx_free(&r);
 	/* g4 has no invite */
@@ -333,7 +345,8 @@ static void test_one_to_one_states(void)
 	CU_ASSERT_EQUAL(status_of("DELETE", path, "s1", NULL), 403);
 	fx_user("s3", NULL);
 	snprintf(path, sizeof path, "/conversations/%s/participants", cid);
-	CU_ASSERT_EQUAL(status_of("POST", path, "fxadmin", "{\"actor\":{\"username\":\"s3\"}}"), 403);
+	CU_ASSERT_EQUAL(status_of("POST", path, "fxadmin", "{\"actor\":{\"username\":\"s3\"}}"),
+			403);
 	/* s2 leaves: single, s2 neither lists nor reads it */
 	snprintf(path, sizeof path, "/people/s2/conversations/%s", cid);
 	CU_ASSERT_EQUAL(status_of("DELETE", path, "s2", NULL), 204);
@@ -367,7 +380,8 @@ static void test_one_to_one_states(void)
 	CU_ASSERT_EQUAL(status_of("DELETE", "/people/s2", "fxadmin", NULL), 204);
 	CU_ASSERT_EQUAL(scalar("SELECT tag_archive FROM conversations WHERE id='%s'", cid), 1);
 	CU_ASSERT_EQUAL(scalar("SELECT tag_single FROM conversations WHERE id='%s'", cid), 0);
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM conversation_members WHERE conversation_id='%s'"
+	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM conversation_members WHERE "
+			       "conversation_id='%s'"
 			       " AND username='s2'",
 			       cid),
 			0);
@@ -479,8 +493,8 @@ static void test_list_paging(void)
 	snprintf(path, sizeof path, "/conversations/%s/messages", ids[1]);
 	for (int i = 0; i < 4; i++) {
 		char body[128];
-		snprintf(body, sizeof body, "{\"object\":{\"objectType\":\"note\",\"content\":\"m%d\"}}",
-			 i);
+		snprintf(body, sizeof body,
+			 "{\"object\":{\"objectType\":\"note\",\"content\":\"m%d\"}}", i);
 		CU_ASSERT_EQUAL(status_of("POST", path, "p0", body), 201);
 	}
 	snprintf(path, sizeof path, "/conversations/%s/messages?limit=2", ids[1]);
@@ -496,7 +510,8 @@ static void test_list_paging(void)
 	char before[25];
 	snprintf(before, sizeof before, "%s", str(first, "id"));
 	fx_free(&r);
-	snprintf(path, sizeof path, "/conversations/%s/messages?limit=10&before=%s", ids[1], before);
+	snprintf(path, sizeof path, "/conversations/%s/messages?limit=10&before=%s", ids[1],
+		 before);
 	r = fx_req("GET", path, "p2", NULL, NULL);
 	CU_ASSERT_EQUAL(json_object_array_length(r.json), 3); /* creation message, m0, m1 */
 	CU_ASSERT_STRING_EQUAL(fx_header(&r, "X-Has-Remaining-Items"), "");
@@ -514,7 +529,8 @@ static void test_rename_and_delete(void)
 	CU_ASSERT_EQUAL(status_of("PUT", path, "r2", "{\"displayName\":\"Nou\"}"), 403);
 	CU_ASSERT_EQUAL(status_of("PUT", path, "r1", "{\"displayName\":7}"), 400);
 	CU_ASSERT_EQUAL(status_of("PUT", path, "r1", "{\"displayName\":\"\"}"), 400);
-	struct fx_resp r = fx_req("PUT", path, "r1", "{\"displayName\":\"Nou nom\",\"tags\":[]}", NULL);
+	struct fx_resp r =
+		fx_req("PUT", path, "r1", "{\"displayName\":\"Nou nom\",\"tags\":[]}", NULL);
 	CU_ASSERT_EQUAL(r.status, 200);
 	CU_ASSERT_STRING_EQUAL(fx_str(&r, "displayName"), "Nou nom");
 	CU_ASSERT_STRING_EQUAL(text_of(r.json, "tags"), "[\"group\"]");
@@ -522,8 +538,8 @@ static void test_rename_and_delete(void)
 	/* message snapshots follow the name */
 	snprintf(path, sizeof path, "/conversations/%s/messages", cid);
 	r = fx_req("GET", path, "r3", NULL, NULL);
-	json_object *ctx0 = json_object_array_get_idx(
-		get(json_object_array_get_idx(r.json, 0), "contexts"), 0);
+	json_object *ctx0 =
+		json_object_array_get_idx(get(json_object_array_get_idx(r.json, 0), "contexts"), 0);
 	CU_ASSERT_STRING_EQUAL(str(ctx0, "displayName"), "Nou nom");
 	fx_free(&r);
 	snprintf(path, sizeof path, "/conversations/%s", cid);
@@ -532,9 +548,9 @@ static void test_rename_and_delete(void)
 	CU_ASSERT_EQUAL(status_of("DELETE", path, "r1", NULL), 204);
 	CU_ASSERT_EQUAL(fx_scalar("SELECT count(*) FROM outbox WHERE op='unbind'") - unbinds, 6);
 	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM messages WHERE conversation_id='%s'", cid), 0);
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM conversation_members WHERE conversation_id='%s'",
-			       cid),
-			0);
+	CU_ASSERT_EQUAL(
+		scalar("SELECT count(*) FROM conversation_members WHERE conversation_id='%s'", cid),
+		0);
 	CU_ASSERT_EQUAL(status_of("GET", path, "r1", NULL), 404);
 	CU_ASSERT_EQUAL(status_of("GET", "/conversations/123", "r1", NULL), 400);
 }
@@ -554,7 +570,8 @@ static void test_maintenance(void)
 		 "UPDATE conversations SET permissions_json='{\"read\":\"subscribed\",\"write\":"
 		 "\"restricted\",\"subscribe\":\"restricted\",\"unsubscribe\":\"subscribed\"}',"
 		 " tag_group=0 WHERE id='%s';"
-		 "UPDATE conversation_participants SET display_name='old' WHERE conversation_id='%s';"
+		 "UPDATE conversation_participants SET display_name='old' WHERE "
+		 "conversation_id='%s';"
 		 "DELETE FROM messages WHERE conversation_id='%s';",
 		 cid, cid, lone);
 	CU_ASSERT_EQUAL(sqlite3_exec(fx.db.db, sql, NULL, NULL, NULL), SQLITE_OK);
@@ -566,7 +583,8 @@ static void test_maintenance(void)
 	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM conversations WHERE id='%s'", lone), 0);
 	CU_ASSERT_EQUAL(scalar("SELECT tag_group FROM conversations WHERE id='%s'", cid), 1);
 	/* non-permanent grants are lost; the policy says no write */
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM conversation_members WHERE conversation_id='%s'"
+	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM conversation_members WHERE "
+			       "conversation_id='%s'"
 			       " AND permissions_json='[\"read\",\"unsubscribe\"]'",
 			       cid),
 			3);
@@ -672,16 +690,19 @@ static void test_tokens(void)
 	CU_ASSERT(json_object_object_get_ex(r.json, "device", NULL));
 	CU_ASSERT_PTR_NULL(get(r.json, "device")); /* null */
 	fx_free(&r);
-	r = fx_req("POST", "/tokens", "k1", "{\"token\":\"abc\",\"platform\":\"blackberry\"}", NULL);
+	r = fx_req("POST", "/tokens", "k1", "{\"token\":\"abc\",\"platform\":\"blackberry\"}",
+		   NULL);
 	CU_ASSERT_EQUAL(r.status, 400);
-	CU_ASSERT_STRING_EQUAL(fx_str(&r, "error_description"), "blackberry is not a supported platform.");
+	CU_ASSERT_STRING_EQUAL(fx_str(&r, "error_description"),
+			       "blackberry is not a supported platform.");
 	fx_free(&r);
 	r = fx_req("POST", "/tokens", "k1", "{\"platform\":\"ios\"}", NULL);
 	CU_ASSERT_STRING_EQUAL(fx_str(&r, "error_description"),
 			       "Required parameter \"token\" not found in the request");
 	fx_free(&r);
 	/* the device moves to k2 */
-	CU_ASSERT_EQUAL(status_of("POST", "/tokens", "k2", "{\"token\":\"abc123\",\"platform\":\"ios\"}"),
+	CU_ASSERT_EQUAL(status_of("POST", "/tokens", "k2",
+				  "{\"token\":\"abc123\",\"platform\":\"ios\"}"),
 			201);
 	CU_ASSERT_EQUAL(fx_scalar("SELECT count(*) FROM device_tokens WHERE token='abc123'"
 				  " AND owner='k2'"),
@@ -724,10 +745,11 @@ static void test_audit_spec(void)
 			201);
 	/* #58 validation order: an unknown participant (404) wins over one the
 	 * actor may not see (403), wherever they stand in the list */
-	struct fx_resp r = fx_req("POST", "/conversations", "au1",
-				  "{\"contexts\":[{\"participants\":[\"au1\",\"auhid\",\"ghost\"]}],"
-				  "\"object\":{\"objectType\":\"note\",\"content\":\"x\"}}",
-				  NULL);
+	struct fx_resp r =
+		fx_req("POST", "/conversations", "au1",
+		       "{\"contexts\":[{\"participants\":[\"au1\",\"auhid\",\"ghost\"]}],"
+		       "\"object\":{\"objectType\":\"note\",\"content\":\"x\"}}",
+		       NULL);
 	CU_ASSERT_EQUAL(r.status, 404);
 	CU_ASSERT_STRING_EQUAL(fx_error(&r), "ObjectNotFound");
 	fx_free(&r);
@@ -779,12 +801,13 @@ static void test_audit_spec(void)
 			       cid),
 			0);
 	snprintf(sql, sizeof sql,
-		 "DELETE FROM conversation_members WHERE conversation_id='%s' AND username='au2'", cid);
+		 "DELETE FROM conversation_members WHERE conversation_id='%s' AND username='au2'",
+		 cid);
 	CU_ASSERT_EQUAL(sqlite3_exec(fx.db.db, sql, NULL, NULL, NULL), SQLITE_OK);
 	CU_ASSERT_EQUAL(status_of("POST", "/admin/maintenance/conversations", "fxadmin", ""), 200);
 	CU_ASSERT_EQUAL(scalar("SELECT tag_single FROM conversations WHERE id='%s'", cid), 1);
-	CU_ASSERT_EQUAL(sqlite3_exec(fx.db.db, "DELETE FROM people WHERE username='au2'", NULL, NULL,
-				     NULL),
+	CU_ASSERT_EQUAL(sqlite3_exec(fx.db.db, "DELETE FROM people WHERE username='au2'", NULL,
+				     NULL, NULL),
 			SQLITE_OK);
 	CU_ASSERT_EQUAL(status_of("POST", "/admin/maintenance/conversations", "fxadmin", ""), 200);
 	CU_ASSERT_EQUAL(scalar("SELECT tag_archive FROM conversations WHERE id='%s'", cid), 1);
@@ -834,7 +857,8 @@ static void test_audit_spec(void)
 			     " '2024-01-01T00:00:00Z' FROM n;"
 			     "INSERT INTO conversation_members (conversation_id, username,"
 			     " permissions_json, perm_mask, subscribed_at) SELECT id, 'aumany',"
-			     " '[\"read\"]', 1, published FROM conversations WHERE creator = 'aumany'",
+			     " '[\"read\"]', 1, published FROM conversations WHERE creator = "
+			     "'aumany'",
 			     NULL, NULL, NULL),
 		SQLITE_OK);
 	r = fx_req("GET", "/conversations", "aumany", NULL, NULL);
@@ -866,8 +890,8 @@ static void test_model_store(void)
 	snprintf(path, sizeof path, "/conversations/%s/participants/ms2", cid);
 	CU_ASSERT_EQUAL(status_of("DELETE", path, "ms2", NULL), 204);
 	CU_ASSERT_EQUAL(msg_may_send(st, cid, "ms2"), MAX_EFORBIDDEN); /* left */
-	json_object *body = json_tokener_parse(
-		"{\"object\":{\"objectType\":\"note\",\"content\":\"hola <script>x</script>bridge\"}}");
+	json_object *body = json_tokener_parse("{\"object\":{\"objectType\":\"note\",\"content\":"
+					       "\"hola <script>x</script>bridge\"}}");
 	json_object *obj = NULL;
 	CU_ASSERT_EQUAL_FATAL(msg_object(st, body, "ms1", 0, &obj), MAX_OK);
 	json_object_put(body);

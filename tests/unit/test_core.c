@@ -199,7 +199,8 @@ static void test_date_filter(void)
 static void test_carrot_roundtrip(void)
 {
 	const char *text =
-		"{\"action\":\"add\",\"object\":\"message\",\"source\":\"widget\",\"version\":\"4.1\","
+		"{\"action\":\"add\",\"object\":\"message\",\"source\":\"widget\",\"version\":\"4."
+		"1\","
 		"\"domain\":\"demo\",\"uuid\":\"u-1\",\"published\":\"2015-01-13T10:00:00Z\","
 		"\"user\":{\"username\":\"alice\",\"displayname\":\"Alice A.\",\"x\":1},"
 		"\"data\":{\"text\":\"Hola!\",\"action\":\"keep\"},\"junk\":1}";

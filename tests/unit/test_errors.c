@@ -16,13 +16,15 @@ static void test_500_is_recorded(void)
 	const char *token = fx_token("fxadmin");
 	long long people = fx_scalar("SELECT count(*) FROM people");
 	/* the outbox insert of POST /people fails after the person row was written */
-	CU_ASSERT_EQUAL_FATAL(sqlite3_exec(fx.db.db, "DROP TABLE outbox", NULL, NULL, NULL), SQLITE_OK);
+	CU_ASSERT_EQUAL_FATAL(sqlite3_exec(fx.db.db, "DROP TABLE outbox", NULL, NULL, NULL),
+			      SQLITE_OK);
 	struct fx_resp r = fx_req("POST", "/people", "fxadmin", "{\"username\":\"doomed\"}",
 				  "X-Virtual-Host-URI: https://max.example", NULL);
 	CU_ASSERT_EQUAL(r.status, 500);
 	CU_ASSERT_STRING_EQUAL(fx_error(&r), "ServerError");
 	const char *desc = fx_str(&r, "error_description");
-	CU_ASSERT_PTR_NOT_NULL(strstr(desc, "Your error has been logged at https://max.example/exceptions/"));
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(desc, "Your error has been logged at https://max.example/exceptions/"));
 	char id[41] = "";
 	const char *p = strstr(desc, "/exceptions/");
 	if (p)

@@ -115,8 +115,9 @@ static void test_invalid_bodies(void)
 static void test_tunnelled_put_and_get(void)
 {
 	fx_user("tunnel", NULL);
-	struct fx_resp r = fx_req("POST", "/people/tunnel", "fxadmin", "{\"displayName\":\"Tun Nel\"}",
-				  "X-HTTP-Method-Override: PUT", NULL);
+	struct fx_resp r =
+		fx_req("POST", "/people/tunnel", "fxadmin", "{\"displayName\":\"Tun Nel\"}",
+		       "X-HTTP-Method-Override: PUT", NULL);
 	CU_ASSERT_EQUAL(r.status, 200);
 	CU_ASSERT_STRING_EQUAL(fx_str(&r, "displayName"), "Tun Nel");
 	fx_free(&r);
@@ -140,8 +141,8 @@ static void test_tunnelled_put_and_get(void)
 
 static void test_deprecated_create(void)
 {
-	struct fx_resp r = fx_req("POST", "/people/OldStyle", "fxadmin", "{\"displayName\":\"Old\"}",
-				  NULL);
+	struct fx_resp r =
+		fx_req("POST", "/people/OldStyle", "fxadmin", "{\"displayName\":\"Old\"}", NULL);
 	CU_ASSERT_EQUAL(r.status, 201);
 	CU_ASSERT_STRING_EQUAL(fx_str(&r, "username"), "oldstyle");
 	CU_ASSERT_STRING_EQUAL(fx_str(&r, "displayName"), "Old");
@@ -178,7 +179,8 @@ static void test_traversal_before_auth(void)
 	struct fx_resp r = fx_req("GET", "/people/ghost", NULL, NULL, NULL);
 	CU_ASSERT_EQUAL(r.status, 400);
 	CU_ASSERT_STRING_EQUAL(fx_error(&r), "UnknownUserError");
-	CU_ASSERT_STRING_EQUAL(fx_str(&r, "error_description"), "Unknown actor identified by: ghost");
+	CU_ASSERT_STRING_EQUAL(fx_str(&r, "error_description"),
+			       "Unknown actor identified by: ghost");
 	fx_free(&r);
 }
 
@@ -187,8 +189,8 @@ static void test_user_conversation_traversal(void)
 	/* api.md 1.3 step 5: the conversation of /people/{u}/conversations/{id} is
 	 * looked up before authentication */
 	fx_user("trav", NULL);
-	struct fx_resp r = fx_req("GET", "/people/trav/conversations/0123456789abcdef01234567", NULL,
-				  NULL, NULL);
+	struct fx_resp r = fx_req("GET", "/people/trav/conversations/0123456789abcdef01234567",
+				  NULL, NULL, NULL);
 	CU_ASSERT_EQUAL(r.status, 404);
 	CU_ASSERT_STRING_EQUAL(fx_error(&r), "ObjectNotFound");
 	fx_free(&r);

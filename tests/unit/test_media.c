@@ -65,10 +65,10 @@ static char *jpeg_with_orientation(int w, int h, int orientation, size_t *len)
 {
 	size_t n;
 	char *jpg = encoded(two_halves(w, h), 1, &n);
-	static const unsigned char app1_head[] = {0xff, 0xe1, 0x00, 0x22, 'E', 'x', 'i', 'f', 0, 0,
-						  'M', 'M', 0x00, 0x2a, 0x00, 0x00, 0x00, 0x08,
-						  0x00, 0x01, 0x01, 0x12, 0x00, 0x03, 0x00, 0x00,
-						  0x00, 0x01};
+	static const unsigned char app1_head[] = {0xff, 0xe1, 0x00, 0x22, 'E',  'x',  'i',
+						  'f',  0,    0,    'M',  'M',  0x00, 0x2a,
+						  0x00, 0x00, 0x00, 0x08, 0x00, 0x01, 0x01,
+						  0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01};
 	unsigned char tail[] = {0x00, (unsigned char)orientation, 0x00, 0x00, 0, 0, 0, 0};
 	char *out = xmalloc(n + sizeof app1_head + sizeof tail);
 	memcpy(out, jpg, 2);
@@ -181,8 +181,9 @@ static void test_store_png(void)
 	json_object *o;
 	char id[25];
 	struct max_ctx c = ctx();
-	CU_ASSERT_EQUAL_FATAL(
-		store(&c, "activities", "image", png, n, "image/png", "C-photo.png", id, &o), MAX_OK);
+	CU_ASSERT_EQUAL_FATAL(store(&c, "activities", "image", png, n, "image/png", "C-photo.png",
+				    id, &o),
+			      MAX_OK);
 	/* the request succeeded: the files stay */
 	CU_ASSERT(exists(blob(id, "")) && exists(blob(id, ".thumb")));
 	/* stored as uploaded, at the path of the id */
@@ -240,8 +241,9 @@ static void check_orientation(int orientation, int tw, int th, int top, int bott
 	json_object *o;
 	char id[25];
 	struct max_ctx c = ctx();
-	CU_ASSERT_EQUAL_FATAL(
-		store(&c, "activities", "image", jpg, n, "image/jpeg", "turned.jpg", id, &o), MAX_OK);
+	CU_ASSERT_EQUAL_FATAL(store(&c, "activities", "image", jpg, n, "image/jpeg", "turned.jpg",
+				    id, &o),
+			      MAX_OK);
 	gdImagePtr t = thumb_of(id);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
 	CU_ASSERT_EQUAL(gdImageSX(t), tw);
@@ -285,8 +287,8 @@ static void test_type_lies(void)
 		CU_ASSERT_EQUAL(store(&c, "activities", types[i], text, strlen(text), "image/png",
 				      "evil.png", id, &o),
 				MAX_EVALIDATION);
-		CU_ASSERT_STRING_EQUAL(
-			why(&c), "Validation error on field \"file\": not a PNG, JPEG, GIF or WebP image");
+		CU_ASSERT_STRING_EQUAL(why(&c), "Validation error on field \"file\": not a PNG, "
+						"JPEG, GIF or WebP image");
 		CU_ASSERT_PTR_NULL(jx_str(o, "fullURL"));
 		CU_ASSERT_FALSE(exists(blob(id, "")));
 		json_object_put(o);
@@ -298,14 +300,15 @@ static void test_type_lies(void)
 		{"<html></html>", "text/html", "application/octet-stream"},
 		{"plain words", "application/pdf", "application/octet-stream"},
 		{"%PDF-1.4 ...", "application/octet-stream", "application/pdf"},
-		{"PK\3\4 docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document; x=y",
+		{"PK\3\4 docx",
+		 "application/vnd.openxmlformats-officedocument.wordprocessingml.document; x=y",
 		 "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
 		{"a,b\n1,2\n", "TEXT/CSV", "text/csv"},
 		{"\x89PNG\r\n\x1a\n....", "application/pdf", "image/png"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		CU_ASSERT_EQUAL(store(&c, "activities", "file", cases[i].data, strlen(cases[i].data),
-				      cases[i].declared, "doc", id, &o),
+		CU_ASSERT_EQUAL(store(&c, "activities", "file", cases[i].data,
+				      strlen(cases[i].data), cases[i].declared, "doc", id, &o),
 				MAX_OK);
 		CU_ASSERT_STRING_EQUAL(jx_str(o, "mimetype"), cases[i].want);
 		CU_ASSERT_PTR_NULL(jx_str(o, "thumbURL"));
@@ -372,7 +375,8 @@ static void test_pixel_limit_and_broken_images(void)
 	memset(png + 33, 0x5a, n - 33);
 	u = upload(png, n, "image/png", "x.png");
 	CU_ASSERT_EQUAL(media_store(&c, "activities", id, u, o), MAX_EVALIDATION);
-	CU_ASSERT_STRING_EQUAL(why(&c), "Validation error on field \"file\": the image cannot be decoded");
+	CU_ASSERT_STRING_EQUAL(why(&c),
+			       "Validation error on field \"file\": the image cannot be decoded");
 	upload_free(u, 1);
 	free(png);
 	CU_ASSERT_FALSE(exists(blob(id, "")));
@@ -419,8 +423,12 @@ static void test_sniff_and_sizes(void)
 		{"GIF89a\1\0\1\0", 10, MEDIA_GIF},
 		{"RIFF\0\0\0\0WEBPVP8 ", 16, MEDIA_WEBP},
 		{"II*\0\x08\0\0\0", 8, MEDIA_TIFF},
-		{"\0\0\0\x18" "ftypheic", 12, MEDIA_HEIC},
-		{"\0\0\0\x18" "ftypavif", 12, MEDIA_AVIF},
+		{"\0\0\0\x18"
+		 "ftypheic",
+		 12, MEDIA_HEIC},
+		{"\0\0\0\x18"
+		 "ftypavif",
+		 12, MEDIA_AVIF},
 		{"BM\0\0\0\0\0\0\0\0\0\0\0\0\x28\0\0\0", 18, MEDIA_BMP},
 		{"BMW is a car brand", 18, MEDIA_UNKNOWN},
 		{"%PDF-1.7", 8, MEDIA_PDF},
@@ -536,7 +544,8 @@ static void test_serve(void)
 	json_object *o;
 	char id[25], etag[64];
 	struct max_ctx c = ctx();
-	CU_ASSERT_EQUAL_FATAL(store(&c, "activities", "image", png, n, "image/png", "a.png", id, &o),
+	CU_ASSERT_EQUAL_FATAL(store(&c, "activities", "image", png, n, "image/png", "a.png", id,
+				    &o),
 			      MAX_OK);
 	json_object_put(o);
 
@@ -678,12 +687,13 @@ static void test_files_need_no_libgd(void)
 	downloads(url, "media.a", "hello");
 	/* a conversation started with a file, then a base64 file message */
 	media_image_unload();
-	struct fx_resp r = fx_req(
-		"POST", "/conversations", "media.a",
-		multipart("{\"contexts\":[{\"objectType\":\"conversation\",\"participants\":"
-			  "[\"media.a\",\"media.b\"]}],\"object\":{\"objectType\":\"file\"}}",
-			  "bytes three"),
-		MULTIPART, NULL);
+	struct fx_resp r =
+		fx_req("POST", "/conversations", "media.a",
+		       multipart("{\"contexts\":[{\"objectType\":\"conversation\",\"participants\":"
+				 "[\"media.a\",\"media.b\"]}],\"object\":{\"objectType\":\"file\"}"
+				 "}",
+				 "bytes three"),
+		       MULTIPART, NULL);
 	CU_ASSERT_EQUAL_FATAL(r.status, 201);
 	snprintf(id, sizeof id, "%s", fx_str(&r, "id"));
 	json_object *ctxs = NULL, *c0;
@@ -733,7 +743,8 @@ static void test_prepared_thumbnail(void)
 	o = object("image");
 	id_new(id);
 	CU_ASSERT_EQUAL(media_store(&c, "activities", id, u, o), MAX_EVALIDATION);
-	CU_ASSERT_STRING_EQUAL(why(&c), "Validation error on field \"file\": the image cannot be decoded");
+	CU_ASSERT_STRING_EQUAL(why(&c),
+			       "Validation error on field \"file\": the image cannot be decoded");
 	upload_free(u, 0);
 	CU_ASSERT_FALSE(exists(blob(id, ".new")) || exists(blob(id, "")));
 	json_object_put(o);

@@ -136,7 +136,8 @@ static void test_oversized_part(void)
 	struct mp_limits small = {8, 1024, 8, 16};
 	struct mp_form f;
 	char *copy;
-	const char *field = "--XyZ\r\nContent-Disposition: form-data; name=x\r\n\r\n123456789\r\n--XyZ--";
+	const char *field =
+		"--XyZ\r\nContent-Disposition: form-data; name=x\r\n\r\n123456789\r\n--XyZ--";
 	CU_ASSERT_EQUAL(parse_n(CT, field, strlen(field), &small, &f, &copy), MAX_ETOOLARGE);
 	free(copy);
 	const char *file = "--XyZ\r\nContent-Disposition: form-data; name=f; filename=a\r\n\r\n"
@@ -151,8 +152,9 @@ static void test_oversized_part(void)
 	free(copy);
 	/* a header block over the limit */
 	struct mp_limits tiny_header = {8, 40, 64, 64};
-	const char *hdr = "--XyZ\r\nContent-Disposition: form-data; name=\"a-rather-long-name\"\r\n\r\n"
-			  "v\r\n--XyZ--";
+	const char *hdr =
+		"--XyZ\r\nContent-Disposition: form-data; name=\"a-rather-long-name\"\r\n\r\n"
+		"v\r\n--XyZ--";
 	CU_ASSERT_EQUAL(parse_n(CT, hdr, strlen(hdr), &tiny_header, &f, &copy), MAX_EVALIDATION);
 	free(copy);
 	/* a filename over MP_NAME_MAX */
@@ -254,8 +256,8 @@ static void test_binary_with_boundary_prefix(void)
 static void test_base64(void)
 {
 	static const char *const plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
-	static const char *const enc[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=",
-					  "Zm9vYmFy"};
+	static const char *const enc[] = {"",         "Zg==",     "Zm8=",    "Zm9v",
+					  "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
 	for (size_t i = 0; i < 7; i++) {
 		struct buf b;
 		buf_init(&b);
@@ -405,10 +407,12 @@ static void test_http_base64_variant(void)
 	/* bad base64 or bad json_data: 400, nothing stored */
 	long long n = fx_scalar("SELECT count(*) FROM people");
 	r = fx_req("POST", "/people", "fxadmin",
-		   "{\"data\":{\"json_data\":\"{\\\"username\\\":\\\"mp.b2\\\"}\",\"file\":\"%%\"}}",
+		   "{\"data\":{\"json_data\":\"{\\\"username\\\":\\\"mp.b2\\\"}\",\"file\":\"%%\"}"
+		   "}",
 		   "Content-Type: application/json", NULL);
 	CU_ASSERT_EQUAL(r.status, 400);
-	CU_ASSERT_STRING_EQUAL(fx_str(&r, "error_description"), "The file field is not valid base64");
+	CU_ASSERT_STRING_EQUAL(fx_str(&r, "error_description"),
+			       "The file field is not valid base64");
 	fx_free(&r);
 	r = fx_req("POST", "/people", "fxadmin",
 		   "{\"data\":{\"json_data\":\"{username}\",\"file\":\"aGVsbG8=\"}}",
@@ -440,7 +444,8 @@ static void test_base64_variant_upload(void)
 	CU_ASSERT_STRING_EQUAL(c.upload->content_type, "image/png");
 	CU_ASSERT_PTR_NULL(c.upload->filename);
 	json_object *o = NULL;
-	CU_ASSERT(jx_object(c.body, "object", &o) == 1 && !strcmp(jx_str(o, "objectType"), "image"));
+	CU_ASSERT(jx_object(c.body, "object", &o) == 1 &&
+		  !strcmp(jx_str(o, "objectType"), "image"));
 	upload_free(c.upload, 1);
 	json_object_put(c.body);
 }

@@ -222,8 +222,7 @@ static void test_expiry(void)
 	char t[33], hash[65];
 	time_t expires = 0, before = time(NULL);
 	CU_ASSERT_EQUAL_FATAL(store_begin(&db), 0);
-	CU_ASSERT_EQUAL_FATAL(
-		token_issue(&db, &cfg, "dave", "widgetcli", NULL, t, &expires), 0);
+	CU_ASSERT_EQUAL_FATAL(token_issue(&db, &cfg, "dave", "widgetcli", NULL, t, &expires), 0);
 	CU_ASSERT_EQUAL_FATAL(store_commit(&db), 0);
 	CU_ASSERT_TRUE(expires >= before + 1 && expires <= time(NULL) + 1);
 	hash_sha256_hex(t, strlen(t), hash);

@@ -79,8 +79,8 @@ static void test_self_registration(void)
 	CU_ASSERT_STRING_EQUAL(fx_error(&r), "Forbidden");
 	fx_free(&r);
 	/* ... while a bad twitterUsername of oneself is a 400 */
-	r = fx_req("POST", "/people", "selfie", "{\"username\":\"Selfie\",\"twitterUsername\":\"@@x\"}",
-		   NULL);
+	r = fx_req("POST", "/people", "selfie",
+		   "{\"username\":\"Selfie\",\"twitterUsername\":\"@@x\"}", NULL);
 	CU_ASSERT_EQUAL(r.status, 400);
 	CU_ASSERT_STRING_EQUAL(fx_error(&r), "ValidationError");
 	fx_free(&r);
@@ -110,13 +110,14 @@ static void test_update(void)
 	CU_ASSERT_EQUAL(r.status, 403); /* api.md 1.4: body username makes dave the actor */
 	fx_free(&r);
 	r = fx_req("PUT", "/people/carol", "carol",
-		   "{\"displayName\":\"Carol C\",\"twitterUsername\":\"carolc\",\"unknown\":1}", NULL);
+		   "{\"displayName\":\"Carol C\",\"twitterUsername\":\"carolc\",\"unknown\":1}",
+		   NULL);
 	CU_ASSERT_EQUAL(r.status, 200);
 	CU_ASSERT_STRING_EQUAL(fx_str(&r, "displayName"), "Carol C");
 	CU_ASSERT_STRING_EQUAL(fx_str(&r, "twitterUsername"), "carolc");
 	fx_free(&r);
-	r = fx_req("PUT", "/people/carol", "carol", "{\"twitterUsername\":\"\",\"displayName\":null}",
-		   NULL);
+	r = fx_req("PUT", "/people/carol", "carol",
+		   "{\"twitterUsername\":\"\",\"displayName\":null}", NULL);
 	CU_ASSERT_EQUAL(r.status, 200);
 	CU_ASSERT_FALSE(has_key(&r, "twitterUsername"));
 	CU_ASSERT_STRING_EQUAL(fx_str(&r, "displayName"), "Carol C");
@@ -193,8 +194,8 @@ static void test_nonvisible(void)
 {
 	fx_user("ghosty", NULL);
 	fx_user("viewer", NULL);
-	struct fx_resp r = fx_req("POST", "/admin/security/roles/NonVisible/users/ghosty", "fxadmin",
-				  NULL, NULL);
+	struct fx_resp r = fx_req("POST", "/admin/security/roles/NonVisible/users/ghosty",
+				  "fxadmin", NULL, NULL);
 	CU_ASSERT_EQUAL(r.status, 201);
 	fx_free(&r);
 	r = fx_req("GET", "/people?username=ghosty", "viewer", NULL, NULL);
@@ -218,7 +219,8 @@ static void test_outbox_declares_new_users(void)
 	CU_ASSERT_EQUAL(r.status, 201);
 	fx_free(&r);
 	CU_ASSERT_EQUAL(fx_scalar("SELECT count(*) FROM outbox WHERE op='declare_user'"), n + 1);
-	r = fx_req("POST", "/people?notifications=true", "fxadmin", "{\"username\":\"quiet\"}", NULL);
+	r = fx_req("POST", "/people?notifications=true", "fxadmin", "{\"username\":\"quiet\"}",
+		   NULL);
 	CU_ASSERT_EQUAL(r.status, 200);
 	fx_free(&r);
 	CU_ASSERT_EQUAL(fx_scalar("SELECT count(*) FROM outbox WHERE op='declare_user'"), n + 2);

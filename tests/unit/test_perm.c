@@ -17,7 +17,8 @@
 enum { OPEN, CLOSED, INSTITUTIONAL, DEFAULTS, NTYPES };
 static const char *const types[NTYPES] = {
 	/* open community: anyone reads, joins, writes */
-	"{\"read\":\"public\",\"write\":\"public\",\"subscribe\":\"public\",\"invite\":\"subscribed\"}",
+	"{\"read\":\"public\",\"write\":\"public\",\"subscribe\":\"public\",\"invite\":"
+	"\"subscribed\"}",
 	/* closed community: members read and write, only the owner adds them */
 	"{\"read\":\"subscribed\",\"write\":\"subscribed\",\"subscribe\":\"restricted\","
 	"\"invite\":\"restricted\"}",
@@ -31,8 +32,16 @@ static const char *const types[NTYPES] = {
 };
 
 /* Grant histories applied to a fresh subscription. */
-enum { NONE, GRANT_WRITE, REVOKE_READ, GRANT_DELETE_ONCE, BOTH_THEN_POLICY, ONCE_THEN_POLICY,
-       GRANT_THEN_RESET, NHIST };
+enum {
+	NONE,
+	GRANT_WRITE,
+	REVOKE_READ,
+	GRANT_DELETE_ONCE,
+	BOTH_THEN_POLICY,
+	ONCE_THEN_POLICY,
+	GRANT_THEN_RESET,
+	NHIST
+};
 
 static void apply(int hist, json_object *policy, struct perm_state *st)
 {
@@ -67,15 +76,17 @@ static void apply(int hist, json_object *policy, struct perm_state *st)
 
 /* Effective lists, comma-joined, per type × history. */
 static const char *const lists[NTYPES][NHIST] = {
-	[OPEN] = {"invite,read,write,subscribe,unsubscribe", "invite,read,write,subscribe,unsubscribe",
-		  "invite,write,subscribe,unsubscribe", "invite,read,write,subscribe,unsubscribe,delete",
+	[OPEN] = {"invite,read,write,subscribe,unsubscribe",
+		  "invite,read,write,subscribe,unsubscribe", "invite,write,subscribe,unsubscribe",
+		  "invite,read,write,subscribe,unsubscribe,delete",
 		  "invite,write,subscribe,unsubscribe", "invite,read,write,subscribe,unsubscribe",
 		  "invite,read,write,subscribe,unsubscribe"},
 	[CLOSED] = {"read,write", "read,write", "write", "read,write,delete", "write", "read,write",
 		    "read,write"},
-	[INSTITUTIONAL] = {"read,flag,unsubscribe", "read,flag,unsubscribe,write", "flag,unsubscribe",
-			   "read,flag,unsubscribe,delete", "flag,unsubscribe,write",
-			   "read,flag,unsubscribe", "read,flag,unsubscribe"},
+	[INSTITUTIONAL] = {"read,flag,unsubscribe", "read,flag,unsubscribe,write",
+			   "flag,unsubscribe", "read,flag,unsubscribe,delete",
+			   "flag,unsubscribe,write", "read,flag,unsubscribe",
+			   "read,flag,unsubscribe"},
 	[DEFAULTS] = {"", "write", "", "delete", "write", "", ""},
 };
 
@@ -118,10 +129,11 @@ static void test_table(void)
 			apply(h, policy, &st);
 			join(&st.perms, got, sizeof got);
 			if (strcmp(got, lists[t][h]))
-				fprintf(stderr, "\n  type %d history %d: list %s, want %s", t, h, got,
-					lists[t][h]);
+				fprintf(stderr, "\n  type %d history %d: list %s, want %s", t, h,
+					got, lists[t][h]);
 			CU_ASSERT_STRING_EQUAL(got, lists[t][h]);
-			struct perm_subject member = {.self = 1, .subscribed = 1,
+			struct perm_subject member = {.self = 1,
+						      .subscribed = 1,
 						      .mask = perm_list_mask(&st.perms)};
 			actions(policy, &member, acts);
 			if (strcmp(acts, member_actions[t][h]))
@@ -199,7 +211,8 @@ static void test_grants_and_vetos_state(void)
 	apply(NONE, policy, &st);
 	perm_grant(&st, PERM_WRITE, 1);
 	perm_revoke(&st, PERM_READ, 1);
-	json_object *strict = json_tokener_parse("{\"read\":\"subscribed\",\"write\":\"restricted\"}");
+	json_object *strict =
+		json_tokener_parse("{\"read\":\"subscribed\",\"write\":\"restricted\"}");
 	perm_recompute(&st, strict);
 	join(&st.perms, got, sizeof got);
 	CU_ASSERT_STRING_EQUAL(got, "write");
@@ -227,9 +240,10 @@ static void test_policies(void)
 	for (int i = 0; i < PERM_COUNT; i++)
 		CU_ASSERT_EQUAL(perm_policy_of(p, (enum perm)i), POLICY_RESTRICTED);
 	json_object_put(p);
-	p = json_tokener_parse("{\"read\":\"public\",\"write\":\"public\",\"subscribe\":\"public\","
-			       "\"unsubscribe\":\"public\",\"invite\":\"public\",\"kick\":\"public\","
-			       "\"delete\":\"public\",\"flag\":\"public\"}");
+	p = json_tokener_parse(
+		"{\"read\":\"public\",\"write\":\"public\",\"subscribe\":\"public\","
+		"\"unsubscribe\":\"public\",\"invite\":\"public\",\"kick\":\"public\","
+		"\"delete\":\"public\",\"flag\":\"public\"}");
 	struct perm_list l;
 	perm_policy_list(p, &l);
 	char got[128];

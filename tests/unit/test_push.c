@@ -78,7 +78,9 @@ static void test_activity_texts(void)
 	expect(ACT(""), "en", "I've published a new activity: ", "Alice A.: ");
 }
 
-#define COMMENT "{\"a\":\"a\",\"o\":\"a\"," U ",\"d\":{\"text\":\"D'acord\",\"activityid\":\"1\",\"commentid\":\"2\"}}"
+#define COMMENT                                                                                    \
+	"{\"a\":\"a\",\"o\":\"a\"," U                                                              \
+	",\"d\":{\"text\":\"D'acord\",\"activityid\":\"1\",\"commentid\":\"2\"}}"
 #define MSG(a, t) "{\"a\":\"" a "\",\"o\":\"m\"," U ",\"d\":{\"text\":\"" t "\",\"id\":\"9\"}}"
 
 static void test_comment_and_message_texts(void)
@@ -97,14 +99,15 @@ static void test_comment_and_message_texts(void)
 }
 
 #define CONV(a, d) "{\"a\":\"" a "\",\"o\":\"c\"," U ",\"d\":" d "}"
-#define GROUP(t)                                                                           \
-	"{\"a\":\"a\",\"o\":\"c\",\"u\":{\"u\":\"Projecte X\",\"d\":\"Projecte X\"},"      \
+#define GROUP(t)                                                                                   \
+	"{\"a\":\"a\",\"o\":\"c\",\"u\":{\"u\":\"Projecte X\",\"d\":\"Projecte X\"},"              \
 	"\"d\":{\"text\":\"" t "\",\"conversation_id\":\"c1\",\"creator\":\"Alice A.\"}}"
 
 static void test_conversation_texts(void)
 {
-	static const char *const started[][2] = {
-		{"en", "Started a chat"}, {"es", "Ha iniciado un chat"}, {"ca", "Ha iniciat un xat"}};
+	static const char *const started[][2] = {{"en", "Started a chat"},
+						 {"es", "Ha iniciado un chat"},
+						 {"ca", "Ha iniciat un xat"}};
 	static const char *const image[][2] = {{"en", "You have received an image"},
 					       {"es", "Has recibido una imagen"},
 					       {"ca", "Has rebut una imatge"}};
@@ -139,14 +142,17 @@ static void test_prepare(void)
 	struct push_note n;
 	char why[128];
 	const char *bare = "{\"a\":\"a\",\"o\":\"a\",\"u\":\"bob\",\"d\":{\"text\":\"x\"}}";
-	CU_ASSERT_EQUAL_FATAL(push_prepare(bare, strlen(bare), "0123abcd", "en", &n, why, sizeof why), 0);
+	CU_ASSERT_EQUAL_FATAL(push_prepare(bare, strlen(bare), "0123abcd", "en", &n, why,
+					   sizeof why),
+			      0);
 	CU_ASSERT_STRING_EQUAL(n.username, "bob");
 	CU_ASSERT_STRING_EQUAL(n.displayname, "bob");
 	CU_ASSERT_STRING_EQUAL(n.destination, "0123abcd");
 	CU_ASSERT_EQUAL(n.kind, PUSH_ACTIVITY);
 	CU_ASSERT_STRING_EQUAL(jx_str(n.msg, "destination"), "0123abcd");
 	push_note_free(&n);
-	const char *nodisplay = "{\"a\":\"a\",\"o\":\"m\",\"u\":{\"u\":\"bob\"},\"d\":{\"text\":\"x\"}}";
+	const char *nodisplay =
+		"{\"a\":\"a\",\"o\":\"m\",\"u\":{\"u\":\"bob\"},\"d\":{\"text\":\"x\"}}";
 	CU_ASSERT_EQUAL_FATAL(push_prepare(nodisplay, strlen(nodisplay), "c1.notifications", "en",
 					   &n, why, sizeof why),
 			      0);
@@ -154,9 +160,11 @@ static void test_prepare(void)
 	CU_ASSERT_STRING_EQUAL(n.destination, "c1");
 	CU_ASSERT_EQUAL(n.kind, PUSH_MESSAGE);
 	push_note_free(&n);
-	CU_ASSERT_TRUE(drops("{\"a\":\"a\",\"o\":\"m\",\"u\":{\"u\":\"\"},\"d\":{}}", "c1.notifications"));
+	CU_ASSERT_TRUE(
+		drops("{\"a\":\"a\",\"o\":\"m\",\"u\":{\"u\":\"\"},\"d\":{}}", "c1.notifications"));
 	CU_ASSERT_TRUE(drops("{\"a\":\"a\",\"o\":\"m\",\"d\":{}}", "c1.notifications"));
-	CU_ASSERT_TRUE(drops("{\"a\":\"a\",\"o\":\"x\",\"u\":\"bob\",\"d\":{}}", "c1.notifications"));
+	CU_ASSERT_TRUE(
+		drops("{\"a\":\"a\",\"o\":\"x\",\"u\":\"bob\",\"d\":{}}", "c1.notifications"));
 	CU_ASSERT_TRUE(drops("{\"a\":\"a\",\"u\":\"bob\",\"d\":{}}", "c1.notifications"));
 	CU_ASSERT_TRUE(drops("{\"a\":\"a\",\"o\":\"m\",\"u\":\"bob\",\"d\":{}}", "..."));
 	CU_ASSERT_TRUE(drops("not json", "c1.notifications"));
@@ -190,7 +198,9 @@ static void test_fcm_message(void)
 	struct push_note n;
 	char why[64];
 	const char *m = MSG("k", "Hola!");
-	CU_ASSERT_EQUAL_FATAL(push_prepare(m, strlen(m), "c1.notifications", "ca", &n, why, sizeof why), 0);
+	CU_ASSERT_EQUAL_FATAL(push_prepare(m, strlen(m), "c1.notifications", "ca", &n, why,
+					   sizeof why),
+			      0);
 	json_object *f = push_fcm_message(&n, "tok-1"), *msg = json_object_object_get(f, "message");
 	CU_ASSERT_STRING_EQUAL(jx_str(msg, "token"), "tok-1");
 	json_object *note = json_object_object_get(msg, "notification"),
@@ -219,11 +229,13 @@ static int count_for(const char *cid, const char *sender, const char *text, cons
 {
 	char packed[400];
 	snprintf(packed, sizeof packed,
-		 "{\"a\":\"k\",\"o\":\"m\",\"u\":{\"u\":\"%s\"},\"d\":{\"text\":\"%s\"}}", sender, text);
+		 "{\"a\":\"k\",\"o\":\"m\",\"u\":{\"u\":\"%s\"},\"d\":{\"text\":\"%s\"}}", sender,
+		 text);
 	struct push_note n;
 	char why[64], key[64];
 	snprintf(key, sizeof key, "%s.notifications", cid);
-	CU_ASSERT_EQUAL_FATAL(push_prepare(packed, strlen(packed), key, "en", &n, why, sizeof why), 0);
+	CU_ASSERT_EQUAL_FATAL(push_prepare(packed, strlen(packed), key, "en", &n, why, sizeof why),
+			      0);
 	struct push_target *t = NULL;
 	int c = push_recipients(&fx.db, &n, &t);
 	for (int i = 0; i < c && owners; i++)
@@ -277,19 +289,26 @@ static const char *const vectors[][2] = {
 	{"{\"action\":\"ack\",\"object\":\"message\",\"source\":\"maxbunny\",\"version\":\"5.14\","
 	 "\"domain\":\"demo\",\"uuid\":\"5b0f6a6e-9a1c-11e4-8f0e-0242ac110002\","
 	 "\"published\":\"2015-01-13T10:00:00Z\",\"user\":{\"username\":\"alice\","
-	 "\"displayname\":\"Alice A.\"},\"data\":{\"text\":\"Hola!\",\"id\":\"54b4e7f0c2a8f6a1b0e1d2d9\"}}",
+	 "\"displayname\":\"Alice "
+	 "A.\"},\"data\":{\"text\":\"Hola!\",\"id\":\"54b4e7f0c2a8f6a1b0e1d2d9\"}}",
 	 "{\"a\":\"k\",\"o\":\"m\",\"s\":\"b\",\"v\":\"5.14\",\"i\":\"demo\","
 	 "\"g\":\"5b0f6a6e-9a1c-11e4-8f0e-0242ac110002\",\"p\":\"2015-01-13T10:00:00Z\","
-	 "\"u\":{\"u\":\"alice\",\"d\":\"Alice A.\"},\"d\":{\"text\":\"Hola!\",\"id\":\"54b4e7f0c2a8f6a1b0e1d2d9\"}}"},
+	 "\"u\":{\"u\":\"alice\",\"d\":\"Alice "
+	 "A.\"},\"d\":{\"text\":\"Hola!\",\"id\":\"54b4e7f0c2a8f6a1b0e1d2d9\"}}"},
 	/* context activity */
 	{"{\"action\":\"add\",\"object\":\"activity\",\"source\":\"max\",\"version\":\"5.3.26\","
-	 "\"domain\":\"demo\",\"uuid\":\"g1\",\"published\":\"p1\",\"user\":{\"username\":\"alice\","
-	 "\"displayname\":\"Alice A.\"},\"data\":{\"text\":\"Nou document\",\"activityid\":\"54b4f0\"}}",
-	 "{\"a\":\"a\",\"o\":\"a\",\"s\":\"m\",\"v\":\"5.3.26\",\"i\":\"demo\",\"g\":\"g1\",\"p\":\"p1\","
-	 "\"u\":{\"u\":\"alice\",\"d\":\"Alice A.\"},\"d\":{\"text\":\"Nou document\",\"activityid\":\"54b4f0\"}}"},
+	 "\"domain\":\"demo\",\"uuid\":\"g1\",\"published\":\"p1\",\"user\":{\"username\":"
+	 "\"alice\","
+	 "\"displayname\":\"Alice A.\"},\"data\":{\"text\":\"Nou "
+	 "document\",\"activityid\":\"54b4f0\"}}",
+	 "{\"a\":\"a\",\"o\":\"a\",\"s\":\"m\",\"v\":\"5.3.26\",\"i\":\"demo\",\"g\":\"g1\",\"p\":"
+	 "\"p1\","
+	 "\"u\":{\"u\":\"alice\",\"d\":\"Alice A.\"},\"d\":{\"text\":\"Nou "
+	 "document\",\"activityid\":\"54b4f0\"}}"},
 	/* group conversation created */
 	{"{\"action\":\"add\",\"object\":\"conversation\",\"user\":{\"username\":\"Projecte X\","
-	 "\"displayname\":\"Projecte X\"},\"data\":{\"text\":\"Benvinguts\",\"conversation_id\":\"c\","
+	 "\"displayname\":\"Projecte "
+	 "X\"},\"data\":{\"text\":\"Benvinguts\",\"conversation_id\":\"c\","
 	 "\"creator\":\"Alice A.\"}}",
 	 "{\"a\":\"a\",\"o\":\"c\",\"u\":{\"u\":\"Projecte X\",\"d\":\"Projecte X\"},"
 	 "\"d\":{\"text\":\"Benvinguts\",\"conversation_id\":\"c\",\"creator\":\"Alice A.\"}}"},
@@ -298,12 +317,15 @@ static const char *const vectors[][2] = {
 	 "\"domain\":\"demo\",\"uuid\":\"g\",\"published\":\"p\",\"user\":{\"username\":\"bob\"},"
 	 "\"data\":{\"context\":\"http://portal/comunitat\",\"tasks\":{\"subscribe\":true,"
 	 "\"grant\":[\"write\"],\"revoke\":[\"flag\"]}}}",
-	 "{\"a\":\"m\",\"o\":\"x\",\"s\":\"h\",\"v\":\"2.2\",\"i\":\"demo\",\"g\":\"g\",\"p\":\"p\","
+	 "{\"a\":\"m\",\"o\":\"x\",\"s\":\"h\",\"v\":\"2.2\",\"i\":\"demo\",\"g\":\"g\",\"p\":"
+	 "\"p\","
 	 "\"u\":{\"u\":\"bob\"},\"d\":{\"context\":\"http://portal/comunitat\",\"tasks\":"
 	 "{\"subscribe\":true,\"grant\":[\"write\"],\"revoke\":[\"flag\"]}}}"},
 	/* tweet: a numeric version is accepted */
-	{"{\"action\":\"add\",\"object\":\"tweet\",\"source\":\"tweety\",\"version\":4.0,\"uuid\":\"g\","
-	 "\"published\":\"p\",\"data\":{\"stid\":123,\"author\":\"someone\",\"message\":\"text #tag\"}}",
+	{"{\"action\":\"add\",\"object\":\"tweet\",\"source\":\"tweety\",\"version\":4.0,\"uuid\":"
+	 "\"g\","
+	 "\"published\":\"p\",\"data\":{\"stid\":123,\"author\":\"someone\",\"message\":\"text "
+	 "#tag\"}}",
 	 "{\"a\":\"a\",\"o\":\"t\",\"s\":\"t\",\"v\":4.0,\"g\":\"g\",\"p\":\"p\","
 	 "\"d\":{\"stid\":123,\"author\":\"someone\",\"message\":\"text #tag\"}}"},
 };
@@ -317,7 +339,8 @@ static int same(json_object *a, json_object *b)
 static void test_carrot_vectors(void)
 {
 	for (size_t i = 0; i < sizeof vectors / sizeof vectors[0]; i++) {
-		json_object *u = json_tokener_parse(vectors[i][0]), *p = json_tokener_parse(vectors[i][1]);
+		json_object *u = json_tokener_parse(vectors[i][0]),
+			    *p = json_tokener_parse(vectors[i][1]);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(u);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 		json_object *packed = carrot_pack(u);
@@ -333,7 +356,8 @@ static void test_carrot_vectors(void)
 		json_object_put(p);
 	}
 	/* a comment packs as "a" and unpacks as an activity */
-	json_object *c = json_tokener_parse("{\"object\":\"comment\",\"data\":{\"commentid\":\"2\"}}");
+	json_object *c =
+		json_tokener_parse("{\"object\":\"comment\",\"data\":{\"commentid\":\"2\"}}");
 	json_object *pc = carrot_pack(c);
 	CU_ASSERT_STRING_EQUAL(jx_str(pc, "o"), "a");
 	const char *err = NULL, *text = jx_text(pc);

@@ -70,7 +70,8 @@ static void test_url_parts(void)
 			0);
 	CU_ASSERT_STRING_EQUAL(user, "");
 	CU_ASSERT_STRING_EQUAL(vhost, "/");
-	CU_ASSERT_EQUAL(rabbitmq_url_parts("http://h/", user, sizeof user, vhost, sizeof vhost), -1);
+	CU_ASSERT_EQUAL(rabbitmq_url_parts("http://h/", user, sizeof user, vhost, sizeof vhost),
+			-1);
 	CU_ASSERT_EQUAL(rabbitmq_url_parts("", user, sizeof user, vhost, sizeof vhost), -1);
 }
 
@@ -83,7 +84,8 @@ static void test_outbox_drain(void)
 	CU_ASSERT_EQUAL(store_begin(db), 0);
 	CU_ASSERT_EQUAL(outbox_declare_user(db, "ann"), 0);
 	CU_ASSERT_EQUAL(outbox_bind(db, "ann.publish", "conversations", "c1.*"), 0);
-	CU_ASSERT_EQUAL(outbox_publish(db, "conversations", "c1.notifications", "{\"a\":\"a\"}"), 0);
+	CU_ASSERT_EQUAL(outbox_publish(db, "conversations", "c1.notifications", "{\"a\":\"a\"}"),
+			0);
 	CU_ASSERT_EQUAL(outbox_unbind(db, "activity", "ann.subscribe", "h"), 0);
 	CU_ASSERT_EQUAL(store_commit(db), 0);
 	CU_ASSERT_EQUAL(outbox_pending(db), 4);
@@ -165,7 +167,6 @@ static void test_endpoints_deny_by_default(void)
 	CU_ASSERT_EQUAL(rabbitmq_auth_handle(&fx.db, &fx.cfg, "/rabbitmq/other", &req, &r), 0);
 	resp_free(&r);
 }
-
 
 /* ---- the messages consumer ------------------------------------------------------ */
 
@@ -285,18 +286,24 @@ static void test_chat_dropped(void)
 		{"ch.ann.publish", key, line("ch.ben", "f-1", "forged")}, /* ann as ben */
 		{"ch.ben.publishx", key, line("ch.ben", "f-2", "forged")},
 		{"ch.out.publish", key, line("ch.out", "f-3", "stranger")}, /* not a participant */
-		{"ch.ann.publish", "000000000000000000000000.messages", line("ch.ann", "f-4", "nowhere")},
+		{"ch.ann.publish", "000000000000000000000000.messages",
+		 line("ch.ann", "f-4", "nowhere")},
 		{"ch.ann.publish", other, line("ch.ann", "f-5", "wrongkey")},
 		{"ch.ann.publish", "x.y.messages", line("ch.ann", "f-6", "wrongkey")},
 		{"ch.ann.publish", key, line("ch.ann", "f-7", "")},
 		{"ch.ann.publish", key, "{not json"},
 		{"ch.ann.publish", key, "[1,2]"},
-		{"ch.ann.publish", key, "{\"a\":\"d\",\"o\":\"m\",\"u\":{\"u\":\"ch.ann\"},\"d\":{\"text\":\"x\"}}"},
-		{"ch.ann.publish", key, "{\"a\":\"a\",\"o\":\"m\",\"i\":\"elsewhere\",\"u\":{\"u\":\"ch.ann\"},\"d\":{\"text\":\"x\"}}"},
-		{"ch.ann.publish", key, "{\"a\":\"a\",\"o\":\"m\",\"u\":\"ch.ann\",\"d\":{\"text\":\"x\"}}"},
+		{"ch.ann.publish", key,
+		 "{\"a\":\"d\",\"o\":\"m\",\"u\":{\"u\":\"ch.ann\"},\"d\":{\"text\":\"x\"}}"},
+		{"ch.ann.publish", key,
+		 "{\"a\":\"a\",\"o\":\"m\",\"i\":\"elsewhere\",\"u\":{\"u\":\"ch.ann\"},\"d\":{"
+		 "\"text\":\"x\"}}"},
+		{"ch.ann.publish", key,
+		 "{\"a\":\"a\",\"o\":\"m\",\"u\":\"ch.ann\",\"d\":{\"text\":\"x\"}}"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		CU_ASSERT_EQUAL(consume(bad[i].exchange, bad[i].key, bad[i].body, &r), CHAT_DROPPED);
+		CU_ASSERT_EQUAL(consume(bad[i].exchange, bad[i].key, bad[i].body, &r),
+				CHAT_DROPPED);
 		CU_ASSERT_NOT_EQUAL(r.why[0], 0);
 	}
 	CU_ASSERT_EQUAL(stored("forged"), 0);
@@ -320,8 +327,9 @@ static enum syncacl_outcome task(const char *user, const char *context, const ch
 
 static void test_syncacl(void)
 {
-	struct fx_resp r = fx_req("POST", "/contexts", "fxadmin",
-				  "{\"url\":\"http://sync.test/comunitat\",\"displayName\":\"C\"}", NULL);
+	struct fx_resp r =
+		fx_req("POST", "/contexts", "fxadmin",
+		       "{\"url\":\"http://sync.test/comunitat\",\"displayName\":\"C\"}", NULL);
 	CU_ASSERT_EQUAL_FATAL(r.status, 201);
 	char hash[48];
 	snprintf(hash, sizeof hash, "%s", jx_str(r.json, "hash"));
@@ -351,8 +359,10 @@ static void test_syncacl(void)
 			SYNCACL_DROPPED);
 	CU_ASSERT_EQUAL(task("", hash, "{\"subscribe\":true}"), SYNCACL_DROPPED);
 	char why[128];
-	CU_ASSERT_EQUAL(syncacl_apply(&fx.db, &fx.cfg, "nope", 4, why, sizeof why), SYNCACL_DROPPED);
-	const char *no_tasks = "{\"a\":\"m\",\"o\":\"x\",\"u\":{\"u\":\"x\"},\"d\":{\"context\":\"c\"}}";
+	CU_ASSERT_EQUAL(syncacl_apply(&fx.db, &fx.cfg, "nope", 4, why, sizeof why),
+			SYNCACL_DROPPED);
+	const char *no_tasks =
+		"{\"a\":\"m\",\"o\":\"x\",\"u\":{\"u\":\"x\"},\"d\":{\"context\":\"c\"}}";
 	CU_ASSERT_EQUAL(syncacl_apply(&fx.db, &fx.cfg, no_tasks, strlen(no_tasks), why, sizeof why),
 			SYNCACL_DROPPED);
 }

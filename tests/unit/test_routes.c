@@ -167,9 +167,9 @@ static void test_no_duplicates(void)
 
 static void test_row_fields(void)
 {
-	static const char *const categories[] = {"User", "Activities", "Comments",
-						  "Subscriptions", "Tokens", "Contexts",
-						  "Conversations", "Messages", "Management"};
+	static const char *const categories[] = {"User",          "Activities", "Comments",
+						 "Subscriptions", "Tokens",     "Contexts",
+						 "Conversations", "Messages",   "Management"};
 	for (size_t i = 0; i < routes_count; i++) {
 		const struct route *rt = &routes[i];
 		CU_ASSERT(!strcmp(rt->method, "GET") || !strcmp(rt->method, "POST") ||
@@ -189,7 +189,8 @@ static void test_row_fields(void)
 		if (rt->acl == ACL_PUBLIC)
 			CU_ASSERT(!strcmp(rt->method, "GET") &&
 				  (strstr(rt->pattern, "/avatar") || !strcmp(rt->pattern, "/") ||
-				   !strcmp(rt->pattern, "/info") || !strcmp(rt->pattern, "/info/api")));
+				   !strcmp(rt->pattern, "/info") ||
+				   !strcmp(rt->pattern, "/info/api")));
 		CU_ASSERT_EQUAL((rt->flags & RT_FILESYSTEM) != 0,
 				strstr(rt->pattern, "/avatar") != NULL);
 		if (rt->flags & RT_COUNTS)
@@ -242,11 +243,16 @@ static void test_specific_rows(void)
 	CU_ASSERT_STRING_EQUAL(rt->permission, "Add context");
 
 	/* api.md 1.10: exactly these ten GETs count on HEAD. */
-	static const char *const counting[] = {
-		"/people/{username}/activities", "/activities", "/contexts/{hash}/activities",
-		"/contexts/{hash}/activities/authors", "/people/{username}/timeline/authors",
-		"/activities/comments", "/contexts/{hash}/comments", "/people/{username}/comments",
-		"/messages", "/conversations/active"};
+	static const char *const counting[] = {"/people/{username}/activities",
+					       "/activities",
+					       "/contexts/{hash}/activities",
+					       "/contexts/{hash}/activities/authors",
+					       "/people/{username}/timeline/authors",
+					       "/activities/comments",
+					       "/contexts/{hash}/comments",
+					       "/people/{username}/comments",
+					       "/messages",
+					       "/conversations/active"};
 	size_t ncount = 0;
 	for (size_t i = 0; i < routes_count; i++)
 		ncount += (routes[i].flags & RT_COUNTS) != 0;
@@ -371,7 +377,8 @@ static void test_info_api_by_category(void)
 		char lower[64];
 		size_t k = 0;
 		for (; name[k] && k < sizeof lower - 1; k++)
-			lower[k] = (char)(name[k] >= 'A' && name[k] <= 'Z' ? name[k] + 32 : name[k]);
+			lower[k] =
+				(char)(name[k] >= 'A' && name[k] <= 'Z' ? name[k] + 32 : name[k]);
 		lower[k] = 0;
 		CU_ASSERT_STRING_EQUAL(id, lower);
 		CU_ASSERT_FATAL(jx_array(cat, "resources", &resources) == 1);

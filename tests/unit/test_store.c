@@ -86,7 +86,8 @@ static void test_failed_step_fails_commit(void)
 	tmp_open(&t);
 	CU_ASSERT_EQUAL_FATAL(store_begin(&t.st), 0);
 	insert_rows(&t.st, 1, 10);
-	store_q *q = store_sql(&t.st, "INSERT INTO t (k, v) VALUES (abs(-9223372036854775807 - 1), 1)");
+	store_q *q =
+		store_sql(&t.st, "INSERT INTO t (k, v) VALUES (abs(-9223372036854775807 - 1), 1)");
 	CU_ASSERT_EQUAL(store_run(q), -1); /* integer overflow: a runtime error */
 	CU_ASSERT(store_failed(&t.st));
 	CU_ASSERT_EQUAL(store_commit(&t.st), -1);

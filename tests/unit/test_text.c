@@ -13,7 +13,8 @@ static void check_clean(const char *in, const char *want, int line)
 {
 	char *got = text_sanitize(in);
 	if (strcmp(got, want))
-		fprintf(stderr, "\nline %d: sanitize(%s)\n  got  %s\n  want %s\n", line, in, got, want);
+		fprintf(stderr, "\nline %d: sanitize(%s)\n  got  %s\n  want %s\n", line, in, got,
+			want);
 	CU_ASSERT_STRING_EQUAL(got, want);
 	free(got);
 }
@@ -156,7 +157,7 @@ static const char *sorted(json_object *arr)
 static void test_hashtags(void)
 {
 	CU_ASSERT_STRING_EQUAL(joined(text_hashtags("#first # Hello i'm a #text with #hashtags "
-						     "but#some are not valid#  # ##double #last")),
+						    "but#some are not valid#  # ##double #last")),
 			       "first text hashtags last");
 	CU_ASSERT_STRING_EQUAL(joined(text_hashtags("Testejant la creació d'un #Canvi d'estatus")),
 			       "canvi");
@@ -180,11 +181,10 @@ static void test_keywords(void)
 	CU_ASSERT_STRING_EQUAL(joined(text_keywords("#hashtag 'quoted' \"dq\" it's ab abc")),
 			       "hashtag quoted abc");
 	/* URLs are removed before looking for words */
-	CU_ASSERT_STRING_EQUAL(
-		joined(text_keywords("see http://www.example.com/path and www.upc.edu too")),
-		"see and too");
-	CU_ASSERT_STRING_EQUAL(joined(text_keywords("amb url http://example.com </p>")),
-			       "amb url");
+	CU_ASSERT_STRING_EQUAL(joined(text_keywords(
+				       "see http://www.example.com/path and www.upc.edu too")),
+			       "see and too");
+	CU_ASSERT_STRING_EQUAL(joined(text_keywords("amb url http://example.com </p>")), "amb url");
 	/* a token ends at the first other character; the rest is ignored */
 	CU_ASSERT_STRING_EQUAL(joined(text_keywords("hello,world foo.bar x-y-z")),
 			       "hello foo.bar x-y-z");

@@ -59,8 +59,9 @@ static int rpc_ok(struct consumer *c, const char *what)
 	if (r.reply_type == AMQP_RESPONSE_NORMAL)
 		return 1;
 	log_event("bridge", "%s consumer: %s failed (%s)", c->name, what,
-		  r.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION ? amqp_error_string2(r.library_error)
-								  : "refused by the broker");
+		  r.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION
+			  ? amqp_error_string2(r.library_error)
+			  : "refused by the broker");
 	return 0;
 }
 
@@ -143,7 +144,8 @@ static int on_message(struct consumer *c, const char *exchange, const char *key,
 			  r.sender, r.cid);
 	else
 		log_event("bridge", "messages: %s from %s (key \"%.100s\"): %s",
-			  o == CHAT_RETRY ? "will retry a line" : "dropped a line", exchange, key, r.why);
+			  o == CHAT_RETRY ? "will retry a line" : "dropped a line", exchange, key,
+			  r.why);
 	return o == CHAT_RETRY;
 }
 
@@ -184,7 +186,8 @@ static int consume_one(struct consumer *c)
 	struct timeval tv = {0, 250000};
 	amqp_maybe_release_buffers(c->conn);
 	amqp_rpc_reply_t r = amqp_consume_message(c->conn, &env, &tv, 0);
-	if (r.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION && r.library_error == AMQP_STATUS_TIMEOUT)
+	if (r.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION &&
+	    r.library_error == AMQP_STATUS_TIMEOUT)
 		return 0;
 	if (r.reply_type != AMQP_RESPONSE_NORMAL) {
 		log_event("bridge", "%s consumer: connection lost (%s); reconnecting", c->name,
@@ -255,7 +258,8 @@ int consumers_start(const struct max_config *cfg, volatile sig_atomic_t *stoppin
 		c->cfg = cfg;
 		c->stopping = stopping;
 		if (store_open(&c->db, config_get(cfg, "store", "path"),
-			       (int)config_int(cfg, "store", "busy_timeout_ms"), err, sizeof err) < 0) {
+			       (int)config_int(cfg, "store", "busy_timeout_ms"), err,
+			       sizeof err) < 0) {
 			log_event("bridge", "%s consumer: %s", c->name, err);
 			rc = -1;
 			break;

@@ -141,10 +141,13 @@ static int authorise(struct fcm *f, char *why, size_t whylen)
 		return -1;
 	}
 	char *body = malloc(strlen(jwt) + 80);
-	sprintf(body, "grant_type=urn%%3Aietf%%3Aparams%%3Aoauth%%3Agrant-type%%3Ajwt-bearer"
-		      "&assertion=%s", jwt); /* base64url needs no escaping */
+	sprintf(body,
+		"grant_type=urn%%3Aietf%%3Aparams%%3Aoauth%%3Agrant-type%%3Ajwt-bearer"
+		"&assertion=%s",
+		jwt); /* base64url needs no escaping */
 	free(jwt);
-	struct curl_slist *hd = curl_slist_append(NULL, "Content-Type: application/x-www-form-urlencoded");
+	struct curl_slist *hd =
+		curl_slist_append(NULL, "Content-Type: application/x-www-form-urlencoded");
 	struct buf out;
 	buf_init(&out);
 	long st = post(f, f->token_uri, hd, body, &out, why, whylen);
@@ -184,8 +187,10 @@ int fcm_send(struct fcm *f, json_object *message, char *why, size_t whylen)
 	if (st && st != 200) {
 		json_object *o = out.data ? jx_parse(out.data, out.len) : NULL;
 		json_object *e = json_object_object_get(o, "error");
-		const char *msg = json_object_is_type(e, json_type_object) ? jx_str(e, "message") : NULL;
-		snprintf(why, whylen, "FCM answered %ld%s%.200s", st, msg ? ": " : "", msg ? msg : "");
+		const char *msg =
+			json_object_is_type(e, json_type_object) ? jx_str(e, "message") : NULL;
+		snprintf(why, whylen, "FCM answered %ld%s%.200s", st, msg ? ": " : "",
+			 msg ? msg : "");
 		json_object_put(o);
 	}
 	buf_free(&out);
@@ -214,8 +219,10 @@ struct fcm *fcm_open(const char *service_account, const char *fcm_url, long time
 	json_object *sa = json_object_from_file(service_account);
 	const char *project = jx_str(sa, "project_id"), *pem = jx_str(sa, "private_key");
 	if (!project || !pem || !jx_str(sa, "client_email") || !jx_str(sa, "token_uri")) {
-		snprintf(err, errlen, "%s: not a service-account file (project_id, client_email, "
-			 "private_key, token_uri)", service_account);
+		snprintf(err, errlen,
+			 "%s: not a service-account file (project_id, client_email, "
+			 "private_key, token_uri)",
+			 service_account);
 		json_object_put(sa);
 		return NULL;
 	}

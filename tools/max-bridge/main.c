@@ -54,7 +54,7 @@ struct bridge {
 	int more;              /* rows may be waiting */
 	int64_t data_version;  /* at the last read of the table */
 	int nacked;
-	int wal_watch; /* inotify descriptor watching the WAL file, or -1 */
+	int wal_watch;  /* inotify descriptor watching the WAL file, or -1 */
 	long hot_until; /* poll data_version every poll_ms until then */
 	int poll_ms;
 	long retry_max_ms;
@@ -273,7 +273,8 @@ static int watch_wal(const char *db_path)
 		fd = -1;
 	}
 	if (fd < 0)
-		log_event("bridge", "no inotify watch on the WAL; polling every [rabbitmq] poll_ms");
+		log_event("bridge",
+			  "no inotify watch on the WAL; polling every [rabbitmq] poll_ms");
 	return fd;
 }
 

@@ -28,7 +28,8 @@ static int describe(struct mq *m, amqp_rpc_reply_t r, const char *what)
 {
 	m->code = 0;
 	if (r.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION) {
-		snprintf(m->why, sizeof m->why, "%s: %s", what, amqp_error_string2(r.library_error));
+		snprintf(m->why, sizeof m->why, "%s: %s", what,
+			 amqp_error_string2(r.library_error));
 	} else if (r.reply_type == AMQP_RESPONSE_SERVER_EXCEPTION &&
 		   r.reply.id == AMQP_CHANNEL_CLOSE_METHOD) {
 		amqp_channel_close_t *c = r.reply.decoded;
@@ -85,8 +86,10 @@ static int declare_globals(struct mq *m)
 {
 	static const struct {
 		const char *name, *type;
-	} ex[] = {{"conversations", "topic"}, {"activity", "topic"},
-		  {"twitter", "fanout"}, {"syncacl", "fanout"}};
+	} ex[] = {{"conversations", "topic"},
+		  {"activity", "topic"},
+		  {"twitter", "fanout"},
+		  {"syncacl", "fanout"}};
 	static const char *const queues[] = {"messages", "push", "twitter", "syncacl",
 					     "tweety_restart"};
 	static const struct {
@@ -129,9 +132,9 @@ static int open_socket(struct mq *m, const struct amqp_connection_info *ci)
 	}
 	struct timeval rpc = {10, 0};
 	amqp_set_rpc_timeout(m->conn, &rpc);
-	amqp_rpc_reply_t r = amqp_login(m->conn, ci->vhost, 0, AMQP_DEFAULT_FRAME_SIZE,
-					MQ_HEARTBEAT_S, AMQP_SASL_METHOD_PLAIN, ci->user,
-					ci->password);
+	amqp_rpc_reply_t r =
+		amqp_login(m->conn, ci->vhost, 0, AMQP_DEFAULT_FRAME_SIZE, MQ_HEARTBEAT_S,
+			   AMQP_SASL_METHOD_PLAIN, ci->user, ci->password);
 	if (r.reply_type != AMQP_RESPONSE_NORMAL) {
 		describe(m, r, "login");
 		return -1;
@@ -308,7 +311,8 @@ int mq_wait(struct mq *m, int timeout_ms, mq_confirm_fn fn, void *arg)
 		if (rc == AMQP_STATUS_TIMEOUT)
 			return result;
 		if (rc != AMQP_STATUS_OK) {
-			snprintf(m->why, sizeof m->why, "connection lost: %s", amqp_error_string2(rc));
+			snprintf(m->why, sizeof m->why, "connection lost: %s",
+				 amqp_error_string2(rc));
 			m->up = 0;
 			return MQ_DOWN;
 		}

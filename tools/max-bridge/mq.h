@@ -28,11 +28,11 @@ enum mq_result {
 struct mq {
 	amqp_connection_state_t conn;
 	int up;
-	uint64_t next_tag;  /* delivery tag of the next publish on the channel */
-	int code;           /* reply code of the last channel close */
-	long serviced;      /* second of the last call into librabbitmq's wait */
-	char where[300];    /* host:port/vhost, for the log (no credentials) */
-	char why[640];      /* the last failure */
+	uint64_t next_tag; /* delivery tag of the next publish on the channel */
+	int code;          /* reply code of the last channel close */
+	long serviced;     /* second of the last call into librabbitmq's wait */
+	char where[300];   /* host:port/vhost, for the log (no credentials) */
+	char why[640];     /* the last failure */
 };
 
 /* Connects, logs in, opens the confirm-mode channel and declares the

@@ -20,7 +20,8 @@ struct pusher {
 struct pusher *pusher_open(const struct max_config *cfg)
 {
 	if (!config_bool(cfg, "push", "enabled")) {
-		log_event("bridge", "push: sender off ([push] enabled = false); notifications are only logged");
+		log_event("bridge", "push: sender off ([push] enabled = false); notifications are "
+				    "only logged");
 		return NULL;
 	}
 	char err[512];
@@ -82,8 +83,8 @@ void pusher_handle(struct pusher *p, struct store *st, const struct max_config *
 	char why[256];
 	if (push_prepare(body, len, routing_key, config_get(cfg, "push", "language"), &n, why,
 			 sizeof why) < 0) {
-		log_event("bridge", "push: dropped a notification (key \"%.100s\"): %s", routing_key,
-			  why);
+		log_event("bridge", "push: dropped a notification (key \"%.100s\"): %s",
+			  routing_key, why);
 		return;
 	}
 	struct push_target *t = NULL;

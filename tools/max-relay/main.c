@@ -55,7 +55,8 @@ static int parse_upstream(const char *url, struct relay_conf *c)
 {
 	if (strncmp(url, "ws://", 5))
 		return -1;
-	const char *host = url + 5, *slash = strchr(host, '/'), *end = slash ? slash : host + strlen(host);
+	const char *host = url + 5, *slash = strchr(host, '/'),
+		   *end = slash ? slash : host + strlen(host);
 	const char *colon = memchr(host, ':', (size_t)(end - host));
 	size_t hlen = (size_t)((colon ? colon : end) - host);
 	if (!hlen || hlen >= sizeof c->up_host)
@@ -127,8 +128,9 @@ static struct lws_context *start(const struct max_config *cfg, char *path, size_
 	info.protocols = relay_server_protocols;
 	info.vhost_name = "relay";
 	if (!lws_create_vhost(ctx, &info)) {
-		log_event("relay", "cannot listen on %s", *config_get(cfg, "relay", "listen") ?
-				   config_get(cfg, "relay", "listen") : path);
+		log_event("relay", "cannot listen on %s",
+			  *config_get(cfg, "relay", "listen") ? config_get(cfg, "relay", "listen")
+							      : path);
 		lws_context_destroy(ctx);
 		return NULL;
 	}

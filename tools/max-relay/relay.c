@@ -42,13 +42,13 @@ enum up_state { UP_CONNECTING, UP_OPEN, UP_GONE };
 struct session {
 	struct lws *client, *upstream;
 	enum up_state up;
-	int sockjs;         /* SockJS framing towards the browser */
-	int opened;         /* "o" sent */
-	int heartbeat_due;  /* an "h" to send */
-	int close_client;   /* 1: close once to_client is written; 2: c[] sent */
+	int sockjs;        /* SockJS framing towards the browser */
+	int opened;        /* "o" sent */
+	int heartbeat_due; /* an "h" to send */
+	int close_client;  /* 1: close once to_client is written; 2: c[] sent */
 	int close_code;
 	const char *close_reason;
-	int close_upstream; /* browser gone: write to_upstream, then close */
+	int close_upstream;                 /* browser gone: write to_upstream, then close */
 	int client_paused, upstream_paused; /* rx flow stopped */
 	struct queue to_client, to_upstream;
 	struct buf from_client, from_upstream; /* the message being received */
@@ -434,14 +434,18 @@ static int add_cors(struct lws *wsi, unsigned char **p, unsigned char *end)
 	char origin[520];
 	int n = lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN);
 	if (n > 0 && sockjs_origin_ok(origin))
-		return lws_add_http_header_by_name(wsi, (const unsigned char *)"access-control-allow-origin:",
+		return lws_add_http_header_by_name(wsi,
+						   (const unsigned char
+							    *)"access-control-allow-origin:",
 						   (unsigned char *)origin, n, p, end) ||
-		       lws_add_http_header_by_name(
-			       wsi, (const unsigned char *)"access-control-allow-credentials:",
-			       (const unsigned char *)"true", 4, p, end) ||
+		       lws_add_http_header_by_name(wsi,
+						   (const unsigned char
+							    *)"access-control-allow-credentials:",
+						   (const unsigned char *)"true", 4, p, end) ||
 		       lws_add_http_header_by_name(wsi, (const unsigned char *)"vary:",
 						   (const unsigned char *)"Origin", 6, p, end);
-	return lws_add_http_header_by_name(wsi, (const unsigned char *)"access-control-allow-origin:",
+	return lws_add_http_header_by_name(wsi,
+					   (const unsigned char *)"access-control-allow-origin:",
 					   (const unsigned char *)"*", 1, p, end);
 }
 
@@ -449,7 +453,8 @@ static int add_header(struct lws *wsi, const char *name, const char *value, unsi
 		      unsigned char *end)
 {
 	return lws_add_http_header_by_name(wsi, (const unsigned char *)name,
-					   (const unsigned char *)value, (int)strlen(value), p, end);
+					   (const unsigned char *)value, (int)strlen(value), p,
+					   end);
 }
 
 /* Writes the status line and headers; the body follows when writable. */
@@ -460,11 +465,12 @@ static int http_answer(struct lws *wsi, struct pss *pss, unsigned status, const 
 					   *end = hdr + sizeof hdr - 1;
 	size_t len = strlen(body);
 	if (lws_add_http_common_headers(wsi, status, type, len, &p, end) ||
-	    add_header(wsi, "cache-control:", "no-store, no-cache, no-transform, must-revalidate, max-age=0",
-		       &p, end) ||
+	    add_header(wsi, "cache-control:",
+		       "no-store, no-cache, no-transform, must-revalidate, max-age=0", &p, end) ||
 	    add_cors(wsi, &p, end) ||
-	    (preflight && (add_header(wsi, "access-control-allow-methods:", "OPTIONS, GET", &p, end) ||
-			   add_header(wsi, "access-control-max-age:", "31536000", &p, end))) ||
+	    (preflight &&
+	     (add_header(wsi, "access-control-allow-methods:", "OPTIONS, GET", &p, end) ||
+	      add_header(wsi, "access-control-max-age:", "31536000", &p, end))) ||
 	    lws_finalize_write_http_header(wsi, start, &p, end))
 		return -1;
 	if (!len)

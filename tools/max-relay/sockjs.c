@@ -78,8 +78,8 @@ void sockjs_close_frame(struct buf *out, int code, const char *reason)
 	buf_addc(out, ']');
 }
 
-int sockjs_parse(const char *frame, size_t len,
-		 int (*fn)(const char *msg, size_t len, void *arg), void *arg)
+int sockjs_parse(const char *frame, size_t len, int (*fn)(const char *msg, size_t len, void *arg),
+		 void *arg)
 {
 	if (len > INT32_MAX)
 		return -1;

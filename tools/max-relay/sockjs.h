@@ -27,8 +27,8 @@ void sockjs_close_frame(struct buf *out, int code, const char *reason);
 /* Calls fn once per string of a client frame, in order. 0, or -1 when the
  * frame is not a JSON array of strings (nothing is passed on then) or fn
  * failed. */
-int sockjs_parse(const char *frame, size_t len,
-		 int (*fn)(const char *msg, size_t len, void *arg), void *arg);
+int sockjs_parse(const char *frame, size_t len, int (*fn)(const char *msg, size_t len, void *arg),
+		 void *arg);
 
 /* The body of GET <prefix>/info; entropy is a random 32-bit number. */
 void sockjs_info(struct buf *out, unsigned entropy);

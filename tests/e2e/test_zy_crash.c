@@ -1,5 +1,7 @@
 /*
- * test_crash.c — writes survive workers killed in the middle of them.
+ * test_zy_crash.c — writes survive workers killed in the middle of them.
+ * (Named to run after the other suites: suites run in file order, and
+ * lighttpd takes a while to settle after this many kills.)
  *
  * A child process kills a max.fcgi worker with SIGKILL every few
  * milliseconds while the test posts notes one after the other. A post
@@ -51,17 +53,19 @@ static void test_acknowledged_writes_survive_kills(void)
 	int acked = 0, failed = 0;
 	/* one post on healthy workers first: slow (sanitizer) builds may
 	 * otherwise never finish starting between two kills */
-	struct e2e_resp *w = e2e_request("POST", "/people/" AUTHOR "/activities", AUTHOR,
-					 "{\"object\":{\"objectType\":\"note\",\"content\":\"warm\"}}");
+	struct e2e_resp *w =
+		e2e_request("POST", "/people/" AUTHOR "/activities", AUTHOR,
+			    "{\"object\":{\"objectType\":\"note\",\"content\":\"warm\"}}");
 	E2E_STATUS(w, 201);
 	if (w->status == 201)
 		snprintf(ids[acked++], sizeof ids[0], "%s", e2e_str(w->json, "id"));
 	e2e_free(w);
 	pid_t killer = start_killer();
 	for (int i = 0; i < POSTS; i++) {
-		struct e2e_resp *r = e2e_request(
-			"POST", "/people/" AUTHOR "/activities", AUTHOR,
-			e2e_fmt("{\"object\":{\"objectType\":\"note\",\"content\":\"crash %d\"}}", i));
+		struct e2e_resp *r = e2e_request("POST", "/people/" AUTHOR "/activities", AUTHOR,
+						 e2e_fmt("{\"object\":{\"objectType\":\"note\","
+							 "\"content\":\"crash %d\"}}",
+							 i));
 		const char *id = r->status == 201 ? e2e_str(r->json, "id") : NULL;
 		if (id)
 			snprintf(ids[acked++], sizeof ids[0], "%s", id);
@@ -83,12 +87,14 @@ static void test_acknowledged_writes_survive_kills(void)
 	CU_ASSERT(up);
 	CU_ASSERT(acked > 0);
 	for (int i = 0; i < acked; i++)
-		E2E_INT_EQ(e2e_db_scalar("SELECT count(*) FROM activities WHERE id = '%s'", ids[i]), 1);
+		E2E_INT_EQ(e2e_db_scalar("SELECT count(*) FROM activities WHERE id = '%s'", ids[i]),
+			   1);
 	long long stored = e2e_db_scalar("SELECT count(*) FROM activities WHERE verb = 'post'"
 					 " AND actor = '" AUTHOR "'");
 	CU_ASSERT(stored >= acked && stored <= POSTS + 1);
 	CU_ASSERT_EQUAL(e2e_maxctl(NULL, NULL, "check"), 0);
-	fprintf(stderr, "crash: %d of %d posts acknowledged, %d lost their connection, %lld stored\n",
+	fprintf(stderr,
+		"crash: %d of %d posts acknowledged, %d lost their connection, %lld stored\n",
 		acked, POSTS + 1, failed, stored);
 }
 
