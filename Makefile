@@ -140,7 +140,7 @@ check: e2e-ldap
 
 check: deps
 	$(MAKE) --no-print-directory SAN=$(SAN) $(PROGS) $(TEST_PROGS)
-	$(MAKE) --no-print-directory SAN=$(SAN) layers doc-check help-check
+	$(MAKE) --no-print-directory SAN=$(SAN) layers doc-check help-check format-check
 	$(MAKE) --no-print-directory SAN=$(SAN) unit e2e e2e-apache
 	$(MAKE) --no-print-directory SAN=$(SAN) e2e-realtime
 	$(MAKE) --no-print-directory fuzz-short
