@@ -20,6 +20,7 @@
 #include "http/media.h"
 #include "http/multipart.h"
 #include "http/people.h"
+#include "http/rate.h"
 #include "http/rewrite.h"
 #include "http/router.h"
 #include "store/store.h"
@@ -29,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 
 static void cors(const struct max_config *cfg, struct max_resp *r)
@@ -159,6 +161,25 @@ static enum max_err check_acl(struct max_ctx *c)
 	return perm_deny(c);
 }
 
+/* The per-user write limit ([max] writes_per_minute), after the access
+ * rule so that refused requests do not count. */
+static enum max_err check_rate(struct max_ctx *c, struct max_resp *r)
+{
+	if (!strcmp(c->method, "GET") || c->is_head || !c->auth_user[0])
+		return MAX_OK;
+	long wait = 0;
+	enum max_err e = rate_write(c->auth_user, config_int(c->cfg, "max", "writes_per_minute"),
+				    time(NULL), &wait);
+	if (e) {
+		char v[24];
+		snprintf(v, sizeof v, "%ld", wait > 0 ? wait : 1);
+		resp_header(r, "Retry-After", v);
+		return max_fail(c, e, "More than %lld writes a minute by %s; try again in %s s",
+				config_int(c->cfg, "max", "writes_per_minute"), c->auth_user, v);
+	}
+	return MAX_OK;
+}
+
 /* Everything from traversal to the handler, inside one transaction. */
 static enum max_err run_route(struct max_ctx *c, struct max_resp *r)
 {
@@ -173,6 +194,8 @@ static enum max_err run_route(struct max_ctx *c, struct max_resp *r)
 			return e;
 	}
 	if ((e = check_acl(c)))
+		return e;
+	if ((e = check_rate(c, r)))
 		return e;
 	if ((e = rt->handler(c, r)))
 		return e;

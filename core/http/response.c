@@ -30,6 +30,7 @@ static const struct {
 	[MAX_EDUPLICATE] = {400, "DuplicatedItemError"},
 	[MAX_ECOMPAT] = {412, "CompatibilityIDMismatch"},
 	[MAX_ETOOLARGE] = {413, "RequestTooLarge"},
+	[MAX_ETOOMANY] = {429, "TooManyRequests"},
 	[MAX_EMETHOD] = {405, "MethodNotAllowed"},
 	[MAX_EGONE] = {410, "Gone"},
 	[MAX_EUNAVAILABLE] = {503, "ServiceUnavailable"},

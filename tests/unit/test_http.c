@@ -3,8 +3,10 @@
  * order, errors, auth, tunnelling, deprecated URLs, HEAD, CORS.
  */
 #include "fixture.h"
+#include "http/rate.h"
 #include "unit.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static void test_unknown_route_is_json_404(void)
@@ -234,6 +236,42 @@ static void test_external_check_unreachable(void)
 	fx_free(&r);
 }
 
+/* [max] writes_per_minute: the writes beyond it are refused with 429 and
+ * Retry-After and change nothing; reads and other users go on. */
+static void test_write_rate(void)
+{
+	rate_reset();
+	fx_user("rate.a", "Rate A");
+	fx_user("rate.b", "Rate B");
+	config_set(&fx.cfg, "max", "writes_per_minute", "3");
+	for (int i = 0; i < 3; i++) {
+		struct fx_resp r =
+			fx_req("PUT", "/people/rate.a", "rate.a", "{\"displayName\":\"A\"}", NULL);
+		CU_ASSERT_EQUAL(r.status, 200);
+		fx_free(&r);
+	}
+	struct fx_resp r =
+		fx_req("PUT", "/people/rate.a", "rate.a", "{\"displayName\":\"Too many\"}", NULL);
+	CU_ASSERT_EQUAL(r.status, 429);
+	CU_ASSERT_STRING_EQUAL(fx_error(&r), "TooManyRequests");
+	const char *after = fx_header(&r, "Retry-After");
+	CU_ASSERT(after && atoi(after) >= 1 && atoi(after) <= 60);
+	fx_free(&r);
+	r = fx_req("GET", "/people/rate.a", "rate.a", NULL, NULL);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_STRING_EQUAL(fx_str(&r, "displayName"),
+			       "A"); /* the refused write changed nothing */
+	fx_free(&r);
+	r = fx_req("PUT", "/people/rate.b", "rate.b", "{\"displayName\":\"B\"}", NULL);
+	CU_ASSERT_EQUAL(r.status, 200);
+	fx_free(&r);
+	config_set(&fx.cfg, "max", "writes_per_minute", "0");
+	r = fx_req("PUT", "/people/rate.a", "rate.a", "{\"displayName\":\"A2\"}", NULL);
+	CU_ASSERT_EQUAL(r.status, 200);
+	fx_free(&r);
+	rate_reset();
+}
+
 UNIT_SUITE(http, fx_init, fx_cleanup)
 {
 	UNIT_TEST(s, test_unknown_route_is_json_404);
@@ -251,4 +289,5 @@ UNIT_SUITE(http, fx_init, fx_cleanup)
 	UNIT_TEST(s, test_unknown_actor);
 	UNIT_TEST(s, test_user_conversation_traversal);
 	UNIT_TEST(s, test_external_check_unreachable);
+	UNIT_TEST(s, test_write_rate);
 }

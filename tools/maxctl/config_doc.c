@@ -50,6 +50,9 @@ static const struct key_doc docs[] = {
 	 "Most query-string parameters a request may carry; more get 400."},
 	{"max", "max_json_depth",
 	 "Deepest nesting of objects and arrays a JSON body may have; deeper gets 400."},
+	{"max", "writes_per_minute",
+	 "Most POST, PUT and DELETE requests one user may make in a minute, counted "
+	 "by each worker process; beyond it 429 with Retry-After. 0: no limit."},
 	{"max", "cors", "Send CORS headers (browsers on other origins may call the API)."},
 	{"max", "var",
 	 "The data folder: the default folder of the LDAP sync's lock file. The "
