@@ -41,7 +41,7 @@ for f in usr/local/sbin/maxctl usr/local/lib/max/max.fcgi usr/local/lib/max/osir
 	usr/local/share/man/man8/max-ldap-sync.8 usr/local/share/man/man5/max.ini.5 \
 	usr/local/lib/systemd/system/max.socket usr/local/lib/systemd/system/max@.service \
 	usr/local/lib/systemd/system/osiris.socket usr/local/lib/systemd/system/osiris@.service \
-	usr/local/lib/systemd/system/max-bridge.service etc/sysusers.d/max.conf \
+	usr/local/lib/systemd/system/max-bridge.service usr/local/lib/systemd/system/max-relay.service etc/sysusers.d/max.conf \
 	etc/tmpfiles.d/max.conf etc/cron.d/max-ldap-sync etc/logrotate.d/max etc/max/max.ini; do
 	[ -f "$D/$f" ] || fail "$f not installed"
 done
@@ -103,7 +103,7 @@ P=$T/prefix
 if command -v systemd-analyze > /dev/null; then
 	U=$P/lib/systemd/system
 	out=$(timeout 60 systemd-analyze verify --man=no "$U/max.socket" "$U/max@.service" \
-		"$U/osiris.socket" "$U/osiris@.service" "$U/max-bridge.service" 2>&1) ||
+		"$U/osiris.socket" "$U/osiris@.service" "$U/max-bridge.service" "$U/max-relay.service" 2>&1) ||
 		fail "systemd-analyze verify: $out"
 	[ -z "$out" ] || fail "systemd-analyze verify: $out"
 else
