@@ -57,7 +57,7 @@ CREATE TABLE exceptions (
 );
 CREATE INDEX exceptions_date ON exceptions(date);
 
--- Transactional outbox (INTERFACES.md "Messaging", messaging.md 2.5):
+-- Transactional outbox (doc/messaging.md 2.5):
 -- written in the same transaction as the change it reports, published by
 -- max-bridge in id order, deleted only after RabbitMQ confirmed it.
 CREATE TABLE outbox (

@@ -1,5 +1,5 @@
 /*
- * maxctl.c — the operator's command line (INTERFACES.md "maxctl"): the
+ * maxctl.c — the operator's command line (README "Operating MAX"): the
  * command table, the command line, and the account commands (init,
  * passwd, grant, revoke, token, check). The data commands (export,
  * forget, stats) are in tools/maxctl/data.c, backup and restore in

@@ -127,7 +127,7 @@ static void refresh_hot(struct max_config *cfg)
 	cfg->max_body = config_int(cfg, "max", "max_body_bytes");
 	cfg->token_cache_ttl = (int)config_int(cfg, "oauth", "cache_ttl");
 	if (cfg->token_cache_ttl > 60)
-		cfg->token_cache_ttl = 60; /* OAUTH.md: at most 60 s */
+		cfg->token_cache_ttl = 60; /* a revoked token must not live longer */
 	cfg->cors = config_bool(cfg, "max", "cors");
 	cfg->restricted_visibility = config_bool(cfg, "max", "restricted_user_visibility_mode");
 }

@@ -1,7 +1,7 @@
 /*
- * test_osiris.c — the token server as clients and MAX see it: OAUTH.md api.md 8
- * interop checks 1–5 and 7 (and 10, /token-bypass off by default). The
- * user has a local password set with `maxctl passwd`. Also the login
+ * test_osiris.c — the token server as clients and MAX see it (api.md 1.2):
+ * password logins, /checktoken, /revoke, refusals, and /token-bypass off by
+ * default. The user has a local password set with `maxctl passwd`. Also the login
  * throttle (default budgets: 10 failures per name, 100 per address in
  * 300 s) and revocation reaching every worker at once.
  */

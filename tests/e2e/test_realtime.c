@@ -387,7 +387,7 @@ static void person(const char *username, const char *query)
 	e2e_free(r);
 }
 
-/* MESSAGING: the bridge declares the global exchanges, queues, bindings. */
+/* messaging.md 2.1: the bridge declares the global exchanges, queues, bindings. */
 static void test_global_topology(void)
 {
 	static const char *const ex[][2] = {{"conversations", "topic"},
@@ -872,7 +872,7 @@ static const char *stomp_pair(const char *alice, const char *bob)
 	return cid;
 }
 
-/* MESSAGING: sockjs-client sends GET /stomp/info with credentials, so a
+/* messaging.md 5.1: sockjs-client sends GET /stomp/info with credentials, so a
  * page of another site gets its own Origin back, never "*". */
 static void test_stomp_info(void)
 {
