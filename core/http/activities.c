@@ -475,47 +475,26 @@ enum max_err activity_delete(struct max_ctx *c, struct max_resp *r)
 	return MAX_OK;
 }
 
-/* The api.md 9.2 object of an image or file post the caller may view. */
-static enum max_err attachment(struct max_ctx *c, const char *want, json_object **obj)
+/* An attachment of a post is seen by whoever may view the post (api.md 9.2). */
+static enum max_err may_view(struct max_ctx *c)
 {
 	struct act_post p;
 	enum max_err e = stream_load_url(c, &p);
-	if (e || (e = stream_require(c, &p, SR_VIEW)))
-		return e;
-	/* Unlike the original: the wrong kind of object is 404, not 500 */
-	if (strcmp(p.object_type, want))
-		return max_fail(c, MAX_ENOTFOUND, "Activity %s has no %s", p.id, want);
-	struct act_row row;
-	if ((e = act_get(c->db, p.id, &row)))
-		return e == MAX_ENOTFOUND ? max_fail(c, MAX_ESERVER, "activity %s vanished", p.id)
-					  : e;
-	*obj = json_object_get(row.object);
-	act_row_free(&row);
-	return *obj ? MAX_OK : max_fail(c, MAX_ESERVER, "activity %s vanished", p.id);
+	return e ? e : stream_require(c, &p, SR_VIEW);
 }
 
 /* #21 GET /activities/{id}/image, #22 …/image/{size} (full, thumb) */
 enum max_err activity_image(struct max_ctx *c, struct max_resp *r)
 {
-	json_object *obj = NULL;
-	enum max_err e = attachment(c, "image", &obj);
-	if (!e)
-		e = media_serve_image(c, r, "activities", c->params[0], c->params[1],
-				      jx_str(obj, "mimetype"));
-	json_object_put(obj);
-	return e;
+	enum max_err e = may_view(c);
+	return e ? e : media_get_image(c, r, "activities", c->params[0], c->params[1]);
 }
 
 /* #23 GET /activities/{id}/file/download */
 enum max_err activity_file(struct max_ctx *c, struct max_resp *r)
 {
-	json_object *obj = NULL;
-	enum max_err e = attachment(c, "file", &obj);
-	if (!e)
-		e = media_serve_file(c, r, "activities", c->params[0], jx_str(obj, "filename"),
-				     jx_str(obj, "mimetype"));
-	json_object_put(obj);
-	return e;
+	enum max_err e = may_view(c);
+	return e ? e : media_get_file(c, r, "activities", c->params[0]);
 }
 
 /* #13 GET /people/{username}/activities: posts by the user, lean; others
