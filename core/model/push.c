@@ -5,6 +5,7 @@
  */
 #include "model/push.h"
 #include "model/devices.h"
+#include "util/buf.h"
 #include "util/carrot.h"
 #include "util/jsonx.h"
 #include "util/text.h"
@@ -52,7 +53,7 @@ static const char *placeholder(const struct texts *t, const char *text)
 static void set_text(json_object *d, const char *a, const char *b)
 {
 	size_t n = strlen(a) + strlen(b) + 1;
-	char *s = malloc(n);
+	char *s = xmalloc(n);
 	snprintf(s, n, "%s%s", a, b);
 	jx_set_str(d, "text", s);
 	free(s);
@@ -99,10 +100,11 @@ static void rewrite_conversation(json_object *msg, json_object *d, const struct 
 		jx_set_str(d, "alert", "");
 	} else if (json_object_object_get(d, "conversation_id")) {
 		const char *creator = jx_str(d, "creator") ? jx_str(d, "creator") : "";
-		char *head = malloc(strlen(creator) + 3);
-		sprintf(head, "%s: ", creator);
-		set_text(d, head, placeholder(t, text));
-		free(head);
+		struct buf head;
+		buf_init(&head);
+		buf_printf(&head, "%s: ", creator);
+		set_text(d, head.data, placeholder(t, text));
+		buf_free(&head);
 		jx_set_str(d, "alert", alert);
 	} else {
 		jx_set_str(d, "alert", "");
@@ -119,9 +121,11 @@ void push_rewrite(json_object *msg, enum push_kind kind, const char *displayname
 		d = json_object_new_object();
 		jx_set(msg, "data", d);
 	}
-	char *text = strdup(jx_str(d, "text") ? jx_str(d, "text") : "");
-	char *alert = malloc(strlen(displayname) + 3);
-	sprintf(alert, "%s: ", displayname);
+	char *text = xstrdup(jx_str(d, "text") ? jx_str(d, "text") : "");
+	struct buf ab;
+	buf_init(&ab);
+	buf_printf(&ab, "%s: ", displayname);
+	char *alert = buf_steal(&ab);
 	switch (kind) {
 	case PUSH_ACTIVITY:
 		rewrite_activity(d, t, text);
@@ -259,7 +263,7 @@ static void on_token(void *arg, const char *token, const char *platform, const c
 		c->cap = cap;
 	}
 	struct push_target *p = &c->t[c->count++];
-	p->token = strdup(token);
+	p->token = xstrdup(token);
 	snprintf(p->platform, sizeof p->platform, "%s", platform);
 	snprintf(p->owner, sizeof p->owner, "%s", owner);
 }
@@ -338,7 +342,7 @@ char *push_body(const char *text)
 	}
 	if (!plain[i])
 		return plain;
-	char *cut = malloc(i + 4);
+	char *cut = xmalloc(i + 4);
 	memcpy(cut, plain, i);
 	memcpy(cut + i, "...", 4);
 	free(plain);

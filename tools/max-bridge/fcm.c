@@ -31,7 +31,7 @@ struct fcm {
 
 static char *b64url(const unsigned char *in, size_t n)
 {
-	char *out = malloc(4 * ((n + 2) / 3) + 1);
+	char *out = xmalloc(4 * ((n + 2) / 3) + 1);
 	int len = EVP_EncodeBlock((unsigned char *)out, in, (int)n);
 	while (len > 0 && out[len - 1] == '=')
 		len--;
@@ -74,7 +74,7 @@ char *fcm_assertion(struct fcm *f, long now)
 	json_object_put(h);
 	json_object_put(c);
 	size_t n = strlen(hh) + strlen(cc) + 2;
-	char *signing = malloc(n);
+	char *signing = xmalloc(n);
 	snprintf(signing, n, "%s.%s", hh, cc);
 	free(hh);
 	free(cc);
@@ -82,7 +82,7 @@ char *fcm_assertion(struct fcm *f, long now)
 	char *jwt = NULL;
 	if (sig) {
 		n = strlen(signing) + strlen(sig) + 2;
-		jwt = malloc(n);
+		jwt = xmalloc(n);
 		snprintf(jwt, n, "%s.%s", signing, sig);
 	}
 	free(signing);
@@ -140,11 +140,13 @@ static int authorise(struct fcm *f, char *why, size_t whylen)
 		snprintf(why, whylen, "cannot sign the token request");
 		return -1;
 	}
-	char *body = malloc(strlen(jwt) + 80);
-	sprintf(body,
-		"grant_type=urn%%3Aietf%%3Aparams%%3Aoauth%%3Agrant-type%%3Ajwt-bearer"
-		"&assertion=%s",
-		jwt); /* base64url needs no escaping */
+	struct buf bb;
+	buf_init(&bb);
+	buf_printf(&bb,
+		   "grant_type=urn%%3Aietf%%3Aparams%%3Aoauth%%3Agrant-type%%3Ajwt-bearer"
+		   "&assertion=%s",
+		   jwt); /* base64url needs no escaping */
+	char *body = buf_steal(&bb);
 	free(jwt);
 	struct curl_slist *hd =
 		curl_slist_append(NULL, "Content-Type: application/x-www-form-urlencoded");
@@ -202,7 +204,7 @@ int fcm_send(struct fcm *f, json_object *message, char *why, size_t whylen)
 static char *dup_field(json_object *o, const char *key)
 {
 	const char *s = jx_str(o, key);
-	return strdup(s ? s : "");
+	return xstrdup(s ? s : "");
 }
 
 static EVP_PKEY *read_key(const char *pem)
@@ -232,7 +234,7 @@ struct fcm *fcm_open(const char *service_account, const char *fcm_url, long time
 	f->key_id = dup_field(sa, "private_key_id");
 	f->token_uri = dup_field(sa, "token_uri");
 	size_t n = strlen(fcm_url) + strlen(project) + 40;
-	f->send_url = malloc(n);
+	f->send_url = xmalloc(n);
 	snprintf(f->send_url, n, "%s/v1/projects/%s/messages:send", fcm_url, project);
 	f->timeout_s = timeout_s > 0 ? timeout_s : 10;
 	json_object_put(sa);
