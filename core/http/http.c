@@ -168,8 +168,9 @@ static enum max_err check_rate(struct max_ctx *c, struct max_resp *r)
 	if (!strcmp(c->method, "GET") || c->is_head || !c->auth_user[0])
 		return MAX_OK;
 	long wait = 0;
-	enum max_err e = rate_write(c->auth_user, config_int(c->cfg, "max", "writes_per_minute"),
-				    time(NULL), &wait);
+	enum max_err e =
+		rate_write(config_get(c->cfg, "store", "path"), c->auth_user,
+			   config_int(c->cfg, "max", "writes_per_minute"), time(NULL), &wait);
 	if (e) {
 		char v[24];
 		snprintf(v, sizeof v, "%ld", wait > 0 ? wait : 1);

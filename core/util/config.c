@@ -35,7 +35,7 @@ static const struct config_key keys[] = {
 	{"max", "var", "var", 0},              /* default folder for data */
 	{"max", "max_query_params", "100", 0}, /* more: 400 */
 	{"max", "max_json_depth", "32", 0},    /* nesting of a JSON body */
-	{"max", "writes_per_minute", "0", 0},  /* per user and worker; 0: no limit */
+	{"max", "writes_per_minute", "0", 0},  /* per user, shared by the workers; 0: no limit */
 	/* [store]: SQLite */
 	{"store", "path", "var/max.db", 0},
 	{"store", "busy_timeout_ms", "5000", 0},

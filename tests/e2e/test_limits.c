@@ -8,8 +8,10 @@
  * idle time (MAX_TEST_IDLE_S).
  */
 #include "e2e.h"
+#include "workers.h"
 
 #include <arpa/inet.h>
+#include <curl/curl.h>
 #include <dirent.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -303,6 +305,98 @@ static void test_slow_client_dropped(void)
 	free(a);
 }
 
+static size_t discard(char *p, size_t size, size_t n, void *arg)
+{
+	(void)p;
+	(void)arg;
+	return size * n;
+}
+
+/* n simultaneous PUT /people/user by user (so that every worker answers
+ * some); counts the answers by status: 200 in ok[0], 429 in ok[1]. */
+static void parallel_puts(const char *user, int n, int ok[2])
+{
+	CURLM *m = curl_multi_init();
+	CURL *h[16];
+	struct curl_slist *hdrs = NULL;
+	hdrs = curl_slist_append(hdrs, e2e_fmt("X-Oauth-Token: %s", e2e_token(user)));
+	hdrs = curl_slist_append(hdrs, e2e_fmt("X-Oauth-Username: %s", user));
+	hdrs = curl_slist_append(hdrs, "X-Oauth-Scope: widgetcli");
+	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+	for (int i = 0; i < n; i++) {
+		h[i] = curl_easy_init();
+		curl_easy_setopt(h[i], CURLOPT_URL, e2e_fmt("%s/people/%s", e2e_url(), user));
+		curl_easy_setopt(h[i], CURLOPT_CUSTOMREQUEST, "PUT");
+		curl_easy_setopt(h[i], CURLOPT_COPYPOSTFIELDS, "{\"displayName\":\"Rate\"}");
+		curl_easy_setopt(h[i], CURLOPT_HTTPHEADER, hdrs);
+		curl_easy_setopt(h[i], CURLOPT_WRITEFUNCTION, discard);
+		curl_easy_setopt(h[i], CURLOPT_TIMEOUT, 10L);
+		curl_multi_add_handle(m, h[i]);
+	}
+	for (int running = 1; running;) {
+		curl_multi_perform(m, &running);
+		if (running)
+			curl_multi_poll(m, NULL, 0, 100, NULL);
+	}
+	for (int i = 0; i < n; i++) {
+		long st = 0;
+		curl_easy_getinfo(h[i], CURLINFO_RESPONSE_CODE, &st);
+		ok[0] += st == 200;
+		ok[1] += st == 429;
+		curl_multi_remove_handle(m, h[i]);
+		curl_easy_cleanup(h[i]);
+	}
+	curl_slist_free_all(hdrs);
+	curl_multi_cleanup(m);
+}
+
+/* Appends text to max.ini (NULL: puts back what was there) and restarts
+ * the workers so that they read it; 0 when they cannot be restarted. */
+static int reconfigure(const char *text)
+{
+	static char *orig;
+	static size_t orig_len;
+	const char *ini = getenv("MAX_TEST_INI");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ini);
+	if (!orig)
+		orig = slurp(ini, &orig_len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(orig);
+	FILE *f = fopen(ini, "wb");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fwrite(orig, 1, orig_len, f);
+	if (text)
+		fputs(text, f);
+	fclose(f);
+	return e2e_fresh_workers();
+}
+
+/* [max] writes_per_minute holds for a user whatever worker answers: the
+ * workers count into one shared table, so 30 parallel writes under a
+ * limit of 12 get exactly 12 answers 200 and 18 answers 429, where
+ * workers counting apart would let up to 12 through each. */
+static void test_write_rate_shared(void)
+{
+	const char *user = "limits.rate";
+	CU_ASSERT_FATAL(e2e_person(user, "Rate Limits"));
+	e2e_token(user);
+	time_t now = time(NULL);
+	if (now % 60 > 45) /* keep the test inside one counted minute */
+		sleep((unsigned)(61 - now % 60));
+	if (!reconfigure("\n[max]\nwrites_per_minute = 12\n")) {
+		reconfigure(NULL);
+		return; /* workers this server does not let us restart */
+	}
+	int got[2] = {0, 0};
+	for (int round = 0; round < 3; round++)
+		parallel_puts(user, 10, got);
+	E2E_INT_EQ(got[0], 12);
+	E2E_INT_EQ(got[1], 18);
+	CU_ASSERT(reconfigure(NULL));
+	got[0] = got[1] = 0;
+	parallel_puts(user, 10, got); /* no limit again */
+	E2E_INT_EQ(got[0], 10);
+}
+
 E2E_SUITE(limits, init, NULL)
 {
 	E2E_TEST(s, test_token_not_logged);
@@ -313,4 +407,5 @@ E2E_SUITE(limits, init, NULL)
 	E2E_TEST(s, test_query_params_bounded);
 	E2E_TEST(s, test_json_depth_bounded);
 	E2E_TEST(s, test_slow_client_dropped);
+	E2E_TEST(s, test_write_rate_shared);
 }

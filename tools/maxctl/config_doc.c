@@ -52,7 +52,8 @@ static const struct key_doc docs[] = {
 	 "Deepest nesting of objects and arrays a JSON body may have; deeper gets 400."},
 	{"max", "writes_per_minute",
 	 "Most POST, PUT and DELETE requests one user may make in a minute, counted "
-	 "by each worker process; beyond it 429 with Retry-After. 0: no limit."},
+	 "across every worker of the database (the file <path>-rate beside it); "
+	 "beyond it 429 with Retry-After. 0: no limit."},
 	{"max", "cors", "Send CORS headers (browsers on other origins may call the API)."},
 	{"max", "var",
 	 "The data folder: the default folder of the LDAP sync's lock file. The "
