@@ -1,11 +1,14 @@
 /*
  * test_realtime.c — MAX, max-bridge and a private RabbitMQ together: what
  * the API writes into the outbox reaches the broker (exchanges, bindings,
- * messages), RabbitMQ asks osiris who may log in and use what, and an
- * outage of the broker loses nothing; chat lines a user publishes are
- * stored once and acked, forged or poison ones are not, and pushes reach
- * a fake FCM endpoint. Everything is checked through RabbitMQ itself (its
- * management API and AMQP clients), the API and the fake's log.
+ * messages: the interop checks of MESSAGING.md §6), RabbitMQ asks osiris
+ * who may log in and use what; an outage of the broker (1,000 messages)
+ * and a kill -9 of the bridge in mid-stream lose nothing and store no
+ * chat line twice; chat lines a user publishes are stored once and acked,
+ * forged or poison ones are not, and pushes reach a fake FCM endpoint.
+ * Everything is checked through RabbitMQ itself (its management API and
+ * AMQP clients: the push queue, which the bridge consumes, through a
+ * queue bound as it is), STOMP clients, the API and the fake's log.
  *
  * Runs only under scripts/e2e-realtime.sh, which gives the suite a folder
  * (MAX_TEST_RABBITMQ_DIR) and always stops the node, the bridge and the
@@ -1264,37 +1267,15 @@ static const char *post_note(const char *user, const char *hash, const char *act
 	return id;
 }
 
-/* §6.4, §6.5: an activity in a context with notifications reaches the
- * push queue's route (a queue bound to `activity` as push is, with the
- * hash) and a subscriber's session, packed as specified; a context
- * without notifications publishes nothing; comments are published only
- * where notifications is "comments". */
-static void test_activity_notifications(void)
+/* §6.4: the activity as the push queue's route got it, packed as
+ * specified; the same body at a subscriber's session. */
+static void check_activity(amqp_connection_state_t c, const char *push, const char *session,
+			   const char *hash, const char *id)
 {
-	CU_ASSERT_FATAL(e2e_person("analice", "Alice Activa") && e2e_person("anbob", "Bob"));
-	CU_ASSERT_FATAL(wait_until(exchange_exists, "anbob.subscribe", SOON_MS));
-	const char *posts = notifying_context("http://rt.test/an/posts", "\"posts\""),
-		   *quiet = notifying_context("http://rt.test/an/quiet", "false"),
-		   *talk = notifying_context("http://rt.test/an/talk", "\"comments\"");
-	const char *hashes[] = {posts, quiet, talk};
-	for (int i = 0; i < 3; i++) {
-		ctx_subscribe(hashes[i], "analice");
-		ctx_subscribe(hashes[i], "anbob");
-	}
-	struct binding bb = {"activity", "anbob.subscribe", talk};
-	CU_ASSERT_FATAL(wait_until(bound, &bb, SOON_MS));
-	amqp_connection_state_t c = amqp_as(rt.user, rt.pass);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-	const char *push[3], *session = private_queue(c, "anbob.subscribe");
-	for (int i = 0; i < 3; i++)
-		push[i] = probe(c, "activity", hashes[i]);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(session);
-
-	const char *id = post_note("analice", posts, NULL, "Nou document");
-	struct got g = {0};
-	CU_ASSERT_FATAL(get_one(c, push[0], &g, SOON_MS));
+	struct got g = {0}, s = {0};
+	CU_ASSERT_FATAL(get_one(c, push, &g, SOON_MS));
 	E2E_STR_EQ(g.exchange, "activity");
-	E2E_STR_EQ(g.key, posts);
+	E2E_STR_EQ(g.key, hash);
 	E2E_STR_EQ(e2e_str(g.body, "a"), "a");
 	E2E_STR_EQ(e2e_str(g.body, "o"), "a");
 	E2E_STR_EQ(e2e_str(g.body, "s"), "m");
@@ -1305,38 +1286,73 @@ static void test_activity_notifications(void)
 	E2E_STR_EQ(e2e_str(e2e_get(g.body, "d"), "activityid"), id);
 	for (const char *const *k = (const char *const[]){"g", "p", "v", "i", NULL}; *k; k++)
 		CU_ASSERT(e2e_get(g.body, *k) != NULL);
-	const char *packed = e2e_fmt("%s", json_object_to_json_string(g.body));
-	json_object_put(g.body);
-	struct got s = {0};
 	CU_ASSERT_FATAL(get_one(c, session, &s, SOON_MS));
 	E2E_STR_EQ(s.exchange, "activity");
-	E2E_STR_EQ(s.key, posts);
-	E2E_STR_EQ(json_object_to_json_string(s.body), packed);
+	E2E_STR_EQ(s.key, hash);
+	E2E_STR_EQ(json_object_to_json_string(s.body), json_object_to_json_string(g.body));
 	json_object_put(s.body);
+	json_object_put(g.body);
+}
 
-	post_note("analice", quiet, NULL, "Sense avisos");
-	post_note("anbob", posts, id, "Comentari"); /* "posts": comments are not published */
-	const char *talk_id = post_note("analice", talk, NULL, "Parlem");
-	const char *comment = post_note("anbob", talk, talk_id, "D'acord");
-	CU_ASSERT_FATAL(get_one(c, push[2], &g, SOON_MS));
-	E2E_STR_EQ(e2e_str(e2e_get(g.body, "d"), "activityid"), talk_id);
+/* §6.5: in a "comments" context the activity, then the comment, reach the
+ * push queue's route. */
+static void check_comment(amqp_connection_state_t c, const char *push, const char *hash)
+{
+	const char *activity = post_note("analice", hash, NULL, "Parlem");
+	const char *comment = post_note("anbob", hash, activity, "D'acord");
+	struct got g = {0};
+	CU_ASSERT_FATAL(get_one(c, push, &g, SOON_MS));
+	E2E_STR_EQ(e2e_str(e2e_get(g.body, "d"), "activityid"), activity);
 	json_object_put(g.body);
 	memset(&g, 0, sizeof g);
-	CU_ASSERT_FATAL(get_one(c, push[2], &g, SOON_MS));
-	E2E_STR_EQ(g.key, talk);
+	CU_ASSERT_FATAL(get_one(c, push, &g, SOON_MS));
+	E2E_STR_EQ(g.key, hash);
 	E2E_STR_EQ(e2e_str(g.body, "o"), "a");
 	E2E_STR_EQ(e2e_str(e2e_get(g.body, "u"), "u"), "anbob");
 	E2E_STR_EQ(e2e_keys(e2e_get(g.body, "d")), "activityid,commentid,text");
 	E2E_STR_EQ(e2e_str(e2e_get(g.body, "d"), "text"), "D'acord");
-	E2E_STR_EQ(e2e_str(e2e_get(g.body, "d"), "activityid"), talk_id);
+	E2E_STR_EQ(e2e_str(e2e_get(g.body, "d"), "activityid"), activity);
 	E2E_STR_EQ(e2e_str(e2e_get(g.body, "d"), "commentid"), comment);
 	json_object_put(g.body);
+}
+
+/* §6.4, §6.5: an activity in a context with notifications reaches the
+ * push queue's route (a queue bound to `activity` as push is, with the
+ * hash) and a subscriber's session, packed as specified; a context
+ * without notifications publishes nothing; comments are published only
+ * where notifications is "comments". */
+static void test_activity_notifications(void)
+{
+	CU_ASSERT_FATAL(e2e_person("analice", "Alice Activa") && e2e_person("anbob", "Bob"));
+	CU_ASSERT_FATAL(wait_until(exchange_exists, "anbob.subscribe", SOON_MS));
+	const char *hashes[] = {notifying_context("http://rt.test/an/posts", "\"posts\""),
+				notifying_context("http://rt.test/an/quiet", "false"),
+				notifying_context("http://rt.test/an/talk", "\"comments\"")};
+	for (int i = 0; i < 3; i++) {
+		ctx_subscribe(hashes[i], "analice");
+		ctx_subscribe(hashes[i], "anbob");
+	}
+	struct binding bb = {"activity", "anbob.subscribe", hashes[2]};
+	CU_ASSERT_FATAL(wait_until(bound, &bb, SOON_MS));
+	amqp_connection_state_t c = amqp_as(rt.user, rt.pass);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	const char *push[3], *session = private_queue(c, "anbob.subscribe");
+	for (int i = 0; i < 3; i++)
+		push[i] = probe(c, "activity", hashes[i]);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(session);
+
+	const char *id = post_note("analice", hashes[0], NULL, "Nou document");
+	check_activity(c, push[0], session, hashes[0], id);
+	post_note("analice", hashes[1], NULL, "Sense avisos");
+	post_note("anbob", hashes[0], id, "Comentari"); /* "posts": comments are not published */
+	check_comment(c, push[2], hashes[2]);
 	CU_ASSERT(wait_until(outbox_empty, NULL, SOON_MS));
+	struct got g;
 	for (int i = 0; i < 3; i++)
 		CU_ASSERT_FALSE(get_one(c, push[i], &g, 0));
 	amqp_done(c);
 	if (have_node(__func__))
-		CU_ASSERT(stomp_clients("activity", "analice", "anbob", posts));
+		CU_ASSERT(stomp_clients("activity", "analice", "anbob", hashes[0]));
 }
 
 struct member {
@@ -1367,6 +1383,38 @@ static int no_conversation_binding(const void *cid)
 	return conversation_bindings(cid, 0) == 0;
 }
 
+/* alice's group with bob and carol, named "Grup RT": its id. */
+static const char *group_conversation(void)
+{
+	struct e2e_resp *r =
+		e2e_request("POST", "/conversations", "gpalice",
+			    "{\"contexts\":[{\"objectType\":\"conversation\",\"displayName\":"
+			    "\"Grup RT\","
+			    "\"participants\":[\"gpalice\",\"gpbob\",\"gpcarol\"]}],"
+			    "\"object\":{\"objectType\":\"note\",\"content\":\"Benvinguts\"}}");
+	E2E_STATUS(r, 201);
+	const char *cid =
+		e2e_fmt("%s",
+			e2e_str(json_object_array_get_idx(e2e_get(r->json, "contexts"), 0), "id"));
+	e2e_free(r);
+	return cid;
+}
+
+/* §6.6: the group's announcement on the push queue's route. */
+static void check_group_notice(amqp_connection_state_t c, const char *q, const char *cid)
+{
+	struct got g;
+	CU_ASSERT_FATAL(get_keyed(c, q, e2e_fmt("%s.notifications", cid), &g, SOON_MS));
+	E2E_STR_EQ(e2e_str(g.body, "a"), "a");
+	E2E_STR_EQ(e2e_str(g.body, "o"), "c");
+	E2E_STR_EQ(e2e_str(e2e_get(g.body, "u"), "u"), "Grup RT");
+	E2E_STR_EQ(e2e_str(e2e_get(g.body, "u"), "d"), "Grup RT");
+	E2E_STR_EQ(e2e_str(e2e_get(g.body, "d"), "text"), "Benvinguts");
+	E2E_STR_EQ(e2e_str(e2e_get(g.body, "d"), "conversation_id"), cid);
+	E2E_STR_EQ(e2e_str(e2e_get(g.body, "d"), "creator"), "Alice Grup");
+	json_object_put(g.body);
+}
+
 /* §6.6 (three participants), §6.7: a group binds each participant both
  * ways and announces itself under its displayName; a participant who
  * joins gets his two bindings, loses them when he leaves; deleting the
@@ -1382,45 +1430,24 @@ static void test_group_bindings(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	const char *pq = probe(c, "conversations", "*.notifications");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(pq);
-	struct e2e_resp *r =
-		e2e_request("POST", "/conversations", "gpalice",
-			    "{\"contexts\":[{\"objectType\":\"conversation\",\"displayName\":"
-			    "\"Grup RT\","
-			    "\"participants\":[\"gpalice\",\"gpbob\",\"gpcarol\"]}],"
-			    "\"object\":{\"objectType\":\"note\",\"content\":\"Benvinguts\"}}");
-	E2E_STATUS(r, 201);
-	const char *cid =
-		e2e_fmt("%s",
-			e2e_str(json_object_array_get_idx(e2e_get(r->json, "contexts"), 0), "id"));
-	e2e_free(r);
+	const char *cid = group_conversation(), *key = e2e_fmt("%s.*", cid);
 	struct member m[4];
 	for (int i = 0; i < 4; i++)
 		m[i] = (struct member){users[i], cid};
 	for (int i = 0; i < 3; i++)
 		CU_ASSERT(wait_until(member_bound, &m[i], SOON_MS));
-	E2E_INT_EQ(conversation_bindings(e2e_fmt("%s.*", cid), 1), 6);
-	struct got g;
-	CU_ASSERT_FATAL(get_keyed(c, pq, e2e_fmt("%s.notifications", cid), &g, SOON_MS));
-	E2E_STR_EQ(e2e_str(g.body, "a"), "a");
-	E2E_STR_EQ(e2e_str(g.body, "o"), "c");
-	E2E_STR_EQ(e2e_str(e2e_get(g.body, "u"), "u"), "Grup RT");
-	E2E_STR_EQ(e2e_str(e2e_get(g.body, "u"), "d"), "Grup RT");
-	E2E_STR_EQ(e2e_str(e2e_get(g.body, "d"), "text"), "Benvinguts");
-	E2E_STR_EQ(e2e_str(e2e_get(g.body, "d"), "conversation_id"), cid);
-	E2E_STR_EQ(e2e_str(e2e_get(g.body, "d"), "creator"), "Alice Grup");
-	json_object_put(g.body);
+	E2E_INT_EQ(conversation_bindings(key, 1), 6);
+	check_group_notice(c, pq, cid);
 	amqp_done(c);
 
-	r = e2e_request("POST", e2e_fmt("/conversations/%s/participants", cid), "gpalice",
-			"{\"actor\":{\"objectType\":\"person\",\"username\":\"gpdave\"}}");
-	E2E_STATUS(r, 201);
-	e2e_free(r);
+	E2E_SEND(201, "POST", e2e_fmt("/conversations/%s/participants", cid), "gpalice",
+		 "{\"actor\":{\"objectType\":\"person\",\"username\":\"gpdave\"}}");
 	CU_ASSERT(wait_until(member_bound, &m[3], SOON_MS));
-	E2E_INT_EQ(conversation_bindings(e2e_fmt("%s.*", cid), 1), 8);
+	E2E_INT_EQ(conversation_bindings(key, 1), 8);
 	E2E_SEND(204, "DELETE", e2e_fmt("/conversations/%s/participants/gpdave", cid), "gpdave",
 		 NULL);
 	CU_ASSERT(wait_until(member_unbound, &m[3], SOON_MS));
-	E2E_INT_EQ(conversation_bindings(e2e_fmt("%s.*", cid), 1), 6);
+	E2E_INT_EQ(conversation_bindings(key, 1), 6);
 	E2E_SEND(204, "DELETE", e2e_fmt("/conversations/%s", cid), "gpalice", NULL);
 	CU_ASSERT(wait_until(no_conversation_binding, cid, SOON_MS));
 }
@@ -1503,35 +1530,30 @@ static const char *bound_pair(const char *a, const char *b)
 	return cid;
 }
 
-/* MESSAGING.md §6.12 and §6.13 at scale: RabbitMQ away, 1,000 messages
- * posted in two conversations all answer 201; once the broker is back
- * every one reaches Bob's STOMP client (a durable subscription over
- * SockJS that reconnects on its own) and a durable AMQP queue: each once,
- * in order per conversation. The push queue is drained meanwhile. */
-static void test_outage(void)
+/* Bob's durable STOMP subscription in the background, waiting for the
+ * messages out-<i> of cids[i % 2]; its pid, or 0 without node. */
+static pid_t outage_subscriber(const char *alice, const char *bob, const char *const cids[2])
 {
-	const char *bob = "olbob", *from[2] = {"olalice", "olcarol"};
-	const char *cids[2] = {bound_pair(from[0], bob), bound_pair(from[1], bob)};
-	amqp_connection_state_t c = amqp_as(rt.user, rt.pass);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-	CU_ASSERT_FATAL(durable_queue(c, "rt-outage", "olbob.subscribe") == 0);
-	amqp_done(c);
-	CU_ASSERT(wait_until(outbox_empty, NULL, SOON_MS));
-	pid_t sub = 0;
-	const char *ready = e2e_fmt("%s/outage.ready", rt.dir);
-	if (getenv("MAX_TEST_NODE_PATH")) {
-		unlink(ready);
-		sub = node_start("durable-sub",
-				 e2e_fmt("CIDS='%s,%s' N=%d PREFIX=out READY='%s' SUB_ID=rt-outage",
-					 cids[0], cids[1], OUTAGE_N, ready),
-				 from[0], bob, cids[0]);
-		CU_ASSERT_FATAL(sub > 0);
-		CU_ASSERT_FATAL(wait_until(file_exists, ready, 2 * SOON_MS));
-	} else {
-		fprintf(stderr, "\nrealtime: %s without its STOMP client (no node modules)\n",
-			__func__);
+	if (!getenv("MAX_TEST_NODE_PATH")) {
+		fprintf(stderr,
+			"\nrealtime: test_outage without its STOMP client (no node modules)\n");
+		return 0;
 	}
+	const char *ready = e2e_fmt("%s/outage.ready", rt.dir);
+	unlink(ready);
+	pid_t sub = node_start("durable-sub",
+			       e2e_fmt("CIDS='%s,%s' N=%d PREFIX=out READY='%s' SUB_ID=rt-outage",
+				       cids[0], cids[1], OUTAGE_N, ready),
+			       alice, bob, cids[0]);
+	CU_ASSERT_FATAL(sub > 0);
+	CU_ASSERT_FATAL(wait_until(file_exists, ready, 2 * SOON_MS));
+	return sub;
+}
 
+/* Stops RabbitMQ, posts the messages out-<i> (from[i % 2] in cids[i % 2]),
+ * starts RabbitMQ again and waits until the outbox is empty. */
+static void post_through_outage(const char *const from[2], const char *const cids[2])
+{
 	long t0 = now_ms();
 	CU_ASSERT_FATAL(node("stop") == 0);
 	long t1 = now_ms();
@@ -1548,6 +1570,24 @@ static void test_outage(void)
 		"\nrealtime: RabbitMQ stopped in %ld ms, %d posts in %ld ms, started in %ld ms, "
 		"outbox drained in %ld ms\n",
 		t1 - t0, OUTAGE_N, t2 - t1, t3 - t2, now_ms() - t3);
+}
+
+/* MESSAGING.md §6.12 and §6.13 at scale: RabbitMQ away, 1,000 messages
+ * posted in two conversations all answer 201; once the broker is back
+ * every one reaches Bob's STOMP client (a durable subscription over
+ * SockJS that reconnects on its own) and a durable AMQP queue: each once,
+ * in order per conversation. The push queue is drained meanwhile. */
+static void test_outage(void)
+{
+	const char *bob = "olbob", *const from[2] = {"olalice", "olcarol"};
+	const char *const cids[2] = {bound_pair(from[0], bob), bound_pair(from[1], bob)};
+	amqp_connection_state_t c = amqp_as(rt.user, rt.pass);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_FATAL(durable_queue(c, "rt-outage", "olbob.subscribe") == 0);
+	amqp_done(c);
+	CU_ASSERT(wait_until(outbox_empty, NULL, SOON_MS));
+	pid_t sub = outage_subscriber(from[0], bob, cids);
+	post_through_outage(from, cids);
 
 	c = amqp_as(rt.user, rt.pass);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
@@ -1670,6 +1710,74 @@ static int redelivered(const void *arg)
 	return queue_stat("messages", "redeliver") > ((const struct redelivered *)arg)->before;
 }
 
+/* Alice's KILL_LINES chat lines k9s-<i>: sent in bursts by her STOMP
+ * client in the background (its pid), or at once over AMQP without node
+ * (0). */
+static pid_t send_lines(const char *alice, const char *bob, const char *cid)
+{
+	if (getenv("MAX_TEST_NODE_PATH")) {
+		const char *ready = e2e_fmt("%s/burst.ready", rt.dir);
+		unlink(ready);
+		pid_t sender =
+			node_start("burst",
+				   e2e_fmt("N=%d PREFIX=k9s BURST=100 PAUSE_MS=100 READY='%s'",
+					   KILL_LINES, ready),
+				   alice, bob, cid);
+		CU_ASSERT_FATAL(sender > 0);
+		CU_ASSERT_FATAL(wait_until(file_exists, ready, 2 * SOON_MS));
+		return sender;
+	}
+	fprintf(stderr,
+		"\nrealtime: test_bridge_kill sends its lines over AMQP (no node modules)\n");
+	amqp_connection_state_t a = amqp_as(alice, e2e_token(alice));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	for (int i = 0; i < KILL_LINES; i++)
+		publish(a, e2e_fmt("%s.publish", alice), e2e_fmt("%s.messages", cid),
+			chat_line(alice, e2e_fmt("k9s-g%d", i), e2e_fmt("k9s-%d", i)));
+	amqp_done(a);
+	return 0;
+}
+
+/* Alice posts k9r-<i> over REST while the lines flow; the bridge is killed
+ * in the middle (crash_mid_stream) and started again after a quarter of
+ * the posts more. */
+static void post_around_crash(amqp_connection_state_t c, const char *alice, const char *cid)
+{
+	struct crash k = {-1, 0, 0};
+	int ok = 0;
+	for (int i = 0; i < KILL_REST; i++) {
+		ok += post_mobile(cid, alice, e2e_fmt("k9r-%d", i));
+		if (crash_mid_stream(c, cid, &k, i + 1) && !rt.bridge &&
+		    i + 1 >= k.after + KILL_REST / 4)
+			CU_ASSERT_FATAL(restart_bridge() == 0);
+	}
+	E2E_INT_EQ(ok, KILL_REST);
+	for (long t = 0; t < 30000 && !crash_mid_stream(c, cid, &k, KILL_REST); t += 20)
+		sleep_ms(20);
+	fprintf(stderr,
+		"\nrealtime: bridge killed after %d REST posts, %lld lines stored, %ld waiting\n",
+		k.after, k.stored, k.ready);
+	CU_ASSERT(k.after >= 0); /* the crash came while lines were flowing */
+	if (k.after < 0)
+		crash_bridge();
+	if (!rt.bridge)
+		CU_ASSERT_FATAL(restart_bridge() == 0);
+}
+
+/* Every line and every REST message stored exactly once (GET as bob). */
+static void check_stored_once(const char *cid, const char *bob)
+{
+	json_object *stored = all_contents(cid, bob);
+	int missing, extra;
+	count_stored(stored, "k9s", KILL_LINES, &missing, &extra);
+	E2E_INT_EQ(missing, 0);
+	E2E_INT_EQ(extra, 0);
+	count_stored(stored, "k9r", KILL_REST, &missing, &extra);
+	E2E_INT_EQ(missing, 0);
+	E2E_INT_EQ(extra, 0);
+	json_object_put(stored);
+}
+
 /* kill -9 of the bridge while Alice's STOMP client sends chat lines and
  * she posts over REST; the bridge started again: every line is stored
  * exactly once although RabbitMQ delivers the unacknowledged ones again
@@ -1685,64 +1793,16 @@ static void test_bridge_kill(void)
 	CU_ASSERT_FATAL(durable_queue(c, "rt-crash", "k9bob.subscribe") == 0);
 	CU_ASSERT(wait_until(outbox_empty, NULL, SOON_MS));
 	struct redelivered rd = {queue_stat("messages", "redeliver")};
-	pid_t sender = 0;
-	if (getenv("MAX_TEST_NODE_PATH")) {
-		const char *ready = e2e_fmt("%s/burst.ready", rt.dir);
-		unlink(ready);
-		sender = node_start("burst",
-				    e2e_fmt("N=%d PREFIX=k9s BURST=100 PAUSE_MS=100 READY='%s'",
-					    KILL_LINES, ready),
-				    alice, bob, cid);
-		CU_ASSERT_FATAL(sender > 0);
-		CU_ASSERT_FATAL(wait_until(file_exists, ready, 2 * SOON_MS));
-	} else {
-		fprintf(stderr, "\nrealtime: %s sends its lines over AMQP (no node modules)\n",
-			__func__);
-		amqp_connection_state_t a = amqp_as(alice, e2e_token(alice));
-		CU_ASSERT_PTR_NOT_NULL_FATAL(a);
-		for (int i = 0; i < KILL_LINES; i++)
-			publish(a, e2e_fmt("%s.publish", alice), e2e_fmt("%s.messages", cid),
-				chat_line(alice, e2e_fmt("k9s-g%d", i), e2e_fmt("k9s-%d", i)));
-		amqp_done(a);
-	}
-
-	struct crash k = {-1, 0, 0};
-	int ok = 0;
-	for (int i = 0; i < KILL_REST; i++) {
-		ok += post_mobile(cid, alice, e2e_fmt("k9r-%d", i));
-		if (!crash_mid_stream(c, cid, &k, i + 1))
-			continue;
-		if (!rt.bridge && i + 1 >= k.after + KILL_REST / 4)
-			CU_ASSERT_FATAL(restart_bridge() == 0);
-	}
-	for (long t = 0; t < 30000 && !crash_mid_stream(c, cid, &k, KILL_REST); t += 20)
-		sleep_ms(20);
-	fprintf(stderr,
-		"\nrealtime: bridge killed after %d REST posts, %lld lines stored, %ld "
-		"waiting\n",
-		k.after, k.stored, k.ready);
-	CU_ASSERT(k.after >= 0); /* the crash came while lines were flowing */
-	if (k.after < 0)
-		crash_bridge();
-	if (!rt.bridge)
-		CU_ASSERT_FATAL(restart_bridge() == 0);
-	E2E_INT_EQ(ok, KILL_REST);
+	pid_t sender = send_lines(alice, bob, cid);
+	post_around_crash(c, alice, cid);
 	if (sender)
 		CU_ASSERT(node_wait(sender, 60000));
 	resend_lines(alice, cid, 20);
 	struct stored_q end = {cid, "k9s-end"};
 	CU_ASSERT(wait_until(is_stored, &end, 60000));
 	CU_ASSERT(wait_until(outbox_empty, NULL, 60000));
+	check_stored_once(cid, bob);
 
-	json_object *stored = all_contents(cid, bob);
-	int missing, extra;
-	count_stored(stored, "k9s", KILL_LINES, &missing, &extra);
-	E2E_INT_EQ(missing, 0);
-	E2E_INT_EQ(extra, 0);
-	count_stored(stored, "k9r", KILL_REST, &missing, &extra);
-	E2E_INT_EQ(missing, 0);
-	E2E_INT_EQ(extra, 0);
-	json_object_put(stored);
 	struct arrivals a = read_arrivals(c, "rt-crash", "k9r", &cid, 1, KILL_REST);
 	E2E_INT_EQ(a.distinct, KILL_REST);
 	E2E_INT_EQ(a.disorder, 0);
