@@ -1542,7 +1542,8 @@ static pid_t outage_subscriber(const char *alice, const char *bob, const char *c
 	const char *ready = e2e_fmt("%s/outage.ready", rt.dir);
 	unlink(ready);
 	pid_t sub = node_start("durable-sub",
-			       e2e_fmt("CIDS='%s,%s' N=%d PREFIX=out READY='%s' SUB_ID=rt-outage",
+			       e2e_fmt("CIDS='%s,%s' N=%d PREFIX=out READY='%s' SUB_ID=rt-outage "
+				       "TIMEOUT_MS=400000",
 				       cids[0], cids[1], OUTAGE_N, ready),
 			       alice, bob, cids[0]);
 	CU_ASSERT_FATAL(sub > 0);
@@ -1565,7 +1566,8 @@ static void post_through_outage(const char *const from[2], const char *const cid
 	long t2 = now_ms();
 	CU_ASSERT_FATAL(node("start") == 0);
 	long t3 = now_ms();
-	CU_ASSERT(wait_until(outbox_empty, NULL, 60000));
+	/* generous: a sanitizer build on a loaded machine needs ~50 s */
+	CU_ASSERT(wait_until(outbox_empty, NULL, 180000));
 	fprintf(stderr,
 		"\nrealtime: RabbitMQ stopped in %ld ms, %d posts in %ld ms, started in %ld ms, "
 		"outbox drained in %ld ms\n",
@@ -1799,8 +1801,8 @@ static void test_bridge_kill(void)
 		CU_ASSERT(node_wait(sender, 60000));
 	resend_lines(alice, cid, 20);
 	struct stored_q end = {cid, "k9s-end"};
-	CU_ASSERT(wait_until(is_stored, &end, 60000));
-	CU_ASSERT(wait_until(outbox_empty, NULL, 60000));
+	CU_ASSERT(wait_until(is_stored, &end, 120000));
+	CU_ASSERT(wait_until(outbox_empty, NULL, 120000));
 	check_stored_once(cid, bob);
 
 	struct arrivals a = read_arrivals(c, "rt-crash", "k9r", &cid, 1, KILL_REST);
