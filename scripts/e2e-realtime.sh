@@ -13,9 +13,9 @@
 # The browser-grade STOMP clients of tests/stomp are installed with
 # `npm ci` into BUILD/stomp-node (again only when package-lock.json
 # changed) and found through MAX_TEST_NODE_PATH; without node or npm those
-# tests say SKIPPED. Whatever happens, the relay, the bridge, the fake and
-# the node are stopped and the folder removed afterwards. E2E_KEEP=1 keeps
-# the folder.
+# tests say SKIPPED. Whatever happens, the relay, the bridge, the fake, the
+# STOMP clients and the node are stopped and the folder removed
+# afterwards. E2E_KEEP=1 keeps the folder.
 set -euo pipefail
 
 BUILD=${1:-build}
@@ -59,6 +59,13 @@ cleanup() {
 	if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = fake_fcm ]; then
 		kill -TERM "$pid" 2>/dev/null || true
 	fi
+	# STOMP clients a failed test left running (tests/stomp/realtime.js)
+	for p in "$RDIR"/node.*.pid; do
+		pid=$(cat "$p" 2>/dev/null || true)
+		if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = node ]; then
+			kill -KILL "$pid" 2>/dev/null || true
+		fi
+	done
 	for p in max-relay max-bridge; do
 		pid=$(cat "$RDIR/$p.pid" 2>/dev/null || true)
 		if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$p" ]; then

@@ -19,7 +19,8 @@
 #                        http://127.0.0.1:8080/rabbitmq; RabbitMQ then asks
 #                        it about every login that is not the bridge's own
 #   RABBITMQ_MANAGEMENT  1: also the management plugin (HTTP API on a free
-#                        port), for tests that inspect the broker
+#                        port, statistics every second), for tests that
+#                        inspect the broker
 #
 # The node runs as the `rabbitmq` user when started by root (Debian's
 # packaging expects it), so DIR is handed to that user. Every path the
@@ -130,6 +131,9 @@ CONF
 	[ -n "$RMQ_MGMT_PORT" ] && cat >> "$D/rabbitmq.conf" <<CONF
 management.tcp.ip = 127.0.0.1
 management.tcp.port = $RMQ_MGMT_PORT
+# statistics (message counts per queue) every second, not every five:
+# tests read them
+collect_statistics_interval = 1000
 CONF
 	if [ -n "${RABBITMQ_AUTH_URL:-}" ]; then
 		cat >> "$D/rabbitmq.conf" <<CONF

@@ -1,11 +1,14 @@
 /*
  * test_realtime.c — MAX, max-bridge and a private RabbitMQ together: what
  * the API writes into the outbox reaches the broker (exchanges, bindings,
- * messages), RabbitMQ asks osiris who may log in and use what, and an
- * outage of the broker loses nothing; chat lines a user publishes are
- * stored once and acked, forged or poison ones are not, and pushes reach
- * a fake FCM endpoint. Everything is checked through RabbitMQ itself (its
- * management API and AMQP clients), the API and the fake's log.
+ * messages: the interop checks of MESSAGING.md §6), RabbitMQ asks osiris
+ * who may log in and use what; an outage of the broker (1,000 messages)
+ * and a kill -9 of the bridge in mid-stream lose nothing and store no
+ * chat line twice; chat lines a user publishes are stored once and acked,
+ * forged or poison ones are not, and pushes reach a fake FCM endpoint.
+ * Everything is checked through RabbitMQ itself (its management API and
+ * AMQP clients: the push queue, which the bridge consumes, through a
+ * queue bound as it is), STOMP clients, the API and the fake's log.
  *
  * Runs only under scripts/e2e-realtime.sh, which gives the suite a folder
  * (MAX_TEST_RABBITMQ_DIR) and always stops the node, the bridge and the
@@ -19,6 +22,7 @@
 #include <amqp.h>
 #include <amqp_tcp_socket.h>
 #include <curl/curl.h>
+#include <openssl/evp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +38,15 @@ static struct {
 	char user[512], pass[512], url[512];
 	int amqp_port, mgmt_port, stomp_ws_port;
 	pid_t bridge, relay;
+	pid_t nodes[4]; /* STOMP clients running in the background */
 } rt;
+
+static long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
 
 static void sleep_ms(long ms)
 {
@@ -163,6 +175,21 @@ static void stop_bridge(void)
 	stop_prog(&rt.bridge);
 }
 
+/* kill -9: the bridge dies between any two instructions, as in a crash */
+static void crash_bridge(void)
+{
+	int st;
+	kill(rt.bridge, SIGKILL);
+	waitpid(rt.bridge, &st, 0);
+	rt.bridge = 0;
+}
+
+static int restart_bridge(void)
+{
+	rt.bridge = start_prog("max-bridge", e2e_fmt("%s/bridge.ini", rt.dir));
+	return rt.bridge > 0 ? 0 : -1;
+}
+
 /* ---- RabbitMQ's management API ------------------------------------------- */
 
 static size_t collect(char *p, size_t size, size_t n, void *arg)
@@ -231,6 +258,64 @@ static const char *binding_keys(const char *source, const char *dest)
 	return keys;
 }
 
+struct binding {
+	const char *source, *dest, *key;
+};
+
+/* Is there a binding source → dest (exchanges) with exactly this key? */
+static int has_binding(const struct binding *b)
+{
+	json_object *o =
+		mgmt(e2e_fmt("bindings/%%2F/e/%s/e/%s", e2e_escape(b->source), e2e_escape(b->dest)),
+		     NULL);
+	int found = 0;
+	for (int i = 0; i < e2e_len(o); i++)
+		found |= !strcmp(e2e_str(json_object_array_get_idx(o, (size_t)i), "routing_key"),
+				 b->key);
+	json_object_put(o);
+	return found;
+}
+
+static int bound(const void *b)
+{
+	return has_binding(b);
+}
+
+static int unbound(const void *b)
+{
+	return !has_binding(b);
+}
+
+/* Bindings from or to `conversations` whose key starts with prefix (the
+ * whole key when exact). */
+static int conversation_bindings(const char *prefix, int exact)
+{
+	int n = 0;
+	for (int side = 0; side < 2; side++) {
+		json_object *o = mgmt(side ? "exchanges/%2F/conversations/bindings/source"
+					   : "exchanges/%2F/conversations/bindings/destination",
+				      NULL);
+		for (int i = 0; i < e2e_len(o); i++) {
+			const char *k =
+				e2e_str(json_object_array_get_idx(o, (size_t)i), "routing_key");
+			n += exact ? !strcmp(k, prefix) : !strncmp(k, prefix, strlen(prefix));
+		}
+		json_object_put(o);
+	}
+	return n;
+}
+
+/* A number of RabbitMQ's statistics on a queue (message_stats.<name>, 0
+ * when it has none yet). */
+static long long queue_stat(const char *queue, const char *name)
+{
+	json_object *o = mgmt(e2e_fmt("queues/%%2F/%s", queue), NULL), *v = NULL;
+	json_object_object_get_ex(e2e_get(o, "message_stats"), name, &v);
+	long long n = v ? json_object_get_int64(v) : 0;
+	json_object_put(o);
+	return n;
+}
+
 static int wait_until(int (*cond)(const void *), const void *arg, long ms)
 {
 	for (long t = 0; t < ms; t += 50) {
@@ -292,8 +377,9 @@ static void amqp_done(amqp_connection_state_t c)
 	amqp_destroy_connection(c);
 }
 
-/* A server-named queue bound to exchange: its name, or NULL. */
-static const char *private_queue(amqp_connection_state_t c, const char *exchange)
+/* A server-named queue (gone with the connection) bound to exchange with
+ * key: its name, or NULL. */
+static const char *probe(amqp_connection_state_t c, const char *exchange, const char *key)
 {
 	amqp_queue_declare_ok_t *q =
 		amqp_queue_declare(c, 1, amqp_empty_bytes, 0, 0, 1, 1, amqp_empty_table);
@@ -301,8 +387,43 @@ static const char *private_queue(amqp_connection_state_t c, const char *exchange
 		return NULL;
 	const char *name = e2e_fmt("%.*s", (int)q->queue.len, (const char *)q->queue.bytes);
 	amqp_queue_bind(c, 1, amqp_cstring_bytes(name), amqp_cstring_bytes(exchange),
-			amqp_empty_bytes, amqp_empty_table);
+			amqp_cstring_bytes(key), amqp_empty_table);
 	return amqp_get_rpc_reply(c).reply_type == AMQP_RESPONSE_NORMAL ? name : NULL;
+}
+
+/* A session's queue on a fanout exchange (a user's .subscribe). */
+static const char *private_queue(amqp_connection_state_t c, const char *exchange)
+{
+	return probe(c, exchange, "");
+}
+
+/* A durable queue of that name, empty, bound to exchange: it keeps what
+ * arrives while RabbitMQ restarts. 0 when made; drop_queue removes it. */
+static int durable_queue(amqp_connection_state_t c, const char *name, const char *exchange)
+{
+	amqp_queue_declare(c, 1, amqp_cstring_bytes(name), 0, 1, 0, 0, amqp_empty_table);
+	amqp_queue_bind(c, 1, amqp_cstring_bytes(name), amqp_cstring_bytes(exchange),
+			amqp_empty_bytes, amqp_empty_table);
+	amqp_queue_purge(c, 1, amqp_cstring_bytes(name));
+	return amqp_get_rpc_reply(c).reply_type == AMQP_RESPONSE_NORMAL ? 0 : -1;
+}
+
+static void drop_queue(const char *name)
+{
+	amqp_connection_state_t c = amqp_as(rt.user, rt.pass);
+	if (!c)
+		return;
+	amqp_queue_delete(c, 1, amqp_cstring_bytes(name), 0, 0);
+	amqp_done(c);
+}
+
+/* Messages ready in a queue right now (a passive declare: RabbitMQ's own
+ * count, not a statistic), or -1. */
+static long queue_ready(amqp_connection_state_t c, const char *name)
+{
+	amqp_queue_declare_ok_t *q =
+		amqp_queue_declare(c, 1, amqp_cstring_bytes(name), 1, 0, 0, 0, amqp_empty_table);
+	return q ? (long)q->message_count : -1;
 }
 
 struct got {
@@ -333,6 +454,21 @@ static int get_one(amqp_connection_state_t c, const char *queue, struct got *g, 
 			return 1;
 		}
 		sleep_ms(50);
+	}
+	return 0;
+}
+
+/* The next message on q with routing key key (others are skipped); 1 found. */
+static int get_keyed(amqp_connection_state_t c, const char *q, const char *key, struct got *g,
+		     long ms)
+{
+	for (int i = 0; i < 200; i++) {
+		memset(g, 0, sizeof *g);
+		if (!get_one(c, q, g, ms))
+			return 0;
+		if (!strcmp(g->key, key))
+			return 1;
+		json_object_put(g->body);
 	}
 	return 0;
 }
@@ -369,10 +505,13 @@ static int rt_init(void)
 	return 0;
 }
 
+static void node_stop_all(void);
+
 static int rt_cleanup(void)
 {
 	if (!rt.dir)
 		return 0;
+	node_stop_all();
 	stop_bridge();
 	node("stop");
 	return 0;
@@ -399,6 +538,7 @@ static void test_global_topology(void)
 		E2E_STR_EQ(e2e_str(o, "type"), ex[i][1]);
 		E2E_INT_EQ(e2e_bool(o, "durable"), 1);
 		E2E_INT_EQ(e2e_bool(o, "auto_delete"), 0);
+		E2E_INT_EQ(e2e_bool(o, "internal"), 0);
 		json_object_put(o);
 	}
 	static const char *const queues[] = {"messages", "push", "twitter", "syncacl",
@@ -406,6 +546,8 @@ static void test_global_topology(void)
 	for (size_t i = 0; i < 5; i++) {
 		json_object *o = mgmt(e2e_fmt("queues/%%2F/%s", queues[i]), NULL);
 		E2E_INT_EQ(e2e_bool(o, "durable"), 1);
+		E2E_INT_EQ(e2e_bool(o, "exclusive"), 0);
+		E2E_INT_EQ(e2e_bool(o, "auto_delete"), 0);
 		E2E_STR_EQ(e2e_keys(e2e_get(o, "arguments")), "");
 		json_object_put(o);
 	}
@@ -420,10 +562,17 @@ static void test_global_topology(void)
 	json_object_put(b);
 	CU_ASSERT_PTR_NOT_NULL(strstr(seen, "messages>*.messages"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(seen, "push>*.notifications"));
-	b = mgmt("exchanges/%2F/activity/bindings/source", NULL);
+	b = mgmt("bindings/%2F/e/activity/q/push", NULL);
 	E2E_INT_EQ(e2e_len(b), 1);
 	E2E_STR_EQ(e2e_str(json_object_array_get_idx(b, 0), "routing_key"), "#");
 	json_object_put(b);
+	static const char *const fan[] = {"twitter", "syncacl"};
+	for (size_t i = 0; i < 2; i++) {
+		b = mgmt(e2e_fmt("bindings/%%2F/e/%s/q/%s", fan[i], fan[i]), NULL);
+		E2E_INT_EQ(e2e_len(b), 1);
+		E2E_STR_EQ(e2e_str(json_object_array_get_idx(b, 0), "routing_key"), "");
+		json_object_put(b);
+	}
 }
 
 /* Is user's publish → subscribe binding with key "internal" there yet?
@@ -448,6 +597,14 @@ static void test_user_exchanges(void)
 	E2E_INT_EQ(exchange_status("rtalice.subscribe", &type), 200);
 	E2E_STR_EQ(type, "fanout");
 	CU_ASSERT(wait_until(internal_bound, "rtalice", SOON_MS));
+	for (int i = 0; i < 2; i++) {
+		json_object *o = mgmt(i ? "exchanges/%2F/rtalice.publish"
+					: "exchanges/%2F/rtalice.subscribe",
+				      NULL);
+		E2E_INT_EQ(e2e_bool(o, "durable"), 1);
+		E2E_INT_EQ(e2e_bool(o, "auto_delete"), 0);
+		json_object_put(o);
+	}
 
 	person("rtquiet", "?notifications=false");
 	person("rtquiet", "");
@@ -493,6 +650,9 @@ static void test_conversation_delivery(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	const char *q = private_queue(c, "rtbob.subscribe");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(q);
+	/* what the push queue gets (the bridge consumes push itself) */
+	const char *pq = probe(c, "conversations", "*.notifications");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pq);
 
 	const char *cid = conversation("rtalice", "[\"rtalice\",\"rtbob\"]");
 	CU_ASSERT_FATAL(wait_until(conv_bound, cid, SOON_MS));
@@ -500,6 +660,7 @@ static void test_conversation_delivery(void)
 	E2E_STR_EQ(binding_keys("rtalice.publish", "conversations"), key);
 	E2E_STR_EQ(binding_keys("rtbob.publish", "conversations"), key);
 	E2E_STR_EQ(binding_keys("conversations", "rtalice.subscribe"), key);
+	E2E_INT_EQ(conversation_bindings(key, 1), 4);
 
 	struct got g = {0};
 	CU_ASSERT_FATAL(get_one(c, q, &g, SOON_MS));
@@ -509,6 +670,10 @@ static void test_conversation_delivery(void)
 	E2E_STR_EQ(e2e_str(g.body, "o"), "c");
 	E2E_STR_EQ(e2e_str(g.body, "s"), "m");
 	E2E_STR_EQ(e2e_str(e2e_get(g.body, "u"), "u"), "rtalice");
+	E2E_STR_EQ(e2e_keys(e2e_get(g.body, "d")), "");
+	json_object_put(g.body);
+	CU_ASSERT_FATAL(get_keyed(c, pq, e2e_fmt("%s.notifications", cid), &g, SOON_MS));
+	E2E_STR_EQ(e2e_str(g.body, "o"), "c");
 	json_object_put(g.body);
 
 	struct e2e_resp *r =
@@ -529,8 +694,12 @@ static void test_conversation_delivery(void)
 	E2E_STR_EQ(e2e_str(e2e_get(g.body, "d"), "text"), "Hola!");
 	E2E_STR_EQ(e2e_str(e2e_get(g.body, "d"), "message_id"), mid);
 	json_object_put(g.body);
+	CU_ASSERT_FATAL(get_keyed(c, pq, e2e_fmt("%s.notifications", cid), &g, SOON_MS));
+	E2E_STR_EQ(e2e_str(e2e_get(g.body, "d"), "message_id"), mid);
+	json_object_put(g.body);
 	CU_ASSERT(wait_until(outbox_empty, NULL, SOON_MS));
 	CU_ASSERT_FALSE(get_one(c, q, &g, 0)); /* "quiet" was not published */
+	CU_ASSERT_FALSE(get_keyed(c, pq, e2e_fmt("%s.notifications", cid), &g, 0));
 	amqp_done(c);
 }
 
@@ -553,56 +722,6 @@ static void test_broker_login(void)
 	/* bob's exchange: access refused, and the broker closes the channel */
 	CU_ASSERT_PTR_NULL(private_queue(c, "rtbob.subscribe"));
 	amqp_destroy_connection(c);
-}
-
-/* RabbitMQ away: the API keeps answering, rows wait in the outbox, and
- * once the broker is back every notification arrives, in order. */
-static void test_outage(void)
-{
-	person("rtalice", "");
-	person("rtbob", "");
-	const char *cid = conversation("rtalice", "[\"rtalice\",\"rtbob\"]");
-	CU_ASSERT_FATAL(wait_until(conv_bound, cid, SOON_MS));
-	amqp_connection_state_t c = amqp_as(rt.user, rt.pass);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-	amqp_queue_declare(c, 1, amqp_cstring_bytes("rt-probe"), 0, 1, 0, 0, amqp_empty_table);
-	amqp_queue_bind(c, 1, amqp_cstring_bytes("rt-probe"), amqp_cstring_bytes("rtbob.subscribe"),
-			amqp_empty_bytes, amqp_empty_table);
-	amqp_queue_purge(c, 1, amqp_cstring_bytes("rt-probe"));
-	CU_ASSERT_FATAL(amqp_get_rpc_reply(c).reply_type == AMQP_RESPONSE_NORMAL);
-	amqp_done(c);
-	CU_ASSERT(wait_until(outbox_empty, NULL, SOON_MS));
-
-	CU_ASSERT_FATAL(node("stop") == 0);
-	int ok = 0;
-	for (int i = 0; i < 100; i++) {
-		struct e2e_resp *r =
-			e2e_request("POST", e2e_fmt("/conversations/%s/messages", cid), "rtalice",
-				    e2e_fmt("{\"object\":{\"objectType\":\"note\",\"content\":\"m%"
-					    "03d\","
-					    "\"mobile\":true}}",
-					    i));
-		ok += r->status == 201;
-		e2e_free(r);
-	}
-	E2E_INT_EQ(ok, 100);
-	CU_ASSERT(e2e_db_scalar("SELECT count(*) FROM outbox WHERE op = 'publish'") >= 100);
-	CU_ASSERT_FATAL(node("start") == 0);
-	CU_ASSERT(wait_until(outbox_empty, NULL, 60000));
-
-	c = amqp_as(rt.user, rt.pass);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-	int in_order = 0;
-	for (int i = 0; i < 100; i++) {
-		struct got g = {0};
-		if (!get_one(c, "rt-probe", &g, 2000))
-			break;
-		const char *text = e2e_str(e2e_get(g.body, "d"), "text");
-		in_order += text && !strcmp(text, e2e_fmt("m%03d", i));
-		json_object_put(g.body);
-	}
-	E2E_INT_EQ(in_order, 100);
-	amqp_done(c);
 }
 
 /* ---- the consumers --------------------------------------------------------------- */
@@ -659,35 +778,42 @@ static int find(amqp_connection_state_t c, const char *q, const char *a, const c
 	return 0;
 }
 
-static const char *rt_cid;
+/* rtalice and rtbob's conversation (made, or found again), bound. */
+static const char *chat_conversation(void)
+{
+	person("rtalice", "");
+	person("rtbob", "");
+	CU_ASSERT_FATAL(wait_until(exchange_exists, "rtbob.subscribe", SOON_MS));
+	const char *cid = conversation("rtalice", "[\"rtalice\",\"rtbob\"]");
+	CU_ASSERT_FATAL(wait_until(conv_bound, cid, SOON_MS));
+	return cid;
+}
 
 /* alice sends a chat line over AMQP as herself: bob's session gets it,
  * it is stored as hers, and both sessions get the ack with the stored
  * id. The same line again (same uuid) is not stored twice. */
 static void test_chat_line(void)
 {
-	person("rtalice", "");
-	person("rtbob", "");
-	CU_ASSERT_FATAL(wait_until(exchange_exists, "rtbob.subscribe", SOON_MS));
-	rt_cid = conversation("rtalice", "[\"rtalice\",\"rtbob\"]");
-	CU_ASSERT_FATAL(wait_until(conv_bound, rt_cid, SOON_MS));
+	const char *cid = chat_conversation();
 	amqp_connection_state_t admin = amqp_as(rt.user, rt.pass);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(admin);
 	const char *qa = private_queue(admin, "rtalice.subscribe"),
-		   *qb = private_queue(admin, "rtbob.subscribe");
+		   *qb = private_queue(admin, "rtbob.subscribe"),
+		   *qp = probe(admin, "conversations", e2e_fmt("%s.notifications", cid));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(qa);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(qb);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(qp);
 	amqp_connection_state_t alice = amqp_as("rtalice", e2e_token("rtalice"));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(alice);
-	const char *key = e2e_fmt("%s.messages", rt_cid);
+	const char *key = e2e_fmt("%s.messages", cid);
 	const char *body =
 		chat_line("rtalice", "5b0f6a6e-9a1c-11e4-8f0e-0242ac110002", "Hola e2e!");
 	E2E_INT_EQ(publish(alice, "rtalice.publish", key, body), 0);
-	struct stored_q sq = {rt_cid, "Hola e2e!"};
+	struct stored_q sq = {cid, "Hola e2e!"};
 	CU_ASSERT_FATAL(wait_until(is_stored, &sq, SOON_MS));
 
 	struct e2e_resp *r =
-		e2e_request("GET", e2e_fmt("/conversations/%s/messages", rt_cid), "rtbob", NULL);
+		e2e_request("GET", e2e_fmt("/conversations/%s/messages", cid), "rtbob", NULL);
 	E2E_STATUS(r, 200);
 	/* ids made by two processes in the same second need not sort by
 	 * time: look for the line rather than taking the last */
@@ -708,10 +834,10 @@ static void test_chat_line(void)
 	E2E_STR_EQ(g.exchange, "rtalice.publish");
 	E2E_STR_EQ(g.key, key);
 	json_object_put(g.body);
-	const char *queues[] = {qb, qa};
-	for (int i = 0; i < 2; i++) { /* both sessions: the ack */
+	const char *queues[] = {qb, qa, qp};
+	for (int i = 0; i < 3; i++) { /* both sessions and the push queue: the ack */
 		CU_ASSERT_FATAL(find(admin, queues[i], "k", "Hola e2e!", &g));
-		E2E_STR_EQ(g.key, e2e_fmt("%s.notifications", rt_cid));
+		E2E_STR_EQ(g.key, e2e_fmt("%s.notifications", cid));
 		E2E_STR_EQ(e2e_str(g.body, "o"), "m");
 		E2E_STR_EQ(e2e_str(g.body, "s"), "b");
 		E2E_STR_EQ(e2e_str(g.body, "g"), "5b0f6a6e-9a1c-11e4-8f0e-0242ac110002");
@@ -724,7 +850,7 @@ static void test_chat_line(void)
 	E2E_INT_EQ(publish(alice, "rtalice.publish", key, body), 0);
 	E2E_INT_EQ(publish(alice, "rtalice.publish", key, chat_line("rtalice", "u-2", "after dup")),
 		   0);
-	struct stored_q after = {rt_cid, "after dup"};
+	struct stored_q after = {cid, "after dup"};
 	CU_ASSERT(wait_until(is_stored, &after, SOON_MS));
 	E2E_INT_EQ(stored_count(&sq), 1);
 	amqp_done(alice);
@@ -736,15 +862,17 @@ static void test_chat_line(void)
  * stops the consumer: a good line after them is stored. */
 static void test_chat_refused(void)
 {
-	CU_ASSERT_PTR_NOT_NULL_FATAL(rt_cid);
+	const char *cid = chat_conversation();
 	person("rtcarol", "");
 	CU_ASSERT_FATAL(wait_until(exchange_exists, "rtcarol.publish", SOON_MS));
-	const char *key = e2e_fmt("%s.messages", rt_cid);
+	const char *key = e2e_fmt("%s.messages", cid);
 	amqp_connection_state_t admin = amqp_as(rt.user, rt.pass);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(admin);
+	const char *qp = probe(admin, "conversations", e2e_fmt("%s.notifications", cid));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(qp);
 	amqp_exchange_bind(admin, 1, amqp_cstring_bytes("conversations"),
 			   amqp_cstring_bytes("rtcarol.publish"),
-			   amqp_cstring_bytes(e2e_fmt("%s.*", rt_cid)), amqp_empty_table);
+			   amqp_cstring_bytes(e2e_fmt("%s.*", cid)), amqp_empty_table);
 	CU_ASSERT_FATAL(amqp_get_rpc_reply(admin).reply_type == AMQP_RESPONSE_NORMAL);
 	amqp_connection_state_t alice = amqp_as("rtalice", e2e_token("rtalice")),
 				carol = amqp_as("rtcarol", e2e_token("rtcarol"));
@@ -758,14 +886,26 @@ static void test_chat_refused(void)
 	E2E_INT_EQ(publish(alice, "rtalice.publish", key,
 			   chat_line("rtalice", "u-3", "still alive")),
 		   0);
-	struct stored_q alive = {rt_cid, "still alive"}, forged = {rt_cid, "forged"},
-			stranger = {rt_cid, "stranger"};
+	struct stored_q alive = {cid, "still alive"}, forged = {cid, "forged"},
+			stranger = {cid, "stranger"};
 	CU_ASSERT(wait_until(is_stored, &alive, SOON_MS));
 	E2E_INT_EQ(stored_count(&forged), 0);
 	E2E_INT_EQ(stored_count(&stranger), 0);
+	/* one ack, for the good line (§6.10: none for the refused ones) */
+	CU_ASSERT(wait_until(outbox_empty, NULL, SOON_MS));
+	struct got g;
+	int acks = 0, good = 0;
+	while (memset(&g, 0, sizeof g), get_one(admin, qp, &g, 0)) {
+		const char *t = e2e_str(e2e_get(g.body, "d"), "text");
+		acks += e2e_str(g.body, "a") && !strcmp(e2e_str(g.body, "a"), "k");
+		good += t && !strcmp(t, "still alive");
+		json_object_put(g.body);
+	}
+	E2E_INT_EQ(acks, 1);
+	E2E_INT_EQ(good, 1);
 	amqp_exchange_unbind(admin, 1, amqp_cstring_bytes("conversations"),
 			     amqp_cstring_bytes("rtcarol.publish"),
-			     amqp_cstring_bytes(e2e_fmt("%s.*", rt_cid)), amqp_empty_table);
+			     amqp_cstring_bytes(e2e_fmt("%s.*", cid)), amqp_empty_table);
 	amqp_done(carol);
 	amqp_done(alice);
 	amqp_done(admin);
@@ -816,14 +956,14 @@ static void test_push_fcm(void)
 {
 	if (!getenv("MAX_TEST_FCM_DIR"))
 		return;
-	CU_ASSERT_PTR_NOT_NULL_FATAL(rt_cid);
+	const char *cid = chat_conversation();
 	struct e2e_resp *r = e2e_request("POST", "/tokens", "rtbob",
 					 "{\"token\":\"bob-android-1\",\"platform\":\"android\"}");
 	E2E_STATUS(r, 201);
 	e2e_free(r);
 	amqp_connection_state_t alice = amqp_as("rtalice", e2e_token("rtalice"));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(alice);
-	E2E_INT_EQ(publish(alice, "rtalice.publish", e2e_fmt("%s.messages", rt_cid),
+	E2E_INT_EQ(publish(alice, "rtalice.publish", e2e_fmt("%s.messages", cid),
 			   chat_line("rtalice", "u-push", "Push me")),
 		   0);
 	amqp_done(alice);
@@ -849,15 +989,89 @@ static void test_push_fcm(void)
 
 /* ---- browser-grade STOMP clients (node) at /stomp and /ws -------------------- */
 
+/* The environment of tests/stomp/realtime.js for alice and bob in
+ * conversation (or context) cid. */
+static const char *node_env(const char *alice, const char *bob, const char *cid)
+{
+	return e2e_fmt("MAX_URL='%s' A_USER='%s' A_TOKEN='%s' B_USER='%s' B_TOKEN='%s' CID='%s' "
+		       "NODE_PATH='%s'",
+		       e2e_url(), alice, e2e_token(alice), bob, e2e_token(bob), cid,
+		       getenv("MAX_TEST_NODE_PATH"));
+}
+
 /* Runs tests/stomp/realtime.js scenario with alice and bob in conversation
  * cid; 1 when every check of the scenario passed. */
 static int stomp_clients(const char *scenario, const char *alice, const char *bob, const char *cid)
 {
-	const char *cmd = e2e_fmt("MAX_URL='%s' A_USER='%s' A_TOKEN='%s' B_USER='%s' B_TOKEN='%s' "
-				  "CID='%s' NODE_PATH='%s' node tests/stomp/realtime.js %s >&2",
-				  e2e_url(), alice, e2e_token(alice), bob, e2e_token(bob), cid,
-				  getenv("MAX_TEST_NODE_PATH"), scenario);
-	return system(cmd) == 0;
+	return system(e2e_fmt("%s node tests/stomp/realtime.js %s >&2", node_env(alice, bob, cid),
+			      scenario)) == 0;
+}
+
+/* Starts a scenario in the background, extra (VAR='value' words) added to
+ * its environment: its pid, or 0. The pid is also kept in DIR/node.<n>.pid,
+ * so that e2e-realtime.sh stops a client a failed test left behind. */
+static pid_t node_start(const char *scenario, const char *extra, const char *alice, const char *bob,
+			const char *cid)
+{
+	size_t slot = 0;
+	while (slot < sizeof rt.nodes / sizeof rt.nodes[0] && rt.nodes[slot])
+		slot++;
+	if (slot == sizeof rt.nodes / sizeof rt.nodes[0])
+		return 0;
+	const char *cmd = e2e_fmt("%s %s exec node tests/stomp/realtime.js %s >&2",
+				  node_env(alice, bob, cid), extra, scenario);
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		return 0;
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	rt.nodes[slot] = pid;
+	FILE *f = fopen(e2e_fmt("%s/node.%zu.pid", rt.dir, slot), "w");
+	if (f) {
+		fprintf(f, "%d\n", (int)pid);
+		fclose(f);
+	}
+	return pid;
+}
+
+/* Waits up to ms for a background client (killed after that); 1 when it
+ * exited with 0, i.e. every check of its scenario passed. */
+static int node_wait(pid_t pid, long ms)
+{
+	int st = 0, done = 0;
+	for (long t = 0; !done && t < ms; t += 50) {
+		done = waitpid(pid, &st, WNOHANG) == pid;
+		if (!done)
+			sleep_ms(50);
+	}
+	if (!done) {
+		fprintf(stderr, "\nrealtime: a STOMP client took more than %ld ms; killed\n", ms);
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+	}
+	for (size_t i = 0; i < sizeof rt.nodes / sizeof rt.nodes[0]; i++)
+		if (rt.nodes[i] == pid) {
+			rt.nodes[i] = 0;
+			unlink(e2e_fmt("%s/node.%zu.pid", rt.dir, i));
+		}
+	return done && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+static void node_stop_all(void)
+{
+	for (size_t i = 0; i < sizeof rt.nodes / sizeof rt.nodes[0]; i++)
+		if (rt.nodes[i] > 0) {
+			kill(rt.nodes[i], SIGKILL);
+			node_wait(rt.nodes[i], 1000);
+		}
+}
+
+static int file_exists(const void *path)
+{
+	return access(path, F_OK) == 0;
 }
 
 static int have_node(const char *test)
@@ -962,6 +1176,650 @@ static void test_stomp_send_stored(void)
 	CU_ASSERT(stomp_clients("send-stored", "stalice", "stbob", cid));
 }
 
+/* ---- contexts and group conversations (MESSAGING.md §6.3 to §6.7) ------------ */
+
+/* sha1 of text in lowercase hex, computed here (not by MAX's code). */
+static const char *sha1_hex(const char *text)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	char hex[2 * EVP_MAX_MD_SIZE + 1] = "";
+	EVP_Digest(text, strlen(text), md, &n, EVP_sha1(), NULL);
+	for (unsigned int i = 0; i < n; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	return e2e_fmt("%s", hex);
+}
+
+/* A context made by the Manager with this notifications value (JSON) that
+ * its subscribers may read and write: its hash, sha1(url). */
+static const char *notifying_context(const char *url, const char *notifications)
+{
+	struct e2e_resp *r =
+		e2e_request("POST", "/contexts", e2e_manager(),
+			    e2e_fmt("{\"url\":\"%s\",\"notifications\":%s,\"permissions\":"
+				    "{\"read\":\"subscribed\",\"write\":\"subscribed\"}}",
+				    url, notifications));
+	CU_ASSERT(r->status == 201 || r->status == 200);
+	const char *hash = sha1_hex(url);
+	E2E_STR_EQ(e2e_str(r->json, "hash"), hash);
+	e2e_free(r);
+	return hash;
+}
+
+static void ctx_subscribe(const char *hash, const char *user)
+{
+	E2E_SEND(201, "POST", e2e_fmt("/contexts/%s/subscriptions", hash), e2e_manager(),
+		 e2e_fmt("{\"actor\":{\"objectType\":\"person\",\"username\":\"%s\"}}", user));
+}
+
+/* §6.3: a subscription to a context with notifications binds activity →
+ * <user>.subscribe with the context's hash; unsubscribing unbinds it; a
+ * context without notifications binds nobody until PUT turns them on (then
+ * every subscriber), and PUT false unbinds them all again. */
+static void test_context_bindings(void)
+{
+	person("cbalice", "");
+	person("cbbob", "");
+	CU_ASSERT_FATAL(wait_until(exchange_exists, "cbbob.subscribe", SOON_MS));
+	const char *posts = notifying_context("http://rt.test/cb/posts", "\"posts\"");
+	struct binding a = {"activity", "cbalice.subscribe", posts};
+	ctx_subscribe(posts, "cbalice");
+	CU_ASSERT(wait_until(bound, &a, SOON_MS));
+	E2E_SEND(204, "DELETE", e2e_fmt("/contexts/%s/subscriptions/cbalice", posts), e2e_manager(),
+		 NULL);
+	CU_ASSERT(wait_until(unbound, &a, SOON_MS));
+
+	const char *quiet = notifying_context("http://rt.test/cb/quiet", "false");
+	struct binding qa = {"activity", "cbalice.subscribe", quiet},
+		       qb = {"activity", "cbbob.subscribe", quiet};
+	ctx_subscribe(quiet, "cbalice");
+	ctx_subscribe(quiet, "cbbob");
+	CU_ASSERT(wait_until(outbox_empty, NULL, SOON_MS));
+	CU_ASSERT_FALSE(has_binding(&qa));
+	CU_ASSERT_FALSE(has_binding(&qb));
+	E2E_SEND(200, "PUT", e2e_fmt("/contexts/%s", quiet), e2e_manager(),
+		 "{\"notifications\":true}");
+	CU_ASSERT(wait_until(bound, &qa, SOON_MS));
+	CU_ASSERT(wait_until(bound, &qb, SOON_MS));
+	E2E_SEND(200, "PUT", e2e_fmt("/contexts/%s", quiet), e2e_manager(),
+		 "{\"notifications\":false}");
+	CU_ASSERT(wait_until(unbound, &qa, SOON_MS));
+	CU_ASSERT(wait_until(unbound, &qb, SOON_MS));
+}
+
+/* POST an activity (or, with activity != NULL, a comment on it) as user:
+ * the new id. */
+static const char *post_note(const char *user, const char *hash, const char *activity,
+			     const char *content)
+{
+	struct e2e_resp *r =
+		activity ? e2e_request("POST", e2e_fmt("/activities/%s/comments", activity), user,
+				       e2e_fmt("{\"object\":{\"objectType\":\"comment\","
+					       "\"content\":\"%s\"}}",
+					       content))
+			 : e2e_request("POST", e2e_fmt("/contexts/%s/activities", hash), user,
+				       e2e_fmt("{\"object\":{\"objectType\":\"note\","
+					       "\"content\":\"%s\"}}",
+					       content));
+	E2E_STATUS(r, 201);
+	const char *id = e2e_fmt("%s", e2e_str(r->json, "id") ? e2e_str(r->json, "id") : "");
+	e2e_free(r);
+	return id;
+}
+
+/* §6.4: the activity as the push queue's route got it, packed as
+ * specified; the same body at a subscriber's session. */
+static void check_activity(amqp_connection_state_t c, const char *push, const char *session,
+			   const char *hash, const char *id)
+{
+	struct got g = {0}, s = {0};
+	CU_ASSERT_FATAL(get_one(c, push, &g, SOON_MS));
+	E2E_STR_EQ(g.exchange, "activity");
+	E2E_STR_EQ(g.key, hash);
+	E2E_STR_EQ(e2e_str(g.body, "a"), "a");
+	E2E_STR_EQ(e2e_str(g.body, "o"), "a");
+	E2E_STR_EQ(e2e_str(g.body, "s"), "m");
+	E2E_STR_EQ(e2e_str(e2e_get(g.body, "u"), "u"), "analice");
+	E2E_STR_EQ(e2e_str(e2e_get(g.body, "u"), "d"), "Alice Activa");
+	E2E_STR_EQ(e2e_keys(e2e_get(g.body, "d")), "activityid,text");
+	E2E_STR_EQ(e2e_str(e2e_get(g.body, "d"), "text"), "Nou document");
+	E2E_STR_EQ(e2e_str(e2e_get(g.body, "d"), "activityid"), id);
+	for (const char *const *k = (const char *const[]){"g", "p", "v", "i", NULL}; *k; k++)
+		CU_ASSERT(e2e_get(g.body, *k) != NULL);
+	CU_ASSERT_FATAL(get_one(c, session, &s, SOON_MS));
+	E2E_STR_EQ(s.exchange, "activity");
+	E2E_STR_EQ(s.key, hash);
+	E2E_STR_EQ(json_object_to_json_string(s.body), json_object_to_json_string(g.body));
+	json_object_put(s.body);
+	json_object_put(g.body);
+}
+
+/* §6.5: in a "comments" context the activity, then the comment, reach the
+ * push queue's route. */
+static void check_comment(amqp_connection_state_t c, const char *push, const char *hash)
+{
+	const char *activity = post_note("analice", hash, NULL, "Parlem");
+	const char *comment = post_note("anbob", hash, activity, "D'acord");
+	struct got g = {0};
+	CU_ASSERT_FATAL(get_one(c, push, &g, SOON_MS));
+	E2E_STR_EQ(e2e_str(e2e_get(g.body, "d"), "activityid"), activity);
+	json_object_put(g.body);
+	memset(&g, 0, sizeof g);
+	CU_ASSERT_FATAL(get_one(c, push, &g, SOON_MS));
+	E2E_STR_EQ(g.key, hash);
+	E2E_STR_EQ(e2e_str(g.body, "o"), "a");
+	E2E_STR_EQ(e2e_str(e2e_get(g.body, "u"), "u"), "anbob");
+	E2E_STR_EQ(e2e_keys(e2e_get(g.body, "d")), "activityid,commentid,text");
+	E2E_STR_EQ(e2e_str(e2e_get(g.body, "d"), "text"), "D'acord");
+	E2E_STR_EQ(e2e_str(e2e_get(g.body, "d"), "activityid"), activity);
+	E2E_STR_EQ(e2e_str(e2e_get(g.body, "d"), "commentid"), comment);
+	json_object_put(g.body);
+}
+
+/* §6.4, §6.5: an activity in a context with notifications reaches the
+ * push queue's route (a queue bound to `activity` as push is, with the
+ * hash) and a subscriber's session, packed as specified; a context
+ * without notifications publishes nothing; comments are published only
+ * where notifications is "comments". */
+static void test_activity_notifications(void)
+{
+	CU_ASSERT_FATAL(e2e_person("analice", "Alice Activa") && e2e_person("anbob", "Bob"));
+	CU_ASSERT_FATAL(wait_until(exchange_exists, "anbob.subscribe", SOON_MS));
+	const char *hashes[] = {notifying_context("http://rt.test/an/posts", "\"posts\""),
+				notifying_context("http://rt.test/an/quiet", "false"),
+				notifying_context("http://rt.test/an/talk", "\"comments\"")};
+	for (int i = 0; i < 3; i++) {
+		ctx_subscribe(hashes[i], "analice");
+		ctx_subscribe(hashes[i], "anbob");
+	}
+	struct binding bb = {"activity", "anbob.subscribe", hashes[2]};
+	CU_ASSERT_FATAL(wait_until(bound, &bb, SOON_MS));
+	amqp_connection_state_t c = amqp_as(rt.user, rt.pass);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	const char *push[3], *session = private_queue(c, "anbob.subscribe");
+	for (int i = 0; i < 3; i++)
+		push[i] = probe(c, "activity", hashes[i]);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(session);
+
+	const char *id = post_note("analice", hashes[0], NULL, "Nou document");
+	check_activity(c, push[0], session, hashes[0], id);
+	post_note("analice", hashes[1], NULL, "Sense avisos");
+	post_note("anbob", hashes[0], id, "Comentari"); /* "posts": comments are not published */
+	check_comment(c, push[2], hashes[2]);
+	CU_ASSERT(wait_until(outbox_empty, NULL, SOON_MS));
+	struct got g;
+	for (int i = 0; i < 3; i++)
+		CU_ASSERT_FALSE(get_one(c, push[i], &g, 0));
+	amqp_done(c);
+	if (have_node(__func__))
+		CU_ASSERT(stomp_clients("activity", "analice", "anbob", hashes[0]));
+}
+
+struct member {
+	const char *user, *cid;
+};
+
+/* Both of a participant's bindings for the conversation are there. */
+static int member_bound(const void *arg)
+{
+	const struct member *m = arg;
+	const char *key = e2e_fmt("%s.*", m->cid);
+	struct binding in = {e2e_fmt("%s.publish", m->user), "conversations", key},
+		       out = {"conversations", e2e_fmt("%s.subscribe", m->user), key};
+	return has_binding(&in) && has_binding(&out);
+}
+
+static int member_unbound(const void *arg)
+{
+	const struct member *m = arg;
+	const char *key = e2e_fmt("%s.*", m->cid);
+	struct binding in = {e2e_fmt("%s.publish", m->user), "conversations", key},
+		       out = {"conversations", e2e_fmt("%s.subscribe", m->user), key};
+	return !has_binding(&in) && !has_binding(&out);
+}
+
+static int no_conversation_binding(const void *cid)
+{
+	return conversation_bindings(cid, 0) == 0;
+}
+
+/* alice's group with bob and carol, named "Grup RT": its id. */
+static const char *group_conversation(void)
+{
+	struct e2e_resp *r =
+		e2e_request("POST", "/conversations", "gpalice",
+			    "{\"contexts\":[{\"objectType\":\"conversation\",\"displayName\":"
+			    "\"Grup RT\","
+			    "\"participants\":[\"gpalice\",\"gpbob\",\"gpcarol\"]}],"
+			    "\"object\":{\"objectType\":\"note\",\"content\":\"Benvinguts\"}}");
+	E2E_STATUS(r, 201);
+	const char *cid =
+		e2e_fmt("%s",
+			e2e_str(json_object_array_get_idx(e2e_get(r->json, "contexts"), 0), "id"));
+	e2e_free(r);
+	return cid;
+}
+
+/* §6.6: the group's announcement on the push queue's route. */
+static void check_group_notice(amqp_connection_state_t c, const char *q, const char *cid)
+{
+	struct got g;
+	CU_ASSERT_FATAL(get_keyed(c, q, e2e_fmt("%s.notifications", cid), &g, SOON_MS));
+	E2E_STR_EQ(e2e_str(g.body, "a"), "a");
+	E2E_STR_EQ(e2e_str(g.body, "o"), "c");
+	E2E_STR_EQ(e2e_str(e2e_get(g.body, "u"), "u"), "Grup RT");
+	E2E_STR_EQ(e2e_str(e2e_get(g.body, "u"), "d"), "Grup RT");
+	E2E_STR_EQ(e2e_str(e2e_get(g.body, "d"), "text"), "Benvinguts");
+	E2E_STR_EQ(e2e_str(e2e_get(g.body, "d"), "conversation_id"), cid);
+	E2E_STR_EQ(e2e_str(e2e_get(g.body, "d"), "creator"), "Alice Grup");
+	json_object_put(g.body);
+}
+
+/* §6.6 (three participants), §6.7: a group binds each participant both
+ * ways and announces itself under its displayName; a participant who
+ * joins gets his two bindings, loses them when he leaves; deleting the
+ * conversation leaves no binding with its id. */
+static void test_group_bindings(void)
+{
+	static const char *const users[] = {"gpalice", "gpbob", "gpcarol", "gpdave"};
+	CU_ASSERT_FATAL(e2e_person("gpalice", "Alice Grup"));
+	for (int i = 1; i < 4; i++)
+		person(users[i], "");
+	CU_ASSERT_FATAL(wait_until(exchange_exists, "gpdave.subscribe", SOON_MS));
+	amqp_connection_state_t c = amqp_as(rt.user, rt.pass);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	const char *pq = probe(c, "conversations", "*.notifications");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pq);
+	const char *cid = group_conversation(), *key = e2e_fmt("%s.*", cid);
+	struct member m[4];
+	for (int i = 0; i < 4; i++)
+		m[i] = (struct member){users[i], cid};
+	for (int i = 0; i < 3; i++)
+		CU_ASSERT(wait_until(member_bound, &m[i], SOON_MS));
+	E2E_INT_EQ(conversation_bindings(key, 1), 6);
+	check_group_notice(c, pq, cid);
+	amqp_done(c);
+
+	E2E_SEND(201, "POST", e2e_fmt("/conversations/%s/participants", cid), "gpalice",
+		 "{\"actor\":{\"objectType\":\"person\",\"username\":\"gpdave\"}}");
+	CU_ASSERT(wait_until(member_bound, &m[3], SOON_MS));
+	E2E_INT_EQ(conversation_bindings(key, 1), 8);
+	E2E_SEND(204, "DELETE", e2e_fmt("/conversations/%s/participants/gpdave", cid), "gpdave",
+		 NULL);
+	CU_ASSERT(wait_until(member_unbound, &m[3], SOON_MS));
+	E2E_INT_EQ(conversation_bindings(key, 1), 6);
+	E2E_SEND(204, "DELETE", e2e_fmt("/conversations/%s", cid), "gpalice", NULL);
+	CU_ASSERT(wait_until(no_conversation_binding, cid, SOON_MS));
+}
+
+/* ---- outages and crashes ---------------------------------------------------- */
+
+#define OUTAGE_N 1000  /* messages posted while RabbitMQ is away */
+#define KILL_LINES 600 /* chat lines sent over STOMP around a crash of the bridge */
+#define KILL_REST 200  /* messages posted over REST around it */
+
+struct arrivals {
+	int distinct, twice, disorder, wrong_key;
+};
+
+/* Reads q until the n messages `prefix-<i>` (i = 0..n-1, of conversation
+ * cids[i % ncids]) all arrived or nothing more comes: how many arrived,
+ * how many a second time, how many before a later one of their
+ * conversation (counting first arrivals only), how many with another
+ * routing key than <cid>.notifications. */
+static struct arrivals read_arrivals(amqp_connection_state_t c, const char *q, const char *prefix,
+				     const char *const *cids, int ncids, int n)
+{
+	struct arrivals a = {0};
+	char *seen = calloc((size_t)n, 1);
+	int last[4] = {-1, -1, -1, -1};
+	size_t plen = strlen(prefix);
+	while (seen && a.distinct < n) {
+		struct got g = {0};
+		if (!get_one(c, q, &g, 5000))
+			break;
+		const char *t = e2e_str(e2e_get(g.body, "d"), "text"), *act = e2e_str(g.body, "a");
+		int i = t && act && !strcmp(act, "a") && !strncmp(t, prefix, plen) && t[plen] == '-'
+				? atoi(t + plen + 1)
+				: -1;
+		if (i >= 0 && i < n) {
+			int k = i % ncids;
+			a.wrong_key += strcmp(g.key, e2e_fmt("%s.notifications", cids[k])) != 0;
+			if (seen[i]) {
+				a.twice++;
+			} else {
+				seen[i] = 1;
+				a.distinct++;
+				a.disorder += i < last[k];
+				last[k] = i > last[k] ? i : last[k];
+			}
+		}
+		json_object_put(g.body);
+	}
+	free(seen);
+	return a;
+}
+
+static int push_drained(const void *conn)
+{
+	return queue_ready((amqp_connection_state_t)conn, "push") == 0;
+}
+
+/* Posts text as user into cid (mobile, so that MAX publishes it): 1 on 201. */
+static int post_mobile(const char *cid, const char *user, const char *text)
+{
+	struct e2e_resp *r = e2e_request("POST", e2e_fmt("/conversations/%s/messages", cid), user,
+					 e2e_fmt("{\"object\":{\"objectType\":\"note\",\"content\":"
+						 "\"%s\",\"mobile\":true}}",
+						 text));
+	int ok = r->status == 201;
+	e2e_free(r);
+	return ok;
+}
+
+/* Two people talking, bound for it; the conversation's id. */
+static const char *bound_pair(const char *a, const char *b)
+{
+	person(a, "");
+	person(b, "");
+	const char *cid = conversation(a, e2e_fmt("[\"%s\",\"%s\"]", a, b));
+	struct binding bb = {"conversations", e2e_fmt("%s.subscribe", b), e2e_fmt("%s.*", cid)},
+		       ba = {e2e_fmt("%s.publish", a), "conversations", bb.key};
+	CU_ASSERT(wait_until(bound, &bb, SOON_MS));
+	CU_ASSERT(wait_until(bound, &ba, SOON_MS));
+	return cid;
+}
+
+/* Bob's durable STOMP subscription in the background, waiting for the
+ * messages out-<i> of cids[i % 2]; its pid, or 0 without node. */
+static pid_t outage_subscriber(const char *alice, const char *bob, const char *const cids[2])
+{
+	if (!getenv("MAX_TEST_NODE_PATH")) {
+		fprintf(stderr,
+			"\nrealtime: test_outage without its STOMP client (no node modules)\n");
+		return 0;
+	}
+	const char *ready = e2e_fmt("%s/outage.ready", rt.dir);
+	unlink(ready);
+	pid_t sub = node_start("durable-sub",
+			       e2e_fmt("CIDS='%s,%s' N=%d PREFIX=out READY='%s' SUB_ID=rt-outage "
+				       "TIMEOUT_MS=400000",
+				       cids[0], cids[1], OUTAGE_N, ready),
+			       alice, bob, cids[0]);
+	CU_ASSERT_FATAL(sub > 0);
+	CU_ASSERT_FATAL(wait_until(file_exists, ready, 2 * SOON_MS));
+	return sub;
+}
+
+/* Stops RabbitMQ, posts the messages out-<i> (from[i % 2] in cids[i % 2]),
+ * starts RabbitMQ again and waits until the outbox is empty. */
+static void post_through_outage(const char *const from[2], const char *const cids[2])
+{
+	long t0 = now_ms();
+	CU_ASSERT_FATAL(node("stop") == 0);
+	long t1 = now_ms();
+	int ok = 0;
+	for (int i = 0; i < OUTAGE_N; i++)
+		ok += post_mobile(cids[i % 2], from[i % 2], e2e_fmt("out-%d", i));
+	E2E_INT_EQ(ok, OUTAGE_N);
+	CU_ASSERT(e2e_db_scalar("SELECT count(*) FROM outbox WHERE op = 'publish'") >= OUTAGE_N);
+	long t2 = now_ms();
+	CU_ASSERT_FATAL(node("start") == 0);
+	long t3 = now_ms();
+	/* generous: a sanitizer build on a loaded machine needs ~50 s */
+	CU_ASSERT(wait_until(outbox_empty, NULL, 180000));
+	fprintf(stderr,
+		"\nrealtime: RabbitMQ stopped in %ld ms, %d posts in %ld ms, started in %ld ms, "
+		"outbox drained in %ld ms\n",
+		t1 - t0, OUTAGE_N, t2 - t1, t3 - t2, now_ms() - t3);
+}
+
+/* MESSAGING.md §6.12 and §6.13 at scale: RabbitMQ away, 1,000 messages
+ * posted in two conversations all answer 201; once the broker is back
+ * every one reaches Bob's STOMP client (a durable subscription over
+ * SockJS that reconnects on its own) and a durable AMQP queue: each once,
+ * in order per conversation. The push queue is drained meanwhile. */
+static void test_outage(void)
+{
+	const char *bob = "olbob", *const from[2] = {"olalice", "olcarol"};
+	const char *const cids[2] = {bound_pair(from[0], bob), bound_pair(from[1], bob)};
+	amqp_connection_state_t c = amqp_as(rt.user, rt.pass);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_FATAL(durable_queue(c, "rt-outage", "olbob.subscribe") == 0);
+	amqp_done(c);
+	CU_ASSERT(wait_until(outbox_empty, NULL, SOON_MS));
+	pid_t sub = outage_subscriber(from[0], bob, cids);
+	post_through_outage(from, cids);
+
+	c = amqp_as(rt.user, rt.pass);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	struct arrivals a = read_arrivals(c, "rt-outage", "out", cids, 2, OUTAGE_N);
+	E2E_INT_EQ(a.distinct, OUTAGE_N);
+	E2E_INT_EQ(a.twice, 0);
+	E2E_INT_EQ(a.disorder, 0);
+	E2E_INT_EQ(a.wrong_key, 0);
+	CU_ASSERT(wait_until(push_drained, c, 30000));
+	amqp_done(c);
+	drop_queue("rt-outage");
+	if (sub)
+		CU_ASSERT(node_wait(sub, 60000));
+}
+
+static long long lines_stored(const char *cid)
+{
+	return e2e_db_scalar("SELECT count(*) FROM messages WHERE conversation_id = '%s'"
+			     " AND json_extract(object_json, '$.content') LIKE 'k9s-%%'",
+			     cid);
+}
+
+struct crash {
+	int after;        /* REST posts made before the crash, -1 before it */
+	long long stored; /* lines stored then */
+	long ready;       /* lines RabbitMQ still held */
+};
+
+/* Kills the bridge once its `messages` consumer is in the middle of the
+ * lines: some are stored and RabbitMQ holds more than its consumer takes
+ * at once, so the consumer has deliveries it has not acknowledged (and
+ * RabbitMQ will deliver them again). 1 when done. */
+static int crash_mid_stream(amqp_connection_state_t c, const char *cid, struct crash *k, int after)
+{
+	if (k->after >= 0)
+		return 1;
+	if (after < KILL_REST / 10) /* REST messages flowing too */
+		return 0;
+	long long n = lines_stored(cid);
+	long ready = queue_ready(c, "messages");
+	if (n < 1 || ready < 5)
+		return 0;
+	crash_bridge();
+	*k = (struct crash){after, n, ready};
+	return 1;
+}
+
+/* Every message content of cid, as user: the pages of GET …/messages. */
+static json_object *all_contents(const char *cid, const char *user)
+{
+	json_object *all = json_object_new_array();
+	const char *before = NULL;
+	for (int page = 0; page < 40; page++) {
+		struct e2e_resp *r =
+			e2e_request("GET",
+				    e2e_fmt("/conversations/%s/messages?limit=500%s%s", cid,
+					    before ? "&before=" : "", before ? before : ""),
+				    user, NULL);
+		E2E_STATUS(r, 200);
+		int n = e2e_len(r->json);
+		for (int i = 0; i < n; i++) {
+			json_object *x = json_object_array_get_idx(r->json, (size_t)i);
+			const char *t = e2e_str(e2e_get(x, "object"), "content");
+			json_object_array_add(all, json_object_new_string(t ? t : ""));
+		}
+		const char *more = e2e_header(r, "X-Has-Remaining-Items");
+		before = n > 0 ? e2e_fmt("%s", e2e_str(json_object_array_get_idx(r->json, 0), "id"))
+			       : NULL;
+		int go_on = before && more && !strcmp(more, "1");
+		e2e_free(r);
+		if (!go_on)
+			break;
+	}
+	return all;
+}
+
+/* Of the texts prefix-0 … prefix-(n-1) in contents: how many are missing,
+ * how many stored more than once. */
+static void count_stored(json_object *contents, const char *prefix, int n, int *missing, int *extra)
+{
+	int *count = calloc((size_t)n, sizeof *count);
+	size_t plen = strlen(prefix);
+	for (int i = 0; count && i < e2e_len(contents); i++) {
+		const char *t =
+			json_object_get_string(json_object_array_get_idx(contents, (size_t)i));
+		if (!strncmp(t, prefix, plen) && t[plen] == '-' && t[plen + 1] >= '0' &&
+		    t[plen + 1] <= '9') {
+			int k = atoi(t + plen + 1);
+			if (k >= 0 && k < n)
+				count[k]++;
+		}
+	}
+	*missing = *extra = 0;
+	for (int i = 0; count && i < n; i++) {
+		*missing += count[i] == 0;
+		*extra += count[i] > 1;
+	}
+	free(count);
+}
+
+/* Chat lines sent again by a client that saw no ack for them, and a last
+ * one: once that is stored, the consumer has handled the others. */
+static void resend_lines(const char *alice, const char *cid, int n)
+{
+	amqp_connection_state_t c = amqp_as(alice, e2e_token(alice));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	const char *key = e2e_fmt("%s.messages", cid), *ex = e2e_fmt("%s.publish", alice);
+	for (int i = 0; i < n; i++)
+		publish(c, ex, key, chat_line(alice, e2e_fmt("k9s-g%d", i), e2e_fmt("k9s-%d", i)));
+	publish(c, ex, key, chat_line(alice, "k9s-gend", "k9s-end"));
+	amqp_done(c);
+}
+
+struct redelivered {
+	long long before;
+};
+
+static int redelivered(const void *arg)
+{
+	return queue_stat("messages", "redeliver") > ((const struct redelivered *)arg)->before;
+}
+
+/* Alice's KILL_LINES chat lines k9s-<i>: sent in bursts by her STOMP
+ * client in the background (its pid), or at once over AMQP without node
+ * (0). */
+static pid_t send_lines(const char *alice, const char *bob, const char *cid)
+{
+	if (getenv("MAX_TEST_NODE_PATH")) {
+		const char *ready = e2e_fmt("%s/burst.ready", rt.dir);
+		unlink(ready);
+		pid_t sender =
+			node_start("burst",
+				   e2e_fmt("N=%d PREFIX=k9s BURST=100 PAUSE_MS=100 READY='%s'",
+					   KILL_LINES, ready),
+				   alice, bob, cid);
+		CU_ASSERT_FATAL(sender > 0);
+		CU_ASSERT_FATAL(wait_until(file_exists, ready, 2 * SOON_MS));
+		return sender;
+	}
+	fprintf(stderr,
+		"\nrealtime: test_bridge_kill sends its lines over AMQP (no node modules)\n");
+	amqp_connection_state_t a = amqp_as(alice, e2e_token(alice));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	for (int i = 0; i < KILL_LINES; i++)
+		publish(a, e2e_fmt("%s.publish", alice), e2e_fmt("%s.messages", cid),
+			chat_line(alice, e2e_fmt("k9s-g%d", i), e2e_fmt("k9s-%d", i)));
+	amqp_done(a);
+	return 0;
+}
+
+/* Alice posts k9r-<i> over REST while the lines flow; the bridge is killed
+ * in the middle (crash_mid_stream) and started again after a quarter of
+ * the posts more. */
+static void post_around_crash(amqp_connection_state_t c, const char *alice, const char *cid)
+{
+	struct crash k = {-1, 0, 0};
+	int ok = 0;
+	for (int i = 0; i < KILL_REST; i++) {
+		ok += post_mobile(cid, alice, e2e_fmt("k9r-%d", i));
+		if (crash_mid_stream(c, cid, &k, i + 1) && !rt.bridge &&
+		    i + 1 >= k.after + KILL_REST / 4)
+			CU_ASSERT_FATAL(restart_bridge() == 0);
+	}
+	E2E_INT_EQ(ok, KILL_REST);
+	for (long t = 0; t < 30000 && !crash_mid_stream(c, cid, &k, KILL_REST); t += 20)
+		sleep_ms(20);
+	fprintf(stderr,
+		"\nrealtime: bridge killed after %d REST posts, %lld lines stored, %ld waiting\n",
+		k.after, k.stored, k.ready);
+	CU_ASSERT(k.after >= 0); /* the crash came while lines were flowing */
+	if (k.after < 0)
+		crash_bridge();
+	if (!rt.bridge)
+		CU_ASSERT_FATAL(restart_bridge() == 0);
+}
+
+/* Every line and every REST message stored exactly once (GET as bob). */
+static void check_stored_once(const char *cid, const char *bob)
+{
+	json_object *stored = all_contents(cid, bob);
+	int missing, extra;
+	count_stored(stored, "k9s", KILL_LINES, &missing, &extra);
+	E2E_INT_EQ(missing, 0);
+	E2E_INT_EQ(extra, 0);
+	count_stored(stored, "k9r", KILL_REST, &missing, &extra);
+	E2E_INT_EQ(missing, 0);
+	E2E_INT_EQ(extra, 0);
+	json_object_put(stored);
+}
+
+/* kill -9 of the bridge while Alice's STOMP client sends chat lines and
+ * she posts over REST; the bridge started again: every line is stored
+ * exactly once although RabbitMQ delivers the unacknowledged ones again
+ * (and the client resends some), every REST message is stored once and
+ * reaches Bob (at least once: a publish whose confirm was lost is made
+ * again), the first arrivals in order. */
+static void test_bridge_kill(void)
+{
+	const char *alice = "k9alice", *bob = "k9bob";
+	const char *cid = bound_pair(alice, bob);
+	amqp_connection_state_t c = amqp_as(rt.user, rt.pass);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_FATAL(durable_queue(c, "rt-crash", "k9bob.subscribe") == 0);
+	CU_ASSERT(wait_until(outbox_empty, NULL, SOON_MS));
+	struct redelivered rd = {queue_stat("messages", "redeliver")};
+	pid_t sender = send_lines(alice, bob, cid);
+	post_around_crash(c, alice, cid);
+	if (sender)
+		CU_ASSERT(node_wait(sender, 60000));
+	resend_lines(alice, cid, 20);
+	struct stored_q end = {cid, "k9s-end"};
+	CU_ASSERT(wait_until(is_stored, &end, 120000));
+	CU_ASSERT(wait_until(outbox_empty, NULL, 120000));
+	check_stored_once(cid, bob);
+
+	struct arrivals a = read_arrivals(c, "rt-crash", "k9r", &cid, 1, KILL_REST);
+	E2E_INT_EQ(a.distinct, KILL_REST);
+	E2E_INT_EQ(a.disorder, 0);
+	E2E_INT_EQ(a.wrong_key, 0);
+	if (a.twice)
+		fprintf(stderr,
+			"realtime: %d REST messages reached Bob twice (published again "
+			"after the crash)\n",
+			a.twice);
+	/* RabbitMQ's own statistics (refreshed every second on this node) */
+	CU_ASSERT(wait_until(redelivered, &rd, 10000));
+	amqp_done(c);
+	drop_queue("rt-crash");
+}
+
 E2E_SUITE(realtime, rt_init, rt_cleanup)
 {
 	if (!getenv("MAX_TEST_RABBITMQ_DIR"))
@@ -970,6 +1828,9 @@ E2E_SUITE(realtime, rt_init, rt_cleanup)
 	E2E_TEST(s, test_user_exchanges);
 	E2E_TEST(s, test_conversation_delivery);
 	E2E_TEST(s, test_broker_login);
+	E2E_TEST(s, test_context_bindings);
+	E2E_TEST(s, test_activity_notifications);
+	E2E_TEST(s, test_group_bindings);
 	E2E_TEST(s, test_stomp_info);
 	E2E_TEST(s, test_sockjs_frames);
 	E2E_TEST(s, test_stomp_delivery);
@@ -977,6 +1838,7 @@ E2E_SUITE(realtime, rt_init, rt_cleanup)
 	E2E_TEST(s, test_stomp_forbidden);
 	E2E_TEST(s, test_stomp_send_stored);
 	E2E_TEST(s, test_outage);
+	E2E_TEST(s, test_bridge_kill);
 	E2E_TEST(s, test_chat_line);
 	E2E_TEST(s, test_chat_refused);
 	E2E_TEST(s, test_push_fcm);

@@ -5,6 +5,7 @@
 // Run by tests/e2e/test_realtime.c (the realtime suite of `make check`),
 // which creates the people, tokens and conversation and passes them in:
 //   MAX_URL  A_USER A_TOKEN  B_USER B_TOKEN  CID
+// (and, for the scenarios that say so, a few more).
 // Prints one line per check; exits 1 on the first failure.
 'use strict';
 
@@ -262,7 +263,120 @@ async function sockjsFrames() {
   ok('a frame that is not JSON closes the session');
 }
 
-const scenarios = { 'sockjs-frames': sockjsFrames, deliver, 'bad-token': badToken, forbidden, 'send-stored': sendStored };
+// Runs as a background client of the suite: Bob's durable subscription
+// (the queue outlives his session and a restart of RabbitMQ, so nothing
+// published while he is away is lost to him) over SockJS, reconnecting
+// whenever the session drops. Writes READY once the broker confirmed the
+// subscription, then waits for the N messages whose text is
+// `${PREFIX}-<i>` (i = 0..N-1; message i belongs to conversation
+// CIDS[i % CIDS.length]): every one must arrive, each once, and in each
+// conversation in order. Then removes the subscription's queue.
+async function durableSub() {
+  const fs = require('fs');
+  const cids = env.CIDS.split(',');
+  const n = Number(env.N);
+  const prefix = `${env.PREFIX}-`;
+  const seen = new Map(); // i → times received
+  const last = cids.map(() => -1);
+  const problems = [];
+  let total = 0;
+  const headers = { id: env.SUB_ID, durable: 'true', 'auto-delete': 'false' };
+  const onMessage = (m) => {
+    let body = null;
+    try { body = JSON.parse(m.body); } catch (e) { body = null; }
+    const t = body && body.d && typeof body.d.text === 'string' ? body.d.text : '';
+    if (body && body.a === 'a' && t.startsWith(prefix)) {
+      const i = Number(t.slice(prefix.length));
+      const c = i % cids.length;
+      const key = m.headers.destination.split('/').pop();
+      if (key !== `${cids[c]}.notifications`) problems.push(`${t} came with key ${key}`);
+      if (seen.has(i)) problems.push(`${t} arrived twice`);
+      else if (i < last[c]) problems.push(`${t} arrived after ${prefix}${last[c]}`);
+      seen.set(i, (seen.get(i) || 0) + 1);
+      last[c] = Math.max(last[c], i);
+      total++;
+    }
+    m.ack();
+  };
+  let sessions = 0;
+  const client = new Client({
+    webSocketFactory: factory('sockjs'),
+    connectHeaders: { login: env.B_USER, passcode: env.B_TOKEN, host: '/' },
+    heartbeatIncoming: 0,
+    heartbeatOutgoing: 0,
+    reconnectDelay: 200,
+    debug: () => {},
+  });
+  client.onConnect = () => {
+    sessions++;
+    const receipt = `sub-${sessions}`;
+    client.watchForReceipt(receipt, () => {
+      if (sessions === 1) fs.writeFileSync(env.READY, 'ready\n');
+    });
+    client.subscribe(`/exchange/${env.B_USER}.subscribe`, onMessage,
+      { ...headers, ack: 'client-individual', receipt });
+  };
+  client.activate();
+  const limit = Number(env.TIMEOUT_MS || 120000);
+  if (!await until(() => seen.size >= n, limit))
+    fail(`${seen.size} of ${n} messages arrived (${sessions} sessions)`);
+  await sleep(QUIET_MS); // a duplicate would come right behind
+  if (problems.length) fail(`${problems.length} problems: ${problems.slice(0, 5).join('; ')}`);
+  if (total !== n) fail(`${total} deliveries for ${n} messages`);
+  ok(`all ${n} messages arrived once, in order per conversation, over ${sessions} sessions`);
+  client.unsubscribe(env.SUB_ID, { durable: 'true' }); // removes the queue
+  await sleep(300);
+  await client.deactivate();
+}
+
+// Alice SENDs N chat lines (text `${PREFIX}-<i>`, g `${PREFIX}-g<i>`) to
+// her .publish exchange over /ws, in bursts of BURST lines PAUSE_MS apart,
+// as a chatty widget would, once connected (it writes READY then); the
+// last one asks for a receipt, so the broker has them all when this
+// returns.
+async function burst() {
+  const alice = await connect('ws', env.A_USER, env.A_TOKEN);
+  require('fs').writeFileSync(env.READY, 'ready\n');
+  const n = Number(env.N), size = Number(env.BURST || 50), pause = Number(env.PAUSE_MS || 50);
+  const p = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  let receipted = false;
+  alice.client.watchForReceipt('last', () => { receipted = true; });
+  for (let i = 0; i < n; i++) {
+    const msg = { a: 'a', o: 'm', s: 'w', v: '4.1.15', g: `${env.PREFIX}-g${i}`, p,
+      u: { u: env.A_USER, d: env.A_USER }, d: { text: `${env.PREFIX}-${i}` } };
+    alice.client.publish({ destination: `/exchange/${env.A_USER}.publish/${env.CID}.messages`,
+      body: JSON.stringify(msg), headers: i === n - 1 ? { receipt: 'last' } : {} });
+    if (i % size === size - 1) await sleep(pause);
+  }
+  if (!await until(() => receipted, 30000)) fail('no receipt for the last line');
+  ok(`${n} lines sent`);
+  await alice.client.deactivate();
+}
+
+// MESSAGING.md §6.4: Bob, subscribed to a context with notifications,
+// has a STOMP session open when Alice posts there; it gets the activity
+// with destination /exchange/activity/<hash> (CID holds the hash).
+async function activity() {
+  const bob = await connect('sockjs', env.B_USER, env.B_TOKEN);
+  const gotBob = subscribeOwn(bob, env.B_USER);
+  await sleep(300);
+  const content = `activity-${Date.now()}`;
+  const r = await rest('POST', `/contexts/${env.CID}/activities`, env.A_USER, env.A_TOKEN,
+    { object: { objectType: 'note', content } });
+  if (r.status !== 201) fail(`POST activity answered ${r.status}`);
+  if (!await until(() => gotBob.some((m) => text(m) === content)))
+    fail('the subscriber did not receive the activity');
+  const m = gotBob.find((x) => text(x) === content);
+  if (m.destination !== `/exchange/activity/${env.CID}`) fail(`destination ${m.destination}`);
+  if (m.body.a !== 'a' || m.body.o !== 'a' || m.body.u.u !== env.A_USER ||
+      m.body.d.activityid !== r.json.id)
+    fail(`unexpected message ${JSON.stringify(m.body)}`);
+  ok('the activity reached a subscriber\'s STOMP session');
+  await bob.client.deactivate();
+}
+
+const scenarios = { 'sockjs-frames': sockjsFrames, deliver, 'bad-token': badToken, forbidden,
+  'send-stored': sendStored, 'durable-sub': durableSub, burst, activity };
 const run = scenarios[process.argv[2]];
 if (!run) fail(`unknown scenario ${process.argv[2]}`);
 run().then(() => process.exit(0), (e) => fail(e.stack || e.message));
