@@ -1,7 +1,7 @@
 /*
  * test_realtime.c — MAX, max-bridge and a private RabbitMQ together: what
  * the API writes into the outbox reaches the broker (exchanges, bindings,
- * messages: the interop checks of MESSAGING.md §6), RabbitMQ asks osiris
+ * messages: the interop checks of messaging.md 6), RabbitMQ asks osiris
  * who may log in and use what; an outage of the broker (1,000 messages)
  * and a kill -9 of the bridge in mid-stream lose nothing and store no
  * chat line twice; chat lines a user publishes are stored once and acked,
@@ -891,7 +891,7 @@ static void test_chat_refused(void)
 	CU_ASSERT(wait_until(is_stored, &alive, SOON_MS));
 	E2E_INT_EQ(stored_count(&forged), 0);
 	E2E_INT_EQ(stored_count(&stranger), 0);
-	/* one ack, for the good line (§6.10: none for the refused ones) */
+	/* one ack, for the good line (messaging.md 6.10: none for the refused ones) */
 	CU_ASSERT(wait_until(outbox_empty, NULL, SOON_MS));
 	struct got g;
 	int acks = 0, good = 0;
@@ -1176,7 +1176,7 @@ static void test_stomp_send_stored(void)
 	CU_ASSERT(stomp_clients("send-stored", "stalice", "stbob", cid));
 }
 
-/* ---- contexts and group conversations (MESSAGING.md §6.3 to §6.7) ------------ */
+/* ---- contexts and group conversations (messaging.md 6.3 to 6.7) ------------ */
 
 /* sha1 of text in lowercase hex, computed here (not by MAX's code). */
 static const char *sha1_hex(const char *text)
@@ -1212,7 +1212,7 @@ static void ctx_subscribe(const char *hash, const char *user)
 		 e2e_fmt("{\"actor\":{\"objectType\":\"person\",\"username\":\"%s\"}}", user));
 }
 
-/* §6.3: a subscription to a context with notifications binds activity →
+/* messaging.md 6.3: a subscription to a context with notifications binds activity →
  * <user>.subscribe with the context's hash; unsubscribing unbinds it; a
  * context without notifications binds nobody until PUT turns them on (then
  * every subscriber), and PUT false unbinds them all again. */
@@ -1267,7 +1267,7 @@ static const char *post_note(const char *user, const char *hash, const char *act
 	return id;
 }
 
-/* §6.4: the activity as the push queue's route got it, packed as
+/* messaging.md 6.4: the activity as the push queue's route got it, packed as
  * specified; the same body at a subscriber's session. */
 static void check_activity(amqp_connection_state_t c, const char *push, const char *session,
 			   const char *hash, const char *id)
@@ -1294,7 +1294,7 @@ static void check_activity(amqp_connection_state_t c, const char *push, const ch
 	json_object_put(g.body);
 }
 
-/* §6.5: in a "comments" context the activity, then the comment, reach the
+/* messaging.md 6.5: in a "comments" context the activity, then the comment, reach the
  * push queue's route. */
 static void check_comment(amqp_connection_state_t c, const char *push, const char *hash)
 {
@@ -1316,7 +1316,7 @@ static void check_comment(amqp_connection_state_t c, const char *push, const cha
 	json_object_put(g.body);
 }
 
-/* §6.4, §6.5: an activity in a context with notifications reaches the
+/* messaging.md 6.4, 6.5: an activity in a context with notifications reaches the
  * push queue's route (a queue bound to `activity` as push is, with the
  * hash) and a subscriber's session, packed as specified; a context
  * without notifications publishes nothing; comments are published only
@@ -1400,7 +1400,7 @@ static const char *group_conversation(void)
 	return cid;
 }
 
-/* §6.6: the group's announcement on the push queue's route. */
+/* messaging.md 6.6: the group's announcement on the push queue's route. */
 static void check_group_notice(amqp_connection_state_t c, const char *q, const char *cid)
 {
 	struct got g;
@@ -1415,7 +1415,7 @@ static void check_group_notice(amqp_connection_state_t c, const char *q, const c
 	json_object_put(g.body);
 }
 
-/* §6.6 (three participants), §6.7: a group binds each participant both
+/* messaging.md 6.6 (three participants), messaging.md 6.7: a group binds each participant both
  * ways and announces itself under its displayName; a participant who
  * joins gets his two bindings, loses them when he leaves; deleting the
  * conversation leaves no binding with its id. */
@@ -1574,7 +1574,7 @@ static void post_through_outage(const char *const from[2], const char *const cid
 		t1 - t0, OUTAGE_N, t2 - t1, t3 - t2, now_ms() - t3);
 }
 
-/* MESSAGING.md §6.12 and §6.13 at scale: RabbitMQ away, 1,000 messages
+/* messaging.md 6.12 and 6.13 at scale: RabbitMQ away, 1,000 messages
  * posted in two conversations all answer 201; once the broker is back
  * every one reaches Bob's STOMP client (a durable subscription over
  * SockJS that reconnects on its own) and a durable AMQP queue: each once,

@@ -353,7 +353,7 @@ async function burst() {
   await alice.client.deactivate();
 }
 
-// MESSAGING.md §6.4: Bob, subscribed to a context with notifications,
+// messaging.md 6.4: Bob, subscribed to a context with notifications,
 // has a STOMP session open when Alice posts there; it gets the activity
 // with destination /exchange/activity/<hash> (CID holds the hash).
 async function activity() {
