@@ -1,8 +1,8 @@
 /*
  * test_zz_check.c — `maxctl check` on the database every other suite has
  * just used (the name sorts last, and suites run in link order): after
- * thousands of API calls nothing is left dangling; a planted orphan is
- * reported and fails the check.
+ * thousands of API calls nothing is left dangling, by the quick check and
+ * by --full; a planted orphan is reported and fails the check.
  */
 #include "e2e.h"
 
@@ -12,6 +12,11 @@ static void test_check_after_everything(void)
 {
 	char *out = NULL;
 	CU_ASSERT_EQUAL(e2e_maxctl(&out, NULL, "check"), 0);
+	CU_ASSERT_PTR_NOT_NULL(out);
+	if (out)
+		CU_ASSERT_STRING_EQUAL(out, "ok\n");
+	out = NULL;
+	CU_ASSERT_EQUAL(e2e_maxctl(&out, NULL, "check", "--full"), 0);
 	CU_ASSERT_PTR_NOT_NULL(out);
 	if (out)
 		CU_ASSERT_STRING_EQUAL(out, "ok\n");

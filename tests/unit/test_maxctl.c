@@ -245,7 +245,9 @@ static void test_forget(void)
 	/* the database stays consistent */
 	int problems = 0, orphans = 0;
 	char err[256];
-	CU_ASSERT_EQUAL(store_check_integrity(&fx.db, no_problem, &problems, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(store_check_integrity(&fx.db, STORE_CHECK_FULL, no_problem, &problems, err,
+					      sizeof err),
+			0);
 	CU_ASSERT_EQUAL(admin_orphans(&fx.db, orphan, &orphans), 0);
 	/* the export is empty now; forgetting again finds nothing */
 	json_object *doc = NULL;
@@ -314,6 +316,84 @@ static void test_backup_restore(void)
 	CU_ASSERT(access(wal, F_OK) != 0); /* a self-contained copy */
 }
 
+/* Problems of a check: how many, and the check that found the last. */
+struct found {
+	int n;
+	char check[32];
+};
+
+static void collect(void *arg, const char *check, const char *row)
+{
+	struct found *f = arg;
+	f->n++;
+	snprintf(f->check, sizeof f->check, "%s", check);
+}
+
+/* Appends a page of zeros to file and counts it in the header's database
+ * size (bytes 28-31, big endian): a page that no table, index or free
+ * list uses. 0, or -1. */
+static int add_lost_page(const char *file)
+{
+	FILE *f = fopen(file, "r+b");
+	unsigned char b[4];
+	if (!f)
+		return -1;
+	int ok = fseek(f, 28, SEEK_SET) == 0 && fread(b, 1, 4, f) == 4;
+	unsigned long n = (unsigned long)b[0] << 24 | (unsigned long)b[1] << 16 | b[2] << 8 | b[3];
+	ok = ok && fseek(f, 16, SEEK_SET) == 0 && fread(b, 1, 2, f) == 2;
+	long page = b[0] << 8 | b[1];
+	page = page == 1 ? 65536 : page; /* the page size; 1 stands for 65536 */
+	n++;
+	b[0] = (unsigned char)(n >> 24), b[1] = (unsigned char)(n >> 16);
+	b[2] = (unsigned char)(n >> 8), b[3] = (unsigned char)n;
+	ok = ok && fseek(f, 28, SEEK_SET) == 0 && fwrite(b, 1, 4, f) == 4;
+	ok = ok && fseek(f, (long)(n - 1) * page, SEEK_SET) == 0;
+	for (long i = 0; ok && i < page; i++)
+		ok = fputc(0, f) != EOF;
+	return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+/* A backup holds the same rows and passes both checks; a database with a
+ * page that nothing uses is found by the quick check and by the full one, each
+ * under its own name, and by the check of a copy before a restore. */
+static void test_check_depth(void)
+{
+	char err[256];
+	const char *copy = fmt("%s/depth.db", fx.dir);
+	CU_ASSERT_FATAL(store_backup(&fx.db, copy, err, sizeof err) > 0);
+	struct store db;
+	CU_ASSERT_EQUAL_FATAL(store_open(&db, copy, 1000, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(store_scalar(store_sql(&db, "SELECT count(*) FROM people")),
+			store_scalar(store_sql(&fx.db, "SELECT count(*) FROM people")));
+	CU_ASSERT_EQUAL(store_scalar(
+				store_sql(&db, "SELECT sum(length(object_json)) FROM activities")),
+			store_scalar(store_sql(&fx.db,
+					       "SELECT sum(length(object_json)) FROM activities")));
+	for (int full = 0; full < 2; full++) {
+		struct found f = {0};
+		CU_ASSERT_EQUAL(store_check_integrity(&db,
+						      full ? STORE_CHECK_FULL : STORE_CHECK_QUICK,
+						      collect, &f, err, sizeof err),
+				0);
+	}
+	store_close(&db);
+	copy = fmt("%s/lost.db", fx.dir);
+	CU_ASSERT_FATAL(store_backup(&fx.db, copy, err, sizeof err) > 0);
+	CU_ASSERT_EQUAL_FATAL(add_lost_page(copy), 0);
+	CU_ASSERT_EQUAL_FATAL(store_open(&db, copy, 1000, err, sizeof err), 0);
+	struct found quick = {0}, full = {0}, file = {0};
+	CU_ASSERT(store_check_integrity(&db, STORE_CHECK_QUICK, collect, &quick, err, sizeof err) >
+		  0);
+	CU_ASSERT_STRING_EQUAL(quick.check, "quick_check");
+	CU_ASSERT(store_check_integrity(&db, STORE_CHECK_FULL, collect, &full, err, sizeof err) >
+		  0);
+	CU_ASSERT_STRING_EQUAL(full.check, "integrity_check");
+	store_close(&db);
+	int version;
+	CU_ASSERT(store_check_file(copy, &version, collect, &file, err, sizeof err) > 0);
+	CU_ASSERT_STRING_EQUAL(file.check, "integrity_check");
+}
+
 static void report_missing(const char *section, const char *key)
 {
 	fprintf(stderr, "\nno explanation for [%s] %s in tools/maxctl/config_doc.c\n", section,
@@ -334,5 +414,6 @@ UNIT_SUITE(maxctl, suite_init, fx_cleanup)
 	UNIT_TEST(s, test_forget);
 	UNIT_TEST(s, test_stats);
 	UNIT_TEST(s, test_backup_restore);
+	UNIT_TEST(s, test_check_depth);
 	UNIT_TEST(s, test_config_docs);
 }

@@ -23,7 +23,7 @@ struct run {
 	struct store *db;
 	const char *scope; /* token --scope */
 	const char *var;   /* config-template --var */
-	int json, yes, force, roff;
+	int json, yes, force, roff, full;
 	char user[256]; /* the normalised USER argument */
 };
 
