@@ -13,6 +13,7 @@
  */
 #include "maxctl/maxctl.h"
 #include "model/admin.h"
+#include "model/media.h"
 #include "model/people.h"
 #include "model/roles.h"
 #include "model/tokens.h"
@@ -181,6 +182,23 @@ static void print_orphans(void *arg, const char *what, long long n)
 	printf("orphans: %lld %s\n", n, what);
 }
 
+static void print_orphan_file(const char *path, void *arg)
+{
+	(void)arg;
+	printf("orphan file: %s\n", path);
+}
+
+/* Files under [store] files that no row names (a crash between a
+ * commit and the file's rename, or a write that never finished). */
+static int check_files(struct run *r)
+{
+	const char *root = config_get(r->cfg, "store", "files");
+	int n = root && *root ? media_orphans(root, r->db, print_orphan_file, NULL) : 0;
+	if (n < 0)
+		fprintf(stderr, "maxctl: cannot scan %s for orphan files\n", root);
+	return n;
+}
+
 static int cmd_check(struct run *r)
 {
 	struct store *db = r->db;
@@ -196,7 +214,8 @@ static int cmd_check(struct run *r)
 	int o = bad_version ? 0 : admin_orphans(db, print_orphans, NULL);
 	if (o < 0)
 		fprintf(stderr, "maxctl: %s\n", model_why(db));
-	if (a != 0 || bad_version || o != 0) {
+	int f = bad_version ? 0 : check_files(r);
+	if (a != 0 || bad_version || o != 0 || f != 0) {
 		fprintf(stderr, "maxctl: the database has problems\n");
 		return 1;
 	}
