@@ -27,7 +27,37 @@ static char *header_name(const char *env, size_t len)
 	return n;
 }
 
-static void collect_headers(struct max_req *req, FCGX_ParamArray envp)
+/* The CGI variables serve_one() reads, picked out in the same pass over
+ * the environment as the headers (the first of each, as FCGX_GetParam
+ * would find it). */
+struct cgi_vars {
+	const char *method, *uri, *query, *length, *remote;
+};
+
+static void cgi_var(const char *e, const char *name, size_t n, const char **out)
+{
+	if (!*out && !strncmp(e, name, n) && e[n] == '=')
+		*out = e + n + 1;
+}
+
+static void cgi_pick(const char *e, struct cgi_vars *v)
+{
+	switch (e[0]) {
+	case 'R':
+		cgi_var(e, "REQUEST_METHOD", 14, &v->method);
+		cgi_var(e, "REQUEST_URI", 11, &v->uri);
+		cgi_var(e, "REMOTE_ADDR", 11, &v->remote);
+		break;
+	case 'Q':
+		cgi_var(e, "QUERY_STRING", 12, &v->query);
+		break;
+	case 'C':
+		cgi_var(e, "CONTENT_LENGTH", 14, &v->length);
+		break;
+	}
+}
+
+static void collect_headers(struct max_req *req, FCGX_ParamArray envp, struct cgi_vars *v)
 {
 	size_t n = 0;
 	for (char **e = envp; *e; e++)
@@ -45,6 +75,8 @@ static void collect_headers(struct max_req *req, FCGX_ParamArray envp)
 		} else if (!strncmp(*e, "CONTENT_TYPE=", 13)) {
 			name = *e;
 			len = 12;
+		} else {
+			cgi_pick(*e, v);
 		}
 		if (!name)
 			continue;
@@ -181,17 +213,13 @@ static void serve_one(const struct max_config *cfg, FCGX_Request *fr, fcgi_fn fn
 	struct max_resp resp;
 	resp_init(&resp);
 	new_request_id(req.id);
-	const char *m = FCGX_GetParam("REQUEST_METHOD", fr->envp);
-	const char *uri = FCGX_GetParam("REQUEST_URI", fr->envp);
-	const char *qs = FCGX_GetParam("QUERY_STRING", fr->envp);
-	const char *cl = FCGX_GetParam("CONTENT_LENGTH", fr->envp);
-	const char *ra = FCGX_GetParam("REMOTE_ADDR", fr->envp);
-	req.method = xstrdup(m ? m : "GET");
-	req.path = request_path(uri ? uri : "/");
-	req.query = xstrdup(qs ? qs : "");
-	req.remote_addr = xstrdup(ra ? ra : "");
-	collect_headers(&req, fr->envp);
-	long long len = cl && *cl ? strtoll(cl, NULL, 10) : 0;
+	struct cgi_vars v = {0};
+	collect_headers(&req, fr->envp, &v);
+	req.method = xstrdup(v.method ? v.method : "GET");
+	req.path = request_path(v.uri ? v.uri : "/");
+	req.query = xstrdup(v.query ? v.query : "");
+	req.remote_addr = xstrdup(v.remote ? v.remote : "");
+	long long len = v.length && *v.length ? strtoll(v.length, NULL, 10) : 0;
 
 	long long maxq = config_int(cfg, "max", "max_query_params");
 	if (!req.path || !utf8_valid(req.path, strlen(req.path))) {
