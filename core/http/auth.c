@@ -234,7 +234,7 @@ static void set_actor(struct max_ctx *c, const char *name)
 	}
 }
 
-enum max_err auth_resolve_actor(struct max_ctx *c, int must_exist)
+enum max_err auth_resolve_actor(struct max_ctx *c, int must_exist, const char *known)
 {
 	snprintf(c->actor, sizeof c->actor, "%s", c->auth_user);
 	enum max_err e = context_actor(c);
@@ -254,7 +254,7 @@ enum max_err auth_resolve_actor(struct max_ctx *c, int must_exist)
 		if (u && strlen(u) <= MAX_USERNAME_MAX)
 			set_actor(c, u);
 	}
-	if (must_exist && !c->actor_context[0]) {
+	if (must_exist && !c->actor_context[0] && !(known && !strcmp(c->actor, known))) {
 		int found = people_exists(c->db, c->actor);
 		if (found < 0)
 			return max_fail(c, MAX_ESERVER, "actor lookup failed");

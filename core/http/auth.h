@@ -25,8 +25,10 @@ void auth_cache_clear(void);
 
 /* Fills c->actor (and c->actor_context): the authenticated user, unless
  * the route's {username}, a POST/PUT body's username or a body actor
- * context names another. */
-enum max_err auth_resolve_actor(struct max_ctx *c, int must_exist);
+ * context names another. With must_exist, an actor that is not a person
+ * is refused; known (or NULL) names a person this transaction has already
+ * found, whose row is not looked up again. */
+enum max_err auth_resolve_actor(struct max_ctx *c, int must_exist, const char *known);
 
 int auth_is_manager(const struct max_ctx *c);
 /* The acting user is the authenticated user (no impersonation). */

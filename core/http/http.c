@@ -181,6 +181,14 @@ static enum max_err check_rate(struct max_ctx *c, struct max_resp *r)
 	return MAX_OK;
 }
 
+/* The person traversal found for a /people/{username}… route (traverse.c
+ * looks up the lower-cased first parameter), so that the actor check does
+ * not read the same row again; NULL on other routes. */
+static const char *traversed_person(const struct max_ctx *c)
+{
+	return c->params[0] && !strncmp(c->route->pattern, "/people/{", 9) ? c->params[0] : NULL;
+}
+
 /* Everything from traversal to the handler, inside one transaction. */
 static enum max_err run_route(struct max_ctx *c, struct max_resp *r)
 {
@@ -191,7 +199,8 @@ static enum max_err run_route(struct max_ctx *c, struct max_resp *r)
 	if (rt->acl != ACL_PUBLIC) {
 		if ((e = auth_authenticate(c)))
 			return e;
-		if ((e = auth_resolve_actor(c, !(rt->flags & RT_ACTOR_OPTIONAL))))
+		if ((e = auth_resolve_actor(c, !(rt->flags & RT_ACTOR_OPTIONAL),
+					    traversed_person(c))))
 			return e;
 	}
 	if ((e = check_acl(c)))

@@ -43,25 +43,38 @@ static int split(const char *path, const char *segs[MAX_SEGS], size_t lens[MAX_S
 }
 
 /* Returns a score (bit i set: segment i is literal, leftmost = highest)
- * plus one, or 0 when the pattern does not match. */
+ * plus one, or 0 when the pattern does not match. Walks the pattern one
+ * segment at a time and stops at the first literal that differs: every
+ * request is matched against the whole table, and most rows differ in
+ * their first segment. */
 static unsigned match_pattern(const char *pattern, const char *const *segs, const size_t *lens,
 			      int nsegs)
 {
-	const char *ps[MAX_SEGS];
-	size_t pl[MAX_SEGS];
-	int np = split(pattern, ps, pl);
-	if (np != nsegs)
+	const char *p = pattern;
+	if (*p++ != '/')
 		return 0;
 	unsigned score = 0;
-	for (int i = 0; i < np; i++) {
+	int i = 0;
+	while (*p) {
+		if (*p == '/' || i == nsegs)
+			return 0; /* an empty segment, or more segments than the path */
 		score <<= 1;
-		if (ps[i][0] == '{')
-			continue;
-		if (pl[i] != lens[i] || memcmp(ps[i], segs[i], lens[i]))
-			return 0;
-		score |= 1;
+		if (*p == '{') {
+			const char *slash = strchr(p, '/');
+			p = slash ? slash : p + strlen(p);
+		} else {
+			/* strncmp stops at the pattern's end: no read past it */
+			if (*p != segs[i][0] || strncmp(p, segs[i], lens[i]) ||
+			    (p[lens[i]] && p[lens[i]] != '/'))
+				return 0;
+			p += lens[i];
+			score |= 1;
+		}
+		i++;
+		if (*p == '/')
+			p++; /* one trailing slash is tolerated, as in split() */
 	}
-	return score + 1;
+	return i == nsegs ? score + 1 : 0;
 }
 
 enum router_match router_match(const struct route *table, size_t nroutes, const char *method,

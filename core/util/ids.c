@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -70,23 +71,43 @@ time_t id_time(const char *id)
 	return (time_t)strtoul(h, NULL, 16);
 }
 
-static void digest_hex(const EVP_MD *md, const void *data, size_t len, char *out)
+/* EVP_sha1()/EVP_sha256() make OpenSSL 3 look the algorithm up again on
+ * every digest (a fetch through its provider tables); the token check
+ * hashes on every request, so each is fetched once per process. */
+static EVP_MD *md_sha1, *md_sha256;
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+
+static void md_fetch(void)
 {
+	md_sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
+	md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static void digest_hex(const EVP_MD *md, const EVP_MD *fallback, const void *data, size_t len,
+		       char *out)
+{
+	static const char hex[] = "0123456789abcdef";
 	unsigned char d[EVP_MAX_MD_SIZE];
 	unsigned int n = 0;
-	EVP_Digest(data, len, d, &n, md, NULL);
-	for (unsigned int i = 0; i < n; i++)
-		snprintf(out + 2 * i, 3, "%02x", d[i]);
+	if (EVP_Digest(data, len, d, &n, md ? md : fallback, NULL) != 1)
+		n = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		out[2 * i] = hex[d[i] >> 4];
+		out[2 * i + 1] = hex[d[i] & 15];
+	}
+	out[2 * n] = 0;
 }
 
 void hash_sha1_hex(const void *data, size_t len, char out[41])
 {
-	digest_hex(EVP_sha1(), data, len, out);
+	pthread_once(&md_once, md_fetch);
+	digest_hex(md_sha1, EVP_sha1(), data, len, out);
 }
 
 void hash_sha256_hex(const void *data, size_t len, char out[65])
 {
-	digest_hex(EVP_sha256(), data, len, out);
+	pthread_once(&md_once, md_fetch);
+	digest_hex(md_sha256, EVP_sha256(), data, len, out);
 }
 
 int random_bytes(void *buf, size_t len)

@@ -7,6 +7,7 @@
 #include "http/filters.h"
 #include "util/ids.h"
 #include "util/jsonx.h"
+#include "util/log.h"
 #include "http/router.h"
 #include "store/store.h"
 #include "unit.h"
@@ -151,6 +152,15 @@ static void test_router(void)
 			       "context_user_permission");
 	CU_ASSERT_STRING_EQUAL(match("POST", "/contexts/h/permissions/u/defaults", NULL),
 			       "context_user_permissions_defaults");
+	/* a literal segment matches whole, never as a prefix either way */
+	CU_ASSERT_STRING_EQUAL(match("GET", "/peoplex/x", NULL), "404");
+	CU_ASSERT_STRING_EQUAL(match("GET", "/peopl", NULL), "404");
+	CU_ASSERT_STRING_EQUAL(match("GET", "/people/x/timelines", NULL), "404");
+	CU_ASSERT_STRING_EQUAL(match("GET", "/people/x/timelin", NULL), "404");
+	CU_ASSERT_STRING_EQUAL(match("GET", "/contexts/publicx", p0), "context");
+	CU_ASSERT_STRING_EQUAL(p0, "publicx");
+	CU_ASSERT_STRING_EQUAL(match("GET", "/people/x/timeline/authors", p0), "timeline_authors");
+	CU_ASSERT_STRING_EQUAL(p0, "x");
 }
 
 static void test_ids(void)
@@ -165,6 +175,13 @@ static void test_ids(void)
 	char h[41];
 	hash_sha1_hex("http://atenea.upc.edu", 21, h);
 	CU_ASSERT_STRING_EQUAL(h, "e6847aed3105e85ae603c56eb2790ce85e212997");
+	char h256[65];
+	hash_sha256_hex("abc", 3, h256);
+	CU_ASSERT_STRING_EQUAL(h256,
+			       "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	hash_sha256_hex("", 0, h256); /* twice through the same fetched digest */
+	CU_ASSERT_STRING_EQUAL(h256,
+			       "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 	time_t t;
 	CU_ASSERT_EQUAL(time_parse_iso("2010-01-01T00:01:30Z", &t), 0);
 	char iso[21];
@@ -292,6 +309,40 @@ static void test_ids_sort_across_processes(void)
 	CU_ASSERT(strcmp(b, c) < 0);
 }
 
+/* The log line: "<UTC time> [<pid> <request id>] <text>", one line per
+ * event (newlines in the text become spaces), the text cut at 1023 bytes. */
+static void test_log_line(void)
+{
+	FILE *f = tmpfile();
+	CU_ASSERT_FATAL(f != NULL);
+	int fd = fileno(f), saved = dup(2);
+	CU_ASSERT_FATAL(saved >= 0);
+	dup2(fd, 2);
+	char big[1500];
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = 0;
+	log_event("0123456789abcdef", "GET /people/%s 200\nsecond\rthird", "u1");
+	log_event(NULL, "%s", big);
+	dup2(saved, 2);
+	close(saved);
+	char buf[4096] = {0};
+	ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+	fclose(f);
+	CU_ASSERT_FATAL(n > 0);
+	char want[64];
+	snprintf(want, sizeof want, "Z [%d 0123456789abcdef] GET /people/u1 200 second third\n",
+		 (int)getpid());
+	char *nl = strchr(buf, '\n');
+	CU_ASSERT_FATAL(nl != NULL);
+	CU_ASSERT(buf[4] == '-' && buf[10] == 'T' && buf[19] == 'Z');
+	CU_ASSERT_NSTRING_EQUAL(buf + 19, want, strlen(want));
+	char *second = nl + 1, *text = strstr(second, " -] ");
+	CU_ASSERT_FATAL(text != NULL);
+	text += 4;
+	CU_ASSERT_EQUAL(strlen(text), 1023 + 1); /* 1023 bytes and the newline */
+	CU_ASSERT_EQUAL(text[1023], '\n');
+}
+
 UNIT_SUITE(core, NULL, NULL)
 {
 	UNIT_TEST(s, test_config_parse);
@@ -305,4 +356,5 @@ UNIT_SUITE(core, NULL, NULL)
 	UNIT_TEST(s, test_date_filter);
 	UNIT_TEST(s, test_carrot_roundtrip);
 	UNIT_TEST(s, test_json_strict);
+	UNIT_TEST(s, test_log_line);
 }
