@@ -16,6 +16,7 @@
 #include "util/text.h"
 #include "http/handlers.h"
 #include "http/http.h"
+#include "http/media.h"
 #include "http/multipart.h"
 #include "model/people.h"
 #include "model/person.h"
@@ -422,7 +423,7 @@ enum max_err conversation_delete(struct max_ctx *c, struct max_resp *r)
 		return e;
 	if (!is_owner_or_manager(c, &cv))
 		return perm_deny(c);
-	if ((e = conv_delete(c->db, cv.id)))
+	if ((e = media_remove_conversation(c, cv.id)) || (e = conv_delete(c->db, cv.id)))
 		return e;
 	r->status = 204;
 	return MAX_OK;
@@ -431,8 +432,8 @@ enum max_err conversation_delete(struct max_ctx *c, struct max_resp *r)
 /* DELETE /conversations: Manager only (route table) */
 enum max_err conversations_purge(struct max_ctx *c, struct max_resp *r)
 {
-	enum max_err e = conv_delete_all(c->db);
-	if (e)
+	enum max_err e = media_remove_conversation(c, NULL);
+	if (e || (e = conv_delete_all(c->db)))
 		return e;
 	r->status = 204;
 	return MAX_OK;

@@ -273,6 +273,7 @@ static enum max_err dispatch(struct max_ctx *c, struct max_resp *r, struct tunne
 	}
 	if (store_commit(c->db) < 0)
 		return max_fail(c, MAX_ESERVER, "commit failed");
+	media_remove_now(c);
 	return MAX_OK;
 }
 
@@ -282,6 +283,7 @@ static void ctx_free(struct max_ctx *c)
 		free(c->params[i]);
 	kv_free(c->qs, c->nqs);
 	json_object_put(c->body);
+	json_object_put(c->doomed);
 	free((char *)c->path);
 }
 

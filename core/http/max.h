@@ -68,6 +68,7 @@ struct max_ctx {
 	const char *path;                     /* after deprecated-URL rewriting */
 	json_object *body;                    /* parsed JSON body, or NULL when empty */
 	struct upload *upload;                /* the uploaded file (multipart.h), or NULL */
+	json_object *doomed;                  /* ids whose files go once the transaction commits */
 	int device_rewrite;                   /* api.md 1.9: answer with the caller's Person */
 	char auth_user[MAX_USERNAME_MAX + 1]; /* "" when not authenticated */
 	unsigned roles;                       /* of auth_user */

@@ -64,9 +64,30 @@ enum max_err media_store(struct max_ctx *c, const char *kind, const char *id, st
 	return media_attach(c->db, c->cfg, kind, id, &in, object, &up->staged);
 }
 
-void media_remove(const struct max_ctx *c, const char *id)
+void media_remove(struct max_ctx *c, const char *id)
 {
-	media_delete(config_get(c->cfg, "store", "files"), id);
+	if (!c->doomed)
+		c->doomed = json_object_new_array();
+	json_object_array_add(c->doomed, json_object_new_string(id));
+}
+
+static void doom(const char *id, void *arg)
+{
+	media_remove(arg, id);
+}
+
+enum max_err media_remove_conversation(struct max_ctx *c, const char *cid)
+{
+	return media_conversation_files(c->db, cid, doom, c) < 0
+		       ? max_fail(c, MAX_ESERVER, "conversation files lookup failed")
+		       : MAX_OK;
+}
+
+void media_remove_now(struct max_ctx *c)
+{
+	const char *root = config_get(c->cfg, "store", "files");
+	for (size_t i = 0; c->doomed && i < json_object_array_length(c->doomed); i++)
+		media_delete(root, json_object_get_string(json_object_array_get_idx(c->doomed, i)));
 }
 
 /* ---- serving ----------------------------------------------------------------- */

@@ -53,8 +53,14 @@ enum max_err media_serve_image(struct max_ctx *c, struct max_resp *r, const char
 enum max_err media_serve_file(struct max_ctx *c, struct max_resp *r, const char *kind,
 			      const char *id, const char *filename, const char *mimetype);
 
-/* Removes the files of activity or message id from [store] files. */
-void media_remove(const struct max_ctx *c, const char *id);
+/* The files of activity or message id are removed from [store] files
+ * once the request's transaction commits (kept if it rolls back). */
+void media_remove(struct max_ctx *c, const char *id);
+/* The same for every image and file message of conversation cid (NULL:
+ * of every conversation), before the conversation is deleted. */
+enum max_err media_remove_conversation(struct max_ctx *c, const char *cid);
+/* After the commit: removes the files media_remove named. */
+void media_remove_now(struct max_ctx *c);
 
 /* Answers bytes already read (r->body) as type: 200 with Cache-Control
  * cache and ETag etag (quoted), or 304 without a body when the request's

@@ -215,7 +215,8 @@ void media_delete(const char *root, const char *id)
 			unlink(path);
 }
 
-int media_delete_conversation_files(struct store *st, const char *root, const char *cid)
+int media_conversation_files(struct store *st, const char *cid,
+			     void (*fn)(const char *id, void *arg), void *arg)
 {
 	store_q *q =
 		cid ? store_sql(st, "SELECT id FROM messages WHERE conversation_id = ?1"
@@ -228,7 +229,7 @@ int media_delete_conversation_files(struct store *st, const char *root, const ch
 		store_bind_text(q, 1, cid);
 	int n = 0, rc;
 	while ((rc = store_step(q)) == STORE_ROW) {
-		media_delete(root, store_text(q, 0));
+		fn(store_text(q, 0), arg);
 		n++;
 	}
 	return rc == STORE_ERR ? -1 : n;

@@ -49,11 +49,12 @@ int media_locate(const char *root, const char *id, const char *suffix, char *out
 /* Removes the files of object id (published or staged), if any. */
 void media_delete(const char *root, const char *id);
 
-/* Removes the files of every image and file message of conversation cid
- * (NULL: of every conversation), for a caller about to delete the
+/* Calls fn with the id of every image and file message of conversation
+ * cid (NULL: of every conversation), for a caller about to delete the
  * conversation(s), whose messages go with them (ON DELETE CASCADE).
- * Returns how many messages had files, or -1 when the query fails. */
-int media_delete_conversation_files(struct store *st, const char *root, const char *cid);
+ * Returns how many, or -1 when the query fails. */
+int media_conversation_files(struct store *st, const char *cid,
+			     void (*fn)(const char *id, void *arg), void *arg);
 
 /* ---- storing a new object's file ---------------------------------------------- */
 

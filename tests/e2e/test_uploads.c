@@ -14,6 +14,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define ALICE "up.alice"
 #define BOB "up.bob"
@@ -153,8 +154,51 @@ static void test_no_orphan_files(void)
 	store_close(&st);
 }
 
+/* Does the stored file of object id exist? */
+static int file_exists(const char *id)
+{
+	char path[4096];
+	const char *var = getenv("MAX_TEST_VAR");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(var);
+	CU_ASSERT_FATAL(media_path(e2e_fmt("%s/files", var), id, "", path, sizeof path) == 0);
+	return access(path, F_OK) == 0;
+}
+
+/* Deleting a post or a conversation takes the files of the post or of
+ * the conversation's messages with it (they would stay on disk, unseen
+ * and never removed, otherwise). */
+static void test_deleted_objects_take_files(void)
+{
+	static const char data[] = "to be deleted\n";
+	struct e2e_resp *r =
+		e2e_upload("/people/" ALICE "/activities", ALICE,
+			   "{\"object\":{\"objectType\":\"file\",\"content\":\"doomed\"}}",
+			   "gone.txt", "text/plain", data, sizeof data - 1);
+	E2E_STATUS(r, 201);
+	const char *aid = e2e_fmt("%s", e2e_str(r->json, "id"));
+	e2e_free(r);
+	CU_ASSERT(file_exists(aid));
+	E2E_SEND(204, "DELETE", e2e_fmt("/activities/%s", aid), ALICE, NULL);
+	CU_ASSERT(!file_exists(aid));
+
+	const char *cid = new_conversation();
+	r = e2e_upload(e2e_fmt("/conversations/%s/messages", cid), BOB,
+		       "{\"object\":{\"objectType\":\"file\",\"content\":\"doomed\"}}", "gone.txt",
+		       "text/plain", data, sizeof data - 1);
+	E2E_STATUS(r, 201);
+	const char *mid = e2e_fmt("%s", e2e_str(r->json, "id"));
+	e2e_free(r);
+	CU_ASSERT(file_exists(mid));
+	E2E_SEND(204, "DELETE", e2e_fmt("/conversations/%s", cid), ALICE, NULL);
+	CU_ASSERT(!file_exists(mid));
+	r = e2e_request("GET", e2e_fmt("/messages/%s/file/download", mid), ALICE, NULL);
+	CU_ASSERT(r->status == 404 || r->status == 403);
+	e2e_free(r);
+}
+
 E2E_SUITE(uploads, init, NULL)
 {
 	E2E_TEST(s, test_file_on_cold_workers);
 	E2E_TEST(s, test_no_orphan_files);
+	E2E_TEST(s, test_deleted_objects_take_files);
 }
