@@ -8,6 +8,10 @@
  *   post_inproc [--posts N]        N ordinary text posts into a context
  *               [--comments N]     then N comments on one post, the cost
  *                                  of the first and the last 100 apart
+ *               [--merge-every N]  a merge step of the full-text index
+ *                                  (what the checkpointer runs every
+ *                                  ~250 ms) after every N-th post, its
+ *                                  pages counted with the posts'
  *               [--baseline N]     then N raw commits (commit_baseline.h) on
  *                                  another database: posts/s against it
  *               [--keep]           leave the database and its WAL behind
@@ -18,6 +22,7 @@
 #include "model/roles.h"
 #include "model/oauth.h"
 #include "model/tokens.h"
+#include "store/checkpoint.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/config.h"
@@ -148,6 +153,7 @@ static const char *body(const char *type, int i)
 }
 
 static double posts_per_s;
+static int merge_every;
 
 static int posts(int n, char last[25])
 {
@@ -160,6 +166,11 @@ static int posts(int n, char last[25])
 		t[i] = now_us() - t0;
 		if (s != 201) {
 			fprintf(stderr, "post_inproc: post %d answered %d\n", i, s);
+			return -1;
+		}
+		if (merge_every > 0 && (i + 1) % merge_every == 0 &&
+		    store_fts_merge_step(&st, STORE_FTS_MERGE_PAGES) < 0) {
+			fprintf(stderr, "post_inproc: merge step failed\n");
 			return -1;
 		}
 	}
@@ -215,13 +226,16 @@ int main(int argc, char **argv)
 			nposts = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--comments") && i + 1 < argc)
 			ncomments = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--merge-every") && i + 1 < argc)
+			merge_every = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--baseline") && i + 1 < argc)
 			nbase = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--keep"))
 			keep = 1;
 		else {
-			fprintf(stderr, "usage: post_inproc [--posts N] [--comments N] [--baseline "
-					"N] [--keep]\n");
+			fprintf(stderr,
+				"usage: post_inproc [--posts N] [--comments N] [--merge-every "
+				"N] [--baseline N] [--keep]\n");
 			return 2;
 		}
 	}
