@@ -55,53 +55,20 @@ int store_checkpoint_round(struct store *st, const struct store_ckpt_conf *conf)
 	return rc == SQLITE_BUSY ? log - done : -1;
 }
 
-/* PRAGMA secure_delete of st's connection: 0 off, 1 on, 2 fast (-1 error). */
-static int secure_delete_get(struct store *st)
-{
-	store_q *q = store_sql(st, "PRAGMA secure_delete");
-	int v = q && sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : -1;
-	if (q)
-		sqlite3_reset(q);
-	return v;
-}
-
-static void secure_delete_set(struct store *st, int v)
-{
-	/* constants: no outside input reaches these statements */
-	sqlite3_exec(st->db,
-		     v == 2   ? "PRAGMA secure_delete=FAST"
-		     : v == 1 ? "PRAGMA secure_delete=ON"
-			      : "PRAGMA secure_delete=OFF",
-		     NULL, NULL, NULL);
-}
-
 /* Merges a few segments of the full-text index (FTS5 is SQLite's own, so
  * its upkeep lives here). Automerge is off (schema 006), so without this
  * the index would keep every post's segment; a step merges at most
  * `pages` leaf pages in its own short transaction. Called only when the
- * database changed since the last step.
- *
- * The step that finishes a merge deletes its input segments. Under
- * secure_delete (Debian's SQLite has it on by default) every page they
- * free is zeroed and so written to the WAL: at 1M posts one step wrote
- * tens of MB and the WAL passed 200 MB. FAST zeroes what is deleted only
- * on pages written anyway; the freed pages (index data of posts that are
- * in the merged segment too) are not written, and are reused first. The
- * connection's own setting is restored afterwards. */
+ * database changed since the last step. */
 int store_fts_merge_step(struct store *st, int pages)
 {
 	store_q *q =
 		store_sql(st, "INSERT INTO stream_fts (stream_fts, rank) VALUES ('merge', ?1)");
 	if (!q)
 		return -1;
-	int secure = secure_delete_get(st);
-	if (secure != 2)
-		secure_delete_set(st, 2);
 	sqlite3_bind_int(q, 1, pages);
 	int rc = sqlite3_step(q);
 	sqlite3_reset(q);
-	if (secure >= 0 && secure != 2)
-		secure_delete_set(st, secure);
 	/* a writer holding the lock is no failure: the next round merges */
 	if (rc == SQLITE_DONE || (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
 		return 0;

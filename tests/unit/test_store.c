@@ -192,13 +192,7 @@ static void test_fts_merge_step(void)
 		store_bind_text(q, 2, "some words to index");
 		CU_ASSERT_EQUAL(store_run(q), 0);
 	}
-	/* the step runs with secure_delete=FAST and gives the connection its
-	 * own setting back */
-	q = store_sql(&t.st, "PRAGMA secure_delete");
-	int64_t secure = store_scalar(q);
 	CU_ASSERT_EQUAL(store_fts_merge_step(&t.st, 64), 0);
-	q = store_sql(&t.st, "PRAGMA secure_delete");
-	CU_ASSERT_EQUAL(store_scalar(q), secure);
 	q = store_sql(&t.st, "SELECT count(*) FROM stream_fts WHERE stream_fts MATCH 'words'");
 	CU_ASSERT_EQUAL(store_one(q), 1);
 	CU_ASSERT_EQUAL(store_int(q, 0), 200);
