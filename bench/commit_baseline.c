@@ -25,13 +25,13 @@ int main(int argc, char **argv)
 	if (!mkdtemp(dir))
 		return 1;
 	snprintf(path, sizeof path, "%s/t.db", dir);
-	double rate = baseline_run(path, n > 0 ? n : 1);
+	double cpu_rate = 0, rate = baseline_run(path, n > 0 ? n : 1, &cpu_rate);
 	char cmd[96];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	int rc = system(cmd);
 	if (rate < 0)
 		return 1;
-	printf("raw commits            n=%-5d %.0f commits/s  %.1f µs/commit\n", n, rate,
-	       1e6 / rate);
+	printf("raw commits            n=%-5d %.0f commits/s  %.1f µs/commit  %.1f CPU µs/commit\n",
+	       n, rate, 1e6 / rate, 1e6 / cpu_rate);
 	return rc != 0;
 }

@@ -101,6 +101,24 @@ static enum max_err fts_entry(struct store *st, const char *id, int add)
 	return rc < 0 ? model_fail(st, MAX_ESERVER, "text index failed") : MAX_OK;
 }
 
+/* The full-text entry of the row just inserted, from the values it was
+ * written with (the same text, so the same tokens fts_entry() removes it
+ * with), without reading the row back. */
+static enum max_err fts_add_new(struct store *st, int64_t rid, const struct act_new *a)
+{
+	store_q *q = store_sql(st, "INSERT INTO stream_fts (rowid, text, terms) VALUES (?1,"
+				   " max_fts_text(json_extract(?2, '$.content')),"
+				   " max_fts_terms(?3, ?2, ?4, ?5))");
+	if (!q)
+		return model_fail(st, MAX_ESERVER, "text index failed");
+	store_bind_int(q, 1, rid);
+	store_bind_text(q, 2, jx_text(a->object_json));
+	store_bind_text(q, 3, a->verb);
+	store_bind_text(q, 4, a->actor_kind ? a->actor_kind : "person");
+	store_bind_text(q, 5, jx_text(a->actor_json));
+	return store_run(q) < 0 ? model_fail(st, MAX_ESERVER, "text index failed") : MAX_OK;
+}
+
 static void bind_new(store_q *q, const struct act_new *a, const char *id, const char *otype,
 		     const char *creator, const char *published)
 {
@@ -145,7 +163,7 @@ enum max_err act_insert(struct store *st, const struct act_new *a, const char *i
 		return model_fail(st, MAX_ESERVER, "activity insert failed");
 	enum max_err e = MAX_OK;
 	if (!strcmp(a->verb, "post") || !strcmp(a->verb, "comment"))
-		e = fts_entry(st, id, 1);
+		e = fts_add_new(st, store_last_rowid(st), a);
 	if (!e && row)
 		row_of_new(a, id, creator, published, row);
 	return e;

@@ -116,7 +116,8 @@ static void *run(void *arg)
 		/* every ~250 ms, when others wrote: a small merge step */
 		if (++rounds * c->conf.interval_ms >= 250) {
 			int v = data_version(&st);
-			if (v != seen && store_fts_merge_step(&st, 64) < 0 && !failures++)
+			if (v != seen && store_fts_merge_step(&st, STORE_FTS_MERGE_PAGES) < 0 &&
+			    !failures++)
 				log_event("-", "checkpointer: merge: %s", sqlite3_errmsg(st.db));
 			seen = data_version(&st);
 			rounds = 0;

@@ -46,7 +46,10 @@ int store_checkpointer_active(void);
 int store_checkpoint_round(struct store *st, const struct store_ckpt_conf *conf);
 
 /* A bounded merge step of the full-text index (at most pages leaf pages),
- * in its own transaction: 0, or -1. The checkpointer runs it. */
+ * in its own transaction: 0, or -1. The checkpointer runs it with
+ * STORE_FTS_MERGE_PAGES: 256 leaves of 1000 bytes (schema 012), the bytes
+ * 64 of FTS5's default 4050-byte leaves were. */
+#define STORE_FTS_MERGE_PAGES 256
 int store_fts_merge_step(struct store *st, int pages);
 
 #endif

@@ -1,0 +1,17 @@
+-- 012_fts_pages.sql — smaller leaves in the full-text index.
+--
+-- A post's entry in stream_fts is a new level-0 segment: one row of
+-- stream_fts_data of ~130 bytes. Its rowid (segment id << 37) puts it
+-- between the leaves of other segments, which were FTS5's default 4050
+-- bytes: one per database page, every page full, so most posts split a
+-- page and rewrote its siblings and their parent; the index took ~6 of
+-- the ~11 WAL pages a post wrote. With 1000-byte leaves a data page holds
+-- several rows and has room for a small one: ~4.5 pages per post for the
+-- index, about the same bytes on disk. Existing segments keep their size
+-- until the background merge (checkpoint.c, which merges more leaves per
+-- step to move the same bytes) rewrites them.
+--
+-- Only FTS5's own configuration changes: an older build reads and writes
+-- the index as it is (every FTS5 version honours pgsz); it refuses the
+-- database only for its user_version.
+INSERT INTO stream_fts (stream_fts, rank) VALUES ('pgsz', 1000);
