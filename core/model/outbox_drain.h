@@ -48,4 +48,21 @@ int outbox_note_attempt(struct store *db, int64_t id);
 /* Rows waiting; -1 on error. */
 int64_t outbox_pending(struct store *db);
 
+/* The bindings the bridge made on its current connection. Every mobile
+ * chat message re-binds all participants of its conversation (the
+ * original's repair, MESSAGING.md section 3), so most bind rows repeat
+ * one already made: the bridge skips those instead of paying a broker
+ * round trip for each. An unbind forgets its binding; a deleted user
+ * (its exchanges gone) or a new connection (the broker may have lost
+ * state) forgets them all; past OUTBOX_BOUND_MAX it starts afresh. */
+#define OUTBOX_BOUND_MAX 65536
+struct outbox_bound;
+struct outbox_bound *outbox_bound_new(void);
+void outbox_bound_free(struct outbox_bound *b);
+void outbox_bound_clear(struct outbox_bound *b);
+/* 1 when row is a bind this connection already made (skip it), else 0. */
+int outbox_bound_repeat(const struct outbox_bound *b, const struct outbox_row *row);
+/* The broker carried out row (or refused it: ok 0): remember or forget. */
+void outbox_bound_note(struct outbox_bound *b, const struct outbox_row *row, int ok);
+
 #endif
