@@ -124,6 +124,7 @@ int64_t outbox_pending(struct store *db)
 
 struct bound_entry {
 	struct bound_entry *next;
+	long made;  /* when the broker confirmed it */
 	char key[]; /* source \x1f destination \x1f routing key */
 };
 
@@ -175,7 +176,7 @@ static struct bound_entry **bound_find(struct bound_entry **link, const char *ke
 	return link;
 }
 
-int outbox_bound_repeat(const struct outbox_bound *b, const struct outbox_row *row)
+int outbox_bound_repeat(const struct outbox_bound *b, const struct outbox_row *row, long now)
 {
 	if (row->op != OUTBOX_BIND)
 		return 0;
@@ -185,10 +186,10 @@ int outbox_bound_repeat(const struct outbox_bound *b, const struct outbox_row *r
 	while (e && strcmp(e->key, k.data))
 		e = e->next;
 	buf_free(&k);
-	return e != NULL;
+	return e && now - e->made < OUTBOX_BOUND_TTL_MS;
 }
 
-void outbox_bound_note(struct outbox_bound *b, const struct outbox_row *row, int ok)
+void outbox_bound_note(struct outbox_bound *b, const struct outbox_row *row, int ok, long now)
 {
 	if (row->op == OUTBOX_DELETE_USER)
 		outbox_bound_clear(b);
@@ -202,11 +203,14 @@ void outbox_bound_note(struct outbox_bound *b, const struct outbox_row *row, int
 		*link = gone->next;
 		free(gone);
 		b->count--;
+	} else if (*link && ok) {
+		(*link)->made = now;
 	} else if (!*link && row->op == OUTBOX_BIND && ok) {
 		if (b->count >= OUTBOX_BOUND_MAX)
 			outbox_bound_clear(b);
 		struct bound_entry *e = xmalloc(sizeof *e + k.len + 1);
 		memcpy(e->key, k.data, k.len + 1);
+		e->made = now;
 		e->next = b->bucket[h];
 		b->bucket[h] = e;
 		b->count++;

@@ -534,6 +534,45 @@ static void test_conversation_delivery(void)
 	amqp_done(c);
 }
 
+static int conv_unbound(const void *cid)
+{
+	(void)cid;
+	return !*binding_keys("conversations", "rtbob.subscribe") &&
+	       !*binding_keys("rtbob.publish", "conversations");
+}
+
+/* The bridge skips a bind it made a moment ago, never one undone since: a
+ * participant kicked right after a mobile message (which re-binds everyone)
+ * and added back is bound again, both ways. */
+static void test_rejoin_bound(void)
+{
+	person("rtalice", "");
+	person("rtbob", "");
+	person("rtcarol", "");
+	CU_ASSERT_FATAL(wait_until(exchange_exists, "rtcarol.subscribe", SOON_MS));
+	const char *cid = conversation("rtalice", "[\"rtalice\",\"rtbob\",\"rtcarol\"]");
+	CU_ASSERT_FATAL(wait_until(conv_bound, cid, SOON_MS));
+	const char *key = e2e_fmt("%s.*", cid);
+	struct e2e_resp *r =
+		e2e_request("POST", e2e_fmt("/conversations/%s/messages", cid), "rtalice",
+			    "{\"object\":{\"objectType\":\"note\",\"content\":\"re\",\"mobile\":"
+			    "true}}");
+	E2E_STATUS(r, 201);
+	e2e_free(r);
+	r = e2e_request("DELETE", e2e_fmt("/conversations/%s/participants/rtbob", cid), "rtalice",
+			NULL);
+	E2E_STATUS(r, 204);
+	e2e_free(r);
+	CU_ASSERT_FATAL(wait_until(conv_unbound, cid, SOON_MS));
+	r = e2e_request("POST", e2e_fmt("/conversations/%s/participants", cid), "rtalice",
+			"{\"actor\":{\"username\":\"rtbob\"}}");
+	E2E_STATUS(r, 201);
+	e2e_free(r);
+	CU_ASSERT(wait_until(conv_bound, cid, SOON_MS));
+	E2E_STR_EQ(binding_keys("rtbob.publish", "conversations"), key);
+	E2E_STR_EQ(binding_keys("conversations", "rtcarol.subscribe"), key);
+}
+
 /* RabbitMQ asks osiris: a MAX user logs in with their token (optionally
  * "<server id>:user") and may read only their own subscribe exchange. */
 static void test_broker_login(void)
@@ -969,6 +1008,7 @@ E2E_SUITE(realtime, rt_init, rt_cleanup)
 	E2E_TEST(s, test_global_topology);
 	E2E_TEST(s, test_user_exchanges);
 	E2E_TEST(s, test_conversation_delivery);
+	E2E_TEST(s, test_rejoin_bound);
 	E2E_TEST(s, test_broker_login);
 	E2E_TEST(s, test_stomp_info);
 	E2E_TEST(s, test_sockjs_frames);

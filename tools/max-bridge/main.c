@@ -185,8 +185,8 @@ static int send_row(struct bridge *b, const struct outbox_row *r, int *rc)
 			push(b, r->id, tag, 0);
 		return 0;
 	}
-	/* a binding this connection made already: nothing to do */
-	if (outbox_bound_repeat(b->bound, r)) {
+	/* a binding this connection made a moment ago: nothing to do */
+	if (outbox_bound_repeat(b->bound, r, now_ms())) {
 		push(b, r->id, 0, 1);
 		return 0;
 	}
@@ -196,7 +196,7 @@ static int send_row(struct bridge *b, const struct outbox_row *r, int *rc)
 		return 1;
 	*rc = mq_sync(&b->mq, r);
 	if (*rc == MQ_OK || *rc == MQ_REFUSED)
-		outbox_bound_note(b->bound, r, *rc == MQ_OK);
+		outbox_bound_note(b->bound, r, *rc == MQ_OK, now_ms());
 	if (*rc == MQ_REFUSED) {
 		char what[600];
 		describe_row(r, what, sizeof what);
