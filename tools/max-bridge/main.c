@@ -4,7 +4,8 @@
  * The API appends rows to the outbox table in the same transaction as the
  * change they report; this process executes them in id order: topology
  * rows (declare a user's exchanges, bind, unbind) one RPC at a time,
- * publishes pipelined on a confirm-mode channel. A row is deleted only
+ * except a bind made a moment ago (outbox_bound_repeat, skipped), publishes
+ * pipelined on a confirm-mode channel. A row is deleted only
  * after the broker confirmed it, so a crash or an outage replays rows
  * (every operation is idempotent) and never loses one. Every commit writes
  * the database's WAL file: an inotify watch on it wakes the process at
