@@ -1,12 +1,14 @@
 /*
- * outbox_drain.c — reading and deleting outbox rows for max-bridge.
- * The bridge runs outside any request, so the writes here open their own
- * short transactions.
+ * outbox_drain.c — reading and deleting outbox rows for max-bridge, and
+ * the bridge's memory of the bindings it made (a small chained hash set
+ * of "source, destination, key"). The bridge runs outside any request,
+ * so the writes here open their own short transactions.
  */
 #include "model/outbox_drain.h"
 #include "store/store.h"
 #include "util/buf.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static int op_parse(const char *s, enum outbox_op *op)
@@ -114,4 +116,104 @@ int64_t outbox_pending(struct store *db)
 	store_q *q = store_sql(db, "SELECT count(*) FROM outbox");
 	int64_t n = q ? store_scalar(q) : -1;
 	return n;
+}
+
+/* ---- the bindings made on this connection -------------------------------- */
+
+#define BOUND_BUCKETS 4096
+
+struct bound_entry {
+	struct bound_entry *next;
+	long made;  /* when the broker confirmed it */
+	char key[]; /* source \x1f destination \x1f routing key */
+};
+
+struct outbox_bound {
+	struct bound_entry *bucket[BOUND_BUCKETS];
+	int count;
+};
+
+struct outbox_bound *outbox_bound_new(void)
+{
+	struct outbox_bound *b = xmalloc(sizeof *b);
+	memset(b, 0, sizeof *b);
+	return b;
+}
+
+void outbox_bound_clear(struct outbox_bound *b)
+{
+	for (int i = 0; i < BOUND_BUCKETS; i++)
+		while (b->bucket[i]) {
+			struct bound_entry *e = b->bucket[i];
+			b->bucket[i] = e->next;
+			free(e);
+		}
+	b->count = 0;
+}
+
+void outbox_bound_free(struct outbox_bound *b)
+{
+	if (b)
+		outbox_bound_clear(b);
+	free(b);
+}
+
+/* The row's key into out; its bucket. */
+static unsigned bound_key(const struct outbox_row *r, struct buf *out)
+{
+	buf_printf(out, "%s\x1f%s\x1f%s", r->exchange, r->destination, r->routing_key);
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (size_t i = 0; i < out->len; i++)
+		h = (h ^ (unsigned char)out->data[i]) * 16777619u;
+	return h % BOUND_BUCKETS;
+}
+
+/* The link pointing at the entry for key, or at the bucket's end. */
+static struct bound_entry **bound_find(struct bound_entry **link, const char *key)
+{
+	while (*link && strcmp((*link)->key, key))
+		link = &(*link)->next;
+	return link;
+}
+
+int outbox_bound_repeat(const struct outbox_bound *b, const struct outbox_row *row, long now)
+{
+	if (row->op != OUTBOX_BIND)
+		return 0;
+	struct buf k = {0};
+	unsigned h = bound_key(row, &k);
+	const struct bound_entry *e = b->bucket[h];
+	while (e && strcmp(e->key, k.data))
+		e = e->next;
+	buf_free(&k);
+	return e && now - e->made < OUTBOX_BOUND_TTL_MS;
+}
+
+void outbox_bound_note(struct outbox_bound *b, const struct outbox_row *row, int ok, long now)
+{
+	if (row->op == OUTBOX_DELETE_USER)
+		outbox_bound_clear(b);
+	if (row->op != OUTBOX_BIND && row->op != OUTBOX_UNBIND)
+		return;
+	struct buf k = {0};
+	unsigned h = bound_key(row, &k);
+	struct bound_entry **link = bound_find(&b->bucket[h], k.data);
+	if (*link && (row->op == OUTBOX_UNBIND || !ok)) {
+		struct bound_entry *gone = *link;
+		*link = gone->next;
+		free(gone);
+		b->count--;
+	} else if (*link && ok) {
+		(*link)->made = now;
+	} else if (!*link && row->op == OUTBOX_BIND && ok) {
+		if (b->count >= OUTBOX_BOUND_MAX)
+			outbox_bound_clear(b);
+		struct bound_entry *e = xmalloc(sizeof *e + k.len + 1);
+		memcpy(e->key, k.data, k.len + 1);
+		e->made = now;
+		e->next = b->bucket[h];
+		b->bucket[h] = e;
+		b->count++;
+	}
+	buf_free(&k);
 }

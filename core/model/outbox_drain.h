@@ -48,4 +48,25 @@ int outbox_note_attempt(struct store *db, int64_t id);
 /* Rows waiting; -1 on error. */
 int64_t outbox_pending(struct store *db);
 
+/* The bindings the bridge made lately on its current connection. Every
+ * mobile chat message re-binds all participants of its conversation (the
+ * original's repair, MESSAGING.md section 3), so most bind rows repeat one
+ * just made: the bridge skips a bind it made less than OUTBOX_BOUND_TTL_MS
+ * ago instead of paying a broker round trip for each; an older one goes to
+ * the broker again, so the repair (and a maintenance rebuild) still
+ * restores a binding removed behind MAX's back. An unbind forgets its
+ * binding; a deleted user (its exchanges gone) or a new connection (the
+ * broker may have lost state) forgets them all; past OUTBOX_BOUND_MAX
+ * entries it starts afresh. Times are in milliseconds, any origin. */
+#define OUTBOX_BOUND_MAX 65536
+#define OUTBOX_BOUND_TTL_MS 5000
+struct outbox_bound;
+struct outbox_bound *outbox_bound_new(void);
+void outbox_bound_free(struct outbox_bound *b);
+void outbox_bound_clear(struct outbox_bound *b);
+/* 1 when row is a bind made since now - OUTBOX_BOUND_TTL_MS (skip it). */
+int outbox_bound_repeat(const struct outbox_bound *b, const struct outbox_row *row, long now);
+/* The broker carried out row at now (or refused it: ok 0). */
+void outbox_bound_note(struct outbox_bound *b, const struct outbox_row *row, int ok, long now);
+
 #endif

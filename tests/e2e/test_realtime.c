@@ -703,6 +703,51 @@ static void test_conversation_delivery(void)
 	amqp_done(c);
 }
 
+/* rtdan is bound for the conversation both ways (and for nothing else) */
+static int dan_bound(const void *cid)
+{
+	const char *key = e2e_fmt("%s.*", (const char *)cid);
+	return !strcmp(binding_keys("conversations", "rtdan.subscribe"), key) &&
+	       !strcmp(binding_keys("rtdan.publish", "conversations"), key);
+}
+
+static int dan_unbound(const void *cid)
+{
+	(void)cid;
+	return !*binding_keys("conversations", "rtdan.subscribe") &&
+	       !*binding_keys("rtdan.publish", "conversations");
+}
+
+/* The bridge skips a bind it made a moment ago, never one undone since: a
+ * participant kicked right after a mobile message (which re-binds everyone)
+ * and added back is bound again, both ways. */
+static void test_rejoin_bound(void)
+{
+	person("rtcarol", "");
+	person("rtdan", "");
+	person("rteve", "");
+	CU_ASSERT_FATAL(wait_until(exchange_exists, "rteve.subscribe", SOON_MS));
+	const char *cid = conversation("rtcarol", "[\"rtcarol\",\"rtdan\",\"rteve\"]");
+	CU_ASSERT_FATAL(wait_until(dan_bound, cid, SOON_MS));
+	struct e2e_resp *r =
+		e2e_request("POST", e2e_fmt("/conversations/%s/messages", cid), "rtcarol",
+			    "{\"object\":{\"objectType\":\"note\",\"content\":\"re\",\"mobile\":"
+			    "true}}");
+	E2E_STATUS(r, 201);
+	e2e_free(r);
+	r = e2e_request("DELETE", e2e_fmt("/conversations/%s/participants/rtdan", cid), "rtcarol",
+			NULL);
+	E2E_STATUS(r, 204);
+	e2e_free(r);
+	CU_ASSERT_FATAL(wait_until(dan_unbound, cid, SOON_MS));
+	r = e2e_request("POST", e2e_fmt("/conversations/%s/participants", cid), "rtcarol",
+			"{\"actor\":{\"username\":\"rtdan\"}}");
+	E2E_STATUS(r, 201);
+	e2e_free(r);
+	CU_ASSERT(wait_until(dan_bound, cid, SOON_MS));
+	E2E_STR_EQ(binding_keys("conversations", "rteve.subscribe"), e2e_fmt("%s.*", cid));
+}
+
 /* RabbitMQ asks osiris: a MAX user logs in with their token (optionally
  * "<server id>:user") and may read only their own subscribe exchange. */
 static void test_broker_login(void)
@@ -1827,6 +1872,7 @@ E2E_SUITE(realtime, rt_init, rt_cleanup)
 	E2E_TEST(s, test_global_topology);
 	E2E_TEST(s, test_user_exchanges);
 	E2E_TEST(s, test_conversation_delivery);
+	E2E_TEST(s, test_rejoin_bound);
 	E2E_TEST(s, test_broker_login);
 	E2E_TEST(s, test_context_bindings);
 	E2E_TEST(s, test_activity_notifications);

@@ -128,6 +128,55 @@ static void test_outbox_drain(void)
 	CU_ASSERT_EQUAL(outbox_fetch(db, 0, 8, rows), 0);
 }
 
+/* The bridge skips a bind it made a moment ago on this connection, and
+ * only that: after OUTBOX_BOUND_TTL_MS, an unbind, a refused bind, a
+ * deleted user or a new connection the next bind goes to the broker. */
+static void test_outbox_bound(void)
+{
+	struct outbox_row bind = {.op = OUTBOX_BIND,
+				  .exchange = "ann.publish",
+				  .destination = "conversations",
+				  .routing_key = "c1.*"};
+	struct outbox_row other = bind, unbind = bind, del = {.op = OUTBOX_DELETE_USER};
+	other.routing_key = "c2.*";
+	unbind.op = OUTBOX_UNBIND;
+	del.destination = "ann";
+	const long t = 1000000, ttl = OUTBOX_BOUND_TTL_MS;
+	struct outbox_bound *b = outbox_bound_new();
+	CU_ASSERT_FALSE(outbox_bound_repeat(b, &bind, t));
+	outbox_bound_note(b, &bind, 0, t); /* refused: not made */
+	CU_ASSERT_FALSE(outbox_bound_repeat(b, &bind, t));
+	outbox_bound_note(b, &bind, 1, t);
+	CU_ASSERT_TRUE(outbox_bound_repeat(b, &bind, t + ttl - 1));
+	CU_ASSERT_FALSE(outbox_bound_repeat(b, &bind, t + ttl)); /* made again now and then */
+	outbox_bound_note(b, &bind, 1, t + ttl);
+	CU_ASSERT_TRUE(outbox_bound_repeat(b, &bind, t + ttl + 1));
+	CU_ASSERT_FALSE(outbox_bound_repeat(b, &other, t));  /* another key */
+	CU_ASSERT_FALSE(outbox_bound_repeat(b, &unbind, t)); /* only binds are skipped */
+	outbox_bound_note(b, &unbind, 1, t);
+	CU_ASSERT_FALSE(outbox_bound_repeat(b, &bind, t));
+	outbox_bound_note(b, &bind, 1, t);
+	outbox_bound_note(b, &other, 1, t);
+	outbox_bound_note(b, &del, 1, t);
+	CU_ASSERT_FALSE(outbox_bound_repeat(b, &bind, t));
+	CU_ASSERT_FALSE(outbox_bound_repeat(b, &other, t));
+	outbox_bound_note(b, &bind, 1, t);
+	outbox_bound_clear(b); /* a new connection */
+	CU_ASSERT_FALSE(outbox_bound_repeat(b, &bind, t));
+	/* past the limit it starts afresh rather than grow */
+	char key[32];
+	struct outbox_row many = bind;
+	many.routing_key = key;
+	for (int i = 0; i <= OUTBOX_BOUND_MAX; i++) {
+		snprintf(key, sizeof key, "k%d.*", i);
+		outbox_bound_note(b, &many, 1, t);
+	}
+	CU_ASSERT_TRUE(outbox_bound_repeat(b, &many, t));
+	snprintf(key, sizeof key, "k0.*");
+	CU_ASSERT_FALSE(outbox_bound_repeat(b, &many, t));
+	outbox_bound_free(b);
+}
+
 /* Another connection's commit changes data_version: how the bridge
  * wakes up without reading the table. */
 static void test_data_version(void)
@@ -373,6 +422,7 @@ UNIT_SUITE(realtime, fx_init, fx_cleanup)
 	UNIT_TEST(s, test_resources);
 	UNIT_TEST(s, test_url_parts);
 	UNIT_TEST(s, test_outbox_drain);
+	UNIT_TEST(s, test_outbox_bound);
 	UNIT_TEST(s, test_data_version);
 	UNIT_TEST(s, test_endpoints_deny_by_default);
 	UNIT_TEST(s, test_chat_stored_once);

@@ -4,7 +4,8 @@
  * The API appends rows to the outbox table in the same transaction as the
  * change they report; this process executes them in id order: topology
  * rows (declare a user's exchanges, bind, unbind) one RPC at a time,
- * publishes pipelined on a confirm-mode channel. A row is deleted only
+ * except a bind made a moment ago (outbox_bound_repeat, skipped), publishes
+ * pipelined on a confirm-mode channel. A row is deleted only
  * after the broker confirmed it, so a crash or an outage replays rows
  * (every operation is idempotent) and never loses one. Every commit writes
  * the database's WAL file: an inotify watch on it wakes the process at
@@ -30,8 +31,10 @@
 #include <string.h>
 #include <time.h>
 
-#define WINDOW 1024 /* publishes awaiting their confirm, at most */
-#define BATCH 256   /* rows read per query */
+#define WINDOW 1024     /* publishes awaiting their confirm, at most */
+#define BATCH 256       /* rows read per query */
+#define DELETE_ROWS 512 /* confirmed rows deleted together … */
+#define DELETE_MS 100   /* … or after this long, or when none is in flight */
 #define STOP_GRACE_MS 3000
 
 /* A row handed to the broker, waiting for its confirm (tag != 0) or done. */
@@ -47,12 +50,15 @@ struct bridge {
 	struct mq mq;
 	struct flight ring[WINDOW];
 	int head, count;
-	int64_t sent;          /* highest row id handed to the broker */
-	int64_t confirmed;     /* every row up to this id is done */
-	int64_t deleted;       /* … and deleted up to this one */
-	int64_t careful_until; /* one publish at a time up to this id */
-	int more;              /* rows may be waiting */
-	int64_t data_version;  /* at the last read of the table */
+	int64_t sent;               /* highest row id handed to the broker */
+	int64_t confirmed;          /* every row up to this id is done */
+	int64_t deleted;            /* … and deleted up to this one */
+	int64_t careful_until;      /* one publish at a time up to this id */
+	int more;                   /* rows may be waiting */
+	int blocked;                /* a row waits for the confirms before it */
+	long deleted_at;            /* when confirmed rows were last deleted */
+	struct outbox_bound *bound; /* bindings made on this connection */
+	int64_t data_version;       /* at the last read of the table */
 	int nacked;
 	int wal_watch;  /* inotify descriptor watching the WAL file, or -1 */
 	long hot_until; /* poll data_version every poll_ms until then */
@@ -105,9 +111,15 @@ static void push(struct bridge *b, int64_t id, uint64_t tag, int done)
 static void on_confirm(uint64_t tag, int multiple, int ok, void *arg)
 {
 	struct bridge *b = arg;
+	/* the unconfirmed publishes carry increasing tags (a channel is only
+	 * reopened with none in flight) */
 	for (int i = 0; i < b->count; i++) {
 		struct flight *f = at(b, i);
-		if (!f->tag || f->done || (f->tag != tag && !(multiple && f->tag < tag)))
+		if (!f->tag || f->done)
+			continue;
+		if (f->tag > tag)
+			break;
+		if (f->tag != tag && !multiple)
 			continue;
 		if (ok)
 			f->done = 1;
@@ -116,27 +128,36 @@ static void on_confirm(uint64_t tag, int multiple, int ok, void *arg)
 	}
 }
 
-/* Forgets the done prefix and deletes its rows. A failed delete is tried
- * again next time; the rows stay confirmed meanwhile. */
-static void settle(struct bridge *b)
+/* Forgets the done prefix and deletes its rows: in one transaction per
+ * DELETE_ROWS or DELETE_MS while publishes stream (each commit takes the
+ * database's write lock from the API), at once when none is in flight or
+ * when force. Rows confirmed but not yet deleted would be sent again only
+ * after a crash (at least once). A failed delete is tried again next time;
+ * the rows stay confirmed meanwhile. */
+static void settle(struct bridge *b, int force)
 {
 	while (b->count && at(b, 0)->done) {
 		b->confirmed = at(b, 0)->id;
 		b->head = (b->head + 1) % WINDOW;
 		b->count--;
 	}
-	if (b->confirmed > b->deleted) {
-		if (outbox_delete_upto(b->db, b->confirmed) == 0)
-			b->deleted = b->confirmed;
-		else
-			log_event("bridge", "cannot delete confirmed outbox rows; will retry");
-	}
+	if (b->confirmed <= b->deleted)
+		return;
+	long now = now_ms();
+	if (!force && b->count && b->confirmed - b->deleted < DELETE_ROWS &&
+	    now - b->deleted_at < DELETE_MS)
+		return;
+	b->deleted_at = now;
+	if (outbox_delete_upto(b->db, b->confirmed) == 0)
+		b->deleted = b->confirmed;
+	else
+		log_event("bridge", "cannot delete confirmed outbox rows; will retry");
 }
 
 /* Unconfirmed rows are sent again (at least once, never lost). */
 static void resend_unconfirmed(struct bridge *b)
 {
-	settle(b);
+	settle(b, 1);
 	b->count = 0;
 	b->head = 0;
 	b->sent = b->confirmed;
@@ -165,11 +186,18 @@ static int send_row(struct bridge *b, const struct outbox_row *r, int *rc)
 			push(b, r->id, tag, 0);
 		return 0;
 	}
+	/* a binding this connection made a moment ago: nothing to do */
+	if (outbox_bound_repeat(b->bound, r, now_ms())) {
+		push(b, r->id, 0, 1);
+		return 0;
+	}
 	/* topology rows wait for the publishes before them, so that a
 	 * channel error is blamed on the right row */
 	if (unconfirmed(b))
 		return 1;
 	*rc = mq_sync(&b->mq, r);
+	if (*rc == MQ_OK || *rc == MQ_REFUSED)
+		outbox_bound_note(b->bound, r, *rc == MQ_OK, now_ms());
 	if (*rc == MQ_REFUSED) {
 		char what[600];
 		describe_row(r, what, sizeof what);
@@ -186,6 +214,7 @@ static int send_row(struct bridge *b, const struct outbox_row *r, int *rc)
 static int fill(struct bridge *b)
 {
 	int want = WINDOW - b->count < BATCH ? WINDOW - b->count : BATCH;
+	b->blocked = 0;
 	if (!b->more || want <= 0)
 		return MQ_OK;
 	struct outbox_row rows[BATCH];
@@ -201,6 +230,7 @@ static int fill(struct bridge *b)
 	while (i < n && rc == MQ_OK && !send_row(b, &rows[i], &rc))
 		i++;
 	b->more = i < n || n == want;
+	b->blocked = i < n && rc == MQ_OK;
 	for (int j = 0; j < n; j++)
 		outbox_row_free(&rows[j]);
 	return rc;
@@ -219,7 +249,7 @@ static void on_lost(struct bridge *b)
 					  (long long)at(b, i)->id, b->mq.why);
 				at(b, i)->done = 1;
 			}
-		settle(b);
+		settle(b, 0);
 		return;
 	}
 	log_event("bridge", "%s; sending %d unconfirmed rows again, one at a time", b->mq.why,
@@ -236,6 +266,8 @@ static void connect_with_backoff(struct bridge *b)
 			log_event("bridge", "connected to RabbitMQ at %s; %lld outbox rows waiting",
 				  b->mq.where, (long long)outbox_pending(b->db));
 			b->more = 1;
+			/* a new connection may find a broker that lost them */
+			outbox_bound_clear(b->bound);
 			return;
 		}
 		log_event("bridge", "RabbitMQ unavailable (%s); next try in %ld ms", b->mq.why,
@@ -282,9 +314,14 @@ static int step(struct bridge *b)
 {
 	int rc = fill(b);
 	if (rc == MQ_OK) {
-		if (unconfirmed(b))
+		if (b->more && !b->blocked && b->count < WINDOW)
+			/* room for more: take the confirms that came, no wait */
+			rc = unconfirmed(b) ? mq_wait(&b->mq, 0, on_confirm, b) : MQ_OK;
+		else if (b->more)
+			/* the window is full, or a row waits for confirms */
 			rc = mq_wait(&b->mq, 50, on_confirm, b);
-		else if (!b->more)
+		else
+			/* a confirm or a commit, whichever comes first */
 			rc = idle(b);
 	}
 	if (rc == MQ_LOST)
@@ -295,7 +332,7 @@ static int step(struct bridge *b)
 		resend_unconfirmed(b);
 		sleep_ms(100);
 	}
-	settle(b);
+	settle(b, 0);
 	return rc;
 }
 
@@ -306,7 +343,7 @@ static void finish(struct bridge *b)
 	while (b->mq.up && unconfirmed(b) && now_ms() < until)
 		if (mq_wait(&b->mq, 50, on_confirm, b) != MQ_OK)
 			break;
-	settle(b);
+	settle(b, 1);
 	mq_close(&b->mq);
 	log_event("bridge", "stopped; %lld outbox rows waiting", (long long)outbox_pending(b->db));
 }
@@ -412,6 +449,7 @@ int main(int argc, char **argv)
 	if (b.retry_max_ms < 100)
 		b.retry_max_ms = 100;
 	b.wal_watch = watch_wal(config_get(&cfg, "store", "path"));
+	b.bound = outbox_bound_new();
 	on_signals();
 	if (consumers_start(&cfg, &stopping) < 0)
 		stopping = 1;
@@ -419,6 +457,7 @@ int main(int argc, char **argv)
 	consumers_join();
 	if (b.wal_watch >= 0)
 		close(b.wal_watch);
+	outbox_bound_free(b.bound);
 	store_close(&db);
 	config_free(&cfg);
 	return 0;
