@@ -90,7 +90,8 @@ function open(kind, user) {
       heartbeatIncoming: 0, heartbeatOutgoing: 0, reconnectDelay: 0, debug: () => {},
     });
     s.client = client;
-    const timer = setTimeout(() => reject(new Error(`${kind} ${user}: no answer in 60 s`)), 60000);
+    const fail = (e) => { clearTimeout(timer); if (!s.up) client.deactivate(); reject(e); };
+    const timer = setTimeout(() => fail(new Error(`${kind} ${user}: no answer in 60 s`)), 60000);
     client.onConnect = () => {
       const receipt = `r-${user}-${sessions.length}`;
       client.watchForReceipt(receipt, () => {
@@ -100,26 +101,44 @@ function open(kind, user) {
       });
       client.subscribe(`/exchange/${user}.subscribe`, (m) => onMessage(s, m), { receipt });
     };
-    client.onStompError = (f) => reject(new Error(`${kind} ${user}: ${f.headers.message}`));
-    client.onWebSocketClose = () => {
+    client.onStompError = (f) => fail(new Error(`${kind} ${user}: ${f.headers.message}`));
+    client.onWebSocketClose = (ev) => {
       if (s.up)
         closedEarly++;
       s.up = false;
-      reject(new Error(`${kind} ${user}: closed`));
+      fail(new Error(`${kind} ${user}: closed (${ev && ev.code} ${ev && ev.reason})`));
     };
     client.activate();
   });
+}
+
+// A session that failed before its subscription was confirmed tries again,
+// as the widget reconnects (twice at most); the retries are counted.
+let retries = 0;
+async function openRetrying(kind, user) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await open(kind, user);
+    } catch (e) {
+      if (attempt === 3)
+        throw e;
+      retries++;
+      console.log(`  retry: ${e.message}`);
+      await sleep(1000);
+    }
+  }
 }
 
 // n sessions of kind, session i as user (first + i) mod people, PARALLEL
 // connecting at a time
 async function openMany(kind, n, first) {
   const start = performance.now();
+  const retried = retries;
   let next = 0, done = 0;
   const worker = async () => {
     while (next < n) {
       const i = next++;
-      sessions.push(await open(kind, seed.users[(first + i) % seed.users.length]));
+      sessions.push(await openRetrying(kind, seed.users[(first + i) % seed.users.length]));
       if (++done % 1000 === 0)
         console.log(`  ${done} ${kind} sessions up`);
     }
@@ -127,7 +146,7 @@ async function openMany(kind, n, first) {
   await Promise.all(Array.from({ length: Math.min(PARALLEL, n) }, worker));
   const secs = (performance.now() - start) / 1000;
   console.log(`${n} sessions at /${kind === 'ws' ? 'ws' : 'stomp'} connected and subscribed in ` +
-    `${secs.toFixed(1)} s (${(n / secs).toFixed(0)}/s)`);
+    `${secs.toFixed(1)} s (${(n / secs).toFixed(0)}/s), ${retries - retried} retried`);
 }
 
 // ---- memory ------------------------------------------------------------------------
