@@ -214,7 +214,8 @@ async function drive() {
         const k = i++;
         inflight++;
         sent[k] = performance.now();
-        fetch(...request(k))
+        const [url, init] = request(k);
+        fetch(url, { ...init, signal: AbortSignal.timeout(60000) })
           .then(async (r) => {
             const t = await r.text();
             if (r.status !== 201) { failed++; lastFail = `${r.status} ${t.slice(0, 200)}`; }
