@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -157,6 +158,29 @@ static struct lws_context *start(const struct max_config *cfg, char *path, size_
 	return ctx;
 }
 
+/* Each session holds two descriptors (browser and web-STOMP), and lws sizes
+ * its tables from the soft limit when the context is made: a service
+ * manager's soft limit of 1024 would cap the relay near 500 sessions.
+ * Raised to the hard limit (capped: the tables grow with it). */
+#define FD_CAP 65536
+
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	rlim_t want = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > FD_CAP ? FD_CAP : rl.rlim_max;
+	if (rl.rlim_cur < want) {
+		rl.rlim_cur = want;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			log_event("relay", "cannot raise the file descriptor limit to %lu",
+				  (unsigned long)want);
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+		log_event("relay", "file descriptor limit %lu: about %lu sessions",
+			  (unsigned long)rl.rlim_cur, (unsigned long)(rl.rlim_cur / 2));
+}
+
 static void on_signals(void)
 {
 	struct sigaction sa;
@@ -190,6 +214,7 @@ int main(int argc, char **argv)
 	}
 	lws_set_log_level(LLL_ERR | LLL_WARN, lws_log);
 	on_signals();
+	raise_fd_limit();
 	static char path[1024];
 	struct lws_context *ctx = start(&cfg, path, sizeof path);
 	if (!ctx) {

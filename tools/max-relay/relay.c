@@ -208,6 +208,16 @@ static void client_gone(struct session *s)
 	}
 }
 
+/* web-STOMP (cowboy) closes a WebSocket on which it received nothing for
+ * 60 s (web_stomp.ws_opts.idle_timeout), and a widget with STOMP heart-beats
+ * off may send nothing for hours: lws PINGs the upstream after 30 s without
+ * a PONG, which keeps it open; without a PONG 60 s later the broker is gone
+ * and the session closes. */
+static const lws_retry_bo_t upstream_idle = {
+	.secs_since_valid_ping = 30,
+	.secs_since_valid_hangup = 90,
+};
+
 static int connect_upstream(struct session *s)
 {
 	struct lws_client_connect_info ci;
@@ -221,6 +231,7 @@ static int connect_upstream(struct session *s)
 	ci.protocol = *s->subprotocol ? s->subprotocol : NULL;
 	ci.local_protocol_name = relay_upstream_protocols[0].name;
 	ci.opaque_user_data = s;
+	ci.retry_and_idle_policy = &upstream_idle;
 	s->up = UP_CONNECTING;
 	struct lws *w = lws_client_connect_via_info(&ci);
 	if (s->up != UP_CONNECTING)
