@@ -106,6 +106,10 @@ ENV
 	# distribution (node ↔ rabbitmqctl) on loopback only
 	echo 'SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"' \
 		> "$D/rabbitmq-env.conf"
+	# runuser's PAM session resets the descriptor limit to 1024, which the
+	# node reaches near 800 STOMP sessions; this file is a shell script the
+	# node's start script sources
+	echo 'ulimit -n "$(ulimit -Hn)" 2> /dev/null || true' >> "$D/rabbitmq-env.conf"
 	local plugins="rabbitmq_web_stomp,rabbitmq_auth_backend_http"
 	[ -n "$RMQ_MGMT_PORT" ] && plugins="$plugins,rabbitmq_management"
 	echo "[$plugins]." > "$D/enabled_plugins"
