@@ -9,9 +9,11 @@
  *               [--comments N]     then N comments on one post, the cost
  *                                  of the first and the last 100 apart
  *               [--merge-every N]  a merge step of the full-text index
- *                                  (what the checkpointer runs every
- *                                  ~250 ms) after every N-th post, its
- *                                  pages counted with the posts'
+ *                                  (what a server's checkpointer runs
+ *                                  every 20 ms while posts come) after
+ *                                  every N-th post (10, a few hundred
+ *                                  posts/s; 0: none), its time and pages
+ *                                  counted with the posts'
  *               [--baseline N]     then N raw commits (commit_baseline.h) on
  *                                  another database: posts/s against it,
  *                                  by the wall clock and per CPU second
@@ -154,7 +156,7 @@ static const char *body(const char *type, int i)
 }
 
 static double posts_per_s, posts_per_cpu_s;
-static int merge_every;
+static int merge_every = 10;
 
 static int posts(int n, char last[25])
 {

@@ -13,9 +13,11 @@
  * connection; the threads race for a lock file beside the database and
  * only the winner works (another takes over if its process dies). Each
  * round it copies what it can without waiting (PASSIVE), and once the WAL
- * holds more than `reset_pages` it takes a TRUNCATE checkpoint that waits
- * a few milliseconds at most for readers and cuts the file to nothing, so
- * the next writer starts the WAL afresh. No request runs a checkpoint.
+ * holds more than `reset_pages` it takes a RESTART checkpoint that waits
+ * a few milliseconds at most for readers, so that the next writer starts
+ * the WAL afresh, overwriting the file from its beginning; only a WAL of
+ * twice that is cut to nothing (TRUNCATE: freeing the file's blocks is
+ * slow, and every writer waits for it). No request runs a checkpoint.
  */
 #ifndef MAX_STORE_CHECKPOINT_H
 #define MAX_STORE_CHECKPOINT_H
@@ -47,9 +49,11 @@ int store_checkpoint_round(struct store *st, const struct store_ckpt_conf *conf)
 
 /* A bounded merge step of the full-text index (at most pages leaf pages),
  * in its own transaction: 0, or -1. The checkpointer runs it with
- * STORE_FTS_MERGE_PAGES: 256 leaves of 1000 bytes (schema 012), the bytes
- * 64 of FTS5's default 4050-byte leaves were. */
-#define STORE_FTS_MERGE_PAGES 256
+ * STORE_FTS_MERGE_PAGES: 32 leaves of 1000 bytes (schema 012), a few
+ * milliseconds of holding the write lock (256 took 15–100 ms on a loaded
+ * 2-core machine: the slowest posts waited for it), and steps follow one
+ * another while they find work. */
+#define STORE_FTS_MERGE_PAGES 32
 int store_fts_merge_step(struct store *st, int pages);
 
 #endif

@@ -1,0 +1,21 @@
+-- 013_fts_crisismerge.sql — no big full-text merge inside a request.
+--
+-- Automerge is off (006): the background checkpointer merges the index in
+-- bounded steps. But FTS5 still runs a "crisis merge" inside the INSERT
+-- that gives a level its 16th segment, and it merges that whole level,
+-- finishing in one request any incremental merge the checkpointer had
+-- begun there. A merge that takes in a large segment lasts minutes of
+-- 32-leaf steps, and meanwhile its level keeps receiving segments: at a
+-- million posts and ~600 posts/s the 16th came within a minute, and one
+-- request rewrote a 117,000-leaf segment (the WAL reached 293 MB). At 64
+-- the checkpointer finishes first; level 0, merged every few posts by
+-- the checkpointer, stays far below it.
+--
+-- The checkpointer's steps merge a level once it has `usermerge`
+-- segments: at FTS5's default of 4 every entry was rewritten log4(posts)
+-- times, at 16 half as often (bench/post_inproc with a step every 10
+-- posts: 275 → 194 CPU µs per post, load ~9), for up to 15 segments a
+-- level for a lookup to read.
+-- Only FTS5's own configuration changes, as in 012.
+INSERT INTO stream_fts (stream_fts, rank) VALUES ('crisismerge', 64);
+INSERT INTO stream_fts (stream_fts, rank) VALUES ('usermerge', 16);
