@@ -62,8 +62,7 @@ static void test_check_reports_orphan_files(void)
 	CU_ASSERT_EQUAL(e2e_maxctl(&out, NULL, "check"), 1);
 	CU_ASSERT_PTR_NOT_NULL(out);
 	if (out)
-		CU_ASSERT_PTR_NOT_NULL(strstr(out, "orphan file: ") &&
-				       strstr(out, "/0123456789ab"));
+		CU_ASSERT(strstr(out, "orphan file: ") && strstr(out, "/0123456789ab"));
 	unlink(path);
 	CU_ASSERT_EQUAL(e2e_maxctl(NULL, NULL, "check"), 0);
 }
