@@ -158,9 +158,10 @@ static void test_thread_keeps_wal_bounded(void)
 		store_rollback(&t.st);
 	}
 	/* 20 rounds wrote ~4 MB; left alone the WAL would hold all of it. The
-	 * checkpointer resets it whenever it passes reset_pages (64 pages), so
-	 * it soon holds less than one round more than that. */
-	long long left = -1, bound = (64 + 64) * 4096;
+	 * checkpointer restarts it whenever it passes reset_pages (64 pages)
+	 * and cuts the file once it passes twice that, so the file soon stays
+	 * under twice the limit plus what one round (~55 pages) adds. */
+	long long left = -1, bound = (2 * 64 + 64) * (4096 + 24);
 	for (int i = 0; i < 2000 && !(left >= 0 && left < bound); i++) { /* up to 10 s */
 		struct timespec d = {0, 5000000};
 		nanosleep(&d, NULL);
