@@ -142,6 +142,18 @@ const char *fx_error(const struct fx_resp *r)
 	return fx_str(r, "error");
 }
 
+const char *fx_fmt(const char *f, ...)
+{
+	static char p[8][1024];
+	static int i;
+	i = (i + 1) % 8;
+	va_list ap;
+	va_start(ap, f);
+	vsnprintf(p[i], sizeof p[i], f, ap);
+	va_end(ap);
+	return p[i];
+}
+
 long long fx_scalar(const char *sql)
 {
 	sqlite3_stmt *s = NULL;

@@ -41,6 +41,8 @@ const char *fx_header(const struct fx_resp *r, const char *name);
 /* error name of a JSON error body, or "" */
 const char *fx_error(const struct fx_resp *r);
 const char *fx_str(const struct fx_resp *r, const char *key);
+/* printf into one of 8 rotating static buffers (valid until 8 more calls). */
+const char *fx_fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
 /* An integer from the database (first column of the first row). */
 long long fx_scalar(const char *sql);
 /* Creates a user through POST /people as a Manager "fxadmin". */

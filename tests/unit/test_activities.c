@@ -11,24 +11,11 @@
 
 #include <sqlite3.h> /* to be moved behind store/ */
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-__attribute__((format(printf, 1, 2))) static const char *fmt(const char *f, ...)
-{
-	static char p[8][1024];
-	static int i;
-	i = (i + 1) % 8;
-	va_list ap;
-	va_start(ap, f);
-	vsnprintf(p[i], sizeof p[i], f, ap);
-	va_end(ap);
-	return p[i];
-}
-
-#define SCALAR(...) fx_scalar(fmt(__VA_ARGS__))
+#define SCALAR(...) fx_scalar(fx_fmt(__VA_ARGS__))
 
 static const char *hash_of(const char *url)
 {
@@ -61,18 +48,19 @@ static int has(json_object *o, const char *k)
 
 static void mkctx(const char *url, const char *perms, const char *notifications)
 {
-	const char *body = fmt("{\"url\":\"%s\",\"displayName\":\"Ctx %s\",\"tags\":[\"T\"],"
-			       "\"permissions\":%s%s%s}",
-			       url, url, perms, notifications ? ",\"notifications\":" : "",
-			       notifications ? notifications : "");
+	const char *body = fx_fmt("{\"url\":\"%s\",\"displayName\":\"Ctx %s\",\"tags\":[\"T\"],"
+				  "\"permissions\":%s%s%s}",
+				  url, url, perms, notifications ? ",\"notifications\":" : "",
+				  notifications ? notifications : "");
 	CU_ASSERT_EQUAL(status("POST", "/contexts", "fxadmin", body), 201);
 }
 
 static void subscribe(const char *user, const char *url)
 {
-	CU_ASSERT_EQUAL(status("POST", fmt("/contexts/%s/subscriptions", hash_of(url)), "fxadmin",
-			       fmt("{\"actor\":{\"objectType\":\"person\",\"username\":\"%s\"}}",
-				   user)),
+	CU_ASSERT_EQUAL(status("POST", fx_fmt("/contexts/%s/subscriptions", hash_of(url)),
+			       "fxadmin",
+			       fx_fmt("{\"actor\":{\"objectType\":\"person\",\"username\":\"%s\"}}",
+				      user)),
 			201);
 }
 
@@ -85,10 +73,11 @@ static const char *post(const char *user, const char *url, const char *content)
 	static int i;
 	i = (i + 1) % 8;
 	const char *body =
-		fmt("{\"object\":{\"objectType\":\"note\",\"content\":\"%s\"}}", content);
+		fx_fmt("{\"object\":{\"objectType\":\"note\",\"content\":\"%s\"}}", content);
 	struct fx_resp r =
-		url ? fx_req("POST", fmt("/contexts/%s/activities", hash_of(url)), user, body, NULL)
-		    : fx_req("POST", fmt("/people/%s/activities", user), user, body, NULL);
+		url ? fx_req("POST", fx_fmt("/contexts/%s/activities", hash_of(url)), user, body,
+			     NULL)
+		    : fx_req("POST", fx_fmt("/people/%s/activities", user), user, body, NULL);
 	CU_ASSERT_EQUAL(r.status, 201);
 	snprintf(ids[i], sizeof ids[i], "%s", fx_str(&r, "id"));
 	fx_free(&r);
@@ -99,8 +88,9 @@ static const char *comment(const char *user, const char *id, const char *content
 {
 	static char cid[25];
 	struct fx_resp r =
-		fx_req("POST", fmt("/activities/%s/comments", id), user,
-		       fmt("{\"object\":{\"objectType\":\"comment\",\"content\":\"%s\"}}", content),
+		fx_req("POST", fx_fmt("/activities/%s/comments", id), user,
+		       fx_fmt("{\"object\":{\"objectType\":\"comment\",\"content\":\"%s\"}}",
+			      content),
 		       NULL);
 	CU_ASSERT_EQUAL(r.status, 201);
 	snprintf(cid, sizeof cid, "%s", fx_str(&r, "id"));
@@ -268,53 +258,57 @@ static void test_keywords_follow_comments(void)
 	/* the original's test_activities_keyword_generation */
 	const char *h = hash_of(url);
 	CU_ASSERT_STRING_EQUAL(
-		listing(fmt("/contexts/%s/activities?keyword=comentari&keyword=creació", h),
+		listing(fx_fmt("/contexts/%s/activities?keyword=comentari&keyword=creació", h),
 			"messi"),
 		id);
-	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?keyword=xavi", h), "messi"),
+	CU_ASSERT_STRING_EQUAL(listing(fx_fmt("/contexts/%s/activities?keyword=xavi", h), "messi"),
 			       id);
-	CU_ASSERT_STRING_EQUAL(fmt("%lld",
-				   SCALAR("SELECT json_array_length(keywords_json) FROM activities"
-					  " WHERE id = '%s'",
-					  id)),
+	CU_ASSERT_STRING_EQUAL(fx_fmt("%lld", SCALAR("SELECT json_array_length(keywords_json) FROM "
+						     "activities"
+						     " WHERE id = '%s'",
+						     id)),
 			       "12");
 	CU_ASSERT_EQUAL(SCALAR("SELECT last_comment = '%s' FROM activities WHERE id = '%s'", cid,
 			       id),
 			1);
-	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?hashtag=nou&hashtag=comentari",
-					   h),
-				       "messi"),
-			       id);
+	CU_ASSERT_STRING_EQUAL(
+		listing(fx_fmt("/contexts/%s/activities?hashtag=nou&hashtag=comentari", h),
+			"messi"),
+		id);
 	/* the comment's own entry: its object keywords, its author's words
 	 * apart; its text finds the post */
 	CU_ASSERT_EQUAL(has_token(cid, 'k', "comentari"), 1);
 	CU_ASSERT_EQUAL(has_token(cid, 'k', "xavi"), 0);
 	CU_ASSERT_EQUAL(has_token(cid, 'p', "xavi"), 1);
-	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?q=activitat", h), "messi"), id);
+	CU_ASSERT_STRING_EQUAL(listing(fx_fmt("/contexts/%s/activities?q=activitat", h), "messi"),
+			       id);
 	/* deleting the comment: keywords back to the post's own, lastComment the
 	 * post, hashtags stay (endpoints.md), the comment activity stays */
-	CU_ASSERT_EQUAL(status("DELETE", fmt("/activities/%s/comments/%s", id, cid), "xavi", NULL),
+	CU_ASSERT_EQUAL(status("DELETE", fx_fmt("/activities/%s/comments/%s", id, cid), "xavi",
+			       NULL),
 			204);
 	CU_ASSERT_EQUAL(SCALAR("SELECT json_array_length(keywords_json) FROM activities"
 			       " WHERE id = '%s'",
 			       id),
 			6);
-	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?keyword=comentari", h),
+	CU_ASSERT_STRING_EQUAL(listing(fx_fmt("/contexts/%s/activities?keyword=comentari", h),
 				       "messi"),
 			       "");
-	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?keyword=creació", h), "messi"),
+	CU_ASSERT_STRING_EQUAL(listing(fx_fmt("/contexts/%s/activities?keyword=creació", h),
+				       "messi"),
 			       id);
 	CU_ASSERT_EQUAL(SCALAR("SELECT last_comment IS NULL FROM activities WHERE id = '%s'", id),
 			1);
-	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?hashtag=nou&hashtag=comentari",
-					   h),
-				       "messi"),
-			       id);
+	CU_ASSERT_STRING_EQUAL(
+		listing(fx_fmt("/contexts/%s/activities?hashtag=nou&hashtag=comentari", h),
+			"messi"),
+		id);
 	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM activities WHERE id = '%s'", cid), 1);
-	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?q=activitat", h), "messi"), "");
+	CU_ASSERT_STRING_EQUAL(listing(fx_fmt("/contexts/%s/activities?q=activitat", h), "messi"),
+			       "");
 	/* the same comment cannot be deleted twice */
-	struct fx_resp r =
-		fx_req("DELETE", fmt("/activities/%s/comments/%s", id, cid), "fxadmin", NULL, NULL);
+	struct fx_resp r = fx_req("DELETE", fx_fmt("/activities/%s/comments/%s", id, cid),
+				  "fxadmin", NULL, NULL);
 	CU_ASSERT_EQUAL(r.status, 404);
 	CU_ASSERT_STRING_EQUAL(fx_error(&r), "ObjectNotFound");
 	fx_free(&r);
@@ -328,42 +322,45 @@ static void test_marks_and_counters(void)
 	subscribe("xavi", url);
 	char id[25];
 	snprintf(id, sizeof id, "%s", post("messi", url, "mark me"));
-	CU_ASSERT_EQUAL(status("POST", fmt("/activities/%s/likes", id), "xavi", NULL), 201);
-	CU_ASSERT_EQUAL(status("POST", fmt("/activities/%s/likes", id), "xavi", NULL), 200);
-	CU_ASSERT_EQUAL(status("POST", fmt("/activities/%s/likes", id), "messi", NULL), 201);
+	CU_ASSERT_EQUAL(status("POST", fx_fmt("/activities/%s/likes", id), "xavi", NULL), 201);
+	CU_ASSERT_EQUAL(status("POST", fx_fmt("/activities/%s/likes", id), "xavi", NULL), 200);
+	CU_ASSERT_EQUAL(status("POST", fx_fmt("/activities/%s/likes", id), "messi", NULL), 201);
 	CU_ASSERT_EQUAL(SCALAR("SELECT likes_count FROM activities WHERE id = '%s'", id), 2);
 	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM activities WHERE verb = 'like'"
 			       " AND json_extract(object_json, '$.id') = '%s'",
 			       id),
 			2);
 	CU_ASSERT_EQUAL(SCALAR("SELECT length(last_like) FROM activities WHERE id = '%s'", id), 27);
-	CU_ASSERT_EQUAL(status("DELETE", fmt("/activities/%s/likes/xavi", id), "xavi", NULL), 204);
-	CU_ASSERT_EQUAL(status("DELETE", fmt("/activities/%s/likes/xavi", id), "xavi", NULL), 403);
+	CU_ASSERT_EQUAL(status("DELETE", fx_fmt("/activities/%s/likes/xavi", id), "xavi", NULL),
+			204);
+	CU_ASSERT_EQUAL(status("DELETE", fx_fmt("/activities/%s/likes/xavi", id), "xavi", NULL),
+			403);
 	CU_ASSERT_EQUAL(SCALAR("SELECT likes_count FROM activities WHERE id = '%s'", id), 1);
 	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM activities WHERE verb = 'unlike'"), 1);
 
-	CU_ASSERT_EQUAL(status("POST", fmt("/activities/%s/favorites", id), "xavi", NULL), 201);
+	CU_ASSERT_EQUAL(status("POST", fx_fmt("/activities/%s/favorites", id), "xavi", NULL), 201);
 	CU_ASSERT_EQUAL(SCALAR("SELECT favorites_count FROM activities WHERE id = '%s'", id), 1);
 	struct fx_resp r =
-		fx_req("DELETE", fmt("/activities/%s/favorites/xavi", id), "xavi", NULL, NULL);
+		fx_req("DELETE", fx_fmt("/activities/%s/favorites/xavi", id), "xavi", NULL, NULL);
 	CU_ASSERT_EQUAL(r.status, 200);
 	CU_ASSERT_STRING_EQUAL(fx_str(&r, "verb"), "unfavorite");
 	CU_ASSERT_EQUAL(json_object_get_int(get(get(r.json, "object"), "favoritesCount")), 0);
 	fx_free(&r);
 	/* a Manager may always unfavorite, the user only what he favorited */
-	CU_ASSERT_EQUAL(status("DELETE", fmt("/activities/%s/favorites/xavi", id), "xavi", NULL),
+	CU_ASSERT_EQUAL(status("DELETE", fx_fmt("/activities/%s/favorites/xavi", id), "xavi", NULL),
 			403);
-	CU_ASSERT_EQUAL(status("DELETE", fmt("/activities/%s/favorites/xavi", id), "fxadmin", NULL),
+	CU_ASSERT_EQUAL(status("DELETE", fx_fmt("/activities/%s/favorites/xavi", id), "fxadmin",
+			       NULL),
 			200);
 
 	/* flags: a contextless post cannot be flagged, not even by a Manager */
 	char solo[25];
 	snprintf(solo, sizeof solo, "%s", post("messi", NULL, "solo post to flag"));
-	CU_ASSERT_EQUAL(status("POST", fmt("/activities/%s/flag", solo), "fxadmin", NULL), 403);
-	CU_ASSERT_EQUAL(status("POST", fmt("/activities/%s/flag", id), "fxadmin", NULL), 201);
-	CU_ASSERT_EQUAL(status("POST", fmt("/activities/%s/flag", id), "fxadmin", NULL), 200);
+	CU_ASSERT_EQUAL(status("POST", fx_fmt("/activities/%s/flag", solo), "fxadmin", NULL), 403);
+	CU_ASSERT_EQUAL(status("POST", fx_fmt("/activities/%s/flag", id), "fxadmin", NULL), 201);
+	CU_ASSERT_EQUAL(status("POST", fx_fmt("/activities/%s/flag", id), "fxadmin", NULL), 200);
 	CU_ASSERT_EQUAL(SCALAR("SELECT flag_state FROM activities WHERE id = '%s'", id), 1);
-	CU_ASSERT_EQUAL(status("DELETE", fmt("/activities/%s/flag", id), "fxadmin", NULL), 204);
+	CU_ASSERT_EQUAL(status("DELETE", fx_fmt("/activities/%s/flag", id), "fxadmin", NULL), 204);
 	CU_ASSERT_EQUAL(SCALAR("SELECT flag_state * 10 + (flagged IS NULL) FROM activities"
 			       " WHERE id = '%s'",
 			       id),
@@ -381,11 +378,11 @@ static void test_delete_takes_marks_and_indexes(void)
 	char id[25], cid[25];
 	snprintf(id, sizeof id, "%s", post("messi", url, "to be deleted #gone"));
 	snprintf(cid, sizeof cid, "%s", comment("xavi", id, "a reply"));
-	CU_ASSERT_EQUAL(status("POST", fmt("/activities/%s/likes", id), "xavi", NULL), 201);
-	CU_ASSERT_EQUAL(status("POST", fmt("/activities/%s/favorites", id), "xavi", NULL), 201);
+	CU_ASSERT_EQUAL(status("POST", fx_fmt("/activities/%s/likes", id), "xavi", NULL), 201);
+	CU_ASSERT_EQUAL(status("POST", fx_fmt("/activities/%s/favorites", id), "xavi", NULL), 201);
 	/* another member has no delete permission */
-	CU_ASSERT_EQUAL(status("DELETE", fmt("/activities/%s", id), "xavi", NULL), 403);
-	CU_ASSERT_EQUAL(status("DELETE", fmt("/activities/%s", id), "messi", NULL), 204);
+	CU_ASSERT_EQUAL(status("DELETE", fx_fmt("/activities/%s", id), "xavi", NULL), 403);
+	CU_ASSERT_EQUAL(status("DELETE", fx_fmt("/activities/%s", id), "messi", NULL), 204);
 	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM activities WHERE id = '%s'", id), 0);
 	static const char *const tables[] = {"likes", "favorites"};
 	for (size_t i = 0; i < 2; i++)
@@ -404,8 +401,8 @@ static void test_delete_takes_marks_and_indexes(void)
 	/* the comment activity stays, out of any replies and post search */
 	CU_ASSERT_EQUAL(SCALAR("SELECT reply_deleted FROM activities WHERE id = '%s'", cid), 1);
 	CU_ASSERT_STRING_EQUAL(listing("/activities/comments?q=reply", "fxadmin"), cid);
-	CU_ASSERT_EQUAL(status("GET", fmt("/activities/%s", id), "fxadmin", NULL), 404);
-	CU_ASSERT_EQUAL(status("GET", fmt("/activities/%s", cid), "fxadmin", NULL), 200);
+	CU_ASSERT_EQUAL(status("GET", fx_fmt("/activities/%s", id), "fxadmin", NULL), 404);
+	CU_ASSERT_EQUAL(status("GET", fx_fmt("/activities/%s", cid), "fxadmin", NULL), 200);
 }
 
 static void test_notifications_in_outbox(void)
@@ -445,7 +442,7 @@ static void test_notifications_in_outbox(void)
 	post("puyol", NULL, "timeline post, silent");
 	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM outbox WHERE op = 'publish'"), before + 3);
 	/* a rejected post leaves no outbox row */
-	CU_ASSERT_EQUAL(status("POST", fmt("/contexts/%s/activities", hash_of(posts)), "puyol",
+	CU_ASSERT_EQUAL(status("POST", fx_fmt("/contexts/%s/activities", hash_of(posts)), "puyol",
 			       "{\"object\":{\"objectType\":\"note\"}}"),
 			400);
 	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM outbox WHERE op = 'publish'"), before + 3);
@@ -477,11 +474,12 @@ static const char *brute(const char *extra, const char *key, const char *after)
 	static char out[8192];
 	out[0] = 0;
 	sqlite3_stmt *s = NULL;
-	const char *sql = fmt("SELECT id FROM activities WHERE verb = 'post' AND visible = 1 AND"
-			      " (context_hash IN (SELECT hash FROM subscriptions WHERE username ="
-			      " 'merger' AND perm_mask & 2) OR actor = 'merger') %s AND %s > '%s'"
-			      " ORDER BY %s DESC",
-			      extra, key, after ? after : "", key);
+	const char *sql =
+		fx_fmt("SELECT id FROM activities WHERE verb = 'post' AND visible = 1 AND"
+		       " (context_hash IN (SELECT hash FROM subscriptions WHERE username ="
+		       " 'merger' AND perm_mask & 2) OR actor = 'merger') %s AND %s > '%s'"
+		       " ORDER BY %s DESC",
+		       extra, key, after ? after : "", key);
 	CU_ASSERT_EQUAL(sqlite3_prepare_v2(fx.db.db, sql, -1, &s, NULL), SQLITE_OK);
 	for (int n = 0; sqlite3_step(s) == SQLITE_ROW; n++) {
 		if (n)
@@ -500,8 +498,8 @@ static const char *walk(const char *query, int limit, int by_comments)
 	out[0] = 0;
 	for (int pages = 0; pages < 100; pages++) {
 		struct page pg;
-		page_of(fmt("/people/merger/timeline?limit=%d%s%s%s", limit, query,
-			    before[0] ? "&before=" : "", before),
+		page_of(fx_fmt("/people/merger/timeline?limit=%d%s%s%s", limit, query,
+			       before[0] ? "&before=" : "", before),
 			"merger", &pg);
 		if (!pg.n)
 			break;
@@ -532,7 +530,7 @@ static void test_timeline_merge_matches_brute_force(void)
 	}
 	/* a context he lost read in: its posts are not his to see */
 	CU_ASSERT_EQUAL(status("DELETE",
-			       fmt("/contexts/%s/permissions/merger/read", hash_of(urls[3])),
+			       fx_fmt("/contexts/%s/permissions/merger/read", hash_of(urls[3])),
 			       "fxadmin", NULL),
 			201);
 	/* uneven contexts (m1 busy, m2 quiet), the reader's own posts, a
@@ -541,9 +539,9 @@ static void test_timeline_merge_matches_brute_force(void)
 	for (int i = 0; i < 40; i++) {
 		int k = i % 9 < 5 ? 0 : i % 9 < 6 ? 1 : 2 + i % 3;
 		snprintf(ids[i], sizeof ids[i], "%s",
-			 i % 8 == 3 ? post("merger", NULL, fmt("own %d #taga", i))
+			 i % 8 == 3 ? post("merger", NULL, fx_fmt("own %d #taga", i))
 				    : post("writer", urls[k],
-					   fmt("merge %d%s", i, i % 3 ? "" : " #taga")));
+					   fx_fmt("merge %d%s", i, i % 3 ? "" : " #taga")));
 	}
 	for (int i = 0; i < 40; i += 7)
 		comment("writer", ids[i], "bump");
@@ -563,7 +561,7 @@ static void test_timeline_merge_matches_brute_force(void)
 	int n = 0;
 	for (char *t = strtok(all, ","); t && n < 5; t = strtok(NULL, ","), n++)
 		snprintf(want + strlen(want), sizeof want - strlen(want), "%s%s", n ? "," : "", t);
-	CU_ASSERT_STRING_EQUAL(listing(fmt("/people/merger/timeline?limit=5&after=%s", ids[20]),
+	CU_ASSERT_STRING_EQUAL(listing(fx_fmt("/people/merger/timeline?limit=5&after=%s", ids[20]),
 				       "merger"),
 			       want);
 	/* limit=0 is everything (capped) */
@@ -582,12 +580,12 @@ static void test_likes_order_pages_across_ties(void)
 	}
 	char ids[8][25];
 	for (int i = 0; i < 8; i++)
-		snprintf(ids[i], sizeof ids[i], "%s", post("l1", url, fmt("liked %d", i)));
+		snprintf(ids[i], sizeof ids[i], "%s", post("l1", url, fx_fmt("liked %d", i)));
 	/* counts: 0→3, 1→1, 2→3, 3→0, 4→1, 5→3, 6→0, 7→2; liked in this order */
 	const int likes[][2] = {{0, 0}, {0, 1}, {1, 0}, {2, 0}, {2, 1}, {0, 2}, {4, 0},
 				{5, 0}, {5, 1}, {2, 2}, {5, 2}, {7, 0}, {7, 1}};
 	for (size_t i = 0; i < sizeof likes / sizeof likes[0]; i++)
-		CU_ASSERT_EQUAL(status("POST", fmt("/activities/%s/likes", ids[likes[i][0]]),
+		CU_ASSERT_EQUAL(status("POST", fx_fmt("/activities/%s/likes", ids[likes[i][0]]),
 				       users[likes[i][1]], NULL),
 				201);
 	/* 3 likes, newest last like first: 5, 2, 0; then 7; then 4, 1; then
@@ -595,13 +593,13 @@ static void test_likes_order_pages_across_ties(void)
 	char want[256];
 	snprintf(want, sizeof want, "%s,%s,%s,%s,%s,%s,%s,%s", ids[5], ids[2], ids[0], ids[7],
 		 ids[4], ids[1], ids[6], ids[3]);
-	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?sort=likes", hash_of(url)),
+	CU_ASSERT_STRING_EQUAL(listing(fx_fmt("/contexts/%s/activities?sort=likes", hash_of(url)),
 				       "l1"),
 			       want);
 	char got[1024] = "", before[25] = "";
 	for (int page = 0; page < 8; page++) {
-		const char *p = listing(fmt("/contexts/%s/activities?sort=likes&limit=3%s%s",
-					    hash_of(url), before[0] ? "&before=" : "", before),
+		const char *p = listing(fx_fmt("/contexts/%s/activities?sort=likes&limit=3%s%s",
+					       hash_of(url), before[0] ? "&before=" : "", before),
 					"l1");
 		if (!*p)
 			break;
@@ -615,8 +613,8 @@ static void test_likes_order_pages_across_ties(void)
 	/* the same through the timeline, in pages of 1 */
 	got[0] = before[0] = 0;
 	for (int page = 0; page < 10; page++) {
-		const char *p = listing(fmt("/people/l2/timeline?sort=likes&limit=1%s%s",
-					    before[0] ? "&before=" : "", before),
+		const char *p = listing(fx_fmt("/people/l2/timeline?sort=likes&limit=1%s%s",
+					       before[0] ? "&before=" : "", before),
 					"l2");
 		if (!*p)
 			break;
@@ -629,14 +627,14 @@ static void test_likes_order_pages_across_ties(void)
 	/* HEAD counts what follows `before` in the same order */
 	struct fx_resp r =
 		fx_req("HEAD",
-		       fmt("/contexts/%s/activities?sort=likes&before=%s", hash_of(url), ids[7]),
+		       fx_fmt("/contexts/%s/activities?sort=likes&before=%s", hash_of(url), ids[7]),
 		       "l1", NULL, NULL);
 	CU_ASSERT_STRING_EQUAL(fx_header(&r, "X-totalItems"), "4");
 	fx_free(&r);
 	/* an unknown item to continue after */
 	r = fx_req("GET",
-		   fmt("/contexts/%s/activities?sort=likes&before=%s", hash_of(url),
-		       "000000000000000000000000"),
+		   fx_fmt("/contexts/%s/activities?sort=likes&before=%s", hash_of(url),
+			  "000000000000000000000000"),
 		   "l1", NULL, NULL);
 	CU_ASSERT_EQUAL(r.status, 404);
 	fx_free(&r);
@@ -650,26 +648,27 @@ static void test_flagged_order(void)
 	subscribe("f1", url);
 	char ids[6][25];
 	for (int i = 0; i < 6; i++)
-		snprintf(ids[i], sizeof ids[i], "%s", post("f1", url, fmt("flagged %d", i)));
+		snprintf(ids[i], sizeof ids[i], "%s", post("f1", url, fx_fmt("flagged %d", i)));
 	const int order[] = {0, 3, 1, 5};
 	for (int i = 0; i < 4; i++)
-		CU_ASSERT_EQUAL(status("POST", fmt("/activities/%s/flag", ids[order[i]]), "fxadmin",
-				       NULL),
+		CU_ASSERT_EQUAL(status("POST", fx_fmt("/activities/%s/flag", ids[order[i]]),
+				       "fxadmin", NULL),
 				201);
 	/* unflagged (null) counts as never flagged */
-	CU_ASSERT_EQUAL(status("DELETE", fmt("/activities/%s/flag", ids[3]), "fxadmin", NULL), 204);
+	CU_ASSERT_EQUAL(status("DELETE", fx_fmt("/activities/%s/flag", ids[3]), "fxadmin", NULL),
+			204);
 	char want[256];
 	snprintf(want, sizeof want, "%s,%s,%s,%s,%s,%s", ids[5], ids[1], ids[0], ids[4], ids[3],
 		 ids[2]);
 	CU_ASSERT_STRING_EQUAL(listing("/people/f1/timeline?sort=flagged", "f1"), want);
-	CU_ASSERT_STRING_EQUAL(listing(fmt("/people/f1/timeline?sort=flagged&limit=2&before=%s",
-					   ids[1]),
+	CU_ASSERT_STRING_EQUAL(listing(fx_fmt("/people/f1/timeline?sort=flagged&limit=2&before=%s",
+					      ids[1]),
 				       "f1"),
-			       fmt("%s,%s", ids[0], ids[4]));
-	CU_ASSERT_STRING_EQUAL(listing(fmt("/people/f1/timeline?sortBy=flagged&limit=2&before=%s",
-					   ids[4]),
-				       "f1"),
-			       fmt("%s,%s", ids[3], ids[2]));
+			       fx_fmt("%s,%s", ids[0], ids[4]));
+	CU_ASSERT_STRING_EQUAL(
+		listing(fx_fmt("/people/f1/timeline?sortBy=flagged&limit=2&before=%s", ids[4]),
+			"f1"),
+		fx_fmt("%s,%s", ids[3], ids[2]));
 }
 
 static void test_full_text_search(void)
@@ -686,24 +685,27 @@ static void test_full_text_search(void)
 	snprintf(cid, sizeof cid, "%s", comment("reader", c, "parlem de la creacio igualment"));
 	const char *h = hash_of(url);
 	/* diacritics fold; a post matches by its replies too; newest first */
-	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?q=creacio", h), "reader"),
-			       fmt("%s,%s", c, a));
-	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?q=barca+lliga", h), "reader"),
+	CU_ASSERT_STRING_EQUAL(listing(fx_fmt("/contexts/%s/activities?q=creacio", h), "reader"),
+			       fx_fmt("%s,%s", c, a));
+	CU_ASSERT_STRING_EQUAL(listing(fx_fmt("/contexts/%s/activities?q=barca+lliga", h),
+				       "reader"),
 			       b);
-	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?q=lli*", h), "reader"), b);
+	CU_ASSERT_STRING_EQUAL(listing(fx_fmt("/contexts/%s/activities?q=lli*", h), "reader"), b);
 	/* tags are not text */
-	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?q=b", h), "reader"), "");
+	CU_ASSERT_STRING_EQUAL(listing(fx_fmt("/contexts/%s/activities?q=b", h), "reader"), "");
 	/* hostile FTS syntax is just words */
-	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?q=%%22NEAR(%%20OR%%20*", h),
+	CU_ASSERT_STRING_EQUAL(listing(fx_fmt("/contexts/%s/activities?q=%%22NEAR(%%20OR%%20*", h),
 				       "reader"),
 			       "");
 	/* comment listings search the comment's own text */
 	CU_ASSERT_STRING_EQUAL(listing("/activities/comments?q=igualment", "fxadmin"), cid);
 	CU_ASSERT_STRING_EQUAL(listing("/people/reader/timeline?q=creacio&limit=1", "reader"), c);
 	/* once the comment is deleted the post no longer matches through it */
-	CU_ASSERT_EQUAL(status("DELETE", fmt("/activities/%s/comments/%s", c, cid), "reader", NULL),
+	CU_ASSERT_EQUAL(status("DELETE", fx_fmt("/activities/%s/comments/%s", c, cid), "reader",
+			       NULL),
 			204);
-	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?q=creacio", h), "reader"), a);
+	CU_ASSERT_STRING_EQUAL(listing(fx_fmt("/contexts/%s/activities?q=creacio", h), "reader"),
+			       a);
 	struct fx_resp r =
 		fx_req("GET", "/people/reader/timeline?q=a+b+c+d+e+f+g+h+i+j+k+l+m+n+o+p+q",
 		       "reader", NULL, NULL);
@@ -744,9 +746,9 @@ static void test_maintenance_rebuilds(void)
 	 * contexts made again */
 	const char *h = hash_of("http://unit.test/notify-posts");
 	sqlite3_exec(fx.db.db,
-		     fmt("UPDATE subscriptions SET perm_mask = 0, permissions_json = '[]'"
-			 " WHERE hash = '%s'",
-			 h),
+		     fx_fmt("UPDATE subscriptions SET perm_mask = 0, permissions_json = '[]'"
+			    " WHERE hash = '%s'",
+			    h),
 		     NULL, NULL, NULL);
 	long long binds = fx_scalar("SELECT count(*) FROM outbox WHERE op = 'bind'");
 	CU_ASSERT_EQUAL(status("POST", "/admin/maintenance/subscriptions", "fxadmin", NULL), 200);
@@ -783,9 +785,9 @@ static void test_comment_cost_constant(void)
 	long long first = 0, last = 0;
 	for (int i = 0; i < 60; i++) {
 		long long n = written("POST", path, "xavi",
-				      fmt("{\"object\":{\"objectType\":\"comment\",\"content\":"
-					  "\"paraula%d #etiqueta%d\"}}",
-					  i + 100, i + 100),
+				      fx_fmt("{\"object\":{\"objectType\":\"comment\",\"content\":"
+					     "\"paraula%d #etiqueta%d\"}}",
+					     i + 100, i + 100),
 				      201);
 		if (i == 1)
 			first = n;
@@ -807,18 +809,18 @@ static void test_comment_cost_constant(void)
 			 json_object_get_string(
 				 get(json_object_array_get_idx(r.json, k ? 56 : 2), "id")));
 	fx_free(&r);
-	long long d1 = written("DELETE", fmt("%s/%s", path, cids[0]), "xavi", NULL, 204);
-	long long d2 = written("DELETE", fmt("%s/%s", path, cids[1]), "xavi", NULL, 204);
+	long long d1 = written("DELETE", fx_fmt("%s/%s", path, cids[0]), "xavi", NULL, 204);
+	long long d2 = written("DELETE", fx_fmt("%s/%s", path, cids[1]), "xavi", NULL, 204);
 	CU_ASSERT(d1 > 0);
 	CU_ASSERT_EQUAL(d1, d2);
 	const char *h = hash_of(url);
-	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?keyword=paraula102", h),
+	CU_ASSERT_STRING_EQUAL(listing(fx_fmt("/contexts/%s/activities?keyword=paraula102", h),
 				       "xavi"),
 			       "");
-	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?keyword=paraula156", h),
+	CU_ASSERT_STRING_EQUAL(listing(fx_fmt("/contexts/%s/activities?keyword=paraula156", h),
 				       "xavi"),
 			       "");
-	CU_ASSERT_STRING_EQUAL(listing(fmt("/contexts/%s/activities?keyword=paraula103", h),
+	CU_ASSERT_STRING_EQUAL(listing(fx_fmt("/contexts/%s/activities?keyword=paraula103", h),
 				       "xavi"),
 			       id);
 	CU_ASSERT_EQUAL(SCALAR("SELECT json_array_length(keywords_json) FROM activities"
@@ -834,7 +836,7 @@ static void test_comment_cost_constant(void)
 	snprintf(before, sizeof before, "%s",
 		 json_object_get_string(get(json_object_array_get_idx(r.json, n - 2), "id")));
 	fx_free(&r);
-	CU_ASSERT_EQUAL(status("DELETE", fmt("%s/%s", path, newest), "xavi", NULL), 204);
+	CU_ASSERT_EQUAL(status("DELETE", fx_fmt("%s/%s", path, newest), "xavi", NULL), 204);
 	CU_ASSERT_EQUAL(SCALAR("SELECT last_comment = '%s' FROM activities WHERE id = '%s'", before,
 			       id),
 			1);
@@ -848,13 +850,13 @@ static void test_head_checks_permission(void)
 	mkctx("http://unit.test/head-closed", OPEN, NULL);
 	subscribe("messi", "http://unit.test/head-closed");
 	const char *id = post("messi", "http://unit.test/head-closed", "head audit");
-	CU_ASSERT_EQUAL(status("GET", fmt("/activities/%s", id), "puyol", NULL), 403);
-	CU_ASSERT_EQUAL(status("HEAD", fmt("/activities/%s", id), "puyol", NULL), 403);
-	CU_ASSERT_EQUAL(status("GET", fmt("/activities/%s/comments", id), "puyol", NULL), 403);
-	CU_ASSERT_EQUAL(status("HEAD", fmt("/activities/%s/comments", id), "puyol", NULL), 403);
-	CU_ASSERT_EQUAL(status("HEAD", fmt("/activities/%s", id), "messi", NULL), 200);
+	CU_ASSERT_EQUAL(status("GET", fx_fmt("/activities/%s", id), "puyol", NULL), 403);
+	CU_ASSERT_EQUAL(status("HEAD", fx_fmt("/activities/%s", id), "puyol", NULL), 403);
+	CU_ASSERT_EQUAL(status("GET", fx_fmt("/activities/%s/comments", id), "puyol", NULL), 403);
+	CU_ASSERT_EQUAL(status("HEAD", fx_fmt("/activities/%s/comments", id), "puyol", NULL), 403);
+	CU_ASSERT_EQUAL(status("HEAD", fx_fmt("/activities/%s", id), "messi", NULL), 200);
 	CU_ASSERT_EQUAL(status("HEAD", "/activities/0123456789abcdef01234567", "puyol", NULL), 404);
-	CU_ASSERT_EQUAL(status("HEAD", fmt("/activities/%s", id), NULL, NULL), 401);
+	CU_ASSERT_EQUAL(status("HEAD", fx_fmt("/activities/%s", id), NULL, NULL), 401);
 }
 
 /* api.md 1.4, unlike the original: content is created as somebody else only by Managers; endpoints.md,
@@ -865,8 +867,9 @@ static void test_acting_and_edges(void)
 	const char *as_xavi = "{\"actor\":{\"objectType\":\"person\",\"username\":\"xavi\"},"
 			      "\"object\":{\"objectType\":\"comment\",\"content\":\"c\"}}";
 	long long before = fx_scalar("SELECT count(*) FROM activities");
-	CU_ASSERT_EQUAL(status("POST", fmt("/activities/%s/comments", id), "puyol", as_xavi), 403);
-	CU_ASSERT_EQUAL(status("POST", fmt("/activities/%s/likes", id), "puyol",
+	CU_ASSERT_EQUAL(status("POST", fx_fmt("/activities/%s/comments", id), "puyol", as_xavi),
+			403);
+	CU_ASSERT_EQUAL(status("POST", fx_fmt("/activities/%s/likes", id), "puyol",
 			       "{\"actor\":{\"objectType\":\"person\",\"username\":\"xavi\"}}"),
 			403);
 	CU_ASSERT_EQUAL(status("POST", "/people/puyol/activities", "puyol",
@@ -874,15 +877,15 @@ static void test_acting_and_edges(void)
 			       "\"object\":{\"objectType\":\"note\",\"content\":\"x\"}}"),
 			403);
 	CU_ASSERT_EQUAL(fx_scalar("SELECT count(*) FROM activities"), before);
-	CU_ASSERT_EQUAL(status("POST", fmt("/activities/%s/comments", id), "fxadmin", as_xavi),
+	CU_ASSERT_EQUAL(status("POST", fx_fmt("/activities/%s/comments", id), "fxadmin", as_xavi),
 			201);
 	CU_ASSERT_EQUAL(status("DELETE",
-			       fmt("/activities/%s/comments/0123456789abcdef01234567", id),
+			       fx_fmt("/activities/%s/comments/0123456789abcdef01234567", id),
 			       "fxadmin", NULL),
 			404);
-	CU_ASSERT_EQUAL(status("DELETE", fmt("/activities/%s/likes/puyol", id), "puyol", NULL),
+	CU_ASSERT_EQUAL(status("DELETE", fx_fmt("/activities/%s/likes/puyol", id), "puyol", NULL),
 			403);
-	CU_ASSERT_EQUAL(status("POST", fmt("/activities/%s/flag", id), "fxadmin", NULL), 403);
+	CU_ASSERT_EQUAL(status("POST", fx_fmt("/activities/%s/flag", id), "fxadmin", NULL), 403);
 	struct fx_resp r = fx_req("POST", "/people/puyol/activities", "puyol",
 				  "{\"published\":\"2010-01-01T00:01:30.5+02:00\","
 				  "\"object\":{\"objectType\":\"note\",\"content\":\"dated\"}}",
@@ -898,7 +901,7 @@ static void test_acting_and_edges(void)
 static void test_full_text_leaves_small(void)
 {
 	for (int i = 0; i < 120; i++)
-		post("puyol", NULL, fmt("Entrenament lleuger numero %d del dimarts", i));
+		post("puyol", NULL, fx_fmt("Entrenament lleuger numero %d del dimarts", i));
 	CU_ASSERT_EQUAL(sqlite3_exec(fx.db.db,
 				     "INSERT INTO stream_fts (stream_fts) VALUES ('optimize')",
 				     NULL, NULL, NULL),

@@ -17,22 +17,9 @@
 
 #include "../../tools/maxctl/maxctl.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-
-__attribute__((format(printf, 1, 2))) static const char *fmt(const char *f, ...)
-{
-	static char p[8][1024];
-	static int i;
-	i = (i + 1) % 8;
-	va_list ap;
-	va_start(ap, f);
-	vsnprintf(p[i], sizeof p[i], f, ap);
-	va_end(ap);
-	return p[i];
-}
 
 static char post_a[25], post_b[25], conv[25], avatar[512];
 #define URL "http://unit.test/ops"
@@ -54,9 +41,9 @@ static int status(const char *method, const char *path, const char *user, const 
 
 static void subscribe(const char *user, const char *hash)
 {
-	CU_ASSERT_EQUAL(status("POST", fmt("/contexts/%s/subscriptions", hash), "fxadmin",
-			       fmt("{\"actor\":{\"objectType\":\"person\",\"username\":\"%s\"}}",
-				   user)),
+	CU_ASSERT_EQUAL(status("POST", fx_fmt("/contexts/%s/subscriptions", hash), "fxadmin",
+			       fx_fmt("{\"actor\":{\"objectType\":\"person\",\"username\":\"%s\"}}",
+				      user)),
 			201);
 }
 
@@ -80,19 +67,20 @@ static void seed(void)
 	"\"contexts\":[{\"objectType\":\"context\",\"url\":\"" URL "\"}]}"
 #define COMMENT "{\"object\":{\"objectType\":\"comment\",\"content\":\"%s\"}}"
 	struct fx_resp r =
-		fx_req("POST", "/people/ana/activities", "ana", fmt(NOTE, "from ana"), NULL);
+		fx_req("POST", "/people/ana/activities", "ana", fx_fmt(NOTE, "from ana"), NULL);
 	CU_ASSERT_EQUAL(r.status, 201);
 	id_of(&r, post_a);
-	r = fx_req("POST", "/people/bob/activities", "bob", fmt(NOTE, "from bob"), NULL);
+	r = fx_req("POST", "/people/bob/activities", "bob", fx_fmt(NOTE, "from bob"), NULL);
 	id_of(&r, post_b);
-	CU_ASSERT_EQUAL(status("POST", fmt("/activities/%s/comments", post_a), "bob",
-			       fmt(COMMENT, "bob on ana")),
+	CU_ASSERT_EQUAL(status("POST", fx_fmt("/activities/%s/comments", post_a), "bob",
+			       fx_fmt(COMMENT, "bob on ana")),
 			201);
-	CU_ASSERT_EQUAL(status("POST", fmt("/activities/%s/comments", post_b), "ana",
-			       fmt(COMMENT, "ana on bob")),
+	CU_ASSERT_EQUAL(status("POST", fx_fmt("/activities/%s/comments", post_b), "ana",
+			       fx_fmt(COMMENT, "ana on bob")),
 			201);
-	CU_ASSERT_EQUAL(status("POST", fmt("/activities/%s/likes", post_b), "ana", NULL), 201);
-	CU_ASSERT_EQUAL(status("POST", fmt("/activities/%s/favorites", post_b), "ana", NULL), 201);
+	CU_ASSERT_EQUAL(status("POST", fx_fmt("/activities/%s/likes", post_b), "ana", NULL), 201);
+	CU_ASSERT_EQUAL(status("POST", fx_fmt("/activities/%s/favorites", post_b), "ana", NULL),
+			201);
 	r = fx_req("POST", "/conversations", "ana",
 		   "{\"contexts\":[{\"objectType\":\"conversation\",\"participants\":[\"ana\","
 		   "\"bob\"]}],\"object\":{\"objectType\":\"note\",\"content\":\"secret hi\"}}",
@@ -103,7 +91,7 @@ static void seed(void)
 		json_object_object_get_ex(json_object_array_get_idx(ctxs, 0), "id", &id);
 	snprintf(conv, sizeof conv, "%s", id ? json_object_get_string(id) : "");
 	fx_free(&r);
-	CU_ASSERT_EQUAL(status("POST", fmt("/conversations/%s/messages", conv), "bob",
+	CU_ASSERT_EQUAL(status("POST", fx_fmt("/conversations/%s/messages", conv), "bob",
 			       "{\"object\":{\"objectType\":\"note\",\"content\":\"bob "
 			       "answers\"}}"),
 			201);
@@ -119,8 +107,8 @@ static int suite_init(void)
 {
 	if (fx_init() != 0)
 		return -1;
-	config_set(&fx.cfg, "store", "files", fmt("%s/files", fx.dir));
-	config_set(&fx.cfg, "store", "avatars", fmt("%s/avatars", fx.dir));
+	config_set(&fx.cfg, "store", "files", fx_fmt("%s/files", fx.dir));
+	config_set(&fx.cfg, "store", "avatars", fx_fmt("%s/avatars", fx.dir));
 	return 0;
 }
 
@@ -217,17 +205,17 @@ static void test_forget(void)
 	CU_ASSERT_EQUAL(fx_scalar("SELECT count(*) FROM device_tokens WHERE owner = 'ana'"), 0);
 	CU_ASSERT_EQUAL(fx_scalar("SELECT count(*) FROM likes WHERE username = 'ana'"), 0);
 	/* bob's post: her like and favourite withdrawn, her comment gone */
-	CU_ASSERT_EQUAL(fx_scalar(fmt("SELECT likes_count + favorites_count FROM activities"
-				      " WHERE id = '%s'",
-				      post_b)),
+	CU_ASSERT_EQUAL(fx_scalar(fx_fmt("SELECT likes_count + favorites_count FROM activities"
+					 " WHERE id = '%s'",
+					 post_b)),
 			0);
-	CU_ASSERT_EQUAL(fx_scalar(fmt("SELECT count(*) FROM activities WHERE in_reply_to = '%s'",
-				      post_b)),
+	CU_ASSERT_EQUAL(fx_scalar(fx_fmt("SELECT count(*) FROM activities WHERE in_reply_to = '%s'",
+					 post_b)),
 			0);
 	/* bob's comment left the deleted post's replies */
-	CU_ASSERT_EQUAL(fx_scalar(fmt("SELECT count(*) FROM activities WHERE in_reply_to = '%s'"
-				      " AND reply_deleted = 0",
-				      post_a)),
+	CU_ASSERT_EQUAL(fx_scalar(fx_fmt("SELECT count(*) FROM activities WHERE in_reply_to = '%s'"
+					 " AND reply_deleted = 0",
+					 post_a)),
 			0);
 	/* her message: a tombstone, in place; bob's untouched */
 	CU_ASSERT_EQUAL(fx_scalar("SELECT count(*) FROM messages WHERE actor = 'ana'"
@@ -239,7 +227,7 @@ static void test_forget(void)
 			0);
 	CU_ASSERT_EQUAL(fx_scalar("SELECT count(*) FROM messages WHERE actor = 'bob'"), bob_msgs);
 	struct fx_resp r =
-		fx_req("GET", fmt("/conversations/%s/messages", conv), "bob", NULL, NULL);
+		fx_req("GET", fx_fmt("/conversations/%s/messages", conv), "bob", NULL, NULL);
 	CU_ASSERT_EQUAL(r.status, 200);
 	fx_free(&r);
 	/* the database stays consistent */
@@ -359,7 +347,7 @@ static int add_lost_page(const char *file)
 static void test_check_depth(void)
 {
 	char err[256];
-	const char *copy = fmt("%s/depth.db", fx.dir);
+	const char *copy = fx_fmt("%s/depth.db", fx.dir);
 	CU_ASSERT_FATAL(store_backup(&fx.db, copy, err, sizeof err) > 0);
 	struct store db;
 	CU_ASSERT_EQUAL_FATAL(store_open(&db, copy, 1000, err, sizeof err), 0);
@@ -377,7 +365,7 @@ static void test_check_depth(void)
 				0);
 	}
 	store_close(&db);
-	copy = fmt("%s/lost.db", fx.dir);
+	copy = fx_fmt("%s/lost.db", fx.dir);
 	CU_ASSERT_FATAL(store_backup(&fx.db, copy, err, sizeof err) > 0);
 	CU_ASSERT_EQUAL_FATAL(add_lost_page(copy), 0);
 	CU_ASSERT_EQUAL_FATAL(store_open(&db, copy, 1000, err, sizeof err), 0);
