@@ -176,7 +176,6 @@ static void rid_forked(void)
 
 static void new_request_id(char out[17])
 {
-	static const char hex[] = "0123456789abcdef";
 	if (!rid_seeded) {
 		static int atfork;
 		if (!atfork++)
@@ -190,9 +189,10 @@ static void new_request_id(char out[17])
 	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
 	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
 	z ^= z >> 31;
-	for (int i = 15; i >= 0; i--, z >>= 4)
-		out[i] = hex[z & 15];
-	out[16] = 0;
+	unsigned char b[8];
+	for (int i = 7; i >= 0; i--, z >>= 8)
+		b[i] = (unsigned char)z;
+	hex_bytes(b, sizeof b, out);
 }
 
 /* Tenths of a millisecond since t0, rounded (the log shows "12.3ms"). */

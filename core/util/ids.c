@@ -83,31 +83,37 @@ static void md_fetch(void)
 	md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 }
 
-static void digest_hex(const EVP_MD *md, const EVP_MD *fallback, const void *data, size_t len,
-		       char *out)
+void hex_bytes(const void *data, size_t n, char *out)
 {
 	static const char hex[] = "0123456789abcdef";
-	unsigned char d[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-	if (EVP_Digest(data, len, d, &n, md ? md : fallback, NULL) != 1)
-		n = 0;
-	for (unsigned int i = 0; i < n; i++) {
-		out[2 * i] = hex[d[i] >> 4];
-		out[2 * i + 1] = hex[d[i] & 15];
+	const unsigned char *b = data;
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hex[b[i] >> 4];
+		out[2 * i + 1] = hex[b[i] & 15];
 	}
 	out[2 * n] = 0;
 }
 
+static void digest_hex(const EVP_MD *md, const void *data, size_t len, char *out)
+{
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	if (EVP_Digest(data, len, d, &n, md, NULL) != 1)
+		n = 0;
+	hex_bytes(d, n, out);
+}
+
+/* The legacy EVP_sha1()/EVP_sha256() only where the fetch failed. */
 void hash_sha1_hex(const void *data, size_t len, char out[41])
 {
 	pthread_once(&md_once, md_fetch);
-	digest_hex(md_sha1, EVP_sha1(), data, len, out);
+	digest_hex(md_sha1 ? md_sha1 : EVP_sha1(), data, len, out);
 }
 
 void hash_sha256_hex(const void *data, size_t len, char out[65])
 {
 	pthread_once(&md_once, md_fetch);
-	digest_hex(md_sha256, EVP_sha256(), data, len, out);
+	digest_hex(md_sha256 ? md_sha256 : EVP_sha256(), data, len, out);
 }
 
 int random_bytes(void *buf, size_t len)

@@ -15,6 +15,8 @@ void id_new(char out[25]);
 int id_valid(const char *s);    /* 24 hex digits */
 time_t id_time(const char *id); /* seconds encoded in an id */
 
+/* n bytes as 2n lower-case hex digits and a NUL into out. */
+void hex_bytes(const void *data, size_t n, char *out);
 void hash_sha1_hex(const void *data, size_t len, char out[41]);
 void hash_sha256_hex(const void *data, size_t len, char out[65]);
 /* Fills buf from the OS CSPRNG; returns 0 or -1. */
