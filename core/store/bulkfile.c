@@ -1,14 +1,25 @@
 /*
- * bulkfile.c — the write-gathering VFS of bulkfile.h.
+ * bulkfile.c — the write-gathering VFSes of bulkfile.h.
  *
- * Every method goes to the default VFS's file. The main database file
- * gets a 64 KiB buffer: a write that continues the buffered run is
- * appended to it; any other call first writes the run out (a read, a
- * sync, a size, a lock change, a shared-memory call, closing), so
- * SQLite never sees the file differ from what it wrote, and a sync
- * covers every write before it. Journals and WAL files are not
- * buffered. 64 KiB because the unix VFS writes at most 128 KiB - 1 per
- * call.
+ * Every method goes to the default VFS's file. One file of each
+ * connection gets a 64 KiB buffer: the main database file under
+ * "max-bulk", the WAL file under "max-wal". A write that continues the
+ * buffered run is appended to it; any other call first writes the run
+ * out (a read, a sync, a size, a lock change, a shared-memory call,
+ * closing), so SQLite never sees the file differ from what it wrote,
+ * and a sync covers every write before it. 64 KiB because the unix VFS
+ * writes at most 128 KiB - 1 per call.
+ *
+ * The WAL needs two more rules, because other connections read it:
+ *  - a transaction's frames must be in the file before the wal-index
+ *    header that makes them visible. SQLite writes that header right
+ *    after the commit frame, with no VFS call in between that could
+ *    report an error, so the run is written out as soon as the commit
+ *    frame's page is (a frame header whose "database size" field is
+ *    not zero marks the commit frame), and a failure is that write's;
+ *  - as a safety net, every shared-memory call on the main database
+ *    file first writes out its WAL's run (sqlite3_database_file_object
+ *    links the two when the WAL is opened).
  */
 #include "store/bulkfile.h"
 
@@ -21,51 +32,86 @@
 #define BULK_BYTES (64 * 1024)
 
 struct bulk_file {
-	sqlite3_file base;  /* pMethods = bulk_io */
-	sqlite3_file *real; /* the default VFS's file, right after this struct */
-	char *buf;          /* NULL: not buffered */
-	sqlite3_int64 off;  /* file offset of buf[0] */
-	int len;            /* bytes in buf */
+	sqlite3_file base;         /* pMethods = bulk_io */
+	sqlite3_file *real;        /* the default VFS's file, right after this struct */
+	char *buf;                 /* NULL: not buffered */
+	sqlite3_int64 off;         /* file offset of buf[0] */
+	int len;                   /* bytes in buf */
+	int wal;                   /* this is a buffered WAL file */
+	int commit_next;           /* the next write is a commit frame's page */
+	struct bulk_file *partner; /* main db file <-> its buffered WAL */
 };
 
-static sqlite3_vfs bulk_vfs, *parent;
+static sqlite3_vfs bulk_vfs, wal_vfs, *parent;
 
 #define REAL(p) (((struct bulk_file *)(p))->real)
 #define REALM(p) (REAL(p)->pMethods)
 
-static int flush(sqlite3_file *p)
+static int flush_own(struct bulk_file *f)
 {
-	struct bulk_file *f = (struct bulk_file *)p;
 	if (!f->len)
 		return SQLITE_OK;
-	int rc = REALM(p)->xWrite(f->real, f->buf, f->len, f->off);
+	int rc = f->real->pMethods->xWrite(f->real, f->buf, f->len, f->off);
 	f->len = 0;
 	return rc;
 }
 
-static int b_write(sqlite3_file *p, const void *data, int n, sqlite3_int64 off)
+/* The file's own run, and for a main database file its WAL's. */
+static int flush(sqlite3_file *p)
 {
 	struct bulk_file *f = (struct bulk_file *)p;
+	int rc = flush_own(f);
+	if (!f->wal && f->partner) {
+		int rc2 = flush_own(f->partner);
+		if (rc == SQLITE_OK)
+			rc = rc2;
+	}
+	return rc;
+}
+
+/* WAL frame header: 24 bytes; bytes 4-7, big-endian, are the database
+ * size in pages after a commit frame and zero in every other frame. */
+static int is_commit_header(const void *data, int n, sqlite3_int64 off)
+{
+	const unsigned char *b = data;
+	return n == 24 && off >= 32 && (b[4] | b[5] | b[6] | b[7]) != 0;
+}
+
+static int gather(struct bulk_file *f, const void *data, int n, sqlite3_int64 off)
+{
 	if (f->len && off == f->off + f->len && f->len + n <= BULK_BYTES) {
 		memcpy(f->buf + f->len, data, (size_t)n);
 		f->len += n;
 		return SQLITE_OK;
 	}
-	int rc = flush(p);
+	int rc = flush_own(f);
 	if (rc != SQLITE_OK)
 		return rc;
 	if (!f->buf || n > BULK_BYTES / 2)
-		return REALM(p)->xWrite(f->real, data, n, off);
+		return f->real->pMethods->xWrite(f->real, data, n, off);
 	memcpy(f->buf, data, (size_t)n);
 	f->off = off;
 	f->len = n;
 	return SQLITE_OK;
 }
 
+static int b_write(sqlite3_file *p, const void *data, int n, sqlite3_int64 off)
+{
+	struct bulk_file *f = (struct bulk_file *)p;
+	if (!f->wal)
+		return gather(f, data, n, off);
+	int commit = f->commit_next;
+	f->commit_next = is_commit_header(data, n, off);
+	int rc = gather(f, data, n, off);
+	return rc == SQLITE_OK && commit ? flush_own(f) : rc;
+}
+
 static int b_close(sqlite3_file *p)
 {
 	struct bulk_file *f = (struct bulk_file *)p;
 	int rc = flush(p), rc2 = REALM(p)->xClose(f->real);
+	if (f->partner)
+		f->partner->partner = NULL;
 	free(f->buf);
 	f->buf = NULL;
 	return rc != SQLITE_OK ? rc : rc2;
@@ -135,6 +181,7 @@ static int b_shm_lock(sqlite3_file *p, int off, int n, int flags)
 }
 static void b_shm_barrier(sqlite3_file *p)
 {
+	(void)flush(p); /* normally empty: the commit frame wrote it out */
 	if (REALM(p)->iVersion >= 2)
 		REALM(p)->xShmBarrier(REAL(p));
 }
@@ -164,11 +211,12 @@ static const sqlite3_io_methods bulk_io = {
 
 static int b_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *p, int flags, int *out)
 {
-	(void)vfs;
 	struct bulk_file *f = (struct bulk_file *)p;
 	memset(f, 0, sizeof *f); /* pMethods NULL: nothing to close on failure */
 	f->real = (sqlite3_file *)(f + 1);
-	if ((flags & SQLITE_OPEN_MAIN_DB) && !(f->buf = malloc(BULK_BYTES)))
+	f->wal = vfs == &wal_vfs && (flags & SQLITE_OPEN_WAL);
+	int buffered = vfs == &wal_vfs ? f->wal : (flags & SQLITE_OPEN_MAIN_DB) != 0;
+	if (buffered && !(f->buf = malloc(BULK_BYTES)))
 		return SQLITE_NOMEM;
 	int rc = parent->xOpen(parent, name, f->real, flags, out);
 	if (rc != SQLITE_OK || !f->real->pMethods) {
@@ -177,27 +225,49 @@ static int b_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *p, int flags
 		return rc != SQLITE_OK ? rc : SQLITE_CANTOPEN;
 	}
 	p->pMethods = &bulk_io;
+	if (f->wal) {
+		sqlite3_file *db = sqlite3_database_file_object(name);
+		if (db && db->pMethods == &bulk_io) {
+			f->partner = (struct bulk_file *)db;
+			f->partner->partner = f;
+		}
+	}
 	return SQLITE_OK;
 }
 
+static int vfs_register(sqlite3_vfs *vfs, sqlite3_vfs *def, const char *name)
+{
+	*vfs = *def; /* every other method is the default VFS's own */
+	vfs->szOsFile = (int)sizeof(struct bulk_file) + def->szOsFile;
+	vfs->zName = name;
+	vfs->pNext = NULL;
+	vfs->xOpen = b_open;
+	return sqlite3_vfs_register(vfs, 0) == SQLITE_OK;
+}
+
+/* Both wrap the VFS that is the default at the first call (a test's
+ * fault-injecting VFS, when it installed one before). */
 static void bulk_register(void)
 {
 	sqlite3_vfs *def = sqlite3_vfs_find(NULL);
-	if (!def)
-		return;
-	parent = def;
-	bulk_vfs = *def; /* every other method is the default VFS's own */
-	bulk_vfs.szOsFile = (int)sizeof(struct bulk_file) + def->szOsFile;
-	bulk_vfs.zName = "max-bulk";
-	bulk_vfs.pNext = NULL;
-	bulk_vfs.xOpen = b_open;
-	if (sqlite3_vfs_register(&bulk_vfs, 0) != SQLITE_OK)
-		parent = NULL;
+	if (def && vfs_register(&bulk_vfs, def, "max-bulk") &&
+	    vfs_register(&wal_vfs, def, "max-wal"))
+		parent = def;
+}
+
+static const char *registered(sqlite3_vfs *vfs)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, bulk_register);
+	return parent ? vfs->zName : NULL;
 }
 
 const char *store_bulk_vfs(void)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	pthread_once(&once, bulk_register);
-	return parent ? bulk_vfs.zName : NULL;
+	return registered(&bulk_vfs);
+}
+
+const char *store_wal_vfs(void)
+{
+	return registered(&wal_vfs);
 }

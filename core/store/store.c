@@ -6,6 +6,7 @@
  * crash leaves the database at a whole version.
  */
 #include "store/store.h"
+#include "store/bulkfile.h"
 #include "util/buf.h"
 #include "util/ids.h"
 #include "util/jsonx.h"
@@ -116,7 +117,7 @@ int store_open(struct store *st, const char *path, int busy_timeout_ms, char *er
 	memset(st, 0, sizeof *st);
 	int rc = sqlite3_open_v2(path, &st->db,
 				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-				 NULL);
+				 store_wal_vfs());
 	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path,
 			 st->db ? sqlite3_errmsg(st->db) : "cannot open");

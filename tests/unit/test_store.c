@@ -1,6 +1,7 @@
 /*
  * test_store.c — the store layer: statement helpers, the failed-statement
- * rule, and the background checkpointer that keeps the WAL bounded.
+ * rule, the background checkpointer that keeps the WAL bounded, and the
+ * gathered WAL writes.
  */
 #include "store/checkpoint.h"
 #include "store/store.h"
@@ -10,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 struct tmpdb {
 	char dir[32];
@@ -173,6 +176,81 @@ static void test_thread_keeps_wal_bounded(void)
 	tmp_close(&t);
 }
 
+static long long count_bytes(struct store *st, long long *bytes)
+{
+	store_q *q = store_sql(st, "SELECT count(*), IFNULL(sum(length(v)), 0) FROM t");
+	if (!q || store_one(q) != 1)
+		return -1;
+	long long n = store_int(q, 0);
+	*bytes = store_int(q, 1);
+	store_reset(q);
+	return n;
+}
+
+/* The live store gathers WAL writes (bulkfile.c): another connection must
+ * still see every commit the moment it returns, whether the transaction
+ * fits the 64 KiB buffer or spills over it several times. */
+static void test_wal_commits_visible(void)
+{
+	static const int sizes[] = {10, 3000, 60000, 150000, 1, 70000};
+	struct tmpdb t, r;
+	char err[256];
+	tmp_open(&t);
+	memcpy(&r, &t, sizeof r.dir + sizeof r.path);
+	CU_ASSERT_EQUAL_FATAL(store_open(&r.st, t.path, 1000, err, sizeof err), 0);
+	long long want = 0, bytes = -1;
+	for (int round = 0; round < 20; round++) {
+		int n = sizes[round % 6];
+		insert_rows(&t.st, 1, n);
+		want += n;
+		CU_ASSERT_EQUAL(count_bytes(&r.st, &bytes), round + 1);
+		CU_ASSERT_EQUAL(bytes, want);
+	}
+	/* several rows in one transaction: visible all at once, at COMMIT */
+	CU_ASSERT_EQUAL(store_begin(&t.st), 0);
+	insert_rows(&t.st, 5, 30000);
+	CU_ASSERT_EQUAL(count_bytes(&r.st, &bytes), 20);
+	CU_ASSERT_EQUAL(store_commit(&t.st), 0);
+	CU_ASSERT_EQUAL(count_bytes(&r.st, &bytes), 25);
+	CU_ASSERT_EQUAL(bytes, want + 5 * 30000);
+	store_close(&r.st);
+	tmp_close(&t);
+}
+
+/* A process that dies without closing (kill -9 after its answer) keeps
+ * every transaction it committed; the one it had open is gone, and the
+ * database checks out. */
+static void test_wal_exit_keeps_commits(void)
+{
+	struct tmpdb t;
+	char err[256];
+	tmp_open(&t);
+	fflush(NULL);
+	pid_t pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0) {
+		struct store c;
+		if (store_open(&c, t.path, 1000, err, sizeof err) != 0)
+			_exit(2);
+		insert_rows(&c, 30, 3000);
+		if (store_begin(&c) != 0)
+			_exit(3);
+		insert_rows(&c, 3, 20000); /* buffered, never committed */
+		_exit(0);
+	}
+	int status = -1;
+	CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
+	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	long long bytes = -1;
+	CU_ASSERT_EQUAL(count_bytes(&t.st, &bytes), 30);
+	CU_ASSERT_EQUAL(bytes, 30 * 3000);
+	store_q *q = store_sql(&t.st, "PRAGMA integrity_check");
+	CU_ASSERT_EQUAL_FATAL(store_one(q), 1);
+	CU_ASSERT_STRING_EQUAL(store_text(q, 0), "ok");
+	store_reset(q);
+	tmp_close(&t);
+}
+
 /* On the real schema the full-text index has automerge off (so posts
  * never merge on their own clock) and a merge step runs. */
 static void test_fts_merge_step(void)
@@ -209,4 +287,6 @@ UNIT_SUITE(store, NULL, NULL)
 	UNIT_TEST(s, test_round_waits_for_reader);
 	UNIT_TEST(s, test_thread_keeps_wal_bounded);
 	UNIT_TEST(s, test_fts_merge_step);
+	UNIT_TEST(s, test_wal_commits_visible);
+	UNIT_TEST(s, test_wal_exit_keeps_commits);
 }
