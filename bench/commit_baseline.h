@@ -1,8 +1,9 @@
 /*
  * commit_baseline.h — the floor a post's rate is measured against: one
  * row per transaction into a plain table of 11 columns with 2 indexes
- * (WAL, synchronous=NORMAL, the store's own connection settings), rows
- * the size of a post's. Shared by bench/commit_baseline.c and
+ * (WAL, synchronous=NORMAL, the store's own connection settings, but
+ * SQLite's default VFS: raw SQLite, without the store's gathered WAL
+ * writes), rows the size of a post's. Shared by bench/commit_baseline.c and
  * bench/post_inproc.c (--baseline), so that both measure the same thing.
  */
 #ifndef MAX_BENCH_COMMIT_BASELINE_H
@@ -39,7 +40,7 @@ static double baseline_run(const char *path, int n, double *cpu_rate)
 {
 	struct store st;
 	char err[256];
-	if (store_open(&st, path, 2000, err, sizeof err) < 0) {
+	if (store_open_vfs(&st, path, NULL, 2000, err, sizeof err) < 0) {
 		fprintf(stderr, "baseline: %s\n", err);
 		return -1;
 	}

@@ -114,10 +114,16 @@ static void register_store(struct store *st, int add)
 
 int store_open(struct store *st, const char *path, int busy_timeout_ms, char *err, size_t errlen)
 {
+	return store_open_vfs(st, path, store_wal_vfs(), busy_timeout_ms, err, errlen);
+}
+
+int store_open_vfs(struct store *st, const char *path, const char *vfs, int busy_timeout_ms,
+		   char *err, size_t errlen)
+{
 	memset(st, 0, sizeof *st);
 	int rc = sqlite3_open_v2(path, &st->db,
 				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-				 store_wal_vfs());
+				 vfs);
 	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path,
 			 st->db ? sqlite3_errmsg(st->db) : "cannot open");

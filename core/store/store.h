@@ -46,6 +46,10 @@ extern const int store_migrations_count;
 /* Opens (creating when missing) and applies the pragmas; does not migrate.
  * Returns 0 or -1 with a message in err. */
 int store_open(struct store *st, const char *path, int busy_timeout_ms, char *err, size_t errlen);
+/* The same through the named SQLite VFS (NULL: SQLite's default, without
+ * the gathered WAL writes of store_open; the benchmarks' raw floor). */
+int store_open_vfs(struct store *st, const char *path, const char *vfs, int busy_timeout_ms,
+		   char *err, size_t errlen);
 void store_close(struct store *st);
 /* Brings the schema to the newest version; idempotent. */
 int store_migrate(struct store *st, char *err, size_t errlen);
