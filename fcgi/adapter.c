@@ -239,9 +239,14 @@ static void serve_one(const struct max_config *cfg, FCGX_Request *fr, fcgi_fn fn
 		fn(&req, &resp, arg);
 	}
 	write_resp(fr->out, &req, &resp);
-	long long t = elapsed_tenths(&t0);
-	log_event(req.id, "%s %s %d %zu %lld.%lldms", req.method, req.path ? req.path : "?",
-		  resp.status, resp.body.len, t / 10, t % 10);
+	long long t = elapsed_tenths(&t0), w = (resp.lock_wait_us + 50) / 100;
+	/* the time stays the last field (bench/ reads it); a wait for
+	 * another worker's lock, when there was one, comes before it */
+	char wait[40] = "";
+	if (w > 0)
+		snprintf(wait, sizeof wait, " wait=%lld.%lldms", w / 10, w % 10);
+	log_event(req.id, "%s %s %d %zu%s %lld.%lldms", req.method, req.path ? req.path : "?",
+		  resp.status, resp.body.len, wait, t / 10, t % 10);
 	req_free(&req);
 	resp_free(&resp);
 }

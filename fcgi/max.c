@@ -24,6 +24,7 @@ static void serve(const struct max_req *req, struct max_resp *resp, void *arg)
 {
 	struct worker *w = arg;
 	http_handle(&w->cfg, &w->db, req, resp);
+	resp->lock_wait_us = store_take_wait(&w->db);
 }
 
 static void idle(void *arg)

@@ -45,6 +45,7 @@ struct max_resp {
 	struct max_kv headers[16]; /* extra headers, owned */
 	size_t nheaders;
 	struct buf body;
+	long long lock_wait_us; /* slept for another connection's lock (logged) */
 };
 
 struct max_config;

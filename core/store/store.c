@@ -45,7 +45,15 @@ static int busy_wait(void *arg, int tries)
 		us = 2000;
 	struct timespec d = {0, us * 1000};
 	nanosleep(&d, NULL);
+	st->waited_us += us;
 	return 1;
+}
+
+long long store_take_wait(struct store *st)
+{
+	long long us = st->waited_us;
+	st->waited_us = 0;
+	return us;
 }
 
 /* Replaces SQLite's auto-checkpoint, which runs inside the COMMIT of

@@ -31,6 +31,7 @@ struct store {
 	char why[512];              /* text of the last model failure (model_fail) */
 	int wal_pages;              /* WAL size after the last commit */
 	struct timespec busy_since; /* first try of the current wait */
+	long long waited_us;        /* slept waiting for locks, since store_take_wait */
 	int in_txn;                 /* between store_begin*() and commit/rollback */
 };
 
@@ -51,6 +52,9 @@ int store_open(struct store *st, const char *path, int busy_timeout_ms, char *er
 int store_open_vfs(struct store *st, const char *path, const char *vfs, int busy_timeout_ms,
 		   char *err, size_t errlen);
 void store_close(struct store *st);
+/* Microseconds this connection slept waiting for another's lock since
+ * the last call (the worker logs it per request); resets the count. */
+long long store_take_wait(struct store *st);
 /* Brings the schema to the newest version; idempotent. */
 int store_migrate(struct store *st, char *err, size_t errlen);
 /* PRAGMA user_version, and the newest version compiled in. */
