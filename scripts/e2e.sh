@@ -154,9 +154,12 @@ if [ "${MAX_SERVER:-lighttpd}" = apache ]; then
 	export MAX_TEST_SERVER="apache-$APACHE_MODE"
 	MAX_TEST_WORKER_PARENT=$(apache_worker_parent "$VAR") && export MAX_TEST_WORKER_PARENT
 else # lighttpd, the default (left unindented to keep this branch small)
-# lighttpd's own limit stays above the worker's so the worker answers 413
+# lighttpd's own limit stays above the worker's so the worker answers 413;
+# two writers (one in production) so that the tests also see writes that
+# race for SQLite's lock and counts shared between writing workers
 sed -e "s#@PORT@#$PORT#g" -e "s#@VAR@#$VAR#g" -e "s#@BUILD@#$BUILD#g" \
-	-e "s#@PROCS@#${E2E_PROCS:-2}#g" -e "s#@MAXBODY_KB@#$((MAX_BODY * 2 / 1024 + 64))#g" \
+	-e "s#@PROCS@#${E2E_PROCS:-2}#g" -e "s#@WRITERS@#${E2E_WRITERS:-2}#g" \
+	-e "s#@MAXBODY_KB@#$((MAX_BODY * 2 / 1024 + 64))#g" \
 	-e "s#@IDLE_S@#$IDLE_S#g" lighttpd/max.conf.in > "$VAR/lighttpd.conf"
 ./scripts/errorfiles.sh "$VAR/www/errors"
 # VALGRIND=1: every worker runs under memcheck; its reports are checked

@@ -20,7 +20,9 @@
 #   MAX_ADMIN_PASSWORD  admin password; when unset, the one stored in
 #                       $MAX_VAR/admin.password, else a new random one
 #                       (stored there, mode 600)
-#   MAX_PROCS           max.fcgi workers (default 2 per core)
+#   MAX_PROCS           max.fcgi workers for reads (default 2 per core)
+#   MAX_WRITERS         max.fcgi workers for writes (default 1; lighttpd
+#                       only, see lighttpd/max.conf.in)
 #   MAX_SERVER          lighttpd (default) or apache (scripts/apache.sh;
 #                       MAX_APACHE_MODE fcgid (default), proxy-fcgi or htaccess)
 #   MAX_IDLE_S          seconds a client may pause in the middle of sending
@@ -42,6 +44,7 @@ MAX_VAR=${MAX_VAR:-var}
 MAX_PORT=${MAX_PORT:-8080}
 MAX_ADMIN=$(printf '%s' "${MAX_ADMIN:-admin}" | tr '[:upper:]' '[:lower:]')
 MAX_PROCS=${MAX_PROCS:-$(($(nproc) * 2))}
+MAX_WRITERS=${MAX_WRITERS:-1}
 MAX_IDLE_S=${MAX_IDLE_S:-30}
 
 # The database, its WAL, the logs and the uploads are the owner's alone
@@ -97,7 +100,7 @@ printf '%s' "$MAX_ADMIN_PASSWORD" | "${MAXCTL[@]}" passwd "$MAX_ADMIN" >/dev/nul
 MAX_BODY=$(sed -n 's/^[[:space:]]*max_body_bytes[[:space:]]*=[[:space:]]*\([0-9]*\).*/\1/p' "$INI" | tail -n 1)
 MAX_BODY=${MAX_BODY:-10485760}
 sed -e "s#@PORT@#$MAX_PORT#g" -e "s#@VAR@#$MAX_VAR#g" -e "s#@BUILD@#$BUILD#g" \
-	-e "s#@PROCS@#$MAX_PROCS#g" -e "s#@MAXBODY_KB@#$((MAX_BODY * 2 / 1024 + 64))#g" \
+	-e "s#@PROCS@#$MAX_PROCS#g" -e "s#@WRITERS@#$MAX_WRITERS#g" -e "s#@MAXBODY_KB@#$((MAX_BODY * 2 / 1024 + 64))#g" \
 	-e "s#@IDLE_S@#$MAX_IDLE_S#g" lighttpd/max.conf.in > "$MAX_VAR/lighttpd.conf"
 ./scripts/errorfiles.sh "$MAX_VAR/www/errors"
 lighttpd -tt -f "$MAX_VAR/lighttpd.conf"
