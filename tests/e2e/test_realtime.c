@@ -1039,7 +1039,7 @@ static void test_push_fcm(void)
 static const char *node_env(const char *alice, const char *bob, const char *cid)
 {
 	return e2e_fmt("MAX_URL='%s' A_USER='%s' A_TOKEN='%s' B_USER='%s' B_TOKEN='%s' CID='%s' "
-		       "NODE_PATH='%s'",
+		       "SERVER_ID=e2e NODE_PATH='%s'",
 		       e2e_url(), alice, e2e_token(alice), bob, e2e_token(bob), cid,
 		       getenv("MAX_TEST_NODE_PATH"));
 }
@@ -1190,6 +1190,17 @@ static void test_stomp_bad_token(void)
 	person("stalice", "");
 	CU_ASSERT(wait_until(outbox_empty, NULL, SOON_MS));
 	CU_ASSERT(stomp_clients("bad-token", "stalice", "stbob", "none"));
+}
+
+/* "<server id>:user" logs in over STOMP, at /stomp and at /ws; another
+ * server's id does not (scripts/e2e.sh sets [max] server_id = e2e). */
+static void test_stomp_server_id_login(void)
+{
+	if (!have_node(__func__))
+		return;
+	person("stalice", "");
+	CU_ASSERT(wait_until(outbox_empty, NULL, SOON_MS));
+	CU_ASSERT(stomp_clients("login-forms", "stalice", "stbob", "none"));
 }
 
 /* Alice cannot subscribe to Bob's exchange nor send to Bob's .publish
@@ -1881,6 +1892,7 @@ E2E_SUITE(realtime, rt_init, rt_cleanup)
 	E2E_TEST(s, test_sockjs_frames);
 	E2E_TEST(s, test_stomp_delivery);
 	E2E_TEST(s, test_stomp_bad_token);
+	E2E_TEST(s, test_stomp_server_id_login);
 	E2E_TEST(s, test_stomp_forbidden);
 	E2E_TEST(s, test_stomp_send_stored);
 	E2E_TEST(s, test_outage);

@@ -4,7 +4,7 @@
 //
 // Run by tests/e2e/test_realtime.c (the realtime suite of `make check`),
 // which creates the people, tokens and conversation and passes them in:
-//   MAX_URL  A_USER A_TOKEN  B_USER B_TOKEN  CID
+//   MAX_URL  A_USER A_TOKEN  B_USER B_TOKEN  CID  SERVER_ID
 // (and, for the scenarios that say so, a few more).
 // Prints one line per check; exits 1 on the first failure.
 'use strict';
@@ -160,6 +160,27 @@ async function badToken() {
     } catch (e) {
       if (!/ERROR frame|closed/.test(e.message)) fail(`${kind}: ${e.message}`);
       ok(`${kind}: wrong token refused (${e.message.slice(0, 60)})`);
+    }
+  }
+}
+
+// The login may name the server: "<server id>:user" logs in as user (and
+// reads the user's own exchange), another server's id does not.
+async function loginForms() {
+  for (const kind of ['sockjs', 'ws']) {
+    const s = await connect(kind, `${env.SERVER_ID}:${env.A_USER}`, env.A_TOKEN);
+    subscribeOwn(s, env.A_USER);
+    await sleep(QUIET_MS);
+    if (s.errors.length || s.closed) fail(`${kind}: own exchange as server:user: ${s.errors}`);
+    await s.client.deactivate();
+    ok(`${kind}: "${env.SERVER_ID}:${env.A_USER}" logged in and subscribed`);
+    try {
+      const o = await connect(kind, `other${env.SERVER_ID}:${env.A_USER}`, env.A_TOKEN);
+      await o.client.deactivate();
+      fail(`${kind}: another server's id logged in`);
+    } catch (e) {
+      if (!/ERROR frame|closed/.test(e.message)) fail(`${kind}: ${e.message}`);
+      ok(`${kind}: another server's id refused`);
     }
   }
 }
@@ -375,7 +396,8 @@ async function activity() {
   await bob.client.deactivate();
 }
 
-const scenarios = { 'sockjs-frames': sockjsFrames, deliver, 'bad-token': badToken, forbidden,
+const scenarios = { 'sockjs-frames': sockjsFrames, deliver, 'bad-token': badToken,
+  'login-forms': loginForms, forbidden,
   'send-stored': sendStored, 'durable-sub': durableSub, burst, activity };
 const run = scenarios[process.argv[2]];
 if (!run) fail(`unknown scenario ${process.argv[2]}`);
