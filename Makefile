@@ -335,7 +335,8 @@ install: $(PROGS) $(MANPAGES) $(BUILD)/max.ini.example
 		install -m 0644 apache/* $(DESTDIR)$(DATADIR)/apache; fi
 	install -m 0644 $(filter %.5,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man5
 	install -m 0644 $(filter %.8,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man8
-	for f in max.socket max@.service osiris.socket osiris@.service max-bridge.service max-relay.service; do \
+	for f in max.socket max@.service max-write.socket max-write.service osiris.socket \
+		osiris@.service max-bridge.service max-relay.service; do \
 		$(SUBST) dist/$$f > $(DESTDIR)$(UNITDIR)/$$f && chmod 0644 $(DESTDIR)$(UNITDIR)/$$f; done
 	$(SUBST) dist/max.sysusers > $(DESTDIR)$(SYSTEMDLIBDIR)/sysusers.d/max.conf
 	$(SUBST) dist/max.tmpfiles > $(DESTDIR)$(SYSTEMDLIBDIR)/tmpfiles.d/max.conf

@@ -40,6 +40,7 @@ for f in usr/local/sbin/maxctl usr/local/lib/max/max.fcgi usr/local/lib/max/osir
 	usr/local/share/man/man8/maxctl.8 usr/local/share/man/man8/max-bridge.8 \
 	usr/local/share/man/man8/max-ldap-sync.8 usr/local/share/man/man5/max.ini.5 \
 	usr/local/lib/systemd/system/max.socket usr/local/lib/systemd/system/max@.service \
+	usr/local/lib/systemd/system/max-write.socket usr/local/lib/systemd/system/max-write.service \
 	usr/local/lib/systemd/system/osiris.socket usr/local/lib/systemd/system/osiris@.service \
 	usr/local/lib/systemd/system/max-bridge.service usr/local/lib/systemd/system/max-relay.service etc/sysusers.d/max.conf \
 	etc/tmpfiles.d/max.conf etc/cron.d/max-ldap-sync etc/logrotate.d/max etc/max/max.ini; do
@@ -103,6 +104,7 @@ P=$T/prefix
 if command -v systemd-analyze > /dev/null; then
 	U=$P/lib/systemd/system
 	out=$(timeout 60 systemd-analyze verify --man=no "$U/max.socket" "$U/max@.service" \
+		"$U/max-write.socket" "$U/max-write.service" \
 		"$U/osiris.socket" "$U/osiris@.service" "$U/max-bridge.service" "$U/max-relay.service" 2>&1) ||
 		fail "systemd-analyze verify: $out"
 	[ -z "$out" ] || fail "systemd-analyze verify: $out"
@@ -117,6 +119,7 @@ if command -v systemd-socket-activate > /dev/null && command -v lighttpd > /dev/
 		ss -Hltn "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; break; }; done)
 	mkdir -p "$T/www" "$T/run"
 	sed -e "s#/run/max/max.sock#$T/run/max.sock#" -e "s#/run/max/osiris.sock#$T/run/osiris.sock#" \
+		-e "s#/run/max/max-write.sock#$T/run/max-write.sock#" \
 		dist/lighttpd-systemd.conf > "$T/fcgi.conf"
 	cat > "$T/lighttpd.conf" <<-CONF
 		server.bind = "127.0.0.1"
@@ -127,6 +130,9 @@ if command -v systemd-socket-activate > /dev/null && command -v lighttpd > /dev/
 	CONF
 	systemd-socket-activate -l "$T/run/max.sock" \
 		"$P/lib/max/max.fcgi" -c "$T/max.ini" > "$T/worker.log" 2>&1 &
+	PIDS+=($!)
+	systemd-socket-activate -l "$T/run/max-write.sock" \
+		"$P/lib/max/max.fcgi" -c "$T/max.ini" > "$T/writer.log" 2>&1 &
 	PIDS+=($!)
 	lighttpd -D -f "$T/lighttpd.conf" > "$T/lighttpd.out" 2>&1 &
 	PIDS+=($!)
@@ -140,6 +146,13 @@ if command -v systemd-socket-activate > /dev/null && command -v lighttpd > /dev/
 	done
 	[ -n "$ok" ] || { cat "$T/worker.log" "$T/lighttpd.log" >&2 2>/dev/null || true;
 		fail "max.fcgi did not answer on the socket systemd passed"; }
+	# a write goes to max-write.socket's worker: MAX's own JSON error (no
+	# credentials), not lighttpd's 503 for a socket nobody serves
+	st=$(curl -sS -o "$T/write.json" -w '%{http_code}' -X POST -d '{}' \
+		"http://127.0.0.1:$port/people/nobody/activities")
+	[ "$st" = 400 ] && grep -q '"objectType":"error"' "$T/write.json" ||
+		{ cat "$T/writer.log" "$T/lighttpd.log" >&2 2>/dev/null || true;
+			fail "a POST through max-write.sock answered $st"; }
 else
 	echo "install.sh: no systemd-socket-activate, lighttpd or curl; socket activation not tested" >&2
 fi
