@@ -109,6 +109,8 @@ $(BUILD)/tests/unit: $(UNIT_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcunit $(LIBS)
 # the unit tests check maxctl's explanation of every configuration key
 $(BUILD)/tests/unit: $(BUILD)/obj/tools/maxctl/config_doc.o
+# and max-bridge's APNs token cache (plain code, no HTTP)
+$(BUILD)/tests/unit: $(BUILD)/obj/tools/max-bridge/iid.o
 
 $(BUILD)/tests/e2e: LIBS += -lrabbitmq
 $(BUILD)/tests/e2e: $(E2E_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)

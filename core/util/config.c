@@ -71,7 +71,10 @@ static const struct config_key keys[] = {
 	{"push", "language", "ca", 0},      /* ca | es | en: the texts phones show */
 	{"push", "service_account", "", 0}, /* Google service-account JSON file */
 	{"push", "fcm_url", "https://fcm.googleapis.com", 0},
-	{"push", "timeout_s", "10", 0}, /* each HTTP call to Google */
+	{"push", "timeout_s", "10", 0},   /* each HTTP call to Google */
+	{"push", "ios_bundle_id", "", 0}, /* empty: APNs hex tokens skipped */
+	{"push", "apns_sandbox", "false", 0},
+	{"push", "iid_url", "https://iid.googleapis.com/iid/v1:batchImport", 0},
 	/* [relay]: max-relay, the /stomp (SockJS) and /ws endpoint */
 	{"relay", "listen", "",
 	 0}, /* socket path (default <var>/run/realtime.sock) or [HOST:]PORT */

@@ -113,8 +113,10 @@ static int write_bridge_ini(const char *path)
 	if (port && fscanf(port, "%d", &p) == 1 && p > 0)
 		fprintf(out,
 			"\n[push]\nenabled = true\nlanguage = en\nservice_account = %s/sa.json\n"
-			"fcm_url = http://127.0.0.1:%d\ntimeout_s = 5\n",
-			fcm, p);
+			"fcm_url = http://127.0.0.1:%d\ntimeout_s = 5\nios_bundle_id = "
+			"org.example.max\n"
+			"apns_sandbox = true\niid_url = http://127.0.0.1:%d/iid/v1:batchImport\n",
+			fcm, p, p);
 	if (port)
 		fclose(port);
 	fprintf(out, "\n[relay]\nupstream = ws://127.0.0.1:%d/ws\nheartbeat_s = 1\n",
@@ -1032,6 +1034,111 @@ static void test_push_fcm(void)
 	json_object_put(log);
 }
 
+/* bob's iPhones registered with raw APNs tokens: one good, one the fake
+ * Instance ID refuses ("bad…"), one good again. */
+#define APNS_A "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90"
+#define APNS_BAD "bad0c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90"
+#define APNS_C "c0ffee04e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90"
+
+/* The registration token the fake Instance ID gives an APNs token. */
+static const char *imported(const char *apns)
+{
+	return e2e_fmt("%.8s:APA91b%s", apns, apns);
+}
+
+struct sent {
+	const char *token, *text;
+};
+
+static int fcm_got_at(const void *arg)
+{
+	const struct sent *w = arg;
+	json_object *log = fcm_log();
+	int found = fcm_sent_to(log, w->token, w->text) != NULL;
+	json_object_put(log);
+	return found;
+}
+
+/* How many batchImport requests listed apns; the last of them in *last. */
+static int imports_of(json_object *log, const char *apns, json_object **last)
+{
+	int n = 0;
+	for (int i = 0; i < e2e_len(log); i++) {
+		json_object *x = json_object_array_get_idx(log, (size_t)i);
+		json_object *t = e2e_get(e2e_get(x, "body"), "apns_tokens");
+		if (strcmp(e2e_str(x, "path"), "/iid/v1:batchImport"))
+			continue;
+		for (int k = 0; k < e2e_len(t); k++)
+			if (!strcmp(json_object_get_string(json_object_array_get_idx(t, (size_t)k)),
+				    apns)) {
+				n++;
+				*last = x;
+			}
+	}
+	return n;
+}
+
+static void add_ios(const char *token)
+{
+	struct e2e_resp *r = e2e_request("POST", "/tokens", "rtbob",
+					 e2e_fmt("{\"token\":\"%s\",\"platform\":\"ios\"}", token));
+	E2E_STATUS(r, 201);
+	e2e_free(r);
+}
+
+static void chat_push(const char *cid, const char *uuid, const char *text)
+{
+	amqp_connection_state_t alice = amqp_as("rtalice", e2e_token("rtalice"));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(alice);
+	E2E_INT_EQ(publish(alice, "rtalice.publish", e2e_fmt("%s.messages", cid),
+			   chat_line("rtalice", uuid, text)),
+		   0);
+	amqp_done(alice);
+}
+
+/* Devices registered with APNs hex tokens: the bridge converts them in
+ * one batchImport call (the iOS app's bundle id, sandbox, the service
+ * account's access token) and sends FCM the registration tokens; the
+ * token Instance ID refuses is skipped without stopping the others; the
+ * next push uses the conversions it already has. */
+static void test_push_apns(void)
+{
+	if (!getenv("MAX_TEST_FCM_DIR"))
+		return;
+	const char *cid = chat_conversation();
+	add_ios(APNS_A);
+	add_ios(APNS_BAD);
+	add_ios(APNS_C);
+	chat_push(cid, "u-apns-1", "Apns one");
+	struct sent a1 = {imported(APNS_A), "Apns one"}, c1 = {imported(APNS_C), "Apns one"};
+	CU_ASSERT_FATAL(wait_until(fcm_got_at, &a1, SOON_MS));
+	CU_ASSERT_FATAL(wait_until(fcm_got_at, &c1, SOON_MS));
+	json_object *log = fcm_log(), *req = NULL, *req_c = NULL;
+	E2E_INT_EQ(imports_of(log, APNS_A, &req), 1);
+	E2E_INT_EQ(imports_of(log, APNS_C, &req_c), 1);
+	CU_ASSERT_PTR_EQUAL(req, req_c); /* one call for both */
+	CU_ASSERT(e2e_bool(req, "ok"));
+	E2E_STR_EQ(e2e_str(e2e_get(req, "body"), "application"), "org.example.max");
+	CU_ASSERT(e2e_bool(e2e_get(req, "body"), "sandbox"));
+	CU_ASSERT_PTR_NULL(fcm_sent_to(log, APNS_A, "Apns one")); /* never the raw token */
+	CU_ASSERT_PTR_NULL(fcm_sent_to(log, APNS_BAD, "Apns one"));
+	json_object_put(log);
+
+	chat_push(cid, "u-apns-2", "Apns two");
+	struct sent a2 = {imported(APNS_A), "Apns two"}, c2 = {imported(APNS_C), "Apns two"};
+	CU_ASSERT_FATAL(wait_until(fcm_got_at, &a2, SOON_MS));
+	CU_ASSERT_FATAL(wait_until(fcm_got_at, &c2, SOON_MS));
+	log = fcm_log();
+	E2E_INT_EQ(imports_of(log, APNS_A, &req), 1); /* the cache, not Google again */
+	E2E_INT_EQ(imports_of(log, APNS_C, &req), 1);
+	CU_ASSERT(imports_of(log, APNS_BAD, &req) >= 1); /* refused: asked again */
+	json_object_put(log);
+	struct e2e_resp *r =
+		e2e_request("DELETE", "/people/rtbob/tokens/platforms/ios", "rtbob", NULL);
+	CU_ASSERT(r->status == 204 || r->status == 200);
+	e2e_free(r);
+}
+
 /* ---- browser-grade STOMP clients (node) at /stomp and /ws -------------------- */
 
 /* The environment of tests/stomp/realtime.js for alice and bob in
@@ -1900,4 +2007,5 @@ E2E_SUITE(realtime, rt_init, rt_cleanup)
 	E2E_TEST(s, test_chat_line);
 	E2E_TEST(s, test_chat_refused);
 	E2E_TEST(s, test_push_fcm);
+	E2E_TEST(s, test_push_apns);
 }

@@ -14,6 +14,11 @@
  *   POST /v1/projects/<p>/messages:send  with a token it issued and a
  *                body {"message":{"token","notification":{title,body},
  *                "data":{string values}}}.
+ *   POST /iid/v1:batchImport  Instance ID's APNs token import, with a
+ *                token it issued, the header "access_token_auth: true"
+ *                and a body {"application","sandbox","apns_tokens":[1..100
+ *                hex strings]}; each token becomes "<first 8>:APA91b<token>"
+ *                (FCM form), except tokens starting "bad", which fail.
  * Every request is appended to LOG as one JSON line {"path","ok","why"
  * or "body"} for the test to read.
  */
@@ -31,6 +36,7 @@
 
 #define SCOPE "https://www.googleapis.com/auth/firebase.messaging"
 #define REQ_MAX (1 << 20)
+#define ANSWER_MAX (64 * 1024)
 
 static EVP_PKEY *pub;
 static FILE *log_file;
@@ -39,6 +45,7 @@ static char access_token[64];
 
 struct req {
 	char method[8], path[256], auth[256];
+	int token_auth; /* "access_token_auth: true" was sent */
 	char *body;
 	size_t len;
 };
@@ -141,7 +148,7 @@ static const char *check_jwt(const char *jwt)
 	return why;
 }
 
-/* ---- the two endpoints -------------------------------------------------------- */
+/* ---- the endpoints -------------------------------------------------------- */
 
 static char *form_value(const char *body, const char *key)
 {
@@ -211,6 +218,75 @@ static int send_msg(struct req *r, char *answer, size_t n)
 	return why ? (strcmp(why, "not authorised") ? 400 : 401) : 200;
 }
 
+static const char *check_import(json_object *b)
+{
+	json_object *app, *sandbox, *tokens;
+	if (!json_object_object_get_ex(b, "application", &app) ||
+	    !json_object_is_type(app, json_type_string) || !*json_object_get_string(app))
+		return "no application";
+	if (!json_object_object_get_ex(b, "sandbox", &sandbox) ||
+	    !json_object_is_type(sandbox, json_type_boolean))
+		return "sandbox is not a boolean";
+	if (!json_object_object_get_ex(b, "apns_tokens", &tokens) ||
+	    !json_object_is_type(tokens, json_type_array) || json_object_array_length(tokens) < 1 ||
+	    json_object_array_length(tokens) > 100)
+		return "apns_tokens is not an array of 1 to 100 tokens";
+	for (size_t i = 0; i < json_object_array_length(tokens); i++) {
+		json_object *t = json_object_array_get_idx(tokens, i);
+		const char *s = json_object_get_string(t);
+		if (!json_object_is_type(t, json_type_string) || !*s ||
+		    s[strspn(s, "0123456789abcdefABCDEF")])
+			return "an APNs token is not hex";
+	}
+	return NULL;
+}
+
+/* {"results":[…]} for the valid request b: one result per token. */
+static void import_results(json_object *b, char *answer, size_t n)
+{
+	json_object *tokens = json_object_object_get(b, "apns_tokens");
+	json_object *res = json_object_new_array();
+	for (size_t i = 0; i < json_object_array_length(tokens); i++) {
+		const char *s = json_object_get_string(json_object_array_get_idx(tokens, i));
+		json_object *r = json_object_new_object();
+		json_object_object_add(r, "apns_token", json_object_new_string(s));
+		int bad = !strncmp(s, "bad", 3);
+		json_object_object_add(r, "status",
+				       json_object_new_string(bad ? "Internal Server Error"
+								  : "OK"));
+		if (!bad) {
+			char reg[300];
+			snprintf(reg, sizeof reg, "%.8s:APA91b%.200s", s, s);
+			json_object_object_add(r, "registration_token",
+					       json_object_new_string(reg));
+		}
+		json_object_array_add(res, r);
+	}
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "results", res);
+	snprintf(answer, n, "%s", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+}
+
+static int batch_import(struct req *r, char *answer, size_t n)
+{
+	char want[128];
+	snprintf(want, sizeof want, "Bearer %s", access_token);
+	json_object *b = json_tokener_parse(r->body);
+	int unauth = !*access_token || strcmp(r->auth, want) || !r->token_auth;
+	const char *why = !*access_token || strcmp(r->auth, want) ? "not authorised"
+			  : !r->token_auth ? "no access_token_auth: true header"
+			  : !b             ? "body is not JSON"
+					   : check_import(b);
+	record(r->path, !why, why, b);
+	if (why)
+		snprintf(answer, n, "{\"error\":\"%s\"}", why);
+	else
+		import_results(b, answer, n);
+	json_object_put(b);
+	return !why ? 200 : unauth ? 401 : 400;
+}
+
 /* ---- HTTP/1.1 ------------------------------------------------------------------- */
 
 static int read_req(int fd, struct req *r, char *buf)
@@ -230,6 +306,8 @@ static int read_req(int fd, struct req *r, char *buf)
 	for (char *l = strstr(buf, "\r\n"); l; l = strstr(l + 2, "\r\n")) {
 		if (!strncasecmp(l + 2, "Content-Length:", 15))
 			len = strtoul(l + 17, NULL, 10);
+		if (!strncasecmp(l + 2, "access_token_auth: true\r", 24))
+			r->token_auth = 1;
 		if (!strncasecmp(l + 2, "Authorization: ", 15))
 			snprintf(r->auth, sizeof r->auth, "%.*s", (int)strcspn(l + 17, "\r"),
 				 l + 17);
@@ -256,7 +334,7 @@ static void serve(int fd, char *buf)
 	memset(buf, 0, 16);
 	if (read_req(fd, &r, buf) < 0)
 		return;
-	char answer[512];
+	static char answer[ANSWER_MAX];
 	int status = 404;
 	snprintf(answer, sizeof answer, "{}");
 	if (!strcmp(r.method, "POST") && !strcmp(r.path, "/token"))
@@ -264,6 +342,8 @@ static void serve(int fd, char *buf)
 	else if (!strcmp(r.method, "POST") && !strncmp(r.path, "/v1/projects/", 13) &&
 		 strstr(r.path, "/messages:send"))
 		status = send_msg(&r, answer, sizeof answer);
+	else if (!strcmp(r.method, "POST") && !strcmp(r.path, "/iid/v1:batchImport"))
+		status = batch_import(&r, answer, sizeof answer);
 	char head[256];
 	int n = snprintf(head, sizeof head,
 			 "HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: "

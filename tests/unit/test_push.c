@@ -7,6 +7,7 @@
 #include "unit.h"
 #include "fixture.h"
 #include "model/push.h"
+#include "../../tools/max-bridge/iid.h"
 #include "util/carrot.h"
 #include "util/jsonx.h"
 
@@ -376,6 +377,88 @@ static void test_carrot_vectors(void)
 	json_object_put(back);
 }
 
+/* ---- APNs tokens through Instance ID (tools/max-bridge/iid.c) ------------------- */
+
+static json_object *answer(const char *text)
+{
+	json_object *o = json_tokener_parse(text);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	return o;
+}
+
+/* The request body batchImport wants, and what its answer leaves in the
+ * cache: the converted tokens, not the refused one. */
+static void test_iid_import(void)
+{
+	CU_ASSERT_TRUE(iid_apns_token("0a1B2c3D"));
+	CU_ASSERT_FALSE(iid_apns_token("dX3:APA91bx"));
+	CU_ASSERT_FALSE(iid_apns_token(""));
+	struct iid *c = iid_new("org.example.max", 1, 16);
+	const char *tokens[] = {"aa01", "bb02", "cc03"};
+	json_object *req = iid_request(c, tokens, 3);
+	CU_ASSERT_STRING_EQUAL(jx_text(req), "{\"application\":\"org.example.max\",\"sandbox\":"
+					     "true,\"apns_tokens\":[\"aa01\",\"bb02\",\"cc03\"]}");
+	json_object_put(req);
+	json_object *a = answer(
+		"{\"results\":[{\"apns_token\":\"aa01\",\"status\":\"OK\",\"registration_token\":"
+		"\"r:APA91a\"},{\"apns_token\":\"bb02\",\"status\":\"Internal Server Error\"},"
+		"{\"apns_token\":\"cc03\",\"status\":\"OK\",\"registration_token\":\"r:APA91c\"}]"
+		"}");
+	int failed = -1;
+	CU_ASSERT_EQUAL(iid_absorb(c, a, &failed), 2);
+	CU_ASSERT_EQUAL(failed, 1);
+	json_object_put(a);
+	CU_ASSERT_STRING_EQUAL(iid_lookup(c, "aa01"), "r:APA91a");
+	CU_ASSERT_PTR_NULL(iid_lookup(c, "bb02"));
+	CU_ASSERT_STRING_EQUAL(iid_lookup(c, "cc03"), "r:APA91c");
+	a = answer("{\"error\":\"InvalidToken\"}");
+	CU_ASSERT_EQUAL(iid_absorb(c, a, &failed), 0);
+	json_object_put(a);
+	iid_free(c);
+}
+
+static void absorb_one(struct iid *c, const char *apns, const char *reg)
+{
+	json_object *a = json_object_new_object();
+	json_object *r = json_object_new_object(), *arr = json_object_new_array();
+	jx_set_str(r, "apns_token", apns);
+	jx_set_str(r, "status", "OK");
+	jx_set_str(r, "registration_token", reg);
+	json_object_array_add(arr, r);
+	jx_set(a, "results", arr);
+	int failed;
+	CU_ASSERT_EQUAL(iid_absorb(c, a, &failed), 1);
+	json_object_put(a);
+}
+
+/* The cache holds at most its size: the oldest conversions go first, the
+ * others stay findable (their hash chains intact). */
+static void test_iid_cache_bound(void)
+{
+	struct iid *c = iid_new("org.example.max", 0, 4);
+	char apns[16], reg[32];
+	for (int i = 0; i < 10; i++) {
+		snprintf(apns, sizeof apns, "%04x", i);
+		snprintf(reg, sizeof reg, "r%d:APA91x", i);
+		absorb_one(c, apns, reg);
+	}
+	for (int i = 0; i < 10; i++) {
+		snprintf(apns, sizeof apns, "%04x", i);
+		snprintf(reg, sizeof reg, "r%d:APA91x", i);
+		const char *got = iid_lookup(c, apns);
+		if (i < 6) {
+			CU_ASSERT_PTR_NULL(got);
+		} else {
+			CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+			CU_ASSERT_STRING_EQUAL(got, reg);
+		}
+	}
+	absorb_one(c, "0009", "again:APA91y"); /* known: replaced, nothing evicted */
+	CU_ASSERT_STRING_EQUAL(iid_lookup(c, "0009"), "again:APA91y");
+	CU_ASSERT_PTR_NOT_NULL(iid_lookup(c, "0006"));
+	iid_free(c);
+}
+
 UNIT_SUITE(push, fx_init, fx_cleanup)
 {
 	UNIT_TEST(s, test_activity_texts);
@@ -384,6 +467,8 @@ UNIT_SUITE(push, fx_init, fx_cleanup)
 	UNIT_TEST(s, test_prepare);
 	UNIT_TEST(s, test_body_and_tokens);
 	UNIT_TEST(s, test_fcm_message);
+	UNIT_TEST(s, test_iid_import);
+	UNIT_TEST(s, test_iid_cache_bound);
 	UNIT_TEST(s, test_recipients);
 	UNIT_TEST(s, test_carrot_vectors);
 }

@@ -172,31 +172,64 @@ static int authorise(struct fcm *f, char *why, size_t whylen)
 	return rc;
 }
 
-int fcm_send(struct fcm *f, json_object *message, char *why, size_t whylen)
+/* POSTs a JSON body to url with the access token (and extra, a header or
+ * NULL); the status (0 when no answer), the answer in out. */
+static long authed_post(struct fcm *f, const char *url, const char *body, const char *extra,
+			struct buf *out, char *why, size_t whylen)
 {
 	if (authorise(f, why, whylen) < 0)
-		return -1;
+		return 0;
 	char auth[2100];
 	snprintf(auth, sizeof auth, "Authorization: Bearer %s", f->access);
 	struct curl_slist *hd = curl_slist_append(NULL, "Content-Type: application/json");
 	hd = curl_slist_append(hd, auth);
-	struct buf out;
-	buf_init(&out);
-	long st = post(f, f->send_url, hd, jx_text(message), &out, why, whylen);
+	if (extra)
+		hd = curl_slist_append(hd, extra);
+	long st = post(f, url, hd, body, out, why, whylen);
 	curl_slist_free_all(hd);
 	if (st == 401)
 		f->access[0] = 0; /* revoked or expired early: a new one next time */
-	if (st && st != 200) {
-		json_object *o = out.data ? jx_parse(out.data, out.len) : NULL;
-		json_object *e = json_object_object_get(o, "error");
-		const char *msg =
-			json_object_is_type(e, json_type_object) ? jx_str(e, "message") : NULL;
-		snprintf(why, whylen, "FCM answered %ld%s%.200s", st, msg ? ": " : "",
-			 msg ? msg : "");
-		json_object_put(o);
-	}
+	return st;
+}
+
+/* why = "<who> answered <status>[: <message>]"; Google's errors are
+ * {"error":{"message"}} (FCM) or {"error":"<name>"} (Instance ID). */
+static void answer_error(const char *who, long st, struct buf *out, char *why, size_t whylen)
+{
+	json_object *o = out->data ? jx_parse(out->data, out->len) : NULL;
+	json_object *e = json_object_object_get(o, "error");
+	const char *msg = json_object_is_type(e, json_type_object)   ? jx_str(e, "message")
+			  : json_object_is_type(e, json_type_string) ? json_object_get_string(e)
+								     : NULL;
+	snprintf(why, whylen, "%s answered %ld%s%.200s", who, st, msg ? ": " : "", msg ? msg : "");
+	json_object_put(o);
+}
+
+int fcm_send(struct fcm *f, json_object *message, char *why, size_t whylen)
+{
+	struct buf out;
+	buf_init(&out);
+	long st = authed_post(f, f->send_url, jx_text(message), NULL, &out, why, whylen);
+	if (st && st != 200)
+		answer_error("FCM", st, &out, why, whylen);
 	buf_free(&out);
 	return st == 200 ? 0 : -1;
+}
+
+json_object *fcm_iid_post(struct fcm *f, const char *url, json_object *body, char *why,
+			  size_t whylen)
+{
+	struct buf out;
+	buf_init(&out);
+	/* Instance ID takes the OAuth2 token only when told so */
+	long st = authed_post(f, url, jx_text(body), "access_token_auth: true", &out, why, whylen);
+	json_object *o = st == 200 && out.data ? jx_parse(out.data, out.len) : NULL;
+	if (st && st != 200)
+		answer_error("IID", st, &out, why, whylen);
+	else if (st == 200 && !o)
+		snprintf(why, whylen, "IID answered 200 without JSON");
+	buf_free(&out);
+	return o;
 }
 
 /* ---- the service account ----------------------------------------------------- */

@@ -118,6 +118,13 @@ static const struct key_doc docs[] = {
 	 "Google service-account JSON file whose key signs the FCM requests. Secret."},
 	{"push", "fcm_url", "Base URL of Google's FCM HTTP v1 API."},
 	{"push", "timeout_s", "Timeout of each HTTP call to Google, in seconds."},
+	{"push", "ios_bundle_id",
+	 "Bundle id of the iOS app: devices registered with a raw APNs token are "
+	 "converted to FCM tokens for it through Google's Instance ID batchImport. "
+	 "Empty: such devices are skipped."},
+	{"push", "apns_sandbox",
+	 "The APNs tokens come from development builds of the iOS app (APNs sandbox)."},
+	{"push", "iid_url", "URL of Google's Instance ID batchImport endpoint."},
 	{"relay", "listen",
 	 "Where max-relay listens: a socket path (default <var>/run/realtime.sock, "
 	 "which the web server proxies /stomp and /ws to) or [HOST:]PORT."},
