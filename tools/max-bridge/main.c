@@ -19,6 +19,7 @@
 #include "consumers.h"
 #include "mq.h"
 #include "model/outbox_drain.h"
+#include "store/checkpoint.h"
 #include "store/store.h"
 #include "util/config.h"
 #include "util/log.h"
@@ -420,6 +421,11 @@ static int open_store(struct store *db, const struct max_config *cfg)
 		log_event("bridge", "%s", err);
 		return -1;
 	}
+	/* WAL checkpoints on a thread of their own (or a worker's), as in the
+	 * workers: run inside the bridge's deletes, they stalled the
+	 * publishes for up to tens of milliseconds (an fdatasync each) */
+	store_defer_checkpoints(db);
+	store_checkpointer_start_cfg(cfg);
 	return 0;
 }
 
@@ -469,6 +475,7 @@ int main(int argc, char **argv)
 		stopping = 1;
 	run(&b);
 	consumers_join();
+	store_checkpointer_stop();
 	if (b.wal_watch >= 0)
 		close(b.wal_watch);
 	outbox_bound_free(b.bound);
