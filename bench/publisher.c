@@ -11,7 +11,8 @@
  * Declares EXCHANGE (topic, durable) first; with QUEUE, also a durable
  * queue bound to it with "#" and emptied, so that the persistent messages
  * reach the disk (without, they are confirmed as unroutable). Prints:
- *   publisher: N messages in S s = R msg/s (window W, body B bytes)
+ *   publisher: N messages in S s = R msg/s (window W, body B bytes; cpu C us/msg)
+ * where C is the CPU time (user + system) this process spent per message.
  */
 #include <amqp.h>
 #include <amqp_tcp_socket.h>
@@ -20,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #define CH 1
@@ -29,6 +31,15 @@ static double now_s(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CPU seconds this process used so far (user + system). */
+static double cpu_s(void)
+{
+	struct rusage u;
+	getrusage(RUSAGE_SELF, &u);
+	return (double)(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+	       (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
 static void die(const char *what, amqp_rpc_reply_t r)
@@ -146,7 +157,7 @@ int main(int argc, char **argv)
 	p.delivery_mode = 2; /* persistent, as the bridge's */
 	uint64_t sent = 0, low = 1;
 	long confirmed = 0;
-	double t0 = now_s();
+	double t0 = now_s(), c0 = cpu_s();
 	while (confirmed < n) {
 		while ((long)sent < n && (long)sent - confirmed < window) {
 			if (amqp_basic_publish(c, CH, amqp_cstring_bytes(argv[2]),
@@ -160,9 +171,10 @@ int main(int argc, char **argv)
 		struct timeval tv = {0, 50000};
 		confirmed += read_confirms(c, done, sent, &low, &tv);
 	}
-	double secs = now_s() - t0;
-	printf("publisher: %ld messages in %.3f s = %.0f msg/s (window %ld, body %ld bytes)\n", n,
-	       secs, (double)n / secs, window, bytes);
+	double secs = now_s() - t0, cpu = cpu_s() - c0;
+	printf("publisher: %ld messages in %.3f s = %.0f msg/s (window %ld, body %ld bytes;"
+	       " cpu %.2f us/msg)\n",
+	       n, secs, (double)n / secs, window, bytes, cpu * 1e6 / (double)n);
 	amqp_channel_close(c, CH, AMQP_REPLY_SUCCESS);
 	amqp_connection_close(c, AMQP_REPLY_SUCCESS);
 	amqp_destroy_connection(c);

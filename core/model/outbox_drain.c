@@ -67,6 +67,40 @@ int outbox_fetch(struct store *db, int64_t after, int max, struct outbox_row *ro
 	return n;
 }
 
+static char *col(store_q *q, int i)
+{
+	const char *t = store_text(q, i);
+	return (char *)(t ? t : "");
+}
+
+int outbox_each(struct store *db, int64_t after, int max, outbox_fn fn, void *arg, int *seen)
+{
+	store_q *q =
+		store_sql(db, "SELECT id, op, exchange, destination, routing_key, body, attempts"
+			      " FROM outbox WHERE id > ?1 ORDER BY id LIMIT ?2");
+	*seen = 0;
+	if (!q)
+		return -1;
+	store_bind_int(q, 1, after);
+	store_bind_int(q, 2, max);
+	int rc = STORE_DONE, stop = 0;
+	while (!stop && (rc = store_step(q)) == STORE_ROW) {
+		struct outbox_row r = {.id = store_int(q, 0)};
+		++*seen;
+		if (op_parse(store_text(q, 1), &r.op) < 0)
+			continue; /* the schema's CHECK makes this unreachable */
+		r.exchange = col(q, 2);
+		r.destination = col(q, 3);
+		r.routing_key = col(q, 4);
+		r.body = col(q, 5);
+		r.attempts = (int)store_int(q, 6);
+		stop = fn(&r, arg);
+	}
+	if (stop || rc == STORE_ROW)
+		store_reset(q);
+	return stop ? stop : rc == STORE_ERR ? -1 : 0;
+}
+
 void outbox_row_free(struct outbox_row *row)
 {
 	free(row->exchange);

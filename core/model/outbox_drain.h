@@ -38,6 +38,15 @@ struct outbox_row {
 int outbox_fetch(struct store *db, int64_t after, int max, struct outbox_row *rows);
 void outbox_row_free(struct outbox_row *row);
 
+/* The bridge's read: calls fn for up to max rows with id > after, in id
+ * order, each row's strings borrowed from the statement (valid during
+ * the call only), so that no row is copied. fn returns 0 for the next
+ * row; anything else ends the walk. *seen gets how many rows were read
+ * (fn's last one included). Returns 0 at the end or after max rows, fn's
+ * value when it stopped, or -1 on a storage error. */
+typedef int (*outbox_fn)(const struct outbox_row *row, void *arg);
+int outbox_each(struct store *db, int64_t after, int max, outbox_fn fn, void *arg, int *seen);
+
 /* Deletes every row with id <= upto (the ones the broker confirmed).
  * Its own transaction; 0 or -1. */
 int outbox_delete_upto(struct store *db, int64_t upto);

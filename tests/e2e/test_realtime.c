@@ -750,6 +750,72 @@ static void test_rejoin_bound(void)
 	E2E_STR_EQ(binding_keys("conversations", "rteve.subscribe"), e2e_fmt("%s.*", cid));
 }
 
+/* The body of the next message on q (malloc'ed, *len bytes) and its
+ * content type into type; NULL when none came within SOON_MS. */
+static char *get_body(amqp_connection_state_t c, const char *q, size_t *len, char *type,
+		      size_t typelen)
+{
+	for (long t = 0; t <= SOON_MS; t += 50) {
+		amqp_rpc_reply_t r = amqp_basic_get(c, 1, amqp_cstring_bytes(q), 1);
+		if (r.reply_type != AMQP_RESPONSE_NORMAL)
+			return NULL;
+		if (r.reply.id != AMQP_BASIC_GET_OK_METHOD) {
+			sleep_ms(50);
+			continue;
+		}
+		amqp_message_t m;
+		if (amqp_read_message(c, 1, &m, 0).reply_type != AMQP_RESPONSE_NORMAL)
+			return NULL;
+		char *body = malloc(m.body.len + 1);
+		memcpy(body, m.body.bytes, m.body.len);
+		*len = m.body.len;
+		snprintf(type, typelen, "%.*s", (int)m.properties.content_type.len,
+			 (const char *)m.properties.content_type.bytes);
+		amqp_destroy_message(&m);
+		return body;
+	}
+	return NULL;
+}
+
+/* The bridge writes the frames of its publishes itself, in bursts: bodies
+ * larger than the broker's frame size (128 KiB) are cut into several body
+ * frames. Rows of 12 bytes, exactly one frame's payload, one byte more and
+ * 400,000 bytes arrive whole, in order, as text/plain. */
+static void test_large_publish(void)
+{
+	static const int sizes[] = {12, 131072 - 8, 131072 - 7, 400000};
+	amqp_connection_state_t c = amqp_as(rt.user, rt.pass);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	amqp_exchange_declare(c, 1, amqp_cstring_bytes("rt.large"), amqp_cstring_bytes("fanout"), 0,
+			      0, 0, 0, amqp_empty_table);
+	CU_ASSERT_FATAL(amqp_get_rpc_reply(c).reply_type == AMQP_RESPONSE_NORMAL);
+	const char *q = private_queue(c, "rt.large");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(q);
+	for (int i = 0; i < 4; i++)
+		E2E_INT_EQ(e2e_db_exec("INSERT INTO outbox (created_at, op, exchange, body) VALUES"
+				       " (datetime('now'), 'publish', 'rt.large',"
+				       " substr(replace(hex(zeroblob(%d)), '0', 'a'), 1, %d - 1)"
+				       " || '%d')",
+				       sizes[i], sizes[i], i),
+			   0);
+	for (int i = 0; i < 4; i++) {
+		size_t len = 0;
+		char type[64] = "";
+		char *body = get_body(c, q, &len, type, sizeof type);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(body);
+		E2E_INT_EQ((long long)len, sizes[i]);
+		E2E_STR_EQ(type, "text/plain");
+		int whole = len == (size_t)sizes[i] && body[len - 1] == '0' + i;
+		for (size_t k = 0; whole && k + 1 < len; k++)
+			whole = body[k] == 'a';
+		CU_ASSERT(whole);
+		free(body);
+	}
+	amqp_exchange_delete(c, 1, amqp_cstring_bytes("rt.large"), 0);
+	amqp_done(c);
+	CU_ASSERT(wait_until(outbox_empty, NULL, SOON_MS));
+}
+
 /* RabbitMQ asks osiris: a MAX user logs in with their token (optionally
  * "<server id>:user") and may read only their own subscribe exchange. */
 static void test_broker_login(void)
@@ -1991,6 +2057,7 @@ E2E_SUITE(realtime, rt_init, rt_cleanup)
 	E2E_TEST(s, test_user_exchanges);
 	E2E_TEST(s, test_conversation_delivery);
 	E2E_TEST(s, test_rejoin_bound);
+	E2E_TEST(s, test_large_publish);
 	E2E_TEST(s, test_broker_login);
 	E2E_TEST(s, test_context_bindings);
 	E2E_TEST(s, test_activity_notifications);

@@ -128,6 +128,58 @@ static void test_outbox_drain(void)
 	CU_ASSERT_EQUAL(outbox_fetch(db, 0, 8, rows), 0);
 }
 
+/* What outbox_each's callback saw: the rows' ids and routing keys. */
+struct walked {
+	int n, stop_at, stop_with;
+	int64_t id[8];
+	char key[8][32];
+};
+
+static int walk(const struct outbox_row *r, void *arg)
+{
+	struct walked *w = arg;
+	w->id[w->n] = r->id;
+	snprintf(w->key[w->n], sizeof w->key[0], "%s", r->routing_key);
+	return ++w->n == w->stop_at ? w->stop_with : 0;
+}
+
+/* The bridge's read without copies: rows after an id, in id order, at
+ * most max of them; the callback's non-zero answer stops the walk and is
+ * returned, with the rows read so far counted. */
+static void test_outbox_each(void)
+{
+	struct store *db = &fx.db;
+	CU_ASSERT_EQUAL(store_exec(db, "DELETE FROM outbox", 0, NULL), 0);
+	for (int i = 0; i < 3; i++)
+		CU_ASSERT_EQUAL(outbox_publish(db, "activity", fx_fmt("k%d", i), "{}"), 0);
+	struct walked w = {0};
+	int seen = -1;
+	CU_ASSERT_EQUAL(outbox_each(db, 0, 8, walk, &w, &seen), 0);
+	CU_ASSERT_EQUAL(seen, 3);
+	CU_ASSERT_EQUAL_FATAL(w.n, 3);
+	CU_ASSERT_STRING_EQUAL(w.key[0], "k0");
+	CU_ASSERT_STRING_EQUAL(w.key[2], "k2");
+	CU_ASSERT_TRUE(w.id[0] < w.id[1] && w.id[1] < w.id[2]);
+	int64_t first = w.id[0];
+
+	w = (struct walked){.stop_at = 1, .stop_with = 7};
+	CU_ASSERT_EQUAL(outbox_each(db, first, 8, walk, &w, &seen), 7);
+	CU_ASSERT_EQUAL(seen, 1);
+	CU_ASSERT_STRING_EQUAL(w.key[0], "k1");
+
+	w = (struct walked){0};
+	CU_ASSERT_EQUAL(outbox_each(db, 0, 2, walk, &w, &seen), 0);
+	CU_ASSERT_EQUAL(seen, 2);
+	CU_ASSERT_STRING_EQUAL(w.key[1], "k1");
+	/* the statement was left mid-way and reset: a write goes through */
+	CU_ASSERT_EQUAL(outbox_delete_upto(db, w.id[1]), 0);
+	w = (struct walked){0};
+	CU_ASSERT_EQUAL(outbox_each(db, 0, 8, walk, &w, &seen), 0);
+	CU_ASSERT_EQUAL(seen, 1);
+	CU_ASSERT_STRING_EQUAL(w.key[0], "k2");
+	CU_ASSERT_EQUAL(store_exec(db, "DELETE FROM outbox", 0, NULL), 0);
+}
+
 /* The bridge skips a bind it made a moment ago on this connection, and
  * only that: after OUTBOX_BOUND_TTL_MS, an unbind, a refused bind, a
  * deleted user or a new connection the next bind goes to the broker. */
@@ -422,6 +474,7 @@ UNIT_SUITE(realtime, fx_init, fx_cleanup)
 	UNIT_TEST(s, test_resources);
 	UNIT_TEST(s, test_url_parts);
 	UNIT_TEST(s, test_outbox_drain);
+	UNIT_TEST(s, test_outbox_each);
 	UNIT_TEST(s, test_outbox_bound);
 	UNIT_TEST(s, test_data_version);
 	UNIT_TEST(s, test_endpoints_deny_by_default);

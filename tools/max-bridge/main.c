@@ -19,6 +19,7 @@
 #include "consumers.h"
 #include "mq.h"
 #include "model/outbox_drain.h"
+#include "store/checkpoint.h"
 #include "store/store.h"
 #include "util/config.h"
 #include "util/log.h"
@@ -32,7 +33,7 @@
 #include <time.h>
 
 #define WINDOW 1024     /* publishes awaiting their confirm, at most */
-#define BATCH 256       /* rows read per query */
+#define BATCH WINDOW    /* rows read per query, at most */
 #define DELETE_ROWS 512 /* confirmed rows deleted together … */
 #define DELETE_MS 100   /* … or after this long, or when none is in flight */
 #define STOP_GRACE_MS 3000
@@ -56,6 +57,8 @@ struct bridge {
 	int64_t careful_until;      /* one publish at a time up to this id */
 	int more;                   /* rows may be waiting */
 	int blocked;                /* a row waits for the confirms before it */
+	int rc;                     /* the broker's answer during fill() */
+	int low;                    /* ring entries before it are all done */
 	long deleted_at;            /* when confirmed rows were last deleted */
 	struct outbox_bound *bound; /* bindings made on this connection */
 	int64_t data_version;       /* at the last read of the table */
@@ -112,8 +115,9 @@ static void on_confirm(uint64_t tag, int multiple, int ok, void *arg)
 {
 	struct bridge *b = arg;
 	/* the unconfirmed publishes carry increasing tags (a channel is only
-	 * reopened with none in flight) */
-	for (int i = 0; i < b->count; i++) {
+	 * reopened with none in flight); the scan starts past the done
+	 * prefix, so confirms arriving in order cost one step each */
+	for (int i = b->low; i < b->count; i++) {
 		struct flight *f = at(b, i);
 		if (!f->tag || f->done)
 			continue;
@@ -126,6 +130,8 @@ static void on_confirm(uint64_t tag, int multiple, int ok, void *arg)
 		else
 			b->nacked = 1;
 	}
+	while (b->low < b->count && at(b, b->low)->done)
+		b->low++;
 }
 
 /* Forgets the done prefix and deletes its rows: in one transaction per
@@ -140,6 +146,7 @@ static void settle(struct bridge *b, int force)
 		b->confirmed = at(b, 0)->id;
 		b->head = (b->head + 1) % WINDOW;
 		b->count--;
+		b->low -= b->low > 0;
 	}
 	if (b->confirmed <= b->deleted)
 		return;
@@ -160,6 +167,7 @@ static void resend_unconfirmed(struct bridge *b)
 	settle(b, 1);
 	b->count = 0;
 	b->head = 0;
+	b->low = 0;
 	b->sent = b->confirmed;
 	b->more = 1;
 }
@@ -210,30 +218,37 @@ static int send_row(struct bridge *b, const struct outbox_row *r, int *rc)
 	return 0;
 }
 
-/* Sends what the window allows. MQ_OK, MQ_LOST or MQ_DOWN. */
+/* outbox_each's callback: one row; 1 stops the walk (the row must wait
+ * for confirms: b->blocked, or the broker failed: b->rc). */
+static int fill_row(const struct outbox_row *r, void *arg)
+{
+	struct bridge *b = arg;
+	b->blocked = send_row(b, r, &b->rc);
+	return b->blocked || b->rc != MQ_OK;
+}
+
+/* Sends what the window allows, each row straight from the statement,
+ * the publishes' frames in bursts. MQ_OK, MQ_LOST or MQ_DOWN. */
 static int fill(struct bridge *b)
 {
 	int want = WINDOW - b->count < BATCH ? WINDOW - b->count : BATCH;
 	b->blocked = 0;
+	b->rc = MQ_OK;
 	if (!b->more || want <= 0)
 		return MQ_OK;
-	struct outbox_row rows[BATCH];
 	int64_t dv = store_data_version(b->db); /* before the read: no commit slips by */
-	int n = outbox_fetch(b->db, b->sent, want, rows);
-	if (n < 0) {
+	int seen, stopped = outbox_each(b->db, b->sent, want, fill_row, b, &seen);
+	if (stopped < 0) {
 		log_event("bridge", "cannot read the outbox; will retry");
+		b->more = 1;
 		sleep_ms(100);
-		return MQ_OK;
+	} else {
+		b->data_version = dv;
+		b->more = stopped || seen == want;
 	}
-	b->data_version = dv;
-	int i = 0, rc = MQ_OK;
-	while (i < n && rc == MQ_OK && !send_row(b, &rows[i], &rc))
-		i++;
-	b->more = i < n || n == want;
-	b->blocked = i < n && rc == MQ_OK;
-	for (int j = 0; j < n; j++)
-		outbox_row_free(&rows[j]);
-	return rc;
+	if (b->rc != MQ_DOWN && mq_flush(&b->mq) != MQ_OK)
+		b->rc = MQ_DOWN;
+	return b->rc;
 }
 
 /* ---- the loop ----------------------------------------------------------- */
@@ -406,6 +421,11 @@ static int open_store(struct store *db, const struct max_config *cfg)
 		log_event("bridge", "%s", err);
 		return -1;
 	}
+	/* WAL checkpoints on a thread of their own (or a worker's), as in the
+	 * workers: run inside the bridge's deletes, they stalled the
+	 * publishes for up to tens of milliseconds (an fdatasync each) */
+	store_defer_checkpoints(db);
+	store_checkpointer_start_cfg(cfg);
 	return 0;
 }
 
@@ -455,6 +475,7 @@ int main(int argc, char **argv)
 		stopping = 1;
 	run(&b);
 	consumers_join();
+	store_checkpointer_stop();
 	if (b.wal_watch >= 0)
 		close(b.wal_watch);
 	outbox_bound_free(b.bound);

@@ -3,7 +3,11 @@
  * the outbox bookkeeping in main.c.
  *
  * One channel, in confirm mode: publishes are sent without waiting and
- * their confirms arrive later through mq_wait(); the topology operations
+ * their confirms arrive later through mq_wait(). mq_publish() only encodes
+ * a publish's frames into a buffer, written in one send() per burst by
+ * mq_flush() (librabbitmq's basic_publish makes three sends per message);
+ * every other call here flushes first, so the frames reach the broker in
+ * the order they were made. The topology operations
  * (declare, bind, unbind, delete) are synchronous. A channel the broker
  * closes is reopened here; the caller learns that unconfirmed publishes
  * were lost (MQ_LOST) or that the operation itself was refused for good
@@ -17,6 +21,7 @@
 #include <amqp.h>
 
 #include "model/outbox_drain.h"
+#include "util/buf.h"
 
 enum mq_result {
 	MQ_OK = 0,
@@ -31,6 +36,7 @@ struct mq {
 	uint64_t next_tag; /* delivery tag of the next publish on the channel */
 	int code;          /* reply code of the last channel close */
 	long serviced;     /* second of the last call into librabbitmq's wait */
+	struct buf out;    /* encoded publishes not yet written */
 	char where[300];   /* host:port/vhost, for the log (no credentials) */
 	char why[640];     /* the last failure */
 };
@@ -40,8 +46,12 @@ struct mq {
 int mq_connect(struct mq *m, const char *url);
 void mq_close(struct mq *m);
 
-/* Sends a publish row; *tag gets its delivery tag. MQ_OK or MQ_DOWN. */
+/* Queues a publish row's frames (written once MQ_BURST bytes wait, or by
+ * mq_flush); *tag gets its delivery tag. MQ_OK or MQ_DOWN. */
+#define MQ_BURST 65536
 int mq_publish(struct mq *m, const struct outbox_row *row, uint64_t *tag);
+/* Writes the queued frames. MQ_OK or MQ_DOWN. */
+int mq_flush(struct mq *m);
 /* Runs a declare/delete/bind/unbind row. MQ_OK, MQ_REFUSED or MQ_DOWN. */
 int mq_sync(struct mq *m, const struct outbox_row *row);
 
