@@ -7,6 +7,7 @@
 
 const { Client } = require('@stomp/stompjs');
 const WebSocket = require('ws');
+const { monitorEventLoopDelay } = require('perf_hooks');
 
 const env = process.env;
 const N = Number(env.BENCH_MESSAGES || 5000);
@@ -32,9 +33,36 @@ function connect() {
   });
 }
 
+// Where the tail is: the slowest 1% of deliveries, split by what their
+// POST did. A commit precedes its delivery, so a delivery long before its
+// POST's answer was held up on the answer's way back (worker → lighttpd →
+// client); a slow POST with a slow delivery stalled before the commit (or
+// in the client); a quick POST with a slow delivery stalled after it
+// (bridge, broker, relay).
+function stages(byIndex, answered, lag, f) {
+  const both = [];
+  for (let k = 0; k < byIndex.length; k++)
+    if (byIndex[k] !== undefined && answered[k] !== undefined) both.push([byIndex[k], answered[k]]);
+  const tail = (arr, key) => arr.slice().sort((a, b) => key(b) - key(a))
+    .slice(0, Math.max(1, Math.floor(arr.length / 100)));
+  const slowD = tail(both, (x) => x[0]);
+  const preCommit = slowD.filter(([d, p]) => p >= d - 2).length;
+  const slowP = tail(both, (x) => x[1]);
+  const afterCommit = slowP.filter(([d, p]) => d < p - 2).length;
+  console.log(`slowest 1% of deliveries (${slowD.length}): ${preCommit} with a POST as slow ` +
+    `(stalled before the commit or in the client), ${slowD.length - preCommit} with a quick POST ` +
+    `(bridge, broker, relay)`);
+  console.log(`slowest 1% of POSTs (${slowP.length}): ${afterCommit} delivered > 2 ms before ` +
+    `their answer (held up on the answer's way back)`);
+  const ms = (ns) => f(ns / 1e6);
+  console.log(`client event-loop delay (ms): p50 ${ms(lag.percentile(50))}  ` +
+    `p99 ${ms(lag.percentile(99))}  max ${ms(lag.max)}`);
+}
+
 async function main() {
   const sub = await connect();
   const sent = new Array(N), delivery = [], post = [], byIndex = new Array(N);
+  const answered = new Array(N);
   const tag = `b${Date.now()}-`;
   sub.subscribe(`/exchange/${env.B_USER}.subscribe`, (m) => {
     const now = performance.now();
@@ -51,6 +79,10 @@ async function main() {
   const headers = { 'X-Oauth-Token': env.A_TOKEN, 'X-Oauth-Username': env.A_USER,
     'X-Oauth-Scope': 'widgetcli', 'Content-Type': 'application/json' };
   let inflight = 0, failed = 0, i = 0;
+  // the client's own stalls (GC, a busy core): a late timer or callback
+  // delays the POST and the delivery stamps alike
+  const lag = monitorEventLoopDelay({ resolution: 1 });
+  lag.enable();
   const start = performance.now();
   await new Promise((done) => {
     const tick = () => {
@@ -63,13 +95,18 @@ async function main() {
           body: JSON.stringify({ object: { objectType: 'note', content: tag + k, mobile: true } }) })
           .then(async (r) => { await r.arrayBuffer(); if (r.status !== 201) failed++; })
           .catch(() => { failed++; })
-          .finally(() => { inflight--; post.push(performance.now() - sent[k]); });
+          .finally(() => {
+            inflight--;
+            answered[k] = performance.now() - sent[k];
+            post.push(answered[k]);
+          });
       }
       if (i < N) setTimeout(tick, 1); else done();
     };
     tick();
   });
   const sendSecs = (performance.now() - start) / 1000;
+  lag.disable();
   for (let t = 0; t < 30000 && delivery.length + failed < N; t += 100)
     await new Promise((r) => setTimeout(r, 100));
   await sub.deactivate();
@@ -90,6 +127,7 @@ async function main() {
     fifths.push(f(pct(part, 0.5)));
   }
   console.log(`delivery p50 by fifth of the run (ms): ${fifths.join('  ')}`);
+  stages(byIndex, answered, lag, f);
   process.exit(delivery.length === N && !failed ? 0 : 1);
 }
 
