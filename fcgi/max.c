@@ -10,6 +10,8 @@
 #include "util/jsonx.h"
 #include "util/log.h"
 #include "store/store.h"
+#include "model/outbox.h"
+#include "util/wake.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -27,9 +29,15 @@ static void serve(const struct max_req *req, struct max_resp *resp, void *arg)
 	resp->lock_wait_us = store_take_wait(&w->db);
 }
 
+/* After the answer went out: a request that appended outbox rows (and
+ * committed them, or rolled back: a nudge for nothing costs the bridge a
+ * look) wakes max-bridge, so that the answer leaves before the work its
+ * commit started (bridge, broker, relay) competes for the CPU. */
 static void idle(void *arg)
 {
 	struct worker *w = arg;
+	if (outbox_appended_take())
+		wake_send(config_get(&w->cfg, "store", "path"));
 	store_idle(&w->db);
 }
 

@@ -21,4 +21,9 @@ int outbox_bind(struct store *db, const char *source, const char *destination,
 int outbox_unbind(struct store *db, const char *source, const char *destination,
 		  const char *routing_key);
 
+/* How many rows this thread appended since the last call (rolled back or
+ * not), and starts counting again: after a commit, nonzero means
+ * "wake max-bridge" (util/wake.h). */
+int outbox_appended_take(void);
+
 #endif

@@ -13,8 +13,12 @@
 #include "model/syncacl.h"
 #include "model/subscriptions.h"
 #include "util/jsonx.h"
+#include "util/wake.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static void test_login_user(void)
 {
@@ -468,6 +472,68 @@ static void test_syncacl(void)
 			SYNCACL_DROPPED);
 }
 
+/* A writer knows whether its transaction gave the bridge work: appended
+ * rows are counted per thread, and taking the count starts it again. */
+static void test_outbox_appended(void)
+{
+	struct store *db = &fx.db;
+	outbox_appended_take();
+	struct fx_resp r = fx_req("GET", "/people", "fxadmin", NULL, NULL);
+	fx_free(&r);
+	CU_ASSERT_EQUAL(outbox_appended_take(), 0); /* a read appends nothing */
+	CU_ASSERT_EQUAL(store_begin(db), 0);
+	CU_ASSERT_EQUAL(outbox_publish(db, "conversations", "c9.notifications", "{}"), 0);
+	CU_ASSERT_EQUAL(outbox_bind(db, "ann.publish", "conversations", "c9.*"), 0);
+	CU_ASSERT_EQUAL(store_commit(db), 0);
+	CU_ASSERT_EQUAL(outbox_appended_take(), 2);
+	CU_ASSERT_EQUAL(outbox_appended_take(), 0);
+	CU_ASSERT_EQUAL(store_exec(db, "DELETE FROM outbox", 0, NULL), 0);
+}
+
+/* The nudge socket beside the database: bound by one receiver, with the
+ * database's permissions; each send arrives once; a stale file is taken
+ * over, a live one is not; nobody listening is no error. */
+static void test_wake(void)
+{
+	const char *dbp = config_get(&fx.cfg, "store", "path");
+	char path[256];
+	CU_ASSERT_EQUAL_FATAL(wake_path(dbp, path, sizeof path), 0);
+	CU_ASSERT_STRING_EQUAL(path, fx_fmt("%s-wake", dbp));
+	unlink(path);
+	wake_send(dbp); /* nobody listens yet */
+	int fd = wake_listen(dbp);
+	CU_ASSERT_FATAL(fd >= 0);
+	struct stat sock, dbst;
+	CU_ASSERT_EQUAL(stat(path, &sock), 0);
+	CU_ASSERT_EQUAL(stat(dbp, &dbst), 0);
+	CU_ASSERT_TRUE(S_ISSOCK(sock.st_mode));
+	CU_ASSERT_EQUAL(sock.st_mode & 0777, dbst.st_mode & 0666);
+	CU_ASSERT_EQUAL(wake_drain(fd), 0);
+	errno = 0;
+	wake_send(dbp);
+	wake_send(dbp);
+	CU_ASSERT_EQUAL(errno, 0);
+	CU_ASSERT_EQUAL(wake_drain(fd), 2);
+	CU_ASSERT_EQUAL(wake_drain(fd), 0);
+	CU_ASSERT_EQUAL(wake_listen(dbp), -1); /* a live receiver keeps its socket */
+	wake_send(dbp);
+	CU_ASSERT_EQUAL(wake_drain(fd), 1);
+	close(fd);
+	fd = wake_listen(dbp); /* the file left behind is taken over */
+	CU_ASSERT(fd >= 0);
+	wake_send(dbp);
+	CU_ASSERT_EQUAL(wake_drain(fd), 1);
+	close(fd);
+	unlink(path);
+	/* a path longer than a socket address holds: no socket */
+	char longp[200];
+	memset(longp, 'x', sizeof longp - 1);
+	longp[sizeof longp - 1] = 0;
+	CU_ASSERT_EQUAL(wake_path(longp, path, 108), -1);
+	CU_ASSERT_EQUAL(wake_listen(longp), -1);
+	wake_send(longp);
+}
+
 UNIT_SUITE(realtime, fx_init, fx_cleanup)
 {
 	UNIT_TEST(s, test_login_user);
@@ -476,6 +542,8 @@ UNIT_SUITE(realtime, fx_init, fx_cleanup)
 	UNIT_TEST(s, test_outbox_drain);
 	UNIT_TEST(s, test_outbox_each);
 	UNIT_TEST(s, test_outbox_bound);
+	UNIT_TEST(s, test_outbox_appended);
+	UNIT_TEST(s, test_wake);
 	UNIT_TEST(s, test_data_version);
 	UNIT_TEST(s, test_endpoints_deny_by_default);
 	UNIT_TEST(s, test_chat_stored_once);

@@ -6,12 +6,14 @@
  */
 #include "consumers.h"
 #include "model/chat.h"
+#include "model/outbox.h"
 #include "model/syncacl.h"
 #include "push_send.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/config.h"
 #include "util/log.h"
+#include "util/wake.h"
 
 #include <amqp.h>
 #include <amqp_tcp_socket.h>
@@ -197,6 +199,10 @@ static int consume_one(struct consumer *c)
 		return -1;
 	}
 	int retry = dispatch(c, &env);
+	/* a stored chat line notifies its conversation: the bridge's main
+	 * loop is woken as after a worker's commit */
+	if (outbox_appended_take())
+		wake_send(config_get(c->cfg, "store", "path"));
 	int rc;
 	if (retry) { /* a pause, so that a failing database is not hammered */
 		pause_ms(c->retry_ms);

@@ -7,11 +7,13 @@
  * except a bind made a moment ago (outbox_bound_repeat, skipped), publishes
  * pipelined on a confirm-mode channel. A row is deleted only
  * after the broker confirmed it, so a crash or an outage replays rows
- * (every operation is idempotent) and never loses one. Every commit writes
- * the database's WAL file: an inotify watch on it wakes the process at
- * once, and SQLite's data_version (no read of the table) tells whether
- * another connection committed. Without inotify it polls data_version
- * every [rabbitmq] poll_ms. While RabbitMQ is away it retries with a
+ * (every operation is idempotent) and never loses one. A writer that
+ * appended outbox rows nudges it after its commit (util/wake.h: a datagram
+ * on "<database>-wake"); SQLite's data_version (no read of the table)
+ * tells whether another connection committed, and is also looked at every
+ * 50 ms for writers that do not nudge. When that socket cannot be bound,
+ * an inotify watch on the WAL file wakes it instead, and without inotify
+ * it polls data_version every [rabbitmq] poll_ms. While RabbitMQ is away it retries with a
  * growing delay; the API keeps answering meanwhile, rows just accumulate.
  * The queues clients and producers fill (chat lines, hub tasks, pushes)
  * are consumed by threads of their own (consumers.c).
@@ -23,6 +25,7 @@
 #include "store/store.h"
 #include "util/config.h"
 #include "util/log.h"
+#include "util/wake.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -63,7 +66,8 @@ struct bridge {
 	struct outbox_bound *bound; /* bindings made on this connection */
 	int64_t data_version;       /* at the last read of the table */
 	int nacked;
-	int wal_watch;  /* inotify descriptor watching the WAL file, or -1 */
+	int wake_fd;    /* the writers' nudges (util/wake.h), or -1 */
+	int wal_watch;  /* else inotify descriptor watching the WAL file, or -1 */
 	long hot_until; /* poll data_version every poll_ms until then */
 	int poll_ms;
 	long retry_max_ms;
@@ -293,16 +297,20 @@ static void connect_with_backoff(struct bridge *b)
 }
 
 /* Nothing to send: wait for the broker or a commit, whichever first. A
- * writer appends to the WAL before it publishes the commit in the WAL
- * index, so a wake-up may come a moment too early: after one, data_version
- * is polled every millisecond for a short while. The inotify wait also
- * times out now and then, in case the WAL file was replaced. */
+ * nudge comes after its commit. An inotify event comes with the WAL write,
+ * before the commit is published in the WAL index, so it may come a
+ * moment too early: after one, data_version is polled every millisecond
+ * for a short while. Either wait also times out now and then (writers
+ * that do not nudge, a WAL file replaced). */
 static int idle(struct bridge *b)
 {
-	int timeout = b->wal_watch < 0 || now_ms() < b->hot_until ? b->poll_ms : 50;
-	int rc = mq_idle(&b->mq, b->wal_watch, timeout, on_confirm, b);
+	int fd = b->wake_fd >= 0 ? b->wake_fd : b->wal_watch;
+	int timeout = fd < 0 || now_ms() < b->hot_until ? b->poll_ms : 50;
+	int rc = mq_idle(&b->mq, fd, timeout, on_confirm, b);
+	if (b->wake_fd >= 0)
+		wake_drain(b->wake_fd);
 	char events[4096];
-	while (b->wal_watch >= 0 && read(b->wal_watch, events, sizeof events) > 0)
+	while (b->wake_fd < 0 && b->wal_watch >= 0 && read(b->wal_watch, events, sizeof events) > 0)
 		b->hot_until = now_ms() + 50;
 	if (store_data_version(b->db) != b->data_version)
 		b->more = 1;
@@ -468,7 +476,11 @@ int main(int argc, char **argv)
 	b.retry_max_ms = (long)config_int(&cfg, "rabbitmq", "retry_max_s") * 1000;
 	if (b.retry_max_ms < 100)
 		b.retry_max_ms = 100;
-	b.wal_watch = watch_wal(config_get(&cfg, "store", "path"));
+	b.wake_fd = wake_listen(config_get(&cfg, "store", "path"));
+	if (b.wake_fd < 0)
+		log_event("bridge", "cannot bind the commit nudge socket beside the database;"
+				    " watching the WAL instead");
+	b.wal_watch = b.wake_fd >= 0 ? -1 : watch_wal(config_get(&cfg, "store", "path"));
 	b.bound = outbox_bound_new();
 	on_signals();
 	if (consumers_start(&cfg, &stopping) < 0)
@@ -478,6 +490,8 @@ int main(int argc, char **argv)
 	store_checkpointer_stop();
 	if (b.wal_watch >= 0)
 		close(b.wal_watch);
+	if (b.wake_fd >= 0)
+		close(b.wake_fd);
 	outbox_bound_free(b.bound);
 	store_close(&db);
 	config_free(&cfg);
