@@ -1163,7 +1163,7 @@ static void chat_push(const char *cid, const char *uuid, const char *text)
 }
 
 /* Devices registered with APNs hex tokens: the bridge converts them in
- * one batchImport call (the iOS app's bundle id, sandbox, the service
+ * batchImport calls (the iOS app's bundle id, sandbox, the service
  * account's access token) and sends FCM the registration tokens; the
  * token Instance ID refuses is skipped without stopping the others; the
  * next push uses the conversions it already has. */
@@ -1182,8 +1182,9 @@ static void test_push_apns(void)
 	json_object *log = fcm_log(), *req = NULL, *req_c = NULL;
 	E2E_INT_EQ(imports_of(log, APNS_A, &req), 1);
 	E2E_INT_EQ(imports_of(log, APNS_C, &req_c), 1);
-	CU_ASSERT_PTR_EQUAL(req, req_c); /* one call for both */
-	CU_ASSERT(e2e_bool(req, "ok"));
+	/* both in one call unless a push of an earlier test came between the
+	 * registrations (the batching itself: unit push test_iid_import) */
+	CU_ASSERT(e2e_bool(req, "ok") && e2e_bool(req_c, "ok"));
 	E2E_STR_EQ(e2e_str(e2e_get(req, "body"), "application"), "org.example.max");
 	CU_ASSERT(e2e_bool(e2e_get(req, "body"), "sandbox"));
 	CU_ASSERT_PTR_NULL(fcm_sent_to(log, APNS_A, "Apns one")); /* never the raw token */
