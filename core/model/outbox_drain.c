@@ -29,44 +29,6 @@ static int op_parse(const char *s, enum outbox_op *op)
 	return -1;
 }
 
-static char *col_dup(store_q *q, int i)
-{
-	const char *t = store_text(q, i);
-	return xstrdup(t ? t : "");
-}
-
-int outbox_fetch(struct store *db, int64_t after, int max, struct outbox_row *rows)
-{
-	store_q *q =
-		store_sql(db, "SELECT id, op, exchange, destination, routing_key, body, attempts"
-			      " FROM outbox WHERE id > ?1 ORDER BY id LIMIT ?2");
-	if (!q)
-		return -1;
-	store_bind_int(q, 1, after);
-	store_bind_int(q, 2, max);
-	int n = 0, rc = STORE_DONE;
-	while (n < max && (rc = store_step(q)) == STORE_ROW) {
-		struct outbox_row *r = &rows[n];
-		if (op_parse(store_text(q, 1), &r->op) < 0)
-			continue; /* the schema's CHECK makes this unreachable */
-		r->id = store_int(q, 0);
-		r->exchange = col_dup(q, 2);
-		r->destination = col_dup(q, 3);
-		r->routing_key = col_dup(q, 4);
-		r->body = col_dup(q, 5);
-		r->attempts = (int)store_int(q, 6);
-		n++;
-	}
-	if (n == max)
-		store_reset(q);
-	else if (rc == STORE_ERR) {
-		while (n > 0)
-			outbox_row_free(&rows[--n]);
-		return -1;
-	}
-	return n;
-}
-
 static char *col(store_q *q, int i)
 {
 	const char *t = store_text(q, i);
@@ -99,6 +61,36 @@ int outbox_each(struct store *db, int64_t after, int max, outbox_fn fn, void *ar
 	if (stop || rc == STORE_ROW)
 		store_reset(q);
 	return stop ? stop : rc == STORE_ERR ? -1 : 0;
+}
+
+/* outbox_fetch's callback: a copy of the borrowed row into the next slot. */
+struct fetched {
+	struct outbox_row *rows;
+	int n;
+};
+
+static int keep_copy(const struct outbox_row *row, void *arg)
+{
+	struct fetched *f = arg;
+	struct outbox_row *r = &f->rows[f->n++];
+	*r = *row;
+	r->exchange = xstrdup(row->exchange);
+	r->destination = xstrdup(row->destination);
+	r->routing_key = xstrdup(row->routing_key);
+	r->body = xstrdup(row->body);
+	return 0;
+}
+
+int outbox_fetch(struct store *db, int64_t after, int max, struct outbox_row *rows)
+{
+	struct fetched f = {rows, 0};
+	int seen;
+	if (outbox_each(db, after, max, keep_copy, &f, &seen) < 0) {
+		while (f.n > 0)
+			outbox_row_free(&rows[--f.n]);
+		return -1;
+	}
+	return f.n;
 }
 
 void outbox_row_free(struct outbox_row *row)
