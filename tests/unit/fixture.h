@@ -45,6 +45,8 @@ const char *fx_str(const struct fx_resp *r, const char *key);
 const char *fx_fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
 /* An integer from the database (first column of the first row). */
 long long fx_scalar(const char *sql);
+/* The same for a printf-style statement (fx_fmt). */
+#define FX_SCALAR(...) fx_scalar(fx_fmt(__VA_ARGS__))
 /* Creates a user through POST /people as a Manager "fxadmin". */
 void fx_user(const char *username, const char *display_name);
 const char *fx_token(const char *user);

@@ -15,8 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SCALAR(...) fx_scalar(fx_fmt(__VA_ARGS__))
-
 static const char *hash_of(const char *url)
 {
 	static char h[4][41];
@@ -120,9 +118,10 @@ static const char *listing(const char *path, const char *user)
  * (k keyword, h hashtag, p a word a comment brings to its post)? */
 static long long has_token(const char *id, char kind, const char *word)
 {
-	return SCALAR("SELECT count(*) FROM activities WHERE id = '%s' AND rid IN (SELECT rowid"
-		      " FROM stream_fts WHERE stream_fts MATCH '{terms} : %c' || lower(hex('%s')))",
-		      id, kind, word);
+	return FX_SCALAR("SELECT count(*) FROM activities WHERE id = '%s' AND rid IN (SELECT rowid"
+			 " FROM stream_fts WHERE stream_fts MATCH '{terms} : %c' || "
+			 "lower(hex('%s')))",
+			 id, kind, word);
 }
 
 static int init(void)
@@ -160,12 +159,14 @@ static void test_post_stores_indexes(void)
 	for (size_t i = 0; i < 6; i++)
 		CU_ASSERT_EQUAL(has_token(id, 'k', words[i]), 1);
 	CU_ASSERT_EQUAL(has_token(id, 'h', "canvi"), 1);
-	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM activities WHERE id = '%s' AND rid IN (SELECT"
-			       " rowid FROM stream_fts WHERE stream_fts MATCH '{text} : estatus')",
-			       id),
-			1);
+	CU_ASSERT_EQUAL(
+		FX_SCALAR("SELECT count(*) FROM activities WHERE id = '%s' AND rid IN (SELECT"
+			  " rowid FROM stream_fts WHERE stream_fts MATCH '{text} : estatus')",
+			  id),
+		1);
 	/* the default keywords are not stored twice */
-	CU_ASSERT_EQUAL(SCALAR("SELECT keywords_json IS NULL FROM activities WHERE id = '%s'", id),
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT keywords_json IS NULL FROM activities WHERE id = '%s'",
+				  id),
 			1);
 	fx_free(&r);
 }
@@ -173,7 +174,7 @@ static void test_post_stores_indexes(void)
 static void test_duplicate_guard(void)
 {
 	const char *body = "{\"object\":{\"objectType\":\"note\",\"content\":\"same thing\"}}";
-	long long before = SCALAR("SELECT count(*) FROM activities WHERE verb = 'post'");
+	long long before = FX_SCALAR("SELECT count(*) FROM activities WHERE verb = 'post'");
 	struct fx_resp a = fx_req("POST", "/people/xavi/activities", "xavi", body, NULL);
 	struct fx_resp b = fx_req("POST", "/people/xavi/activities", "fxadmin", body, NULL);
 	CU_ASSERT_EQUAL(a.status, 201);
@@ -181,7 +182,8 @@ static void test_duplicate_guard(void)
 	CU_ASSERT_STRING_EQUAL(fx_str(&a, "id"), fx_str(&b, "id"));
 	/* the 200 answer carries the acting user's flags */
 	CU_ASSERT_TRUE(has(b.json, "deletable"));
-	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM activities WHERE verb = 'post'"), before + 1);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM activities WHERE verb = 'post'"),
+			before + 1);
 	/* backdated: the post of now is "later than 60 s before" → the same */
 	struct fx_resp c =
 		fx_req("POST", "/people/xavi/activities", "xavi",
@@ -203,8 +205,8 @@ static void test_duplicate_guard(void)
 
 static void test_rejected_posts_change_nothing(void)
 {
-	long long n = SCALAR("SELECT count(*) FROM activities");
-	long long t = SCALAR("SELECT count(*) FROM stream_fts_idx");
+	long long n = FX_SCALAR("SELECT count(*) FROM activities");
+	long long t = FX_SCALAR("SELECT count(*) FROM stream_fts_idx");
 	static const struct {
 		const char *body, *error, *text;
 	} bad[] = {
@@ -238,8 +240,8 @@ static void test_rejected_posts_change_nothing(void)
 			CU_ASSERT_STRING_EQUAL(fx_str(&r, "error_description"), bad[i].text);
 		fx_free(&r);
 	}
-	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM activities"), n);
-	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM stream_fts_idx"), t);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM activities"), n);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM stream_fts_idx"), t);
 }
 
 static void test_keywords_follow_comments(void)
@@ -263,13 +265,14 @@ static void test_keywords_follow_comments(void)
 		id);
 	CU_ASSERT_STRING_EQUAL(listing(fx_fmt("/contexts/%s/activities?keyword=xavi", h), "messi"),
 			       id);
-	CU_ASSERT_STRING_EQUAL(fx_fmt("%lld", SCALAR("SELECT json_array_length(keywords_json) FROM "
-						     "activities"
-						     " WHERE id = '%s'",
-						     id)),
+	CU_ASSERT_STRING_EQUAL(fx_fmt("%lld",
+				      FX_SCALAR("SELECT json_array_length(keywords_json) FROM "
+						"activities"
+						" WHERE id = '%s'",
+						id)),
 			       "12");
-	CU_ASSERT_EQUAL(SCALAR("SELECT last_comment = '%s' FROM activities WHERE id = '%s'", cid,
-			       id),
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT last_comment = '%s' FROM activities WHERE id = '%s'", cid,
+				  id),
 			1);
 	CU_ASSERT_STRING_EQUAL(
 		listing(fx_fmt("/contexts/%s/activities?hashtag=nou&hashtag=comentari", h),
@@ -287,9 +290,9 @@ static void test_keywords_follow_comments(void)
 	CU_ASSERT_EQUAL(status("DELETE", fx_fmt("/activities/%s/comments/%s", id, cid), "xavi",
 			       NULL),
 			204);
-	CU_ASSERT_EQUAL(SCALAR("SELECT json_array_length(keywords_json) FROM activities"
-			       " WHERE id = '%s'",
-			       id),
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT json_array_length(keywords_json) FROM activities"
+				  " WHERE id = '%s'",
+				  id),
 			6);
 	CU_ASSERT_STRING_EQUAL(listing(fx_fmt("/contexts/%s/activities?keyword=comentari", h),
 				       "messi"),
@@ -297,13 +300,14 @@ static void test_keywords_follow_comments(void)
 	CU_ASSERT_STRING_EQUAL(listing(fx_fmt("/contexts/%s/activities?keyword=creació", h),
 				       "messi"),
 			       id);
-	CU_ASSERT_EQUAL(SCALAR("SELECT last_comment IS NULL FROM activities WHERE id = '%s'", id),
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT last_comment IS NULL FROM activities WHERE id = '%s'",
+				  id),
 			1);
 	CU_ASSERT_STRING_EQUAL(
 		listing(fx_fmt("/contexts/%s/activities?hashtag=nou&hashtag=comentari", h),
 			"messi"),
 		id);
-	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM activities WHERE id = '%s'", cid), 1);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM activities WHERE id = '%s'", cid), 1);
 	CU_ASSERT_STRING_EQUAL(listing(fx_fmt("/contexts/%s/activities?q=activitat", h), "messi"),
 			       "");
 	/* the same comment cannot be deleted twice */
@@ -325,21 +329,22 @@ static void test_marks_and_counters(void)
 	CU_ASSERT_EQUAL(status("POST", fx_fmt("/activities/%s/likes", id), "xavi", NULL), 201);
 	CU_ASSERT_EQUAL(status("POST", fx_fmt("/activities/%s/likes", id), "xavi", NULL), 200);
 	CU_ASSERT_EQUAL(status("POST", fx_fmt("/activities/%s/likes", id), "messi", NULL), 201);
-	CU_ASSERT_EQUAL(SCALAR("SELECT likes_count FROM activities WHERE id = '%s'", id), 2);
-	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM activities WHERE verb = 'like'"
-			       " AND json_extract(object_json, '$.id') = '%s'",
-			       id),
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT likes_count FROM activities WHERE id = '%s'", id), 2);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM activities WHERE verb = 'like'"
+				  " AND json_extract(object_json, '$.id') = '%s'",
+				  id),
 			2);
-	CU_ASSERT_EQUAL(SCALAR("SELECT length(last_like) FROM activities WHERE id = '%s'", id), 27);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT length(last_like) FROM activities WHERE id = '%s'", id),
+			27);
 	CU_ASSERT_EQUAL(status("DELETE", fx_fmt("/activities/%s/likes/xavi", id), "xavi", NULL),
 			204);
 	CU_ASSERT_EQUAL(status("DELETE", fx_fmt("/activities/%s/likes/xavi", id), "xavi", NULL),
 			403);
-	CU_ASSERT_EQUAL(SCALAR("SELECT likes_count FROM activities WHERE id = '%s'", id), 1);
-	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM activities WHERE verb = 'unlike'"), 1);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT likes_count FROM activities WHERE id = '%s'", id), 1);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM activities WHERE verb = 'unlike'"), 1);
 
 	CU_ASSERT_EQUAL(status("POST", fx_fmt("/activities/%s/favorites", id), "xavi", NULL), 201);
-	CU_ASSERT_EQUAL(SCALAR("SELECT favorites_count FROM activities WHERE id = '%s'", id), 1);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT favorites_count FROM activities WHERE id = '%s'", id), 1);
 	struct fx_resp r =
 		fx_req("DELETE", fx_fmt("/activities/%s/favorites/xavi", id), "xavi", NULL, NULL);
 	CU_ASSERT_EQUAL(r.status, 200);
@@ -359,14 +364,14 @@ static void test_marks_and_counters(void)
 	CU_ASSERT_EQUAL(status("POST", fx_fmt("/activities/%s/flag", solo), "fxadmin", NULL), 403);
 	CU_ASSERT_EQUAL(status("POST", fx_fmt("/activities/%s/flag", id), "fxadmin", NULL), 201);
 	CU_ASSERT_EQUAL(status("POST", fx_fmt("/activities/%s/flag", id), "fxadmin", NULL), 200);
-	CU_ASSERT_EQUAL(SCALAR("SELECT flag_state FROM activities WHERE id = '%s'", id), 1);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT flag_state FROM activities WHERE id = '%s'", id), 1);
 	CU_ASSERT_EQUAL(status("DELETE", fx_fmt("/activities/%s/flag", id), "fxadmin", NULL), 204);
-	CU_ASSERT_EQUAL(SCALAR("SELECT flag_state * 10 + (flagged IS NULL) FROM activities"
-			       " WHERE id = '%s'",
-			       id),
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT flag_state * 10 + (flagged IS NULL) FROM activities"
+				  " WHERE id = '%s'",
+				  id),
 			21);
 	/* nothing of this publishes */
-	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM outbox WHERE exchange = 'activity'"), 0);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM outbox WHERE exchange = 'activity'"), 0);
 }
 
 static void test_delete_takes_marks_and_indexes(void)
@@ -383,15 +388,15 @@ static void test_delete_takes_marks_and_indexes(void)
 	/* another member has no delete permission */
 	CU_ASSERT_EQUAL(status("DELETE", fx_fmt("/activities/%s", id), "xavi", NULL), 403);
 	CU_ASSERT_EQUAL(status("DELETE", fx_fmt("/activities/%s", id), "messi", NULL), 204);
-	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM activities WHERE id = '%s'", id), 0);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM activities WHERE id = '%s'", id), 0);
 	static const char *const tables[] = {"likes", "favorites"};
 	for (size_t i = 0; i < 2; i++)
-		CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM %s WHERE activity_id = '%s'",
-				       tables[i], id),
+		CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM %s WHERE activity_id = '%s'",
+					  tables[i], id),
 				0);
 	/* its full-text entry is gone (the index stays sound) */
-	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM stream_fts WHERE stream_fts MATCH"
-			       " '{text} : deleted'"),
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM stream_fts WHERE stream_fts MATCH"
+				  " '{text} : deleted'"),
 			0);
 	CU_ASSERT_EQUAL(sqlite3_exec(fx.db.db,
 				     "INSERT INTO stream_fts (stream_fts, rank)"
@@ -399,7 +404,7 @@ static void test_delete_takes_marks_and_indexes(void)
 				     NULL, NULL, NULL),
 			SQLITE_OK);
 	/* the comment activity stays, out of any replies and post search */
-	CU_ASSERT_EQUAL(SCALAR("SELECT reply_deleted FROM activities WHERE id = '%s'", cid), 1);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT reply_deleted FROM activities WHERE id = '%s'", cid), 1);
 	CU_ASSERT_STRING_EQUAL(listing("/activities/comments?q=reply", "fxadmin"), cid);
 	CU_ASSERT_EQUAL(status("GET", fx_fmt("/activities/%s", id), "fxadmin", NULL), 404);
 	CU_ASSERT_EQUAL(status("GET", fx_fmt("/activities/%s", cid), "fxadmin", NULL), 200);
@@ -415,37 +420,39 @@ static void test_notifications_in_outbox(void)
 	subscribe("puyol", posts);
 	subscribe("puyol", comments);
 	subscribe("puyol", quiet);
-	long long before = SCALAR("SELECT count(*) FROM outbox WHERE op = 'publish'");
+	long long before = FX_SCALAR("SELECT count(*) FROM outbox WHERE op = 'publish'");
 	char a[25], b[25];
 	snprintf(a, sizeof a, "%s", post("puyol", posts, "post notified"));
-	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM outbox WHERE op = 'publish'"
-			       " AND exchange = 'activity' AND routing_key = '%s'"
-			       " AND json_extract(body, '$.d.activityid') = '%s'"
-			       " AND json_extract(body, '$.d.text') = 'post notified'"
-			       " AND json_extract(body, '$.a') = 'a' AND json_extract(body, '$.o') "
-			       "= 'a'"
-			       " AND json_extract(body, '$.u.u') = 'puyol'",
-			       hash_of(posts), a),
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM outbox WHERE op = 'publish'"
+				  " AND exchange = 'activity' AND routing_key = '%s'"
+				  " AND json_extract(body, '$.d.activityid') = '%s'"
+				  " AND json_extract(body, '$.d.text') = 'post notified'"
+				  " AND json_extract(body, '$.a') = 'a' AND json_extract(body, "
+				  "'$.o') "
+				  "= 'a'"
+				  " AND json_extract(body, '$.u.u') = 'puyol'",
+				  hash_of(posts), a),
 			1);
 	/* a comment in a "posts" context is not notified, in "comments" it is */
 	comment("puyol", a, "not notified");
 	snprintf(b, sizeof b, "%s", post("puyol", comments, "also notified"));
 	char cid[25];
 	snprintf(cid, sizeof cid, "%s", comment("puyol", b, "comment notified"));
-	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM outbox WHERE op = 'publish'"
-			       " AND routing_key = '%s' AND json_extract(body, '$.d.commentid') = "
-			       "'%s'"
-			       " AND json_extract(body, '$.d.activityid') = '%s'",
-			       hash_of(comments), cid, b),
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM outbox WHERE op = 'publish'"
+				  " AND routing_key = '%s' AND json_extract(body, '$.d.commentid') "
+				  "= "
+				  "'%s'"
+				  " AND json_extract(body, '$.d.activityid') = '%s'",
+				  hash_of(comments), cid, b),
 			1);
 	post("puyol", quiet, "silent");
 	post("puyol", NULL, "timeline post, silent");
-	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM outbox WHERE op = 'publish'"), before + 3);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM outbox WHERE op = 'publish'"), before + 3);
 	/* a rejected post leaves no outbox row */
 	CU_ASSERT_EQUAL(status("POST", fx_fmt("/contexts/%s/activities", hash_of(posts)), "puyol",
 			       "{\"object\":{\"objectType\":\"note\"}}"),
 			400);
-	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM outbox WHERE op = 'publish'"), before + 3);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM outbox WHERE op = 'publish'"), before + 3);
 }
 
 /* ids (and lastComment keys) of a listing, in order */
@@ -752,11 +759,12 @@ static void test_maintenance_rebuilds(void)
 		     NULL, NULL, NULL);
 	long long binds = fx_scalar("SELECT count(*) FROM outbox WHERE op = 'bind'");
 	CU_ASSERT_EQUAL(status("POST", "/admin/maintenance/subscriptions", "fxadmin", NULL), 200);
-	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM subscriptions WHERE hash = '%s'"
-			       " AND perm_mask & 6 = 6 AND permissions_json LIKE '%%\"write\"%%'",
-			       h),
-			SCALAR("SELECT count(*) FROM subscriptions WHERE hash = '%s'", h));
-	CU_ASSERT(SCALAR("SELECT count(*) FROM subscriptions WHERE hash = '%s'", h) > 0);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM subscriptions WHERE hash = '%s'"
+				  " AND perm_mask & 6 = 6 AND permissions_json LIKE "
+				  "'%%\"write\"%%'",
+				  h),
+			FX_SCALAR("SELECT count(*) FROM subscriptions WHERE hash = '%s'", h));
+	CU_ASSERT(FX_SCALAR("SELECT count(*) FROM subscriptions WHERE hash = '%s'", h) > 0);
 	CU_ASSERT(fx_scalar("SELECT count(*) FROM outbox WHERE op = 'bind'") > binds);
 	CU_ASSERT_EQUAL(status("POST", "/admin/maintenance/keywords", "messi", NULL), 403);
 }
@@ -797,9 +805,9 @@ static void test_comment_cost_constant(void)
 	CU_ASSERT(first > 0);
 	CU_ASSERT_EQUAL(first, last);
 	/* its own words and one per comment */
-	long long nkw = SCALAR("SELECT json_array_length(keywords_json) FROM activities"
-			       " WHERE id = '%s'",
-			       id);
+	long long nkw = FX_SCALAR("SELECT json_array_length(keywords_json) FROM activities"
+				  " WHERE id = '%s'",
+				  id);
 	CU_ASSERT(nkw > 60);
 	/* deleting an early and a late reply: the same rows */
 	struct fx_resp r = fx_req("GET", path, "xavi", NULL, NULL);
@@ -823,9 +831,9 @@ static void test_comment_cost_constant(void)
 	CU_ASSERT_STRING_EQUAL(listing(fx_fmt("/contexts/%s/activities?keyword=paraula103", h),
 				       "xavi"),
 			       id);
-	CU_ASSERT_EQUAL(SCALAR("SELECT json_array_length(keywords_json) FROM activities"
-			       " WHERE id = '%s'",
-			       id),
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT json_array_length(keywords_json) FROM activities"
+				  " WHERE id = '%s'",
+				  id),
 			nkw - 4); /* paraulaN and etiquetaN of each */
 	/* deleting the newest reply: lastComment the one before */
 	r = fx_req("GET", path, "xavi", NULL, NULL);
@@ -837,8 +845,8 @@ static void test_comment_cost_constant(void)
 		 json_object_get_string(get(json_object_array_get_idx(r.json, n - 2), "id")));
 	fx_free(&r);
 	CU_ASSERT_EQUAL(status("DELETE", fx_fmt("%s/%s", path, newest), "xavi", NULL), 204);
-	CU_ASSERT_EQUAL(SCALAR("SELECT last_comment = '%s' FROM activities WHERE id = '%s'", before,
-			       id),
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT last_comment = '%s' FROM activities WHERE id = '%s'",
+				  before, id),
 			1);
 }
 
@@ -908,11 +916,11 @@ static void test_full_text_leaves_small(void)
 			SQLITE_OK);
 	/* segment leaves (rowids from segment id << 37 on; below are FTS5's
 	 * own records): several of them, none near the 4050-byte default */
-	CU_ASSERT_TRUE(SCALAR("SELECT count(*) FROM stream_fts_data WHERE id >= 1 << 37") >= 4);
-	CU_ASSERT_TRUE(SCALAR("SELECT max(length(block)) FROM stream_fts_data"
-			      " WHERE id >= 1 << 37") < 1500);
-	CU_ASSERT_EQUAL(SCALAR("SELECT count(*) FROM stream_fts WHERE stream_fts MATCH"
-			       " '{text} : lleuger'"),
+	CU_ASSERT_TRUE(FX_SCALAR("SELECT count(*) FROM stream_fts_data WHERE id >= 1 << 37") >= 4);
+	CU_ASSERT_TRUE(FX_SCALAR("SELECT max(length(block)) FROM stream_fts_data"
+				 " WHERE id >= 1 << 37") < 1500);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM stream_fts WHERE stream_fts MATCH"
+				  " '{text} : lleuger'"),
 			120);
 	const char *ids = listing("/people/puyol/activities?keyword=dimarts&limit=200", "puyol");
 	int n = *ids ? 1 : 0;

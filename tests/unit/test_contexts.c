@@ -12,7 +12,6 @@
 
 #include <sqlite3.h> /* the tests read the database behind the store's back */
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -23,28 +22,6 @@ static const char *hash_of(const char *url)
 	i = (i + 1) % 4;
 	hash_sha1_hex(url, strlen(url), h[i]);
 	return h[i];
-}
-
-__attribute__((format(printf, 1, 2))) static const char *path(const char *fmt, ...)
-{
-	static char p[4][256];
-	static int i;
-	i = (i + 1) % 4;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(p[i], sizeof p[i], fmt, ap);
-	va_end(ap);
-	return p[i];
-}
-
-__attribute__((format(printf, 1, 2))) static long long scalar(const char *fmt, ...)
-{
-	char sql[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(sql, sizeof sql, fmt, ap);
-	va_end(ap);
-	return fx_scalar(sql);
 }
 
 static int status(const char *method, const char *p, const char *user, const char *body)
@@ -68,7 +45,7 @@ static int subscribe(const char *url, const char *user, const char *as)
 	char body[256];
 	snprintf(body, sizeof body, "{\"actor\":{\"objectType\":\"person\",\"username\":\"%s\"}}",
 		 user);
-	return status("POST", path("/contexts/%s/subscriptions", hash_of(url)), as, body);
+	return status("POST", fx_fmt("/contexts/%s/subscriptions", hash_of(url)), as, body);
 }
 
 static const char *perms_of(const char *user, const char *url)
@@ -108,7 +85,8 @@ static void test_create_defaults_and_idempotence(void)
 	CU_ASSERT_EQUAL(r.status, 200);
 	CU_ASSERT_STRING_EQUAL(fx_str(&r, "displayName"), "http://u.test/a");
 	fx_free(&r);
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM contexts WHERE url='%s'", "http://u.test/a"),
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM contexts WHERE url='%s'",
+				  "http://u.test/a"),
 			1);
 	/* no twitterUsername, no tweety restart */
 	CU_ASSERT_EQUAL(fx_scalar("SELECT count(*) FROM outbox WHERE routing_key='tweety_restart'"),
@@ -201,17 +179,17 @@ static void test_subscription_lists_follow_the_context(void)
 	CU_ASSERT_EQUAL(subscribe("http://u.test/sl", "sl.ana", "sl.ana"), 201);
 	CU_ASSERT_STRING_EQUAL(perms_of("sl.ana", "http://u.test/sl"),
 			       "[\"read\",\"subscribe\",\"unsubscribe\"]");
-	CU_ASSERT_EQUAL(scalar("SELECT perm_mask FROM subscriptions WHERE username='%s' AND "
-			       "hash='%s'",
-			       "sl.ana", hash_of("http://u.test/sl")),
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT perm_mask FROM subscriptions WHERE username='%s' AND "
+				  "hash='%s'",
+				  "sl.ana", hash_of("http://u.test/sl")),
 			2 | 8 | 32);
 	/* a permanent grant, then a stricter policy: the grant survives */
 	const char *h = hash_of("http://u.test/sl");
-	CU_ASSERT_EQUAL(status("PUT", path("/contexts/%s/permissions/%s/flag", h, "sl.ana"),
+	CU_ASSERT_EQUAL(status("PUT", fx_fmt("/contexts/%s/permissions/%s/flag", h, "sl.ana"),
 			       "fxadmin", NULL),
 			201);
 	struct fx_resp r =
-		fx_req("PUT", path("/contexts/%s", h), "fxadmin",
+		fx_req("PUT", fx_fmt("/contexts/%s", h), "fxadmin",
 		       "{\"permissions\":{\"read\":\"restricted\",\"write\":\"subscribed\"},"
 		       "\"displayName\":\"Renamed\"}",
 		       NULL);
@@ -219,9 +197,9 @@ static void test_subscription_lists_follow_the_context(void)
 	fx_free(&r);
 	CU_ASSERT_STRING_EQUAL(perms_of("sl.ana", "http://u.test/sl"),
 			       "[\"write\",\"subscribe\",\"unsubscribe\",\"flag\"]");
-	CU_ASSERT_EQUAL(scalar("SELECT perm_mask FROM subscriptions WHERE username='%s' AND "
-			       "hash='%s'",
-			       "sl.ana", h),
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT perm_mask FROM subscriptions WHERE username='%s' AND "
+				  "hash='%s'",
+				  "sl.ana", h),
 			4 | 8 | 32 | 16);
 	/* the person document shows the live snapshot with renamed grants */
 	r = fx_req("GET", "/people/sl.ana", "sl.ana", NULL, NULL);
@@ -245,35 +223,36 @@ static void test_bindings_in_the_outbox(void)
 	const char *h = hash_of("http://u.test/ob");
 	/* not notifying: no bind on subscribe, an unbind on unsubscribe */
 	CU_ASSERT_EQUAL(subscribe("http://u.test/ob", "ob.bea", "ob.bea"), 201);
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM outbox WHERE op='bind' AND routing_key='%s'",
-			       h),
-			0);
-	CU_ASSERT_EQUAL(status("PUT", path("/contexts/%s", h), "fxadmin",
+	CU_ASSERT_EQUAL(
+		FX_SCALAR("SELECT count(*) FROM outbox WHERE op='bind' AND routing_key='%s'", h),
+		0);
+	CU_ASSERT_EQUAL(status("PUT", fx_fmt("/contexts/%s", h), "fxadmin",
 			       "{\"notifications\":\"posts\"}"),
 			200);
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM outbox WHERE op='bind' AND exchange='activity'"
-			       " AND destination='ob.bea.subscribe' AND routing_key='%s'",
-			       h),
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM outbox WHERE op='bind' AND "
+				  "exchange='activity'"
+				  " AND destination='ob.bea.subscribe' AND routing_key='%s'",
+				  h),
 			1);
-	CU_ASSERT_EQUAL(status("DELETE", path("/contexts/%s/subscriptions/%s", h, "ob.bea"),
+	CU_ASSERT_EQUAL(status("DELETE", fx_fmt("/contexts/%s/subscriptions/%s", h, "ob.bea"),
 			       "fxadmin", NULL),
 			204);
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM outbox WHERE op='unbind' AND "
-			       "exchange='activity'"
-			       " AND destination='ob.bea.subscribe' AND routing_key='%s'",
-			       h),
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM outbox WHERE op='unbind' AND "
+				  "exchange='activity'"
+				  " AND destination='ob.bea.subscribe' AND routing_key='%s'",
+				  h),
 			1);
 	/* notifying: subscribing binds */
 	CU_ASSERT_EQUAL(subscribe("http://u.test/ob", "ob.bea", "ob.bea"), 201);
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM outbox WHERE op='bind' AND routing_key='%s'",
-			       h),
-			2);
+	CU_ASSERT_EQUAL(
+		FX_SCALAR("SELECT count(*) FROM outbox WHERE op='bind' AND routing_key='%s'", h),
+		2);
 	/* deleting the person unbinds and removes the subscription */
 	CU_ASSERT_EQUAL(status("DELETE", "/people/ob.bea", "fxadmin", NULL), 204);
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM outbox WHERE op='unbind' AND routing_key='%s'",
-			       h),
-			2);
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM subscriptions WHERE hash='%s'", h), 0);
+	CU_ASSERT_EQUAL(
+		FX_SCALAR("SELECT count(*) FROM outbox WHERE op='unbind' AND routing_key='%s'", h),
+		2);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM subscriptions WHERE hash='%s'", h), 0);
 }
 
 static void test_url_change_repoints_everything(void)
@@ -282,7 +261,7 @@ static void test_url_change_repoints_everything(void)
 	mkctx("http://u.test/old", "{\"subscribe\":\"public\",\"read\":\"public\"}");
 	const char *old = hash_of("http://u.test/old"), *new = hash_of("http://u.test/new");
 	CU_ASSERT_EQUAL(subscribe("http://u.test/old", "uc.cai", "uc.cai"), 201);
-	CU_ASSERT_EQUAL(status("POST", path("/contexts/%s/unsubscriptionpush/%s", old, "uc.cai"),
+	CU_ASSERT_EQUAL(status("POST", fx_fmt("/contexts/%s/unsubscriptionpush/%s", old, "uc.cai"),
 			       "uc.cai", NULL),
 			201);
 	/* a post as the activity family stores one (schema/002_activities.sql) */
@@ -296,45 +275,45 @@ static void test_url_change_repoints_everything(void)
 		 " 'uc.cai', 'uc.cai', '2020-01-01T00:00:00Z')",
 		 1, old, old);
 	CU_ASSERT_EQUAL(sqlite3_exec(fx.db.db, sql, NULL, NULL, NULL), SQLITE_OK);
-	CU_ASSERT_EQUAL(status("PUT", path("/contexts/%s", old), "fxadmin",
+	CU_ASSERT_EQUAL(status("PUT", fx_fmt("/contexts/%s", old), "fxadmin",
 			       "{\"url\":\"http://u.test/new\",\"tags\":[\"t2\"]}"),
 			200);
-	CU_ASSERT_EQUAL(status("GET", path("/contexts/%s", old), "fxadmin", NULL), 404);
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM subscriptions WHERE hash='%s'", new), 1);
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM push_optouts WHERE hash='%s'"
-			       " AND json_extract(snapshot_json, '$.url') = '%s'",
-			       new, "http://u.test/new"),
+	CU_ASSERT_EQUAL(status("GET", fx_fmt("/contexts/%s", old), "fxadmin", NULL), 404);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM subscriptions WHERE hash='%s'", new), 1);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM push_optouts WHERE hash='%s'"
+				  " AND json_extract(snapshot_json, '$.url') = '%s'",
+				  new, "http://u.test/new"),
 			1);
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM activities WHERE context_hash='%s'"
-			       " AND json_extract(context_json, '$.hash') = '%s'"
-			       " AND json_extract(context_json, '$.url') = 'http://u.test/new'"
-			       " AND json_extract(context_json, '$.tags[0]') = 't2'",
-			       new, new),
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM activities WHERE context_hash='%s'"
+				  " AND json_extract(context_json, '$.hash') = '%s'"
+				  " AND json_extract(context_json, '$.url') = 'http://u.test/new'"
+				  " AND json_extract(context_json, '$.tags[0]') = 't2'",
+				  new, new),
 			3); /* the post, the subscribe and the opt-out activities */
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM activities WHERE verb='subscribe'"
-			       " AND context_hash='%s' AND json_extract(object_json, '$.url') = "
-			       "'%s'",
-			       new, "http://u.test/new"),
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM activities WHERE verb='subscribe'"
+				  " AND context_hash='%s' AND json_extract(object_json, '$.url') = "
+				  "'%s'",
+				  new, "http://u.test/new"),
 			2);
 	/* already subscribed: 200 with the (re-pointed) subscribe activity */
 	CU_ASSERT_EQUAL(subscribe("http://u.test/new", "uc.cai", "uc.cai"), 200);
 	/* a url taken by another context: 400, nothing changed */
 	mkctx("http://u.test/other", NULL);
-	struct fx_resp r = fx_req("PUT", path("/contexts/%s", new), "fxadmin",
+	struct fx_resp r = fx_req("PUT", fx_fmt("/contexts/%s", new), "fxadmin",
 				  "{\"url\":\"http://u.test/other\"}", NULL);
 	CU_ASSERT_EQUAL(r.status, 400);
 	CU_ASSERT_STRING_EQUAL(fx_str(&r, "error_description"),
 			       "Validation error on field \"url\": another context has this url");
 	fx_free(&r);
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM subscriptions WHERE hash='%s'", new), 1);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM subscriptions WHERE hash='%s'", new), 1);
 	/* deleting: subscriptions gone, posts hidden, opt-outs left (endpoints.md) */
-	CU_ASSERT_EQUAL(status("DELETE", path("/contexts/%s", new), "fxadmin", NULL), 204);
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM subscriptions WHERE hash='%s'", new), 0);
-	CU_ASSERT_EQUAL(scalar("SELECT visible FROM activities WHERE verb='post' AND "
-			       "context_hash='%s'",
-			       new),
+	CU_ASSERT_EQUAL(status("DELETE", fx_fmt("/contexts/%s", new), "fxadmin", NULL), 204);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM subscriptions WHERE hash='%s'", new), 0);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT visible FROM activities WHERE verb='post' AND "
+				  "context_hash='%s'",
+				  new),
 			0);
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM push_optouts WHERE hash='%s'", new), 1);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM push_optouts WHERE hash='%s'", new), 1);
 	r = fx_req("GET", "/people/uc.cai", "uc.cai", NULL, NULL);
 	json_object *opt = NULL;
 	CU_ASSERT(json_object_object_get_ex(r.json, "unsubscribedToPush", &opt));
@@ -351,24 +330,26 @@ static void test_url_change_rebinds(void)
 			201);
 	const char *old = hash_of("http://u.test/rk1"), *new = hash_of("http://u.test/rk2");
 	CU_ASSERT_EQUAL(subscribe("http://u.test/rk1", "rk.dan", "fxadmin"), 201);
-	CU_ASSERT_EQUAL(status("PUT", path("/contexts/%s", old), "fxadmin",
+	CU_ASSERT_EQUAL(status("PUT", fx_fmt("/contexts/%s", old), "fxadmin",
 			       "{\"url\":\"http://u.test/rk2\"}"),
 			200);
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM outbox WHERE op='unbind' AND "
-			       "exchange='activity'"
-			       " AND destination='rk.dan.subscribe' AND routing_key='%s'",
-			       old),
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM outbox WHERE op='unbind' AND "
+				  "exchange='activity'"
+				  " AND destination='rk.dan.subscribe' AND routing_key='%s'",
+				  old),
 			1);
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM outbox WHERE op='bind' AND exchange='activity'"
-			       " AND destination='rk.dan.subscribe' AND routing_key='%s'",
-			       new),
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM outbox WHERE op='bind' AND "
+				  "exchange='activity'"
+				  " AND destination='rk.dan.subscribe' AND routing_key='%s'",
+				  new),
 			1);
 	/* in order: the unbind of the old key before the bind of the new one */
-	CU_ASSERT_EQUAL(scalar("SELECT (SELECT max(id) FROM outbox WHERE op='unbind' AND"
-			       " routing_key='%s') < (SELECT max(id) FROM outbox WHERE op='bind' "
-			       "AND"
-			       " routing_key='%s')",
-			       old, new),
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT (SELECT max(id) FROM outbox WHERE op='unbind' AND"
+				  " routing_key='%s') < (SELECT max(id) FROM outbox WHERE "
+				  "op='bind' "
+				  "AND"
+				  " routing_key='%s')",
+				  old, new),
 			1);
 }
 
@@ -389,7 +370,7 @@ static void test_shared_context_visibility(void)
 	fx_free(&r);
 	fx.cfg.restricted_visibility = 0;
 	config_set(&fx.cfg, "max", "restricted_user_visibility_mode", "false");
-	CU_ASSERT_EQUAL(status("DELETE", path("/contexts/%s", h), "fxadmin", NULL), 204);
+	CU_ASSERT_EQUAL(status("DELETE", fx_fmt("/contexts/%s", h), "fxadmin", NULL), 204);
 }
 
 /* The model without a request: a context, a subscriber, a grant, a
@@ -423,8 +404,9 @@ static void test_model_without_http(void)
 	unsigned mask = 0;
 	CU_ASSERT_EQUAL(sub_mask(st, "md.eve", ctx.hash, &mask), 1);
 	CU_ASSERT_EQUAL(mask, PERM_BIT(PERM_READ));
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM outbox WHERE op='bind' AND routing_key='%s'",
-			       ctx.hash),
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM outbox WHERE op='bind' AND "
+				  "routing_key='%s'",
+				  ctx.hash),
 			1);
 	/* a permanent grant survives a stricter policy */
 	struct perm_state ps;
@@ -452,13 +434,15 @@ static void test_model_without_http(void)
 	CU_ASSERT_EQUAL(ctx_tags_merge(st, NULL, in, &out), MAX_OK);
 	CU_ASSERT_EQUAL(ctx_set_tags(st, &now, out), MAX_OK);
 	CU_ASSERT_EQUAL(ctx_tag_remove(st, &now, "zz"), MAX_ENOTFOUND);
-	CU_ASSERT_EQUAL(scalar("SELECT json_array_length(tags_json) FROM contexts WHERE hash='%s'",
-			       now.hash),
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT json_array_length(tags_json) FROM contexts WHERE "
+				  "hash='%s'",
+				  now.hash),
 			2);
 	/* deletion as a whole: unbound, unsubscribed, gone */
 	CU_ASSERT_EQUAL(sub_ctx_delete(st, now.hash), MAX_OK);
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM outbox WHERE op='unbind' AND routing_key='%s'",
-			       now.hash),
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM outbox WHERE op='unbind' AND "
+				  "routing_key='%s'",
+				  now.hash),
 			1);
 	CU_ASSERT_EQUAL(sub_listed(st, SUB_SUBSCRIBERS, "md.eve", now.hash), 0);
 	CU_ASSERT_EQUAL(ctx_exists(st, now.hash), 0);

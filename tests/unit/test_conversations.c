@@ -13,7 +13,6 @@
 
 #include <sqlite3.h> /* to be moved behind store/ */
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -68,16 +67,6 @@ static const char *text_of(json_object *o, const char *key)
 	return v ? json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN) : "(absent)";
 }
 
-__attribute__((format(printf, 1, 2))) static long long scalar(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char sql[512];
-	vsnprintf(sql, sizeof sql, fmt, ap);
-	va_end(ap);
-	return fx_scalar(sql);
-}
-
 static void test_dates(void)
 {
 	char out[21], q[27];
@@ -122,43 +111,47 @@ static void test_create_one_to_one(void)
 	CU_ASSERT_STRING_EQUAL(str(actor, "displayName"), "Leo Messi");
 	fx_free(&r);
 	const char *cid = cid_buf[0];
-	CU_ASSERT_EQUAL(
-		scalar("SELECT count(*) FROM conversation_members WHERE conversation_id='%s'", cid),
-		2);
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM activities WHERE conversation_id='%s'"
-			       " AND verb='subscribe'",
-			       cid),
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM conversation_members WHERE "
+				  "conversation_id='%s'",
+				  cid),
+			2);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM activities WHERE conversation_id='%s'"
+				  " AND verb='subscribe'",
+				  cid),
 			2);
 	/* api.md 2.4: 2 participants → 4 bindings, then the add/conversation */
 	CU_ASSERT_EQUAL(fx_scalar("SELECT count(*) FROM outbox") - outbox0, 5);
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM outbox WHERE op='bind' AND routing_key='%s.*'",
-			       cid),
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM outbox WHERE op='bind' AND "
+				  "routing_key='%s.*'",
+				  cid),
 			4);
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM outbox WHERE op='bind' AND exchange="
-			       "'xavi.publish' AND destination='conversations' AND "
-			       "routing_key='%s.*'",
-			       cid),
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM outbox WHERE op='bind' AND exchange="
+				  "'xavi.publish' AND destination='conversations' AND "
+				  "routing_key='%s.*'",
+				  cid),
 			1);
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM outbox WHERE op='bind' AND exchange="
-			       "'conversations' AND destination='xavi.subscribe' AND "
-			       "routing_key='%s.*'",
-			       cid),
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM outbox WHERE op='bind' AND exchange="
+				  "'conversations' AND destination='xavi.subscribe' AND "
+				  "routing_key='%s.*'",
+				  cid),
 			1);
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM outbox WHERE op='publish' AND exchange="
-			       "'conversations' AND routing_key='%s.notifications'"
-			       " AND json_extract(body,'$.a')='a' AND json_extract(body,'$.o')='c'"
-			       " AND json_extract(body,'$.u.u')='messi' AND "
-			       "json_extract(body,'$.d')='{}'"
-			       " AND id = (SELECT max(id) FROM outbox)",
-			       cid),
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM outbox WHERE op='publish' AND exchange="
+				  "'conversations' AND routing_key='%s.notifications'"
+				  " AND json_extract(body,'$.a')='a' AND "
+				  "json_extract(body,'$.o')='c'"
+				  " AND json_extract(body,'$.u.u')='messi' AND "
+				  "json_extract(body,'$.d')='{}'"
+				  " AND id = (SELECT max(id) FROM outbox)",
+				  cid),
 			1);
 
 	/* the same pair again (any order, any case): same conversation, 201 */
 	char again[25];
 	CU_ASSERT_EQUAL(start("xavi", "[\"XAVI\",\"messi\"]", NULL, again), 201);
 	CU_ASSERT_STRING_EQUAL(again, cid);
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM messages WHERE conversation_id='%s'", cid), 2);
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM conversations WHERE id='%s'", cid), 1);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM messages WHERE conversation_id='%s'", cid),
+			2);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM conversations WHERE id='%s'", cid), 1);
 	CU_ASSERT_EQUAL(fx_scalar("SELECT count(*) FROM conversations"), 1);
 }
 
@@ -215,9 +208,10 @@ static void test_validation(void)
 	/* a Manager may start one between others */
 	char cid[25];
 	CU_ASSERT_EQUAL(start("fxadmin", "[\"val1\",\"val2\"]", NULL, cid), 201);
-	CU_ASSERT_EQUAL(
-		scalar("SELECT count(*) FROM conversation_members WHERE conversation_id='%s'", cid),
-		2);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM conversation_members WHERE "
+				  "conversation_id='%s'",
+				  cid),
+			2);
 }
 
 static void test_group_and_owner(void)
@@ -230,14 +224,14 @@ static void test_group_and_owner(void)
 	CU_ASSERT_EQUAL_FATAL(start("g1", "[\"g1\",\"g2\",\"g3\"]", ",\"displayName\":\"Colla\"",
 				    cid),
 			      201);
-	CU_ASSERT_EQUAL(scalar("SELECT tag_group FROM conversations WHERE id='%s'", cid), 1);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT tag_group FROM conversations WHERE id='%s'", cid), 1);
 	/* group notification: u = conversation name, d has text, conversation_id, creator */
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM outbox WHERE op='publish' AND routing_key="
-			       "'%s.notifications' AND json_extract(body,'$.u.u')='Colla'"
-			       " AND json_extract(body,'$.u.d')='Colla'"
-			       " AND json_extract(body,'$.d.creator')='G One'"
-			       " AND json_extract(body,'$.d.text')='Hola #Barça, què tal?'",
-			       cid),
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM outbox WHERE op='publish' AND routing_key="
+				  "'%s.notifications' AND json_extract(body,'$.u.u')='Colla'"
+				  " AND json_extract(body,'$.u.d')='Colla'"
+				  " AND json_extract(body,'$.d.creator')='G One'"
+				  " AND json_extract(body,'$.d.text')='Hola #Barça, què tal?'",
+				  cid),
 			1);
 	/* group creator: invite and kick, no unsubscribe */
 	char path[128];
@@ -277,27 +271,27 @@ static void test_group_and_owner(void)
 	CU_ASSERT_PTR_NULL(get(r.json, "lastMessage"));
 	fx_free(&r);
 	CU_ASSERT_EQUAL(
-		scalar("SELECT count(*) FROM conversation_members WHERE conversation_id='%s'"
-		       " AND username='g2' AND permissions_json='[\"read\",\"write\",\"invite\","
-		       "\"kick\"]' AND grants_json='[\"invite\",\"kick\"]'"
-		       " AND vetos_json='[\"unsubscribe\"]'",
-		       cid),
+		FX_SCALAR("SELECT count(*) FROM conversation_members WHERE conversation_id='%s'"
+			  " AND username='g2' AND permissions_json='[\"read\",\"write\",\"invite\","
+			  "\"kick\"]' AND grants_json='[\"invite\",\"kick\"]'"
+			  " AND vetos_json='[\"unsubscribe\"]'",
+			  cid),
 		1);
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM conversation_members WHERE "
-			       "conversation_id='%s'"
-			       " AND username='g1' AND permissions_json='[\"read\",\"write\","
-			       "\"unsubscribe\"]' AND grants_json='[\"unsubscribe\"]'"
-			       " AND vetos_json='[\"invite\",\"kick\"]'",
-			       cid),
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM conversation_members WHERE "
+				  "conversation_id='%s'"
+				  " AND username='g1' AND permissions_json='[\"read\",\"write\","
+				  "\"unsubscribe\"]' AND grants_json='[\"unsubscribe\"]'"
+				  " AND vetos_json='[\"invite\",\"kick\"]'",
+				  cid),
 			1);
 	/* g1 no longer kicks; g2 does */
 	snprintf(path, sizeof path, "/conversations/%s/participants/g3", cid);
 	CU_ASSERT_EQUAL(status_of("DELETE", path, "g1", NULL), 403);
 	snprintf(path, sizeof path, "/conversations/%s/participants/g1", cid);
 	CU_ASSERT_EQUAL(status_of("DELETE", path, "g1", NULL), 204);
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM conversation_participants WHERE "
-			       "conversation_id='%s'",
-			       cid),
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM conversation_participants WHERE "
+				  "conversation_id='%s'",
+				  cid),
 			2);
 	/* a group of two keeps its name and tag, no archive */
 	r = fx_req("GET", "/conversations", "g3", NULL, NULL);
@@ -309,7 +303,7 @@ static void test_group_and_owner(void)
 	/* kick g3: one left → archive; nobody may write there but a Manager */
 	snprintf(path, sizeof path, "/conversations/%s/participants/g3", cid);
 	CU_ASSERT_EQUAL(status_of("DELETE", path, "g2", NULL), 204);
-	CU_ASSERT_EQUAL(scalar("SELECT tag_archive FROM conversations WHERE id='%s'", cid), 1);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT tag_archive FROM conversations WHERE id='%s'", cid), 1);
 	snprintf(path, sizeof path, "/conversations/%s/messages", cid);
 	CU_ASSERT_EQUAL(status_of("POST", path, "g2",
 				  "{\"object\":{\"objectType\":\"note\",\"content\":\"x\"}}"),
@@ -325,7 +319,7 @@ static void test_group_and_owner(void)
 	CU_ASSERT_STRING_EQUAL(str(o, "id"), cid);
 	CU_ASSERT_EQUAL(json_object_array_length(get(o, "participants")), 2);
 	fx_free(&r);
-	CU_ASSERT_EQUAL(scalar("SELECT tag_archive FROM conversations WHERE id='%s'", cid), 0);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT tag_archive FROM conversations WHERE id='%s'", cid), 0);
 	r = fx_req("POST", path, "g2",
 		   "{\"actor\":{\"objectType\":\"person\",\"username\":\"g4\"}}", NULL);
 	CU_ASSERT_EQUAL(r.status, 200);
@@ -350,10 +344,10 @@ static void test_one_to_one_states(void)
 	/* s2 leaves: single, s2 neither lists nor reads it */
 	snprintf(path, sizeof path, "/people/s2/conversations/%s", cid);
 	CU_ASSERT_EQUAL(status_of("DELETE", path, "s2", NULL), 204);
-	CU_ASSERT_EQUAL(scalar("SELECT tag_single FROM conversations WHERE id='%s'", cid), 1);
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM conversation_participants WHERE "
-			       "conversation_id='%s'",
-			       cid),
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT tag_single FROM conversations WHERE id='%s'", cid), 1);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM conversation_participants WHERE "
+				  "conversation_id='%s'",
+				  cid),
 			2);
 	struct fx_resp r = fx_req("GET", "/conversations", "s2", NULL, NULL);
 	CU_ASSERT_EQUAL(json_object_array_length(r.json), 0);
@@ -361,16 +355,16 @@ static void test_one_to_one_states(void)
 	snprintf(path, sizeof path, "/conversations/%s/messages", cid);
 	CU_ASSERT_EQUAL(status_of("GET", path, "s2", NULL), 403);
 	/* s1 writes: s2 is back, single gone, add/conversation published */
-	long long pubs = scalar("SELECT count(*) FROM outbox WHERE op='publish' AND routing_key="
-				"'%s.notifications'",
-				cid);
+	long long pubs = FX_SCALAR("SELECT count(*) FROM outbox WHERE op='publish' AND routing_key="
+				   "'%s.notifications'",
+				   cid);
 	CU_ASSERT_EQUAL(status_of("POST", path, "s1",
 				  "{\"object\":{\"objectType\":\"note\",\"content\":\"hey\"}}"),
 			201);
-	CU_ASSERT_EQUAL(scalar("SELECT tag_single FROM conversations WHERE id='%s'", cid), 0);
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM outbox WHERE op='publish' AND routing_key="
-			       "'%s.notifications'",
-			       cid),
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT tag_single FROM conversations WHERE id='%s'", cid), 0);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM outbox WHERE op='publish' AND routing_key="
+				  "'%s.notifications'",
+				  cid),
 			pubs + 1);
 	r = fx_req("GET", path, "s2", NULL, NULL);
 	CU_ASSERT_EQUAL(r.status, 200);
@@ -378,20 +372,20 @@ static void test_one_to_one_states(void)
 	fx_free(&r);
 	/* the partner is deleted: archive; re-created: single */
 	CU_ASSERT_EQUAL(status_of("DELETE", "/people/s2", "fxadmin", NULL), 204);
-	CU_ASSERT_EQUAL(scalar("SELECT tag_archive FROM conversations WHERE id='%s'", cid), 1);
-	CU_ASSERT_EQUAL(scalar("SELECT tag_single FROM conversations WHERE id='%s'", cid), 0);
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM conversation_members WHERE "
-			       "conversation_id='%s'"
-			       " AND username='s2'",
-			       cid),
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT tag_archive FROM conversations WHERE id='%s'", cid), 1);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT tag_single FROM conversations WHERE id='%s'", cid), 0);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM conversation_members WHERE "
+				  "conversation_id='%s'"
+				  " AND username='s2'",
+				  cid),
 			0);
 	CU_ASSERT_EQUAL(status_of("POST", path, "s1",
 				  "{\"object\":{\"objectType\":\"note\",\"content\":\"hey\"}}"),
 			403);
 	CU_ASSERT_EQUAL(start("s1", "[\"s1\",\"s2\"]", NULL, NULL), 404);
 	fx_user("s2", "Ess Two Again");
-	CU_ASSERT_EQUAL(scalar("SELECT tag_archive FROM conversations WHERE id='%s'", cid), 0);
-	CU_ASSERT_EQUAL(scalar("SELECT tag_single FROM conversations WHERE id='%s'", cid), 1);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT tag_archive FROM conversations WHERE id='%s'", cid), 0);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT tag_single FROM conversations WHERE id='%s'", cid), 1);
 	CU_ASSERT_EQUAL(status_of("POST", path, "s1",
 				  "{\"object\":{\"objectType\":\"note\",\"content\":\"back?\"}}"),
 			201);
@@ -547,10 +541,12 @@ static void test_rename_and_delete(void)
 	long long unbinds = fx_scalar("SELECT count(*) FROM outbox WHERE op='unbind'");
 	CU_ASSERT_EQUAL(status_of("DELETE", path, "r1", NULL), 204);
 	CU_ASSERT_EQUAL(fx_scalar("SELECT count(*) FROM outbox WHERE op='unbind'") - unbinds, 6);
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM messages WHERE conversation_id='%s'", cid), 0);
-	CU_ASSERT_EQUAL(
-		scalar("SELECT count(*) FROM conversation_members WHERE conversation_id='%s'", cid),
-		0);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM messages WHERE conversation_id='%s'", cid),
+			0);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM conversation_members WHERE "
+				  "conversation_id='%s'",
+				  cid),
+			0);
 	CU_ASSERT_EQUAL(status_of("GET", path, "r1", NULL), 404);
 	CU_ASSERT_EQUAL(status_of("GET", "/conversations/123", "r1", NULL), 400);
 }
@@ -580,17 +576,17 @@ static void test_maintenance(void)
 	CU_ASSERT_EQUAL(r.status, 200);
 	CU_ASSERT_STRING_EQUAL(r.raw.body.data, "[]");
 	fx_free(&r);
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM conversations WHERE id='%s'", lone), 0);
-	CU_ASSERT_EQUAL(scalar("SELECT tag_group FROM conversations WHERE id='%s'", cid), 1);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM conversations WHERE id='%s'", lone), 0);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT tag_group FROM conversations WHERE id='%s'", cid), 1);
 	/* non-permanent grants are lost; the policy says no write */
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM conversation_members WHERE "
-			       "conversation_id='%s'"
-			       " AND permissions_json='[\"read\",\"unsubscribe\"]'",
-			       cid),
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM conversation_members WHERE "
+				  "conversation_id='%s'"
+				  " AND permissions_json='[\"read\",\"unsubscribe\"]'",
+				  cid),
 			3);
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM conversation_participants WHERE "
-			       "conversation_id='%s' AND display_name='Em One'",
-			       cid),
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM conversation_participants WHERE "
+				  "conversation_id='%s' AND display_name='Em One'",
+				  cid),
 			1);
 	/* a group with one participant is archived */
 	char path[128];
@@ -602,7 +598,7 @@ static void test_maintenance(void)
 	sqlite3_exec(fx.db.db, sql, NULL, NULL, NULL);
 	r = fx_req("POST", "/admin/maintenance/conversations", "fxadmin", "", NULL);
 	fx_free(&r);
-	CU_ASSERT_EQUAL(scalar("SELECT tag_archive FROM conversations WHERE id='%s'", cid), 1);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT tag_archive FROM conversations WHERE id='%s'", cid), 1);
 	long long declares = fx_scalar("SELECT count(*) FROM outbox WHERE op='declare_user'");
 	r = fx_req("POST", "/admin/maintenance/users", "fxadmin", "", NULL);
 	CU_ASSERT_EQUAL(r.status, 200);
@@ -623,13 +619,13 @@ static void test_person_deleted_in_group(void)
 	char cid[25];
 	CU_ASSERT_EQUAL_FATAL(start("d1", "[\"d1\",\"d2\",\"d3\"]", NULL, cid), 201);
 	CU_ASSERT_EQUAL(status_of("DELETE", "/people/d3", "fxadmin", NULL), 204);
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM conversation_participants WHERE "
-			       "conversation_id='%s'",
-			       cid),
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM conversation_participants WHERE "
+				  "conversation_id='%s'",
+				  cid),
 			2);
-	CU_ASSERT_EQUAL(scalar("SELECT tag_archive FROM conversations WHERE id='%s'", cid), 0);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT tag_archive FROM conversations WHERE id='%s'", cid), 0);
 	CU_ASSERT_EQUAL(status_of("DELETE", "/people/d2", "fxadmin", NULL), 204);
-	CU_ASSERT_EQUAL(scalar("SELECT tag_archive FROM conversations WHERE id='%s'", cid), 1);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT tag_archive FROM conversations WHERE id='%s'", cid), 1);
 }
 
 static void test_messages_admin(void)
@@ -796,22 +792,22 @@ static void test_audit_spec(void)
 	snprintf(sql, sizeof sql, "UPDATE conversations SET tag_single=1 WHERE id='%s'", cid);
 	CU_ASSERT_EQUAL(sqlite3_exec(fx.db.db, sql, NULL, NULL, NULL), SQLITE_OK);
 	CU_ASSERT_EQUAL(status_of("POST", "/admin/maintenance/conversations", "fxadmin", ""), 200);
-	CU_ASSERT_EQUAL(scalar("SELECT tag_single + tag_archive + tag_group FROM conversations"
-			       " WHERE id='%s'",
-			       cid),
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT tag_single + tag_archive + tag_group FROM conversations"
+				  " WHERE id='%s'",
+				  cid),
 			0);
 	snprintf(sql, sizeof sql,
 		 "DELETE FROM conversation_members WHERE conversation_id='%s' AND username='au2'",
 		 cid);
 	CU_ASSERT_EQUAL(sqlite3_exec(fx.db.db, sql, NULL, NULL, NULL), SQLITE_OK);
 	CU_ASSERT_EQUAL(status_of("POST", "/admin/maintenance/conversations", "fxadmin", ""), 200);
-	CU_ASSERT_EQUAL(scalar("SELECT tag_single FROM conversations WHERE id='%s'", cid), 1);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT tag_single FROM conversations WHERE id='%s'", cid), 1);
 	CU_ASSERT_EQUAL(sqlite3_exec(fx.db.db, "DELETE FROM people WHERE username='au2'", NULL,
 				     NULL, NULL),
 			SQLITE_OK);
 	CU_ASSERT_EQUAL(status_of("POST", "/admin/maintenance/conversations", "fxadmin", ""), 200);
-	CU_ASSERT_EQUAL(scalar("SELECT tag_archive FROM conversations WHERE id='%s'", cid), 1);
-	CU_ASSERT_EQUAL(scalar("SELECT tag_single FROM conversations WHERE id='%s'", cid), 0);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT tag_archive FROM conversations WHERE id='%s'", cid), 1);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT tag_single FROM conversations WHERE id='%s'", cid), 0);
 	/* api.md 1.6 restricted mode: the actor must share a context with every other
 	 * participant; Managers included */
 	fx_user("rv1", NULL);
@@ -895,22 +891,22 @@ static void test_model_store(void)
 	json_object *obj = NULL;
 	CU_ASSERT_EQUAL_FATAL(msg_object(st, body, "ms1", 0, &obj), MAX_OK);
 	json_object_put(body);
-	long long published = scalar("SELECT count(*) FROM outbox WHERE routing_key = "
-				     "'%s.notifications' AND json_extract(body, '$.o') = 'c'",
-				     cid);
+	long long published = FX_SCALAR("SELECT count(*) FROM outbox WHERE routing_key = "
+					"'%s.notifications' AND json_extract(body, '$.o') = 'c'",
+					cid);
 	CU_ASSERT_EQUAL_FATAL(msg_store(st, &fx.cfg, cid, "ms1", obj, "bridge", mid), MAX_OK);
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM messages WHERE id = '%s' AND actor = 'ms1'"
-			       " AND creator = 'ms1' AND generator = 'bridge'",
-			       mid),
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM messages WHERE id = '%s' AND actor = 'ms1'"
+				  " AND creator = 'ms1' AND generator = 'bridge'",
+				  mid),
 			1);
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM conversations WHERE id = '%s' AND"
-			       " last_message_id = '%s' AND tag_single = 0",
-			       cid, mid),
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM conversations WHERE id = '%s' AND"
+				  " last_message_id = '%s' AND tag_single = 0",
+				  cid, mid),
 			1);
 	CU_ASSERT_EQUAL(conv_member_mask(st, cid, "ms2") >= 0, 1); /* back */
-	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM outbox WHERE routing_key = "
-			       "'%s.notifications' AND json_extract(body, '$.o') = 'c'",
-			       cid),
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM outbox WHERE routing_key = "
+				  "'%s.notifications' AND json_extract(body, '$.o') = 'c'",
+				  cid),
 			published + 1);
 	json_object *m = msg_last(st, mid, 0);
 	CU_ASSERT_STRING_EQUAL(json_object_get_string(json_object_object_get(m, "actor")),
