@@ -49,8 +49,7 @@ void id_new(char out[25])
 		 c = ++id_counter & 0xffffff;
 	unsigned char b[12] = {t >> 24, t >> 16,       t >> 8,        t,       us >> 16, us >> 8,
 			       us,      id_process[0], id_process[1], c >> 16, c >> 8,   c};
-	for (int i = 0; i < 12; i++)
-		snprintf(out + 2 * i, 3, "%02x", b[i]);
+	hex_bytes(b, sizeof b, out);
 }
 
 int id_valid(const char *s)
