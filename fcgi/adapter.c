@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -205,7 +206,20 @@ static long long elapsed_tenths(const struct timespec *t0)
 	return ns < 0 ? 0 : (ns + 50000) / 100000;
 }
 
-static void serve_one(const struct max_config *cfg, FCGX_Request *fr, fcgi_fn fn, void *arg)
+/* Reads what is left of the request's input up to its end record, as long
+ * as that is little (a body we refused unread is left alone). Returns 1
+ * when the input is at its end, so nothing unread is left in the socket. */
+static int input_drained(FCGX_Stream *in)
+{
+	char buf[1024];
+	for (int budget = 16; budget > 0; budget--)
+		if (FCGX_GetStr(buf, sizeof buf, in) <= 0)
+			break;
+	return FCGX_HasSeenEOF(in) == EOF;
+}
+
+/* Returns 1 when the request's input was read to its end. */
+static int serve_one(const struct max_config *cfg, FCGX_Request *fr, fcgi_fn fn, void *arg)
 {
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -222,6 +236,7 @@ static void serve_one(const struct max_config *cfg, FCGX_Request *fr, fcgi_fn fn
 	long long len = v.length && *v.length ? strtoll(v.length, NULL, 10) : 0;
 
 	long long maxq = config_int(cfg, "max", "max_query_params");
+	int read_all = 0;
 	if (!req.path || !utf8_valid(req.path, strlen(req.path))) {
 		http_error(&resp, MAX_EVALIDATION, "The request path is not valid UTF-8");
 	} else if (count_params(req.query) > maxq) {
@@ -236,6 +251,7 @@ static void serve_one(const struct max_config *cfg, FCGX_Request *fr, fcgi_fn fn
 	} else if (read_body(&req, fr->in, len) < 0) {
 		http_error(&resp, MAX_EVALIDATION, "Request body shorter than Content-Length");
 	} else {
+		read_all = 1;
 		fn(&req, &resp, arg);
 	}
 	write_resp(fr->out, &req, &resp);
@@ -247,8 +263,10 @@ static void serve_one(const struct max_config *cfg, FCGX_Request *fr, fcgi_fn fn
 		snprintf(wait, sizeof wait, " wait=%lld.%lldms", w / 10, w % 10);
 	log_event(req.id, "%s %s %d %zu%s %lld.%lldms", req.method, req.path ? req.path : "?",
 		  resp.status, resp.body.len, wait, t / 10, t % 10);
+	int drained = read_all && input_drained(fr->in);
 	req_free(&req);
 	resp_free(&resp);
+	return drained;
 }
 
 /* systemd socket activation without libsystemd (sd_listen_fds): the
@@ -267,14 +285,37 @@ static void adopt_listen_fd(void)
 	unsetenv("LISTEN_FDNAMES");
 }
 
+/* 1 when the web server reaches us over a Unix socket (fd 0 listens). */
+static int listen_is_unix(void)
+{
+	struct sockaddr_storage sa;
+	socklen_t n = sizeof sa;
+	return getsockname(0, (struct sockaddr *)&sa, &n) == 0 && sa.ss_family == AF_UNIX;
+}
+
 int fcgi_serve(const struct max_config *cfg, fcgi_fn fn, fcgi_idle_fn idle, void *arg)
 {
 	FCGX_Request fr;
 	adopt_listen_fd();
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0)
 		return -1;
+	int unix_sock = listen_is_unix();
 	while (FCGX_Accept_r(&fr) >= 0) {
-		serve_one(cfg, &fr, fn, arg);
+		/*
+		 * libfcgi closes a connection "lingering": shutdown(), then up
+		 * to 2 s of poll() and read() until the web server closes its
+		 * end, so that unread request bytes cannot make TCP send a
+		 * reset that destroys the answer. On a Unix socket whose input
+		 * was read to its end there is nothing to protect, and the
+		 * wait keeps the worker from its next request until the web
+		 * server has taken this answer (three system calls and a
+		 * round trip through the scheduler). FCGX_Detach makes
+		 * FCGX_Finish_r close at once. A body refused unread keeps
+		 * the lingering close: closing a Unix socket with data unread
+		 * would make the web server's next write fail.
+		 */
+		if (serve_one(cfg, &fr, fn, arg) && unix_sock)
+			FCGX_Detach(&fr);
 		FCGX_Finish_r(&fr);
 		if (idle)
 			idle(arg);
