@@ -81,6 +81,12 @@ static void grow(struct buf *b, size_t extra)
 	b->cap = cap;
 }
 
+char *buf_reserve(struct buf *b, size_t extra)
+{
+	grow(b, extra);
+	return b->data + b->len;
+}
+
 void buf_add(struct buf *b, const void *data, size_t len)
 {
 	grow(b, len);

@@ -22,6 +22,9 @@ void buf_adds(struct buf *b, const char *s);
 void buf_addc(struct buf *b, char c);
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 char *buf_steal(struct buf *b);
+/* Room for extra more bytes (and the NUL after them) at the end of b;
+ * returns where they go. The caller writes them, then adds to b->len. */
+char *buf_reserve(struct buf *b, size_t extra);
 
 /* Helpers on plain strings that every module needs. */
 void *xmalloc(size_t n);

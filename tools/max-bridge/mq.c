@@ -198,12 +198,7 @@ static void put_be(unsigned char *p, uint64_t v, int bytes)
 /* Room for a frame of up to payload bytes at the end of out. */
 static unsigned char *frame_room(struct buf *out, size_t payload)
 {
-	size_t need = out->len + payload + FRAME_OVERHEAD + 1;
-	if (need > out->cap) {
-		out->cap = need * 2;
-		out->data = xrealloc(out->data, out->cap);
-	}
-	return (unsigned char *)out->data + out->len;
+	return (unsigned char *)buf_reserve(out, payload + FRAME_OVERHEAD);
 }
 
 /* Completes the frame at f (payload already in place) and appends it. */
