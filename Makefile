@@ -98,11 +98,12 @@ BRIDGE_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(sort $(wildcard tools/max-bridge
 $(BUILD)/max-bridge: $(BRIDGE_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ -lrabbitmq $(shell pkg-config --libs $(CURLPKG)) $(LIBS)
 
-# the realtime endpoint (/stomp SockJS, /ws): libwebsockets from Debian
+# the realtime endpoint (/stomp SockJS, /ws): libwebsockets from Debian, on
+# a libev loop (epoll; libwebsockets loads its libev plugin at start)
 RELAY_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tools/max-relay/*.c))
 $(RELAY_OBJ): CFLAGS += $(shell pkg-config --cflags libwebsockets)
 $(BUILD)/max-relay: $(RELAY_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs libwebsockets) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs libwebsockets) -lev $(LIBS)
 
 $(BUILD)/tests/unit: $(UNIT_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
 	@mkdir -p $(@D)

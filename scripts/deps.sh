@@ -6,7 +6,8 @@ set -eu
 PKGS="build-essential pkg-config clang libfcgi-dev libjson-c-dev libsqlite3-dev sqlite3
 libscrypt-dev libssl-dev libcunit1-dev libcurl4-openssl-dev curl lighttpd wrk valgrind
 libgd-dev rabbitmq-server slapd ldap-utils libldap-dev librabbitmq-dev
-libwebsockets-dev apache2 libapache2-mod-fcgid libfuzzer-14-dev"
+libwebsockets-dev libwebsockets-evlib-ev libev-dev apache2 libapache2-mod-fcgid
+libfuzzer-14-dev"
 
 missing=""
 for p in $PKGS; do

@@ -21,6 +21,9 @@
 #   RABBITMQ_MANAGEMENT  1: also the management plugin (HTTP API on a free
 #                        port, statistics every second), for tests that
 #                        inspect the broker
+#   RABBITMQ_WS_IDLE_MS  milliseconds web-STOMP lets a WebSocket stay silent
+#                        before it closes it (RabbitMQ's default: 60000);
+#                        tests shorten it to see max-relay's PINGs at work
 #
 # The node runs as the `rabbitmq` user when started by root (Debian's
 # packaging expects it), so DIR is handed to that user. Every path the
@@ -139,6 +142,9 @@ management.tcp.port = $RMQ_MGMT_PORT
 # tests read them
 collect_statistics_interval = 1000
 CONF
+	if [ -n "${RABBITMQ_WS_IDLE_MS:-}" ]; then
+		echo "web_stomp.ws_opts.idle_timeout = $RABBITMQ_WS_IDLE_MS" >> "$D/rabbitmq.conf"
+	fi
 	if [ -n "${RABBITMQ_AUTH_URL:-}" ]; then
 		cat >> "$D/rabbitmq.conf" <<CONF
 # realtime users log in with their OAuth token: MAX's token server decides

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #define SOON_MS 10000
+#define WS_IDLE_MS 3000 /* web-STOMP's idle limit in the suite (RabbitMQ's own: 60 s) */
 
 static struct {
 	const char *dir;
@@ -83,9 +84,11 @@ static int read_env(void)
 
 static int node(const char *cmd)
 {
+	/* web-STOMP drops a WebSocket silent for IDLE_MS: the relay's PINGs
+	 * (ping_s = 1 below) keep every session of the suite open */
 	const char *line = e2e_fmt("RABBITMQ_AUTH_URL='%s/rabbitmq' RABBITMQ_MANAGEMENT=1 "
-				   "./scripts/rabbitmq.sh %s '%s' > /dev/null",
-				   e2e_url(), cmd, rt.dir);
+				   "RABBITMQ_WS_IDLE_MS=%d ./scripts/rabbitmq.sh %s '%s' > /dev/null",
+				   e2e_url(), WS_IDLE_MS, cmd, rt.dir);
 	return system(line) == 0 ? 0 : -1;
 }
 
@@ -119,7 +122,7 @@ static int write_bridge_ini(const char *path)
 			fcm, p, p);
 	if (port)
 		fclose(port);
-	fprintf(out, "\n[relay]\nupstream = ws://127.0.0.1:%d/ws\nheartbeat_s = 1\n",
+	fprintf(out, "\n[relay]\nupstream = ws://127.0.0.1:%d/ws\nheartbeat_s = 1\nping_s = 1\n",
 		rt.stomp_ws_port);
 	fclose(in);
 	return fclose(out) == 0 ? 0 : -1;
@@ -1344,6 +1347,17 @@ static void test_stomp_delivery(void)
 	CU_ASSERT(stomp_clients("deliver", "stalice", "stbob", cid));
 }
 
+/* Sessions that send nothing (STOMP heart-beats off, as the widget) for
+ * more than twice web-STOMP's idle limit stay open, at /ws and at /stomp,
+ * and a message posted then still reaches them: the relay's PINGs. */
+static void test_stomp_idle(void)
+{
+	if (!have_node(__func__))
+		return;
+	const char *cid = stomp_pair("stalice", "stbob");
+	CU_ASSERT(stomp_clients("idle", "stalice", "stbob", cid));
+}
+
 /* SockJS frames on a raw WebSocket at /stomp/<server>/<session>/websocket:
  * "o", a["CONNECTED..."] for a CONNECT in a JSON array, "h" heartbeats; a
  * frame that is not a JSON array of strings closes the session. */
@@ -2066,6 +2080,7 @@ E2E_SUITE(realtime, rt_init, rt_cleanup)
 	E2E_TEST(s, test_stomp_info);
 	E2E_TEST(s, test_sockjs_frames);
 	E2E_TEST(s, test_stomp_delivery);
+	E2E_TEST(s, test_stomp_idle);
 	E2E_TEST(s, test_stomp_bad_token);
 	E2E_TEST(s, test_stomp_server_id_login);
 	E2E_TEST(s, test_stomp_forbidden);

@@ -150,6 +150,30 @@ async function deliver() {
   await alice.client.deactivate();
 }
 
+// Bob on SockJS, Alice at /ws, both silent (heart-beats off) for 7 s, more
+// than twice web-STOMP's idle limit in the suite (3 s): neither session
+// closes, and Alice's message then reaches both.
+async function idle() {
+  const bob = await connect('sockjs', env.B_USER, env.B_TOKEN);
+  const alice = await connect('ws', env.A_USER, env.A_TOKEN);
+  const gotBob = subscribeOwn(bob, env.B_USER);
+  const gotAlice = subscribeOwn(alice, env.A_USER);
+  await sleep(7000);
+  if (bob.closed || alice.closed)
+    fail(`an idle session was closed (SockJS ${bob.closed}, /ws ${alice.closed})`);
+  ok('both sessions open after 7 s without a frame');
+  const content = `idle-${Date.now()}`;
+  const r = await rest('POST', `/conversations/${env.CID}/messages`, env.A_USER, env.A_TOKEN,
+    { object: { objectType: 'note', content, mobile: true } });
+  if (r.status !== 201) fail(`POST message answered ${r.status}`);
+  if (!await until(() => gotBob.some((m) => text(m) === content) &&
+      gotAlice.some((m) => text(m) === content)))
+    fail('the message did not reach both idle sessions');
+  ok('a message posted then reached both');
+  await bob.client.deactivate();
+  await alice.client.deactivate();
+}
+
 // A wrong token: ERROR frame (or close), never CONNECTED, on both paths.
 async function badToken() {
   for (const kind of ['sockjs', 'ws']) {
@@ -396,7 +420,7 @@ async function activity() {
   await bob.client.deactivate();
 }
 
-const scenarios = { 'sockjs-frames': sockjsFrames, deliver, 'bad-token': badToken,
+const scenarios = { 'sockjs-frames': sockjsFrames, deliver, idle, 'bad-token': badToken,
   'login-forms': loginForms, forbidden,
   'send-stored': sendStored, 'durable-sub': durableSub, burst, activity };
 const run = scenarios[process.argv[2]];

@@ -10,6 +10,14 @@
  * until it drains (the broker or the browser is slowed, nothing is
  * dropped). Whichever side closes first, the other is closed after its
  * queue is written. Also serves GET /stomp/info and /stomp (SockJS).
+ *
+ * Timers: one tick a second (relay_tick) walks the sessions for the SockJS
+ * heartbeats and the WebSocket PINGs that tell a dead peer from a quiet
+ * one. libwebsockets could keep these itself, but it keeps its timers in
+ * one sorted linked list: each PING and PONG re-inserted a timer at the
+ * list's end, a walk over every session, and with 6,000 sessions that walk
+ * took a third of the relay's time. Its own PINGs are therefore off
+ * (relay_no_validity) and done here.
  */
 #include "relay.h"
 #include "sockjs.h"
@@ -19,11 +27,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 
 #define PREFIX "/stomp"
 #define MAX_MESSAGE (1024 * 1024) /* bytes of one WebSocket message */
 #define HIGH_WATER (1024 * 1024)  /* queued bytes that stop the other side */
 #define LOW_WATER (256 * 1024)    /* … and let it go on */
+
+/* web-STOMP (cowboy) closes a WebSocket on which it received nothing for
+ * 60 s (web_stomp.ws_opts.idle_timeout), and a widget with STOMP
+ * heart-beats off may send nothing for hours: the relay PINGs the upstream
+ * every [relay] ping_s, which keeps it open; no PONG for three of them and
+ * the broker is taken for gone. The browser (through the web server) is
+ * PINGed after CLIENT_PING_S and dropped without a PONG by CLIENT_HANGUP_S,
+ * so a laptop closed mid-session does not hold its broker session for
+ * ever. */
+#define CLIENT_PING_S 300
+#define CLIENT_HANGUP_S 310
 
 struct msg {
 	struct msg *next;
@@ -45,6 +65,7 @@ struct session {
 	int sockjs;        /* SockJS framing towards the browser */
 	int opened;        /* "o" sent */
 	int heartbeat_due; /* an "h" to send */
+	int ping_client, ping_upstream; /* a PING to send */
 	int close_client;  /* 1: close once to_client is written; 2: c[] sent */
 	int close_code;
 	const char *close_reason;
@@ -53,7 +74,11 @@ struct session {
 	struct queue to_client, to_upstream;
 	struct buf from_client, from_upstream; /* the message being received */
 	char subprotocol[16];
-	lws_sorted_usec_list_t heartbeat;
+	/* seconds (monotonic) of the next "h", the last PING sent and the last
+	 * PONG (or the opening) on each side */
+	long next_heartbeat;
+	long client_ping, client_pong, up_ping, up_pong;
+	struct session *prev, *next; /* all open sessions, for relay_tick */
 	unsigned long id;
 };
 
@@ -69,6 +94,18 @@ static struct relay_conf conf;
 static struct lws_vhost *up_vhost;
 static unsigned long next_id;
 static int open_sessions;
+static struct session *sessions;
+
+/* lws's own PINGs off: relay_tick does them (see the top of this file) */
+const lws_retry_bo_t relay_no_validity = {.secs_since_valid_ping = 0,
+					  .secs_since_valid_hangup = 0};
+
+static long now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec;
+}
 
 void relay_setup(const struct relay_conf *c, struct lws_vhost *upstream_vhost)
 {
@@ -130,20 +167,14 @@ static int write_one(struct lws *wsi, struct queue *q)
 
 /* ---- session life ------------------------------------------------------------ */
 
-static void heartbeat(lws_sorted_usec_list_t *sul)
-{
-	struct session *s = lws_container_of(sul, struct session, heartbeat);
-	if (!s->client)
-		return;
-	s->heartbeat_due = 1;
-	lws_callback_on_writable(s->client);
-	lws_sul_schedule(lws_get_context(s->client), 0, &s->heartbeat, heartbeat,
-			 (lws_usec_t)conf.heartbeat_s * LWS_US_PER_SEC);
-}
-
 static void session_free(struct session *s)
 {
-	lws_sul_cancel(&s->heartbeat);
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		sessions = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
 	queue_clear(&s->to_client);
 	queue_clear(&s->to_upstream);
 	buf_free(&s->from_client);
@@ -188,7 +219,6 @@ static void upstream_gone(struct session *s, const char *why)
 static void client_gone(struct session *s)
 {
 	s->client = NULL;
-	lws_sul_cancel(&s->heartbeat);
 	queue_clear(&s->to_client);
 	if (s->up == UP_GONE) {
 		session_free(s);
@@ -208,16 +238,6 @@ static void client_gone(struct session *s)
 	}
 }
 
-/* web-STOMP (cowboy) closes a WebSocket on which it received nothing for
- * 60 s (web_stomp.ws_opts.idle_timeout), and a widget with STOMP heart-beats
- * off may send nothing for hours: lws PINGs the upstream after 30 s without
- * a PONG, which keeps it open; without a PONG 60 s later the broker is gone
- * and the session closes. */
-static const lws_retry_bo_t upstream_idle = {
-	.secs_since_valid_ping = 30,
-	.secs_since_valid_hangup = 90,
-};
-
 static int connect_upstream(struct session *s)
 {
 	struct lws_client_connect_info ci;
@@ -231,7 +251,7 @@ static int connect_upstream(struct session *s)
 	ci.protocol = *s->subprotocol ? s->subprotocol : NULL;
 	ci.local_protocol_name = relay_upstream_protocols[0].name;
 	ci.opaque_user_data = s;
-	ci.retry_and_idle_policy = &upstream_idle;
+	ci.retry_and_idle_policy = &relay_no_validity;
 	s->up = UP_CONNECTING;
 	struct lws *w = lws_client_connect_via_info(&ci);
 	if (s->up != UP_CONNECTING)
@@ -273,14 +293,17 @@ static int client_open(struct lws *wsi, struct pss *pss)
 	if (p != &relay_server_protocols[0])
 		snprintf(s->subprotocol, sizeof s->subprotocol, "%s", p->name);
 	pss->s = s;
+	s->client_ping = s->client_pong = now_s();
+	s->next_heartbeat = s->client_pong + conf.heartbeat_s;
+	s->next = sessions;
+	if (sessions)
+		sessions->prev = s;
+	sessions = s;
 	open_sessions++;
 	log_event("relay", "session %lu opened (%s, %d open)", s->id, kind ? "SockJS" : "WebSocket",
 		  open_sessions);
-	if (s->sockjs) {
+	if (s->sockjs)
 		lws_callback_on_writable(wsi);
-		lws_sul_schedule(lws_get_context(wsi), 0, &s->heartbeat, heartbeat,
-				 (lws_usec_t)conf.heartbeat_s * LWS_US_PER_SEC);
-	}
 	return connect_upstream(s);
 }
 
@@ -333,8 +356,23 @@ static int client_receive(struct lws *wsi, struct session *s, const void *in, si
 	return 0;
 }
 
+/* A PING of no payload; 0, or -1 when the write failed. */
+static int write_ping(struct lws *wsi)
+{
+	unsigned char frame[LWS_PRE];
+	return lws_write(wsi, frame + LWS_PRE, 0, LWS_WRITE_PING) < 0 ? -1 : 0;
+}
+
 static int upstream_writeable(struct lws *wsi, struct session *s)
 {
+	if (s->ping_upstream) {
+		s->ping_upstream = 0;
+		if (write_ping(wsi) < 0)
+			return -1;
+		if (s->to_upstream.head || s->close_upstream)
+			lws_callback_on_writable(wsi);
+		return 0;
+	}
 	if (s->to_upstream.head) {
 		if (write_one(wsi, &s->to_upstream) < 0)
 			return -1;
@@ -416,6 +454,9 @@ static int client_writeable(struct lws *wsi, struct session *s)
 	if (s->sockjs && !s->opened) {
 		s->opened = 1;
 		rc = write_text(wsi, "o", 1);
+	} else if (s->ping_client) {
+		s->ping_client = 0;
+		rc = write_ping(wsi);
 	} else if (s->to_client.head) {
 		rc = write_one(wsi, &s->to_client);
 		s->heartbeat_due = 0;
@@ -431,7 +472,7 @@ static int client_writeable(struct lws *wsi, struct session *s)
 	} else {
 		return 0;
 	}
-	if (s->to_client.head || s->close_client)
+	if (s->to_client.head || s->close_client || s->heartbeat_due)
 		lws_callback_on_writable(wsi);
 	return rc;
 }
@@ -529,6 +570,58 @@ static int http_body(struct lws *wsi, struct pss *pss)
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
+/* ---- the tick ------------------------------------------------------------------- */
+
+/* The browser's side of one session: its heartbeat, its PING, or its end. */
+static void tick_client(struct session *s, long now)
+{
+	if (now - s->client_pong >= CLIENT_HANGUP_S) {
+		log_event("relay", "session %lu: no PONG from the browser in %d s; closing",
+			  s->id, CLIENT_HANGUP_S);
+		lws_set_timeout(s->client, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
+		return;
+	}
+	int wake = 0;
+	if (s->sockjs && now >= s->next_heartbeat) {
+		s->heartbeat_due = 1;
+		s->next_heartbeat = now + conf.heartbeat_s;
+		wake = 1;
+	}
+	if (now - s->client_ping >= CLIENT_PING_S && now - s->client_pong >= CLIENT_PING_S) {
+		s->ping_client = 1;
+		s->client_ping = now;
+		wake = 1;
+	}
+	if (wake)
+		lws_callback_on_writable(s->client);
+}
+
+static void tick_upstream(struct session *s, long now)
+{
+	if (now - s->up_pong >= 3L * conf.ping_s) {
+		log_event("relay", "session %lu: no PONG from web-STOMP in %d s; closing", s->id,
+			  3 * conf.ping_s);
+		lws_set_timeout(s->upstream, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
+		return;
+	}
+	if (now - s->up_ping >= conf.ping_s) {
+		s->ping_upstream = 1;
+		s->up_ping = now;
+		lws_callback_on_writable(s->upstream);
+	}
+}
+
+void relay_tick(void)
+{
+	long now = now_s();
+	for (struct session *s = sessions; s; s = s->next) {
+		if (s->client && !s->close_client)
+			tick_client(s, now);
+		if (s->up == UP_OPEN && s->upstream && !s->close_upstream)
+			tick_upstream(s, now);
+	}
+}
+
 /* ---- lws callbacks -------------------------------------------------------------- */
 
 static int on_server(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
@@ -551,6 +644,10 @@ static int on_server(struct lws *wsi, enum lws_callback_reasons reason, void *us
 		return client_open(wsi, pss);
 	case LWS_CALLBACK_RECEIVE:
 		return pss->s ? client_receive(wsi, pss->s, in, len) : -1;
+	case LWS_CALLBACK_RECEIVE_PONG:
+		if (pss->s)
+			pss->s->client_pong = now_s();
+		return 0;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return pss->s ? client_writeable(wsi, pss->s) : 0;
 	case LWS_CALLBACK_CLOSED:
@@ -573,6 +670,7 @@ static int on_upstream(struct lws *wsi, enum lws_callback_reasons reason, void *
 			return -1;
 		s->up = UP_OPEN;
 		s->upstream = wsi;
+		s->up_ping = s->up_pong = now_s();
 		if (s->to_upstream.head || s->close_upstream)
 			lws_callback_on_writable(wsi);
 		return 0;
@@ -580,6 +678,10 @@ static int on_upstream(struct lws *wsi, enum lws_callback_reasons reason, void *
 		return s ? upstream_receive(wsi, s, in, len) : -1;
 	case LWS_CALLBACK_CLIENT_WRITEABLE:
 		return s ? upstream_writeable(wsi, s) : -1;
+	case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
+		if (s)
+			s->up_pong = now_s();
+		return 0;
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
 		if (s) {
 			lws_set_opaque_user_data(wsi, NULL);

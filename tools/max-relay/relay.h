@@ -12,6 +12,7 @@ struct relay_conf {
 	char up_path[256];
 	int up_port;
 	int heartbeat_s; /* SockJS "h" frames */
+	int ping_s;      /* PINGs to web-STOMP */
 };
 
 /* The protocols of the listening vhost and of the upstream one. */
@@ -23,5 +24,13 @@ void relay_setup(const struct relay_conf *conf, struct lws_vhost *upstream_vhost
 
 /* Sessions currently open. */
 int relay_sessions(void);
+
+/* Once a second: SockJS heartbeats, PINGs, and the end of sessions whose
+ * peer stopped answering them. */
+void relay_tick(void);
+
+/* The retry policy of both vhosts: libwebsockets' own PINGs off, since
+ * relay_tick does them. */
+extern const lws_retry_bo_t relay_no_validity;
 
 #endif

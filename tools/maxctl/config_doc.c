@@ -130,6 +130,9 @@ static const struct key_doc docs[] = {
 	 "which the web server proxies /stomp and /ws to) or [HOST:]PORT."},
 	{"relay", "upstream", "RabbitMQ's web-STOMP endpoint the relay forwards STOMP to."},
 	{"relay", "heartbeat_s", "Seconds between the SockJS heartbeat frames sent to browsers."},
+	{"relay", "ping_s",
+	 "Seconds between the WebSocket PINGs the relay sends to web-STOMP, which closes a "
+	 "connection silent for 60 s; no answer in three of them closes the session."},
 	{"ldap", "url", "ldap://host[:port] or ldaps://host[:port]; empty: no LDAP."},
 	{"ldap", "starttls", "Use StartTLS on an ldap:// URL."},
 	{"ldap", "ca_file", "PEM bundle of the CAs that sign the server's certificate."},
