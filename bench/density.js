@@ -41,6 +41,48 @@ function rss() {
   return out;
 }
 
+// CPU seconds (user + system) each measured process has used, the
+// max.fcgi and osiris.fcgi workers (lighttpd's children) summed, this
+// client, and the whole machine's busy time: read before and after the
+// notifications to show where their cost goes
+const HZ = 100; // USER_HZ, the unit of /proc/<pid>/stat times on Linux
+function cpuOf(pid) {
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const after = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return { ppid: Number(after[1]), secs: (Number(after[11]) + Number(after[12])) / HZ };
+  } catch (e) {
+    return null;
+  }
+}
+function cpu() {
+  const out = {};
+  for (const { name, pid } of procs)
+    out[name] = (cpuOf(pid) || { secs: NaN }).secs;
+  const web = procs.find((p) => p.name === 'lighttpd');
+  out['workers (fcgi)'] = 0;
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d) || !web) continue;
+    const c = cpuOf(d);
+    if (c && String(c.ppid) === String(web.pid)) out['workers (fcgi)'] += c.secs;
+  }
+  const u = process.cpuUsage();
+  out['client (node)'] = (u.user + u.system) / 1e6;
+  const t = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  out['machine busy'] = (t.reduce((a, b) => a + b, 0) - t[3] - t[4]) / HZ;
+  return out;
+}
+
+function cpuReport(before, after, secs, n) {
+  console.log(`\nCPU during the notifications (${secs.toFixed(1)} s wall, ${n} notifications)`);
+  console.log('process          CPU s   cores   ms per notification');
+  for (const name of Object.keys(before)) {
+    const d = after[name] - before[name];
+    console.log(`${name.padEnd(16)} ${d.toFixed(2).padStart(5)}  ${(d / secs).toFixed(2).padStart(6)}  ` +
+      `${(1000 * d / n).toFixed(3).padStart(8)}`);
+  }
+}
+
 // ---- sessions ------------------------------------------------------------------
 
 const sessions = [];
@@ -206,6 +248,7 @@ async function drive() {
   for (let k = 0; k < n; k++)
     for (const u of groupOf(k)) expected += perUser.get(u) || 0;
   let inflight = 0, failed = 0, i = 0, lastFail = '';
+  const cpu0 = cpu();
   const start = performance.now();
   await new Promise((done) => {
     const tick = () => {
@@ -236,6 +279,7 @@ async function drive() {
     await sleep(100);
   }
   const drainSecs = (performance.now() - start) / 1000;
+  const cpu1 = cpu();
   latencies.sort((a, b) => a - b);
   post.sort((a, b) => a - b);
   console.log(`\nnotifications (${KIND}): ${n} POSTed in ${sendSecs.toFixed(1)} s ` +
@@ -248,6 +292,7 @@ async function drive() {
     `p99 ${f1(pct(latencies, 0.99))}  max ${f1(latencies[latencies.length - 1])}`);
   console.log(`POST answered (ms):   p50 ${f1(pct(post, 0.5))}  p90 ${f1(pct(post, 0.9))}  ` +
     `p99 ${f1(pct(post, 0.99))}  max ${f1(post[post.length - 1])}`);
+  cpuReport(cpu0, cpu1, drainSecs, n);
   const missing = [];
   for (let k = 0; k < n && missing.length < 5; k++) {
     let want = 0;
