@@ -9,8 +9,9 @@
  * And one for the live database, which gathers the WAL file's writes
  * instead: SQLite writes each WAL frame as two calls (its 24-byte header,
  * then the page), about 20 calls for an ordinary post; gathered, that is
- * one write per transaction. Internal to the store layer (store.c,
- * maintain.c).
+ * one write per transaction; it also keeps the database's memory map
+ * between transactions (see bulkfile.c). Internal to the store layer
+ * (store.c, maintain.c).
  */
 #ifndef MAX_STORE_BULKFILE_H
 #define MAX_STORE_BULKFILE_H

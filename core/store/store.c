@@ -120,6 +120,8 @@ static void register_store(struct store *st, int add)
 	pthread_mutex_unlock(&open_stores_lock);
 }
 
+#define STORE_CHUNK (16 * 1024 * 1024)
+
 int store_open(struct store *st, const char *path, int busy_timeout_ms, char *err, size_t errlen)
 {
 	return store_open_vfs(st, path, store_wal_vfs(), busy_timeout_ms, err, errlen);
@@ -144,10 +146,14 @@ int store_open_vfs(struct store *st, const char *path, const char *vfs, int busy
 	st->busy_timeout_ms = busy_timeout_ms > 0 ? busy_timeout_ms : 5000;
 	sqlite3_busy_handler(st->db, busy_wait, st);
 	sqlite3_extended_result_codes(st->db, 1);
+	/* mmap_size: reads through a map of the file (clamped to what the
+	 * library allows, 2 GB in Debian's build), which the "max-wal" VFS
+	 * keeps across other connections' commits (bulkfile.c) */
 	static const char *const pragmas = "PRAGMA journal_mode=WAL;"
 					   "PRAGMA synchronous=NORMAL;"
 					   "PRAGMA foreign_keys=ON;"
-					   "PRAGMA temp_store=MEMORY;";
+					   "PRAGMA temp_store=MEMORY;"
+					   "PRAGMA mmap_size=1099511627776;";
 	char *msg = NULL;
 	/* a constant: no outside input reaches this statement */
 	if (sqlite3_exec(st->db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
@@ -156,6 +162,10 @@ int store_open_vfs(struct store *st, const char *path, const char *vfs, int busy
 		store_close(st);
 		return -1;
 	}
+	/* the file grows (and shrinks) in steps of STORE_CHUNK: a size that
+	 * changes with every checkpoint would remap every reader's map */
+	int chunk = STORE_CHUNK;
+	sqlite3_file_control(st->db, "main", SQLITE_FCNTL_CHUNK_SIZE, &chunk);
 	return 0;
 }
 
