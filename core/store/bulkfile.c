@@ -30,8 +30,9 @@
  * shared map shows what other processes write, and the checkpointer never
  * overwrites a page that a reader's snapshot still takes from the file);
  * when the size changed it is remapped as before, which also covers a
- * file that shrank (mapped pages past its end would fault). store.c has
- * the file grow in 16 MB steps, so that this is rare.
+ * file that shrank (mapped pages past its end would fault). The workers'
+ * checkpointer has the file grow in 16 MB steps (store_grow_in_steps),
+ * so that this is rare.
  */
 #include "store/bulkfile.h"
 

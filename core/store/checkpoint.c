@@ -146,6 +146,7 @@ static void *run(void *arg)
 			close(fd);
 		return NULL;
 	}
+	store_grow_in_steps(&st);
 	int leader = 0, failures = 0, wal = 0;
 	struct pacing pace = {.seen = -1};
 	while (!c->stop) {

@@ -162,11 +162,13 @@ int store_open_vfs(struct store *st, const char *path, const char *vfs, int busy
 		store_close(st);
 		return -1;
 	}
-	/* the file grows (and shrinks) in steps of STORE_CHUNK: a size that
-	 * changes with every checkpoint would remap every reader's map */
+	return 0;
+}
+
+void store_grow_in_steps(struct store *st)
+{
 	int chunk = STORE_CHUNK;
 	sqlite3_file_control(st->db, "main", SQLITE_FCNTL_CHUNK_SIZE, &chunk);
-	return 0;
 }
 
 void store_close(struct store *st)

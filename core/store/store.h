@@ -52,6 +52,12 @@ int store_open(struct store *st, const char *path, int busy_timeout_ms, char *er
 int store_open_vfs(struct store *st, const char *path, const char *vfs, int busy_timeout_ms,
 		   char *err, size_t errlen);
 void store_close(struct store *st);
+
+/* Makes this connection's checkpoints grow (and shrink) the database file
+ * in 16 MB steps. The checkpointer's connection does: a file whose size
+ * changed at every checkpoint would have every reader remap it
+ * (bulkfile.c), and a 16 MB step is rare. */
+void store_grow_in_steps(struct store *st);
 /* Microseconds this connection slept waiting for another's lock since
  * the last call (the worker logs it per request); resets the count. */
 long long store_take_wait(struct store *st);
