@@ -86,9 +86,10 @@ static int node(const char *cmd)
 {
 	/* web-STOMP drops a WebSocket silent for IDLE_MS: the relay's PINGs
 	 * (ping_s = 1 below) keep every session of the suite open */
-	const char *line = e2e_fmt("RABBITMQ_AUTH_URL='%s/rabbitmq' RABBITMQ_MANAGEMENT=1 "
-				   "RABBITMQ_WS_IDLE_MS=%d ./scripts/rabbitmq.sh %s '%s' > /dev/null",
-				   e2e_url(), WS_IDLE_MS, cmd, rt.dir);
+	const char *line =
+		e2e_fmt("RABBITMQ_AUTH_URL='%s/rabbitmq' RABBITMQ_MANAGEMENT=1 "
+			"RABBITMQ_WS_IDLE_MS=%d ./scripts/rabbitmq.sh %s '%s' > /dev/null",
+			e2e_url(), WS_IDLE_MS, cmd, rt.dir);
 	return system(line) == 0 ? 0 : -1;
 }
 

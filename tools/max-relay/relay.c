@@ -62,11 +62,11 @@ enum up_state { UP_CONNECTING, UP_OPEN, UP_GONE };
 struct session {
 	struct lws *client, *upstream;
 	enum up_state up;
-	int sockjs;        /* SockJS framing towards the browser */
-	int opened;        /* "o" sent */
-	int heartbeat_due; /* an "h" to send */
+	int sockjs;                     /* SockJS framing towards the browser */
+	int opened;                     /* "o" sent */
+	int heartbeat_due;              /* an "h" to send */
 	int ping_client, ping_upstream; /* a PING to send */
-	int close_client;  /* 1: close once to_client is written; 2: c[] sent */
+	int close_client;               /* 1: close once to_client is written; 2: c[] sent */
 	int close_code;
 	const char *close_reason;
 	int close_upstream;                 /* browser gone: write to_upstream, then close */
@@ -97,8 +97,7 @@ static int open_sessions;
 static struct session *sessions;
 
 /* lws's own PINGs off: relay_tick does them (see the top of this file) */
-const lws_retry_bo_t relay_no_validity = {.secs_since_valid_ping = 0,
-					  .secs_since_valid_hangup = 0};
+const lws_retry_bo_t relay_no_validity = {.secs_since_valid_ping = 0, .secs_since_valid_hangup = 0};
 
 static long now_s(void)
 {
@@ -576,8 +575,8 @@ static int http_body(struct lws *wsi, struct pss *pss)
 static void tick_client(struct session *s, long now)
 {
 	if (now - s->client_pong >= CLIENT_HANGUP_S) {
-		log_event("relay", "session %lu: no PONG from the browser in %d s; closing",
-			  s->id, CLIENT_HANGUP_S);
+		log_event("relay", "session %lu: no PONG from the browser in %d s; closing", s->id,
+			  CLIENT_HANGUP_S);
 		lws_set_timeout(s->client, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
 		return;
 	}
