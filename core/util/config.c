@@ -81,6 +81,7 @@ static const struct config_key keys[] = {
 	{"relay", "upstream", "ws://127.0.0.1:15674/ws", 0}, /* RabbitMQ's web-STOMP */
 	{"relay", "heartbeat_s", "25", 0},                   /* SockJS "h" frames */
 	{"relay", "ping_s", "30", 0},                        /* WebSocket PINGs to web-STOMP */
+	{"relay", "client_ping_s", "300", 0},                /* … and to a silent browser */
 	/* [ldap]: off until url is set (names as in the LDAP sync design) */
 	{"ldap", "url", "", 0},                    /* ldap://host[:port] or ldaps:// */
 	{"ldap", "starttls", "false", 0},          /* StartTLS on an ldap:// URL */

@@ -123,7 +123,9 @@ static int write_bridge_ini(const char *path)
 			fcm, p, p);
 	if (port)
 		fclose(port);
-	fprintf(out, "\n[relay]\nupstream = ws://127.0.0.1:%d/ws\nheartbeat_s = 1\nping_s = 1\n",
+	fprintf(out,
+		"\n[relay]\nupstream = ws://127.0.0.1:%d/ws\nheartbeat_s = 1\nping_s = "
+		"1\nclient_ping_s = 2\n",
 		rt.stomp_ws_port);
 	fclose(in);
 	return fclose(out) == 0 ? 0 : -1;
@@ -1359,6 +1361,17 @@ static void test_stomp_idle(void)
 	CU_ASSERT(stomp_clients("idle", "stalice", "stbob", cid));
 }
 
+/* A browser that stops answering PINGs (the suite PINGs after 2 s without
+ * a PONG and waits 2 s more) is closed by the relay; the idle sessions of
+ * test_stomp_idle, which answer, stay. */
+static void test_stomp_no_pong(void)
+{
+	if (!have_node(__func__))
+		return;
+	const char *cid = stomp_pair("stalice", "stbob");
+	CU_ASSERT(stomp_clients("no-pong", "stalice", "stbob", cid));
+}
+
 /* SockJS frames on a raw WebSocket at /stomp/<server>/<session>/websocket:
  * "o", a["CONNECTED..."] for a CONNECT in a JSON array, "h" heartbeats; a
  * frame that is not a JSON array of strings closes the session. */
@@ -2082,6 +2095,7 @@ E2E_SUITE(realtime, rt_init, rt_cleanup)
 	E2E_TEST(s, test_sockjs_frames);
 	E2E_TEST(s, test_stomp_delivery);
 	E2E_TEST(s, test_stomp_idle);
+	E2E_TEST(s, test_stomp_no_pong);
 	E2E_TEST(s, test_stomp_bad_token);
 	E2E_TEST(s, test_stomp_server_id_login);
 	E2E_TEST(s, test_stomp_forbidden);

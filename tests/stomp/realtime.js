@@ -28,20 +28,22 @@ function ok(msg) {
 }
 
 // A STOMP client over SockJS (kind "sockjs") or a plain WebSocket ("ws").
-function factory(kind) {
+// wsOptions: for /ws, the options of the ws library (autoPong: false
+// makes a client that no longer answers PINGs, as a vanished browser)
+function factory(kind, wsOptions) {
   if (kind === 'sockjs')
     return () => new SockJS(`${URL_}/stomp`, null, { transports: ['websocket'] });
   const ws = URL_.replace(/^http/, 'ws') + '/ws';
-  return () => new WebSocket(ws, ['v12.stomp', 'v11.stomp', 'v10.stomp']);
+  return () => new WebSocket(ws, ['v12.stomp', 'v11.stomp', 'v10.stomp'], wsOptions);
 }
 
 // Connects as user; resolves with { client, errors, closed } on CONNECTED,
 // rejects with the ERROR frame's message (or the close) otherwise.
-function connect(kind, user, token) {
+function connect(kind, user, token, wsOptions) {
   return new Promise((resolve, reject) => {
     const state = { errors: [], closed: false };
     const client = new Client({
-      webSocketFactory: factory(kind),
+      webSocketFactory: factory(kind, wsOptions),
       connectHeaders: { login: user, passcode: token, host: '/' },
       heartbeatIncoming: 0,
       heartbeatOutgoing: 0,
@@ -172,6 +174,19 @@ async function idle() {
   ok('a message posted then reached both');
   await bob.client.deactivate();
   await alice.client.deactivate();
+}
+
+// Alice at /ws with a client that does not answer PINGs: the relay PINGs it
+// after 2 s without a PONG and closes it 2 s later; Bob, who answers, stays.
+async function noPong() {
+  const bob = await connect('ws', env.B_USER, env.B_TOKEN);
+  const alice = await connect('ws', env.A_USER, env.A_TOKEN, { autoPong: false });
+  if (!await until(() => alice.closed, 9000))
+    fail('a session that answered no PING was still open after 9 s');
+  ok('the session that answered no PING was closed');
+  if (bob.closed) fail('the session that answered the PINGs was closed too');
+  ok('the session that answered them is open');
+  await bob.client.deactivate();
 }
 
 // A wrong token: ERROR frame (or close), never CONNECTED, on both paths.
@@ -420,7 +435,8 @@ async function activity() {
   await bob.client.deactivate();
 }
 
-const scenarios = { 'sockjs-frames': sockjsFrames, deliver, idle, 'bad-token': badToken,
+const scenarios = { 'sockjs-frames': sockjsFrames, deliver, idle, 'no-pong': noPong,
+  'bad-token': badToken,
   'login-forms': loginForms, forbidden,
   'send-stored': sendStored, 'durable-sub': durableSub, burst, activity };
 const run = scenarios[process.argv[2]];

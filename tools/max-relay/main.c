@@ -61,7 +61,9 @@ static void usage(FILE *f)
 	      "               or PORT / HOST:PORT for TCP (HOST default 127.0.0.1)\n"
 	      "  upstream     web-STOMP URL (default ws://127.0.0.1:15674/ws)\n"
 	      "  heartbeat_s  seconds between SockJS heartbeat frames (default 25)\n"
-	      "  ping_s       seconds between WebSocket PINGs to web-STOMP (default 30)\n",
+	      "  ping_s       seconds between WebSocket PINGs to web-STOMP (default 30)\n"
+	      "  client_ping_s  seconds a browser may send no PONG before it is PINGed\n"
+	      "               (default 300; closed when none comes within 10 s)\n",
 	      f);
 }
 
@@ -126,10 +128,11 @@ static struct lws_context *start(const struct max_config *cfg, char *path, size_
 	memset(&rc, 0, sizeof rc);
 	rc.heartbeat_s = (int)config_int(cfg, "relay", "heartbeat_s");
 	rc.ping_s = (int)config_int(cfg, "relay", "ping_s");
+	rc.client_ping_s = (int)config_int(cfg, "relay", "client_ping_s");
 	if (parse_upstream(config_get(cfg, "relay", "upstream"), &rc) < 0 || rc.heartbeat_s < 1 ||
-	    rc.ping_s < 1) {
+	    rc.ping_s < 1 || rc.client_ping_s < 1) {
 		log_event("relay", "[relay] upstream must be ws://HOST[:PORT]/PATH, and "
-				   "heartbeat_s and ping_s at least 1");
+				   "heartbeat_s, ping_s and client_ping_s at least 1");
 		return NULL;
 	}
 	struct lws_context_creation_info info;

@@ -39,11 +39,10 @@
  * heart-beats off may send nothing for hours: the relay PINGs the upstream
  * every [relay] ping_s, which keeps it open; no PONG for three of them and
  * the broker is taken for gone. The browser (through the web server) is
- * PINGed after CLIENT_PING_S and dropped without a PONG by CLIENT_HANGUP_S,
- * so a laptop closed mid-session does not hold its broker session for
- * ever. */
-#define CLIENT_PING_S 300
-#define CLIENT_HANGUP_S 310
+ * PINGed after [relay] client_ping_s without a PONG and dropped when none
+ * comes within client_wait_s(), so a laptop closed mid-session does not
+ * hold its broker session for ever. */
+static long client_wait_s(void);
 
 struct msg {
 	struct msg *next;
@@ -98,6 +97,12 @@ static struct session *sessions;
 
 /* lws's own PINGs off: relay_tick does them (see the top of this file) */
 const lws_retry_bo_t relay_no_validity = {.secs_since_valid_ping = 0, .secs_since_valid_hangup = 0};
+
+/* 10 s, or less when the PINGs themselves are more frequent (tests) */
+static long client_wait_s(void)
+{
+	return conf.client_ping_s < 10 ? conf.client_ping_s : 10;
+}
 
 static long now_s(void)
 {
@@ -355,11 +360,13 @@ static int client_receive(struct lws *wsi, struct session *s, const void *in, si
 	return 0;
 }
 
-/* A PING of no payload; 0, or -1 when the write failed. */
+/* A PING; 0, or -1 when the write failed. It carries a payload because
+ * libwebsockets 4.1 does not report an empty PONG to the callback. */
 static int write_ping(struct lws *wsi)
 {
-	unsigned char frame[LWS_PRE];
-	return lws_write(wsi, frame + LWS_PRE, 0, LWS_WRITE_PING) < 0 ? -1 : 0;
+	unsigned char frame[LWS_PRE + 4];
+	memcpy(frame + LWS_PRE, "max", 3);
+	return lws_write(wsi, frame + LWS_PRE, 3, LWS_WRITE_PING) < 3 ? -1 : 0;
 }
 
 static int upstream_writeable(struct lws *wsi, struct session *s)
@@ -574,9 +581,9 @@ static int http_body(struct lws *wsi, struct pss *pss)
 /* The browser's side of one session: its heartbeat, its PING, or its end. */
 static void tick_client(struct session *s, long now)
 {
-	if (now - s->client_pong >= CLIENT_HANGUP_S) {
-		log_event("relay", "session %lu: no PONG from the browser in %d s; closing", s->id,
-			  CLIENT_HANGUP_S);
+	if (now - s->client_pong >= conf.client_ping_s + client_wait_s()) {
+		log_event("relay", "session %lu: no PONG from the browser in %ld s; closing", s->id,
+			  conf.client_ping_s + client_wait_s());
 		lws_set_timeout(s->client, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
 		return;
 	}
@@ -586,7 +593,8 @@ static void tick_client(struct session *s, long now)
 		s->next_heartbeat = now + conf.heartbeat_s;
 		wake = 1;
 	}
-	if (now - s->client_ping >= CLIENT_PING_S && now - s->client_pong >= CLIENT_PING_S) {
+	if (now - s->client_ping >= conf.client_ping_s &&
+	    now - s->client_pong >= conf.client_ping_s) {
 		s->ping_client = 1;
 		s->client_ping = now;
 		wake = 1;

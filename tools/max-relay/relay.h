@@ -11,8 +11,9 @@ struct relay_conf {
 	char up_host[256];
 	char up_path[256];
 	int up_port;
-	int heartbeat_s; /* SockJS "h" frames */
-	int ping_s;      /* PINGs to web-STOMP */
+	int heartbeat_s;   /* SockJS "h" frames */
+	int ping_s;        /* PINGs to web-STOMP */
+	int client_ping_s; /* PINGs to a silent browser */
 };
 
 /* The protocols of the listening vhost and of the upstream one. */

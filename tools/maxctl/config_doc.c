@@ -133,6 +133,9 @@ static const struct key_doc docs[] = {
 	{"relay", "ping_s",
 	 "Seconds between the WebSocket PINGs the relay sends to web-STOMP, which closes a "
 	 "connection silent for 60 s; no answer in three of them closes the session."},
+	{"relay", "client_ping_s",
+	 "Seconds a browser may go without a PONG before the relay PINGs it; no PONG within "
+	 "10 s more (or client_ping_s, if smaller) closes the session."},
 	{"ldap", "url", "ldap://host[:port] or ldaps://host[:port]; empty: no LDAP."},
 	{"ldap", "starttls", "Use StartTLS on an ldap:// URL."},
 	{"ldap", "ca_file", "PEM bundle of the CAs that sign the server's certificate."},
