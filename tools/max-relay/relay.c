@@ -16,7 +16,7 @@
  * one. libwebsockets could keep these itself, but it keeps its timers in
  * one sorted linked list: each PING and PONG re-inserted a timer at the
  * list's end, a walk over every session, and with 6,000 sessions that walk
- * took a third of the relay's time. Its own PINGs are therefore off
+ * took more than a quarter of the relay's time. Its own PINGs are therefore off
  * (relay_no_validity) and done here.
  */
 #include "relay.h"
