@@ -119,6 +119,15 @@ async function rest(method, path, user, token, body) {
   return { status: r.status, json };
 }
 
+// Alice posts a chat message by REST (mobile, so MAX publishes it); fails
+// unless it is stored.
+async function postAsAlice(content) {
+  const r = await rest('POST', `/conversations/${env.CID}/messages`, env.A_USER, env.A_TOKEN,
+    { object: { objectType: 'note', content, mobile: true } });
+  if (r.status !== 201) fail(`POST message answered ${r.status}`);
+  return r;
+}
+
 function text(m) {
   return m.body && m.body.d ? m.body.d.text : undefined;
 }
@@ -134,9 +143,7 @@ async function deliver() {
   const gotAlice = subscribeOwn(alice, env.A_USER);
   await sleep(300);
   const content = `hola-${Date.now()}`;
-  const r = await rest('POST', `/conversations/${env.CID}/messages`, env.A_USER, env.A_TOKEN,
-    { object: { objectType: 'note', content, mobile: true } });
-  if (r.status !== 201) fail(`POST message answered ${r.status}`);
+  await postAsAlice(content);
   if (!await until(() => gotBob.some((m) => text(m) === content)))
     fail('the SockJS client did not receive the message');
   const m = gotBob.find((x) => text(x) === content);
@@ -165,9 +172,7 @@ async function idle() {
     fail(`an idle session was closed (SockJS ${bob.closed}, /ws ${alice.closed})`);
   ok('both sessions open after 7 s without a frame');
   const content = `idle-${Date.now()}`;
-  const r = await rest('POST', `/conversations/${env.CID}/messages`, env.A_USER, env.A_TOKEN,
-    { object: { objectType: 'note', content, mobile: true } });
-  if (r.status !== 201) fail(`POST message answered ${r.status}`);
+  await postAsAlice(content);
   if (!await until(() => gotBob.some((m) => text(m) === content) &&
       gotAlice.some((m) => text(m) === content)))
     fail('the message did not reach both idle sessions');

@@ -6,8 +6,8 @@
  * SockJS websocket transport) and relays the STOMP frames to RabbitMQ's
  * web-STOMP, one upstream WebSocket per browser session. It also passes
  * plain STOMP over WebSocket through at /ws, so the web server needs one
- * socket for both. One process, one libwebsockets event loop; the web
- * server (lighttpd or Apache) proxies /stomp and /ws here.
+ * socket for both. One process, one event loop; the web server (lighttpd
+ * or Apache) proxies /stomp and /ws here.
  *
  * The loop is libev's (epoll), not libwebsockets' own: that one is poll(),
  * which hands the kernel every descriptor (two per session) and then scans

@@ -16,8 +16,8 @@
  * one. libwebsockets could keep these itself, but it keeps its timers in
  * one sorted linked list: each PING and PONG re-inserted a timer at the
  * list's end, a walk over every session, and with 6,000 sessions that walk
- * took more than a quarter of the relay's time. Its own PINGs are therefore off
- * (relay_no_validity) and done here.
+ * took more than a quarter of the relay's time. Its own PINGs are
+ * therefore off (relay_no_validity) and done here.
  */
 #include "relay.h"
 #include "sockjs.h"
@@ -42,7 +42,6 @@
  * PINGed after [relay] client_ping_s without a PONG and dropped when none
  * comes within client_wait_s(), so a laptop closed mid-session does not
  * hold its broker session for ever. */
-static long client_wait_s(void);
 
 struct msg {
 	struct msg *next;
@@ -581,9 +580,10 @@ static int http_body(struct lws *wsi, struct pss *pss)
 /* The browser's side of one session: its heartbeat, its PING, or its end. */
 static void tick_client(struct session *s, long now)
 {
-	if (now - s->client_pong >= conf.client_ping_s + client_wait_s()) {
+	long hangup = conf.client_ping_s + client_wait_s();
+	if (now - s->client_pong >= hangup) {
 		log_event("relay", "session %lu: no PONG from the browser in %ld s; closing", s->id,
-			  conf.client_ping_s + client_wait_s());
+			  hangup);
 		lws_set_timeout(s->client, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
 		return;
 	}
@@ -605,9 +605,10 @@ static void tick_client(struct session *s, long now)
 
 static void tick_upstream(struct session *s, long now)
 {
-	if (now - s->up_pong >= 3L * conf.ping_s) {
-		log_event("relay", "session %lu: no PONG from web-STOMP in %d s; closing", s->id,
-			  3 * conf.ping_s);
+	long hangup = 3L * conf.ping_s;
+	if (now - s->up_pong >= hangup) {
+		log_event("relay", "session %lu: no PONG from web-STOMP in %ld s; closing", s->id,
+			  hangup);
 		lws_set_timeout(s->upstream, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
 		return;
 	}
