@@ -25,7 +25,7 @@ int main(int argc, char **argv)
 	if (!mkdtemp(dir))
 		return 1;
 	snprintf(path, sizeof path, "%s/t.db", dir);
-	double cpu_rate = 0, rate = baseline_run(path, n > 0 ? n : 1, &cpu_rate);
+	double cpu_rate = 0, rate = baseline_run(path, n > 0 ? n : 1, 0, &cpu_rate);
 	char cmd[96];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	int rc = system(cmd);
