@@ -41,32 +41,27 @@ static void sleep_ms(int ms)
 /* A round; *wal gets the WAL's length in pages before it (0 once reset). */
 static int round_(struct store *st, const struct store_ckpt_conf *conf, int *wal)
 {
-	int log = 0, done = 0;
-	int rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
-	*wal = log;
-	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
-		return -1;
-	if (log < conf->reset_pages)
-		return log - done;
-	/* The WAL is long. A reset holds the write lock while it copies the
-	 * frames that came in since the pass above began: hundreds at full
-	 * posting speed, while every writer waits. More passes, which
-	 * take no lock, first shrink that to a few frames. */
-	for (int pass = 0; pass < 4; pass++) {
+	int log = 0, done = 0, rc;
+	/* PASSIVE copies what it can and takes no lock. While the WAL is long,
+	 * a reset follows, which holds the write lock while it copies the
+	 * frames that came in since the last pass began: hundreds at full
+	 * posting speed, while every writer waits. So up to four more passes
+	 * first shrink that to a few frames. */
+	for (int pass = 0; pass < 5; pass++) {
 		int before = log;
 		rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log,
 					       &done);
 		*wal = log;
 		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
 			return -1;
-		if (log < conf->reset_pages) /* a writer restarted it meanwhile */
+		if (log < conf->reset_pages) /* short, or a writer restarted it */
 			return log - done;
-		if (log - before <= 32)
+		if (pass > 0 && log - before <= 32)
 			break;
 	}
-	/* Then wait briefly for the readers of old frames, so that
-	 * the next commit starts the file from its beginning. That holds the
-	 * write lock, and so does cutting the file (freeing 16 MB took 8–17 ms
+	/* Then wait briefly for the readers of old frames, so that the next
+	 * commit starts the file from its beginning. That holds the write
+	 * lock, and so does cutting the file (freeing 16 MB took 8–17 ms
 	 * here): the file is cut only when it grew to twice the limit, else
 	 * the next commits overwrite it from the start. */
 	st->busy_timeout_ms = conf->wait_ms;

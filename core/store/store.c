@@ -43,9 +43,7 @@ static int busy_wait(void *arg, int tries)
 			 (now.tv_nsec - st->busy_since.tv_nsec) / 1000000;
 	if (waited_ms >= st->busy_timeout_ms)
 		return 0;
-	long us = 50L << (tries < 3 ? tries : 3);
-	if (us > 250)
-		us = 250;
+	long us = tries < 3 ? 50L << tries : 250;
 	struct timespec d = {0, us * 1000};
 	nanosleep(&d, NULL);
 	st->waited_us += us;
