@@ -158,6 +158,9 @@ static void *run(void *arg)
 		return NULL;
 	}
 	store_grow_in_steps(&st);
+	/* the WAL hook records each commit's WAL size: merge_round learns from
+	 * it whether a step wrote, so that steps follow while there is work */
+	store_defer_checkpoints(&st);
 	int leader = 0, failures = 0, wal = 0;
 	struct pacing pace = {.seen = -1};
 	while (!c->stop) {
