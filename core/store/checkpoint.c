@@ -95,9 +95,11 @@ int store_fts_merge_step(struct store *st, int pages)
 	sqlite3_bind_int(q, 1, pages);
 	int rc = sqlite3_step(q);
 	sqlite3_reset(q);
-	/* a writer holding the lock is no failure: the next round merges */
-	if (rc == SQLITE_DONE || (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+	if (rc == SQLITE_DONE)
 		return 0;
+	/* a writer holding the lock is no failure: the next round merges */
+	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+		return STORE_FTS_MERGE_BUSY;
 	return -1;
 }
 
@@ -137,9 +139,14 @@ static void merge_round(struct checkpointer *c, struct store *st, struct pacing 
 	int v = data_version(st);
 	if (p->more || v != p->seen) {
 		st->wal_pages = -1; /* the commit hook sets it: did the step write? */
-		if (store_fts_merge_step(st, STORE_FTS_MERGE_PAGES) < 0 && !p->failures++)
+		int rc = store_fts_merge_step(st, STORE_FTS_MERGE_PAGES);
+		if (rc < 0 && !p->failures++)
 			log_event("-", "checkpointer: merge: %s", sqlite3_errmsg(st->db));
-		p->more = st->wal_pages >= 0;
+		/* a step that lost the lock to the writers has not looked for
+		 * work, and their posts are work: the next round tries again
+		 * (falling back to the quarter-second pace there halved the
+		 * steps while 8 clients posted without a pause) */
+		p->more = st->wal_pages >= 0 || rc == STORE_FTS_MERGE_BUSY;
 	}
 	p->seen = data_version(st);
 	p->rounds = 0;

@@ -279,6 +279,27 @@ static void test_fts_merge_step(void)
 	tmp_close(&t);
 }
 
+/* A step that finds the write lock taken says so, apart from one that
+ * did its work: the checkpointer tries again at its next round after the
+ * first, instead of waiting a quarter second as when there is nothing to
+ * merge. */
+static void test_fts_merge_step_busy(void)
+{
+	struct tmpdb t;
+	struct store other;
+	char err[256];
+	tmp_open(&t);
+	CU_ASSERT_EQUAL_FATAL(store_migrate(&t.st, err, sizeof err), 0);
+	CU_ASSERT_EQUAL_FATAL(store_open(&other, t.path, 1000, err, sizeof err), 0);
+	t.st.busy_timeout_ms = 20;
+	CU_ASSERT_EQUAL_FATAL(store_begin(&other), 0);
+	CU_ASSERT_EQUAL(store_fts_merge_step(&t.st, 32), STORE_FTS_MERGE_BUSY);
+	CU_ASSERT_EQUAL(store_commit(&other), 0);
+	CU_ASSERT_EQUAL(store_fts_merge_step(&t.st, 32), 0);
+	store_close(&other);
+	tmp_close(&t);
+}
+
 static long long fts_segments(struct store *st)
 {
 	store_q *q = store_sql(st, "SELECT count(DISTINCT segid) FROM stream_fts_idx");
@@ -340,6 +361,7 @@ UNIT_SUITE(store, NULL, NULL)
 	UNIT_TEST(s, test_round_waits_for_reader);
 	UNIT_TEST(s, test_thread_keeps_wal_bounded);
 	UNIT_TEST(s, test_fts_merge_step);
+	UNIT_TEST(s, test_fts_merge_step_busy);
 	UNIT_TEST(s, test_thread_merges_backlog);
 	UNIT_TEST(s, test_wal_commits_visible);
 	UNIT_TEST(s, test_wal_exit_keeps_commits);
