@@ -48,12 +48,12 @@ int store_checkpointer_active(void);
 int store_checkpoint_round(struct store *st, const struct store_ckpt_conf *conf);
 
 /* A bounded merge step of the full-text index (at most pages leaf pages),
- * in its own transaction: 0, STORE_FTS_MERGE_BUSY when another connection
- * held the write lock past the busy timeout (nothing done), or -1. The checkpointer runs it with
- * STORE_FTS_MERGE_PAGES: 32 leaves of 1000 bytes (schema 012), a few
- * milliseconds of holding the write lock (256 took 15–100 ms on a loaded
- * 2-core machine: the slowest posts waited for it), and steps follow one
- * another while they find work. */
+ * in its own transaction: 0; STORE_FTS_MERGE_BUSY when another connection
+ * held the write lock past the busy timeout (nothing was done); or -1.
+ * The checkpointer runs it with STORE_FTS_MERGE_PAGES: 32 leaves of 1000
+ * bytes (schema 012), a few milliseconds of holding the write lock (256
+ * took 15–100 ms on a loaded 2-core machine: the slowest posts waited for
+ * it), and steps follow one another while they find work. */
 #define STORE_FTS_MERGE_PAGES 32
 #define STORE_FTS_MERGE_BUSY 1
 int store_fts_merge_step(struct store *st, int pages);
