@@ -299,27 +299,49 @@ static void reset_all(struct store *st)
 			sqlite3_reset(s);
 }
 
-int store_begin(struct store *st)
+/* Inside a batch a request's transaction is a savepoint. If SQLite ended
+ * the batch's transaction by itself (an I/O error, a full disk), a
+ * savepoint would silently start a new one: the batch is lost instead. */
+static int batch_savepoint(struct store *st)
+{
+	if (st->batch == 2 || sqlite3_get_autocommit(st->db)) {
+		st->batch = 2;
+		return -1;
+	}
+	return exec_plain(st, "SAVEPOINT request");
+}
+
+static int begin(struct store *st, const char *sql)
 {
 	st->failed = 0;
 	st->why[0] = 0;
-	int rc = exec_plain(st, "BEGIN IMMEDIATE");
+	if (st->batch)
+		return batch_savepoint(st);
+	int rc = exec_plain(st, sql);
 	st->in_txn = rc == 0;
 	return rc;
 }
 
+int store_begin(struct store *st)
+{
+	return begin(st, "BEGIN IMMEDIATE");
+}
+
 int store_begin_read(struct store *st)
 {
-	st->failed = 0;
-	st->why[0] = 0;
-	int rc = exec_plain(st, "BEGIN");
-	st->in_txn = rc == 0;
-	return rc;
+	return begin(st, "BEGIN");
 }
 
 int store_commit(struct store *st)
 {
 	reset_all(st);
+	if (st->batch) {
+		if (st->failed || exec_plain(st, "RELEASE request") < 0) {
+			store_rollback(st);
+			return -1;
+		}
+		return 0;
+	}
 	int rc = st->failed ? -1 : exec_plain(st, "COMMIT");
 	if (rc < 0)
 		store_rollback(st);
@@ -329,10 +351,39 @@ int store_commit(struct store *st)
 
 void store_rollback(struct store *st)
 {
-	st->in_txn = 0;
 	reset_all(st);
+	if (st->batch) {
+		if (sqlite3_get_autocommit(st->db))
+			st->batch = 2;
+		else if (exec_plain(st, "ROLLBACK TO request") < 0 ||
+			 exec_plain(st, "RELEASE request") < 0)
+			st->batch = 2;
+		return;
+	}
+	st->in_txn = 0;
 	if (!sqlite3_get_autocommit(st->db))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int store_batch_begin(struct store *st)
+{
+	int rc = store_begin(st);
+	st->batch = rc == 0;
+	return rc;
+}
+
+int store_batch_end(struct store *st, int commit)
+{
+	int lost = st->batch == 2;
+	st->batch = 0;
+	reset_all(st);
+	int rc = -1;
+	if (!lost && commit && !sqlite3_get_autocommit(st->db))
+		rc = exec_plain(st, "COMMIT");
+	if (rc < 0 && !sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	st->in_txn = 0;
+	return rc;
 }
 
 int store_failed(const struct store *st)

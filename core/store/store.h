@@ -33,6 +33,7 @@ struct store {
 	struct timespec busy_since; /* first try of the current wait */
 	long long waited_us;        /* slept waiting for locks, since store_take_wait */
 	int in_txn;                 /* between store_begin*() and commit/rollback */
+	int batch;                  /* inside store_batch_begin() … store_batch_end() */
 };
 
 /* The migrations compiled in from schema/NNN_*.sql (build/schema.c). */
@@ -144,6 +145,16 @@ int store_begin(struct store *st);      /* BEGIN IMMEDIATE */
 int store_begin_read(struct store *st); /* BEGIN (deferred): a consistent snapshot */
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
+
+/* Group commit: the writer takes the requests that queued up together.
+ * Between store_batch_begin() (BEGIN IMMEDIATE) and store_batch_end(),
+ * store_begin*() opens a savepoint, store_commit() releases it and
+ * store_rollback() rolls back to it, so each request stays all or nothing
+ * while the batch pays for one commit. store_batch_end() commits (or, with
+ * commit 0, rolls back) and returns 0, or -1 when nothing of the batch was
+ * kept: its requests' answers must not claim success. */
+int store_batch_begin(struct store *st);
+int store_batch_end(struct store *st, int commit);
 
 /* Runs a statement without result rows, binding text parameters (NULL
  * ok). Returns 0, or -1. */

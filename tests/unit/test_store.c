@@ -106,6 +106,95 @@ static void test_failed_step_fails_commit(void)
 	tmp_close(&t);
 }
 
+/* The keys of t as another connection sees them, ascending, in one number
+ * (1 and 4 give 14): what is committed, not what the batch holds. */
+static long long committed_keys(const struct tmpdb *t)
+{
+	struct store r;
+	char err[256];
+	long long keys = -1;
+	if (store_open(&r, t->path, 1000, err, sizeof err) < 0)
+		return keys;
+	store_q *q = store_sql(&r, "SELECT k FROM t ORDER BY k");
+	keys = 0;
+	while (store_step(q) == STORE_ROW)
+		keys = keys * 10 + store_int(q, 0);
+	store_close(&r);
+	return keys;
+}
+
+static void insert_key(struct store *st, int k)
+{
+	store_q *q = store_sql(st, "INSERT INTO t (k, v) VALUES (?1, 1)");
+	store_bind_int(q, 1, k);
+	CU_ASSERT_EQUAL(store_run(q), 0);
+}
+
+/* Group commit: inside a batch each request is all or nothing on its own
+ * (a failed statement or a rollback undoes that request alone), and
+ * nothing is seen by others before the batch commits. */
+static void test_batch_keeps_each_request(void)
+{
+	struct tmpdb t;
+	tmp_open(&t);
+	CU_ASSERT_EQUAL_FATAL(store_batch_begin(&t.st), 0);
+	CU_ASSERT_EQUAL(store_begin(&t.st), 0);
+	insert_key(&t.st, 1);
+	CU_ASSERT_EQUAL(store_commit(&t.st), 0);
+	CU_ASSERT_EQUAL(store_begin(&t.st), 0);
+	insert_key(&t.st, 2);
+	store_q *q =
+		store_sql(&t.st, "INSERT INTO t (k, v) VALUES (abs(-9223372036854775807 - 1), 1)");
+	CU_ASSERT_EQUAL(store_run(q), -1);
+	CU_ASSERT_EQUAL(store_commit(&t.st), -1);
+	CU_ASSERT_EQUAL(store_begin(&t.st), 0);
+	CU_ASSERT(!store_failed(&t.st)); /* the next request starts clean */
+	insert_key(&t.st, 3);
+	store_rollback(&t.st);
+	CU_ASSERT_EQUAL(store_begin_read(&t.st), 0);
+	insert_key(&t.st, 4);
+	CU_ASSERT_EQUAL(store_commit(&t.st), 0);
+	CU_ASSERT_EQUAL(committed_keys(&t), 0);
+	CU_ASSERT_EQUAL(store_batch_end(&t.st, 1), 0);
+	CU_ASSERT_EQUAL(committed_keys(&t), 14);
+	/* after the batch, transactions are plain again */
+	CU_ASSERT_EQUAL(store_begin(&t.st), 0);
+	insert_key(&t.st, 5);
+	CU_ASSERT_EQUAL(store_commit(&t.st), 0);
+	CU_ASSERT_EQUAL(committed_keys(&t), 145);
+	tmp_close(&t);
+}
+
+/* A batch ended without commit keeps nothing; one whose transaction SQLite
+ * ended by itself (here a ROLLBACK behind the store's back, as after an
+ * I/O error) refuses its next request and reports the loss, instead of
+ * letting savepoints run as transactions of their own. */
+static void test_batch_lost(void)
+{
+	struct tmpdb t;
+	tmp_open(&t);
+	CU_ASSERT_EQUAL_FATAL(store_batch_begin(&t.st), 0);
+	CU_ASSERT_EQUAL(store_begin(&t.st), 0);
+	insert_key(&t.st, 1);
+	CU_ASSERT_EQUAL(store_commit(&t.st), 0);
+	CU_ASSERT_EQUAL(store_batch_end(&t.st, 0), -1);
+	CU_ASSERT_EQUAL(committed_keys(&t), 0);
+
+	CU_ASSERT_EQUAL_FATAL(store_batch_begin(&t.st), 0);
+	CU_ASSERT_EQUAL(store_begin(&t.st), 0);
+	insert_key(&t.st, 2);
+	CU_ASSERT_EQUAL(store_commit(&t.st), 0);
+	CU_ASSERT_EQUAL(store_exec(&t.st, "ROLLBACK", 0, NULL), 0);
+	CU_ASSERT_EQUAL(store_begin(&t.st), -1);
+	CU_ASSERT_EQUAL(store_batch_end(&t.st, 1), -1);
+	CU_ASSERT_EQUAL(committed_keys(&t), 0);
+	CU_ASSERT_EQUAL(store_begin(&t.st), 0);
+	insert_key(&t.st, 3);
+	CU_ASSERT_EQUAL(store_commit(&t.st), 0);
+	CU_ASSERT_EQUAL(committed_keys(&t), 3);
+	tmp_close(&t);
+}
+
 static const struct store_ckpt_conf small = {.interval_ms = 1, .reset_pages = 64, .wait_ms = 5};
 
 /* Past reset_pages a round copies everything and cuts the WAL to nothing. */
@@ -357,6 +446,8 @@ UNIT_SUITE(store, NULL, NULL)
 {
 	UNIT_TEST(s, test_step_helpers);
 	UNIT_TEST(s, test_failed_step_fails_commit);
+	UNIT_TEST(s, test_batch_keeps_each_request);
+	UNIT_TEST(s, test_batch_lost);
 	UNIT_TEST(s, test_round_truncates);
 	UNIT_TEST(s, test_round_waits_for_reader);
 	UNIT_TEST(s, test_thread_keeps_wal_bounded);
