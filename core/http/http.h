@@ -18,6 +18,14 @@ struct store;
 void http_handle(const struct max_config *cfg, struct store *db, const struct max_req *req,
 		 struct max_resp *resp);
 
+/* Group commit (fcgi/adapter.h): may req share a transaction with others?
+ * Only JSON POSTs and PUTs that no override turns into a DELETE or GET:
+ * they touch no file (uploads are multipart, files go with DELETEs), so
+ * nothing outside the database must wait for the batch's commit. */
+int http_batchable(const struct max_req *req);
+/* The batch req was in was not committed: its answer becomes a 500. */
+void http_batch_failed(const struct max_config *cfg, struct max_resp *resp);
+
 /* Status and error name of a failure. */
 int http_status_of(enum max_err e);
 const char *http_error_name(enum max_err e);

@@ -244,6 +244,37 @@ static void test_rejected_posts_change_nothing(void)
 	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM stream_fts_idx"), t);
 }
 
+/* Group commit (fcgi/adapter.c): posts run in one batch keep the answers
+ * they would get alone, the duplicate guard sees a post made earlier in
+ * the same batch, and a refused post leaves the others in. */
+static void test_batch_of_posts(void)
+{
+	const char *one = "{\"object\":{\"objectType\":\"note\",\"content\":\"batch one\"}}";
+	const char *two = "{\"object\":{\"objectType\":\"note\",\"content\":\"batch two\"}}";
+	fx_token("xavi"); /* tokens are issued before the batch, as osiris would */
+	fx_token("messi");
+	long long n = FX_SCALAR("SELECT count(*) FROM activities");
+	CU_ASSERT_EQUAL_FATAL(store_batch_begin(&fx.db), 0);
+	struct fx_resp a = fx_req("POST", "/people/xavi/activities", "xavi", one, NULL);
+	struct fx_resp b = fx_req("POST", "/people/xavi/activities", "xavi", one, NULL);
+	struct fx_resp c = fx_req("POST", "/people/messi/activities", "messi", "{}", NULL);
+	struct fx_resp d = fx_req("POST", "/people/messi/activities", "messi", two, NULL);
+	CU_ASSERT_EQUAL(store_batch_end(&fx.db, 1), 0);
+	CU_ASSERT_EQUAL(a.status, 201);
+	CU_ASSERT_EQUAL(b.status, 200);
+	CU_ASSERT_STRING_EQUAL(fx_str(&a, "id"), fx_str(&b, "id"));
+	CU_ASSERT_EQUAL(c.status, 400);
+	CU_ASSERT_EQUAL(d.status, 201);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM activities"), n + 2);
+	CU_ASSERT_EQUAL(FX_SCALAR("SELECT count(*) FROM activities WHERE rid IN (SELECT rowid"
+				  " FROM stream_fts WHERE stream_fts MATCH '{text} : batch')"),
+			2);
+	fx_free(&a);
+	fx_free(&b);
+	fx_free(&c);
+	fx_free(&d);
+}
+
 static void test_keywords_follow_comments(void)
 {
 	const char *url = "http://unit.test/kw";
@@ -934,6 +965,7 @@ UNIT_SUITE(activities, init, fx_cleanup)
 	UNIT_TEST(s, test_post_stores_indexes);
 	UNIT_TEST(s, test_duplicate_guard);
 	UNIT_TEST(s, test_rejected_posts_change_nothing);
+	UNIT_TEST(s, test_batch_of_posts);
 	UNIT_TEST(s, test_keywords_follow_comments);
 	UNIT_TEST(s, test_comment_cost_constant);
 	UNIT_TEST(s, test_marks_and_counters);

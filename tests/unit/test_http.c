@@ -175,6 +175,64 @@ static void test_cors_and_options(void)
 	fx_free(&r);
 }
 
+/* Which requests group commit may put in one transaction: JSON POSTs and
+ * PUTs of a bounded size, and nothing that an override turns into a
+ * DELETE (files go with deletes) or that carries an upload. */
+static void test_batchable(void)
+{
+	struct max_kv json = {"content-type", "application/json; charset=utf-8"};
+	struct max_kv form = {"content-type", "multipart/form-data; boundary=x"};
+	struct max_kv over[2] = {{"content-type", "application/json"},
+				 {"x-http-method-override", "DELETE"}};
+	static char post[] = "POST", put[] = "PUT", del[] = "DELETE", get[] = "GET";
+	static char none[] = "", q_over[] = "x=1&X-HTTP-Method-Override=DELETE";
+	struct max_req r = {.method = post, .query = none, .headers = &json, .nheaders = 1};
+	CU_ASSERT_TRUE(http_batchable(&r));
+	r.method = put;
+	CU_ASSERT_TRUE(http_batchable(&r));
+	r.body_len = 65537;
+	CU_ASSERT_FALSE(http_batchable(&r));
+	r.body_len = 100;
+	r.method = del;
+	CU_ASSERT_FALSE(http_batchable(&r));
+	r.method = get;
+	CU_ASSERT_FALSE(http_batchable(&r));
+	r.method = post;
+	r.query = q_over;
+	CU_ASSERT_FALSE(http_batchable(&r));
+	r.query = none;
+	r.headers = over;
+	r.nheaders = 2;
+	CU_ASSERT_FALSE(http_batchable(&r));
+	r.headers = &form;
+	r.nheaders = 1;
+	CU_ASSERT_FALSE(http_batchable(&r));
+	r.nheaders = 0;
+	CU_ASSERT_FALSE(http_batchable(&r));
+}
+
+/* A batch that could not commit turns its answers into a JSON 500 that a
+ * browser may still read (CORS). */
+static void test_batch_failed_answer(void)
+{
+	struct fx_resp r =
+		fx_req("POST", "/people/fxadmin/activities", "fxadmin",
+		       "{\"object\":{\"objectType\":\"note\",\"content\":\"lost\"}}", NULL);
+	CU_ASSERT_EQUAL(r.status, 201);
+	http_batch_failed(&fx.cfg, &r.raw);
+	CU_ASSERT_EQUAL(r.raw.status, 500);
+	json_object *o = json_tokener_parse(r.raw.body.data);
+	json_object *e = NULL;
+	CU_ASSERT_TRUE(json_object_object_get_ex(o, "error", &e));
+	CU_ASSERT_STRING_EQUAL(json_object_get_string(e), "ServerError");
+	json_object_put(o);
+	int cors = 0;
+	for (size_t i = 0; i < r.raw.nheaders; i++)
+		cors |= !strcmp(r.raw.headers[i].key, "Access-Control-Allow-Origin");
+	CU_ASSERT_TRUE(cors);
+	fx_free(&r);
+}
+
 static void test_traversal_before_auth(void)
 {
 	/* api.md 1.3: an unknown user in the URL is reported before authentication */
@@ -285,6 +343,8 @@ UNIT_SUITE(http, fx_init, fx_cleanup)
 	UNIT_TEST(s, test_deprecated_create);
 	UNIT_TEST(s, test_head_has_no_body);
 	UNIT_TEST(s, test_cors_and_options);
+	UNIT_TEST(s, test_batchable);
+	UNIT_TEST(s, test_batch_failed_answer);
 	UNIT_TEST(s, test_traversal_before_auth);
 	UNIT_TEST(s, test_unknown_actor);
 	UNIT_TEST(s, test_user_conversation_traversal);
