@@ -2,8 +2,12 @@
  * adapter.c — reads one FastCGI request into a struct max_req (method, path,
  * query, HTTP_* headers as lower-case names, bounded body), calls the
  * program's function, writes the struct max_resp back and logs one line.
+ * With a struct fcgi_batch, a writer also takes the requests queued behind
+ * the one it accepted and runs them in one transaction (group commit,
+ * adapter.h).
  */
 #include "adapter.h"
+#include "accept_soon.h"
 #include "util/config.h"
 #include "http/http.h"
 #include "util/jsonx.h"
@@ -11,6 +15,7 @@
 #include "util/log.h"
 
 #include <fcgiapp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -218,55 +223,98 @@ static int input_drained(FCGX_Stream *in)
 	return FCGX_HasSeenEOF(in) == EOF;
 }
 
-/* Returns 1 when the request's input was read to its end. */
-static int serve_one(const struct max_config *cfg, FCGX_Request *fr, fcgi_fn fn, void *arg)
-{
-	struct timespec t0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	struct max_req req = {0};
+/* One request in flight: read, then run, then answered (a batch runs all
+ * its requests before answering any). */
+struct slot {
+	FCGX_Request fr;
+	struct max_req req;
 	struct max_resp resp;
-	resp_init(&resp);
-	new_request_id(req.id);
+	struct timespec t0;
+	int read_all; /* the body was read: the request may run */
+	int batch;    /* requests in its batch's transaction; 0: ran alone */
+	int gathered; /* taken by gather(): its connection is not kept */
+};
+
+/* Reads the request's head and body into s->req; a request refused here
+ * gets its answer in s->resp and read_all stays 0. */
+static void slot_read(const struct max_config *cfg, struct slot *s)
+{
+	clock_gettime(CLOCK_MONOTONIC, &s->t0);
+	memset(&s->req, 0, sizeof s->req);
+	resp_init(&s->resp);
+	s->read_all = 0;
+	s->batch = 0;
+	s->gathered = 0;
+	struct max_req *req = &s->req;
+	new_request_id(req->id);
 	struct cgi_vars v = {0};
-	collect_headers(&req, fr->envp, &v);
-	req.method = xstrdup(v.method ? v.method : "GET");
-	req.path = request_path(v.uri ? v.uri : "/");
-	req.query = xstrdup(v.query ? v.query : "");
-	req.remote_addr = xstrdup(v.remote ? v.remote : "");
+	collect_headers(req, s->fr.envp, &v);
+	req->method = xstrdup(v.method ? v.method : "GET");
+	req->path = request_path(v.uri ? v.uri : "/");
+	req->query = xstrdup(v.query ? v.query : "");
+	req->remote_addr = xstrdup(v.remote ? v.remote : "");
 	long long len = v.length && *v.length ? strtoll(v.length, NULL, 10) : 0;
 
 	long long maxq = config_int(cfg, "max", "max_query_params");
-	int read_all = 0;
-	if (!req.path || !utf8_valid(req.path, strlen(req.path))) {
-		http_error(&resp, MAX_EVALIDATION, "The request path is not valid UTF-8");
-	} else if (count_params(req.query) > maxq) {
+	if (!req->path || !utf8_valid(req->path, strlen(req->path))) {
+		http_error(&s->resp, MAX_EVALIDATION, "The request path is not valid UTF-8");
+	} else if (count_params(req->query) > maxq) {
 		char msg[128];
 		snprintf(msg, sizeof msg, "More than %lld query string parameters", maxq);
-		http_error(&resp, MAX_EVALIDATION, msg);
+		http_error(&s->resp, MAX_EVALIDATION, msg);
 	} else if (len < 0 || len > cfg->max_body) {
 		/* refuse before reading: the client may be sending gigabytes */
 		char msg[128];
 		snprintf(msg, sizeof msg, "Request body larger than %lld bytes", cfg->max_body);
-		http_error(&resp, MAX_ETOOLARGE, msg);
-	} else if (read_body(&req, fr->in, len) < 0) {
-		http_error(&resp, MAX_EVALIDATION, "Request body shorter than Content-Length");
+		http_error(&s->resp, MAX_ETOOLARGE, msg);
+	} else if (read_body(req, s->fr.in, len) < 0) {
+		http_error(&s->resp, MAX_EVALIDATION, "Request body shorter than Content-Length");
 	} else {
-		read_all = 1;
-		fn(&req, &resp, arg);
+		s->read_all = 1;
 	}
-	write_resp(fr->out, &req, &resp);
-	long long t = elapsed_tenths(&t0), w = (resp.lock_wait_us + 50) / 100;
-	/* the time stays the last field (bench/ reads it); a wait for
-	 * another worker's lock, when there was one, comes before it */
-	char wait[40] = "";
+}
+
+static void slot_run(struct slot *s, fcgi_fn fn, void *arg)
+{
+	if (s->read_all)
+		fn(&s->req, &s->resp, arg);
+}
+
+/* Writes the answer, logs the request's line and ends the request. */
+static void slot_answer(struct slot *s, int unix_sock)
+{
+	write_resp(s->fr.out, &s->req, &s->resp);
+	long long t = elapsed_tenths(&s->t0), w = (s->resp.lock_wait_us + 50) / 100;
+	/* the time stays the last field (bench/ reads it); the size of the
+	 * request's batch and a wait for another worker's lock, when there
+	 * were, come before it */
+	char extra[64] = "";
+	int at = s->batch ? snprintf(extra, sizeof extra, " batch=%d", s->batch) : 0;
 	if (w > 0)
-		snprintf(wait, sizeof wait, " wait=%lld.%lldms", w / 10, w % 10);
-	log_event(req.id, "%s %s %d %zu%s %lld.%lldms", req.method, req.path ? req.path : "?",
-		  resp.status, resp.body.len, wait, t / 10, t % 10);
-	int drained = read_all && input_drained(fr->in);
-	req_free(&req);
-	resp_free(&resp);
-	return drained;
+		snprintf(extra + at, sizeof extra - (size_t)at, " wait=%lld.%lldms", w / 10,
+			 w % 10);
+	log_event(s->req.id, "%s %s %d %zu%s %lld.%lldms", s->req.method,
+		  s->req.path ? s->req.path : "?", s->resp.status, s->resp.body.len, extra, t / 10,
+		  t % 10);
+	/*
+	 * libfcgi closes a connection "lingering": shutdown(), then up to 2 s
+	 * of poll() and read() until the web server closes its end, so that
+	 * unread request bytes cannot make TCP send a reset that destroys the
+	 * answer. On a Unix socket whose input was read to its end there is
+	 * nothing to protect, and the wait keeps the worker from its next
+	 * request until the web server has taken this answer (three system
+	 * calls and a round trip through the scheduler). FCGX_Detach makes
+	 * FCGX_Finish_r close at once. A body refused unread keeps the
+	 * lingering close: closing a Unix socket with data unread would make
+	 * the web server's next write fail.
+	 */
+	if (s->read_all && input_drained(s->fr.in) && unix_sock)
+		FCGX_Detach(&s->fr);
+	if (s->gathered)
+		s->fr.keepConnection = 0;
+	FCGX_Finish_r(&s->fr);
+	req_free(&s->req);
+	resp_free(&s->resp);
 }
 
 /* systemd socket activation without libsystemd (sd_listen_fds): the
@@ -293,33 +341,107 @@ static int listen_is_unix(void)
 	return getsockname(0, (struct sockaddr *)&sa, &n) == 0 && sa.ss_family == AF_UNIX;
 }
 
-int fcgi_serve(const struct max_config *cfg, fcgi_fn fn, fcgi_idle_fn idle, void *arg)
+/* 1 when another connection waits on the listening socket (fd 0). */
+static int listen_ready(void)
 {
-	FCGX_Request fr;
+	struct pollfd p = {.fd = 0, .events = POLLIN};
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
+}
+
+/* Takes the requests that wait besides s[0] (at most max in all);
+ * returns how many slots are read. A connection accept_soon() took is
+ * handed to libfcgi open: FCGX_Accept_r() then reads its request instead
+ * of accepting (keepConnection stops its first step from closing it, and
+ * the slot's listening socket is -1, so that a connection closed before
+ * its request makes it return instead of blocking in accept). */
+static int gather(const struct max_config *cfg, struct slot *s, int max)
+{
+	int n = 1;
+	while (n < max && listen_ready()) {
+		int fd = accept_soon(0);
+		if (fd < 0)
+			break;
+		s[n].fr.ipcFd = fd;
+		s[n].fr.keepConnection = 1;
+		if (FCGX_Accept_r(&s[n].fr) < 0)
+			break;
+		slot_read(cfg, &s[n]);
+		s[n++].gathered = 1;
+	}
+	return n;
+}
+
+/* Runs the k requests marked in in[] in one transaction, then answers
+ * them: no answer leaves before the commit that makes it true. */
+static void run_together(struct slot *s, int n, const int *in, int k, fcgi_fn fn,
+			 const struct fcgi_batch *b, void *arg, int unix_sock)
+{
+	for (int i = 0; i < n; i++)
+		if (in[i]) {
+			s[i].batch = k;
+			slot_run(&s[i], fn, arg);
+		}
+	if (b->end(arg) < 0)
+		for (int i = 0; i < n; i++)
+			if (in[i])
+				b->failed(&s[i].resp, arg);
+	for (int i = 0; i < n; i++)
+		if (in[i])
+			slot_answer(&s[i], unix_sock);
+}
+
+/* Answers s[0..n): the batchable ones together when there are two or
+ * more (n > 1 only with a batch), then the others one by one. */
+static void run_slots(struct slot *s, int n, fcgi_fn fn, const struct fcgi_batch *b, void *arg,
+		      int unix_sock)
+{
+	int in[FCGI_BATCH_MAX] = {0}, k = 0;
+	for (int i = 0; n > 1 && i < n; i++)
+		k += in[i] = s[i].read_all && b->batchable(&s[i].req);
+	if (k > 1 && b->begin(arg) == 0)
+		run_together(s, n, in, k, fn, b, arg, unix_sock);
+	else
+		memset(in, 0, sizeof in);
+	for (int i = 0; i < n; i++) {
+		if (in[i])
+			continue;
+		slot_run(&s[i], fn, arg);
+		slot_answer(&s[i], unix_sock);
+	}
+}
+
+int fcgi_serve_batched(const struct max_config *cfg, fcgi_fn fn, fcgi_idle_fn idle,
+		       const struct fcgi_batch *b, void *arg)
+{
+	static struct slot s[FCGI_BATCH_MAX];
 	adopt_listen_fd();
-	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0)
+	if (FCGX_Init() != 0)
 		return -1;
+	for (int i = 0; i < FCGI_BATCH_MAX; i++)
+		if (FCGX_InitRequest(&s[i].fr, i ? -1 : 0, 0) != 0)
+			return -1;
 	int unix_sock = listen_is_unix();
-	while (FCGX_Accept_r(&fr) >= 0) {
-		/*
-		 * libfcgi closes a connection "lingering": shutdown(), then up
-		 * to 2 s of poll() and read() until the web server closes its
-		 * end, so that unread request bytes cannot make TCP send a
-		 * reset that destroys the answer. On a Unix socket whose input
-		 * was read to its end there is nothing to protect, and the
-		 * wait keeps the worker from its next request until the web
-		 * server has taken this answer (three system calls and a
-		 * round trip through the scheduler). FCGX_Detach makes
-		 * FCGX_Finish_r close at once. A body refused unread keeps
-		 * the lingering close: closing a Unix socket with data unread
-		 * would make the web server's next write fail.
-		 */
-		if (serve_one(cfg, &fr, fn, arg) && unix_sock)
-			FCGX_Detach(&fr);
-		FCGX_Finish_r(&fr);
+	/* batches on a Unix socket only: a TCP connection would want
+	 * libfcgi's address check and TCP_NODELAY, which gather() skips */
+	long long max = config_int(cfg, "store", "group_commit");
+	max = max < 1 ? 1 : max > FCGI_BATCH_MAX ? FCGI_BATCH_MAX : max;
+	if (!b || !unix_sock || (max > 1 && accept_soon_init() < 0))
+		max = 1;
+	while (FCGX_Accept_r(&s[0].fr) >= 0) {
+		slot_read(cfg, &s[0]);
+		int n = 1;
+		if (max > 1 && s[0].read_all && b->batchable(&s[0].req))
+			n = gather(cfg, s, (int)max);
+		run_slots(s, n, fn, b, arg, unix_sock);
 		if (idle)
 			idle(arg);
 	}
-	FCGX_Free(&fr, 1);
+	for (int i = 0; i < FCGI_BATCH_MAX; i++)
+		FCGX_Free(&s[i].fr, 1);
 	return 0;
+}
+
+int fcgi_serve(const struct max_config *cfg, fcgi_fn fn, fcgi_idle_fn idle, void *arg)
+{
+	return fcgi_serve_batched(cfg, fn, idle, NULL, arg);
 }

@@ -20,4 +20,21 @@ typedef void (*fcgi_idle_fn)(void *arg);
  * not delay the client, such as a WAL checkpoint. */
 int fcgi_serve(const struct max_config *cfg, fcgi_fn fn, fcgi_idle_fn idle, void *arg);
 
+/* Group commit. When the request just accepted is batchable and more wait
+ * on the socket, the worker takes up to [store] group_commit of them
+ * (FCGI_BATCH_MAX at most) and runs
+ * the batchable ones between begin() and end() (one transaction, a
+ * savepoint each), answering them only after end(); the others run alone
+ * afterwards. When end() fails, nothing of the batch was kept, and
+ * failed() rewrites each of its answers. */
+#define FCGI_BATCH_MAX 64
+struct fcgi_batch {
+	int (*batchable)(const struct max_req *req);
+	int (*begin)(void *arg);
+	int (*end)(void *arg);
+	void (*failed)(struct max_resp *resp, void *arg);
+};
+int fcgi_serve_batched(const struct max_config *cfg, fcgi_fn fn, fcgi_idle_fn idle,
+		       const struct fcgi_batch *b, void *arg);
+
 #endif

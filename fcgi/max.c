@@ -41,6 +41,23 @@ static void idle(void *arg)
 	store_idle(&w->db);
 }
 
+static int batch_begin(void *arg)
+{
+	return store_batch_begin(&((struct worker *)arg)->db);
+}
+
+static int batch_end(void *arg)
+{
+	return store_batch_end(&((struct worker *)arg)->db, 1);
+}
+
+static void batch_failed(struct max_resp *resp, void *arg)
+{
+	http_batch_failed(&((struct worker *)arg)->cfg, resp);
+}
+
+static const struct fcgi_batch batch = {http_batchable, batch_begin, batch_end, batch_failed};
+
 static const char usage_text[] =
 	"usage: max.fcgi [-c max.ini]\n"
 	"The MAX REST API, a FastCGI worker: one SQLite connection, one request at\n"
@@ -80,7 +97,7 @@ int main(int argc, char **argv)
 	store_defer_checkpoints(&w.db);
 	store_checkpointer_start_cfg(&w.cfg);
 	log_event("-", "max.fcgi ready (schema %d)", store_version(&w.db));
-	int rc = fcgi_serve(&w.cfg, serve, idle, &w);
+	int rc = fcgi_serve_batched(&w.cfg, serve, idle, &batch, &w);
 	store_checkpointer_stop();
 	store_close(&w.db);
 	config_free(&w.cfg);

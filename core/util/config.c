@@ -46,6 +46,7 @@ static const struct config_key keys[] = {
 	{"store", "checkpoint_interval_ms", "20", 0}, /* background checkpointer's pace */
 	{"store", "wal_reset_pages", "4096", 0},      /* WAL pages that call for a reset */
 	{"store", "checkpoint_wait_ms", "5", 0},      /* a reset's longest wait for readers */
+	{"store", "group_commit", "4", 0},            /* posts a worker commits together */
 	/* [oauth]: the token server and the token check */
 	{"oauth", "cache_ttl", "30", 0},      /* seconds, positive answers only */
 	{"oauth", "token_expiry", "0", 0},    /* seconds, 0 = never */

@@ -76,6 +76,9 @@ static const struct key_doc docs[] = {
 	{"store", "checkpoint_wait_ms",
 	 "Longest wait of such a reset for readers to finish, in "
 	 "milliseconds."},
+	{"store", "group_commit",
+	 "Most write requests a worker takes from its queue and commits "
+	 "in one transaction (1: each alone)."},
 	{"oauth", "cache_ttl",
 	 "Seconds a checked token is trusted without asking the database "
 	 "again (positive answers only; at most 60; 0 disables the cache)."},
