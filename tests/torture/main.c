@@ -8,6 +8,9 @@
  * whole change made.  The hooks are installed here, through SQLite's own
  * configuration (a wrapped allocator, a VFS shim registered as default),
  * so the store needs no test code.  TORTURE_STEP=k tries every kth N only.
+ * The POSTs and PUTs run a second time inside a group-commit batch (the
+ * request in a savepoint, the batch's own BEGIN and COMMIT around it, the
+ * failure counted across all three), as max.fcgi's writer runs them.
  */
 #include "../unit/fixture.h"
 #include "http/auth.h"
@@ -383,14 +386,31 @@ static const char *const mode_name[] = {"malloc", "I/O SQLITE_IOERR", "I/O SQLIT
  * whose change differs from the clean run's */
 static int bad;
 
-static int try_once(const struct target *t, enum mode m, long n, struct digest *after, int *hit)
+/* The request alone, or as the one request of a batch: a batch that
+ * cannot begin leaves the request to run alone, and one whose commit
+ * fails turns the answer into a 500 (fcgi/adapter.c). */
+static struct fx_resp send_one(const struct target *t, int batched)
+{
+	int in_batch = batched && store_batch_begin(&fx.db) == 0;
+	struct fx_resp r = fx_req(t->method, t->path, t->user, t->body, NULL);
+	if (in_batch && store_batch_end(&fx.db, 1) < 0) {
+		http_batch_failed(&fx.cfg, &r.raw);
+		r.status = r.raw.status;
+		json_object_put(r.json);
+		r.json = json_tokener_parse(r.raw.body.data);
+	}
+	return r;
+}
+
+static int try_once(const struct target *t, enum mode m, long n, struct digest *after, int *hit,
+		    int batched)
 {
 	mem_on = m == M_MALLOC;
 	io_on = m != M_MALLOC;
 	io_full = m == M_FULL;
 	if (n)
 		arm(n);
-	struct fx_resp r = fx_req(t->method, t->path, t->user, t->body, NULL);
+	struct fx_resp r = send_one(t, batched);
 	fault.armed = 0;
 	mem_on = io_on = 0;
 	*hit = fault.hit;
@@ -411,21 +431,21 @@ static int same_counts(const struct digest *a, const struct digest *b)
 }
 
 /* N = 1, step, ... until a request no longer reaches the failure */
-static void torture(const struct target *t, enum mode m, long step)
+static void torture(const struct target *t, enum mode m, long step, int batched)
 {
 	struct digest before, after, want;
 	int hit, fails = 0, absorbed = 0;
 	fresh_store();
 	digest(&before);
-	int ok = try_once(t, m, 0, &want, &hit);
+	int ok = try_once(t, m, 0, &want, &hit, batched);
 	long n;
 	for (n = 1;; n += step) {
 		fresh_store();
-		int st = try_once(t, m, n, &after, &hit);
+		int st = try_once(t, m, n, &after, &hit, batched);
 		if (!hit) {
 			if (st != ok || !same_counts(&after, &want)) {
-				printf("  %s, %s N=%ld: not reached but %d\n", t->name,
-				       mode_name[m], n, st);
+				printf("  %s, %s N=%ld%s: not reached but %d\n", t->name,
+				       mode_name[m], n, batched ? " (batch)" : "", st);
 				bad++;
 			}
 			break;
@@ -433,21 +453,22 @@ static void torture(const struct target *t, enum mode m, long step)
 		if (st == 500 || st == 503) {
 			fails++;
 			if (memcmp(&after, &before, sizeof before)) {
-				printf("  %s, %s N=%ld: %d but the database changed\n", t->name,
-				       mode_name[m], n, st);
+				printf("  %s, %s N=%ld%s: %d but the database changed\n", t->name,
+				       mode_name[m], n, batched ? " (batch)" : "", st);
 				bad++;
 			}
 		} else if (st == ok && same_counts(&after, &want) &&
 			   memcmp(&after, &before, sizeof before)) {
 			absorbed++;
 		} else {
-			printf("  %s, %s N=%ld: answered %d (want %d or 500/503)%s\n", t->name,
-			       mode_name[m], n, st, ok, st == ok ? ", change incomplete" : "");
+			printf("  %s, %s N=%ld%s: answered %d (want %d or 500/503)%s\n", t->name,
+			       mode_name[m], n, batched ? " (batch)" : "", st, ok,
+			       st == ok ? ", change incomplete" : "");
 			bad++;
 		}
 	}
-	printf("%-20s %-17s N tried %5ld (step %ld): %4d failed cleanly, %4d absorbed\n", t->name,
-	       mode_name[m], n, step, fails, absorbed);
+	printf("%-20s %-17s N tried %5ld (step %ld): %4d failed cleanly, %4d absorbed%s\n", t->name,
+	       mode_name[m], n, step, fails, absorbed, batched ? ", in a batch" : "");
 	fflush(stdout);
 }
 
@@ -475,8 +496,11 @@ int main(void)
 	struct target t[NTARGETS];
 	targets(t);
 	for (int i = 0; i < NTARGETS; i++)
-		for (enum mode m = M_MALLOC; m <= M_FULL; m++)
-			torture(&t[i], m, step);
+		for (enum mode m = M_MALLOC; m <= M_FULL; m++) {
+			torture(&t[i], m, step, 0);
+			if (strcmp(t[i].method, "DELETE"))
+				torture(&t[i], m, step, 1);
+		}
 	fx_cleanup();
 	printf("torture: %d wrong answers: %s\n", bad, bad ? "FAILED" : "ok");
 	return bad ? 1 : 0;
