@@ -82,6 +82,18 @@ int e2e_send_(long status, const char *file, int line, const char *func, const c
  * or NULL. */
 const char *e2e_header(const struct e2e_resp *r, const char *name);
 
+/* Requests sent at once, each on a connection of its own (so that they
+ * reach the server together). */
+struct e2e_shot {
+	const char *method, *path, *body; /* body NULL: none */
+	long status;                      /* filled in; 0 when not sent */
+	char *answer;                     /* the body, filled in (free it) */
+	size_t len;
+};
+/* Sends the n shots with the headers ("Name: value", NULL-terminated, no
+ * credentials added) and waits for all of them. */
+void e2e_at_once(struct e2e_shot *s, int n, const char *const *headers);
+
 /* ---- assertions that say what went wrong --------------------------------- */
 
 /* Status, and (when not NULL) the JSON error name and exact description. */

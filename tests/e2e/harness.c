@@ -837,3 +837,54 @@ struct e2e_resp *e2e_upload(const char *path, const char *user, const char *json
 	free(body);
 	return r;
 }
+
+/* ---- requests at once ------------------------------------------------------ */
+
+static size_t shot_keep(char *p, size_t size, size_t n, void *arg)
+{
+	struct e2e_shot *s = arg;
+	char *a = realloc(s->answer, s->len + size * n + 1);
+	if (!a)
+		return 0;
+	memcpy(a + s->len, p, size * n);
+	s->len += size * n;
+	a[s->len] = 0;
+	s->answer = a;
+	return size * n;
+}
+
+void e2e_at_once(struct e2e_shot *s, int n, const char *const *headers)
+{
+	CURLM *m = curl_multi_init();
+	CURL **h = calloc((size_t)n, sizeof *h);
+	struct curl_slist *hdrs = NULL;
+	for (size_t i = 0; headers && headers[i]; i++)
+		hdrs = curl_slist_append(hdrs, headers[i]);
+	for (int i = 0; h && i < n; i++) {
+		h[i] = curl_easy_init();
+		curl_easy_setopt(h[i], CURLOPT_URL, e2e_fmt("%s%s", e2e_url(), s[i].path));
+		curl_easy_setopt(h[i], CURLOPT_CUSTOMREQUEST, s[i].method);
+		if (s[i].body)
+			curl_easy_setopt(h[i], CURLOPT_POSTFIELDS, s[i].body);
+		curl_easy_setopt(h[i], CURLOPT_HTTPHEADER, hdrs);
+		curl_easy_setopt(h[i], CURLOPT_WRITEFUNCTION, shot_keep);
+		curl_easy_setopt(h[i], CURLOPT_WRITEDATA, &s[i]);
+		curl_easy_setopt(h[i], CURLOPT_TIMEOUT, 20L);
+		curl_multi_add_handle(m, h[i]);
+	}
+	int running = h != NULL;
+	while (running) {
+		curl_multi_perform(m, &running);
+		if (running)
+			curl_multi_poll(m, NULL, 0, 100, NULL);
+	}
+	for (int i = 0; h && i < n; i++) {
+		s[i].status = 0;
+		curl_easy_getinfo(h[i], CURLINFO_RESPONSE_CODE, &s[i].status);
+		curl_multi_remove_handle(m, h[i]);
+		curl_easy_cleanup(h[i]);
+	}
+	free(h);
+	curl_slist_free_all(hdrs);
+	curl_multi_cleanup(m);
+}

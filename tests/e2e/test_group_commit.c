@@ -14,7 +14,6 @@
 #include "e2e.h"
 #include "workers.h"
 
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,65 +28,8 @@ static int init(void)
 	return e2e_person(AUTHOR, "Group Commit") ? 0 : -1;
 }
 
-struct shot {
-	const char *body;
-	long status;
-	char *answer;
-	size_t len;
-};
-
-static size_t keep(char *p, size_t size, size_t n, void *arg)
-{
-	struct shot *s = arg;
-	char *a = realloc(s->answer, s->len + size * n + 1);
-	if (!a)
-		return 0;
-	memcpy(a + s->len, p, size * n);
-	s->len += size * n;
-	a[s->len] = 0;
-	s->answer = a;
-	return size * n;
-}
-
-/* POSTs each shot's body to AUTHOR's activities at once, each on a
- * connection of its own, and fills in the statuses and answers. */
-static void post_at_once(struct shot *s, int n)
-{
-	CURLM *m = curl_multi_init();
-	CURL *h[SHOTS];
-	struct curl_slist *hdrs = NULL;
-	hdrs = curl_slist_append(hdrs, e2e_fmt("X-Oauth-Token: %s", e2e_token(AUTHOR)));
-	hdrs = curl_slist_append(hdrs, "X-Oauth-Username: " AUTHOR);
-	hdrs = curl_slist_append(hdrs, "X-Oauth-Scope: widgetcli");
-	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
-	for (int i = 0; i < n; i++) {
-		h[i] = curl_easy_init();
-		curl_easy_setopt(h[i], CURLOPT_URL,
-				 e2e_fmt("%s/people/" AUTHOR "/activities", e2e_url()));
-		curl_easy_setopt(h[i], CURLOPT_HTTPHEADER, hdrs);
-		curl_easy_setopt(h[i], CURLOPT_POSTFIELDS, s[i].body);
-		curl_easy_setopt(h[i], CURLOPT_WRITEFUNCTION, keep);
-		curl_easy_setopt(h[i], CURLOPT_WRITEDATA, &s[i]);
-		curl_easy_setopt(h[i], CURLOPT_TIMEOUT, 20L);
-		curl_multi_add_handle(m, h[i]);
-	}
-	int running = 1;
-	while (running) {
-		curl_multi_perform(m, &running);
-		if (running)
-			curl_multi_poll(m, NULL, 0, 100, NULL);
-	}
-	for (int i = 0; i < n; i++) {
-		curl_easy_getinfo(h[i], CURLINFO_RESPONSE_CODE, &s[i].status);
-		curl_multi_remove_handle(m, h[i]);
-		curl_easy_cleanup(h[i]);
-	}
-	curl_slist_free_all(hdrs);
-	curl_multi_cleanup(m);
-}
-
 /* The id in a shot's answer, or "". */
-static const char *answer_id(const struct shot *s)
+static const char *answer_id(const struct e2e_shot *s)
 {
 	json_object *o = s->answer ? json_tokener_parse(s->answer) : NULL;
 	const char *id = e2e_str(o, "id");
@@ -130,7 +72,7 @@ static void log_sizes(long out[2])
  * body without an object (400). */
 static void one_round(int round)
 {
-	struct shot s[SHOTS] = {{0}};
+	struct e2e_shot s[SHOTS] = {{0}};
 	const char *body[SHOTS];
 	for (int i = 0; i < SHOTS - 2; i++)
 		body[i] = e2e_fmt("{\"object\":{\"objectType\":\"note\","
@@ -138,9 +80,14 @@ static void one_round(int round)
 				  i, round);
 	body[SHOTS - 2] = body[0];
 	body[SHOTS - 1] = "{}";
+	const char *const hdrs[] = {e2e_fmt("X-Oauth-Token: %s", e2e_token(AUTHOR)),
+				    "X-Oauth-Username: " AUTHOR, "X-Oauth-Scope: widgetcli",
+				    "Content-Type: application/json", NULL};
 	for (int i = 0; i < SHOTS; i++)
-		s[i].body = body[i];
-	post_at_once(s, SHOTS);
+		s[i] = (struct e2e_shot){.method = "POST",
+					 .path = "/people/" AUTHOR "/activities",
+					 .body = body[i]};
+	e2e_at_once(s, SHOTS, hdrs);
 	for (int i = 1; i < SHOTS - 2; i++)
 		E2E_INT_EQ(s[i].status, 201);
 	E2E_INT_EQ(s[0].status + s[SHOTS - 2].status, 201 + 200);

@@ -7,8 +7,6 @@
  */
 #include "e2e.h"
 
-#include <curl/curl.h>
-
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -301,45 +299,21 @@ static void test_max_uses_tokens(void)
 	e2e_free(r);
 }
 
-static size_t discard(char *p, size_t size, size_t n, void *arg)
-{
-	return size * n;
-}
-
 /* n simultaneous GET /people/ALICE with token (so that every max.fcgi
  * worker answers some); returns how many answered status. */
 static int parallel_gets(const char *token, int n, long status)
 {
-	CURLM *m = curl_multi_init();
-	CURL *h[16];
-	struct curl_slist *hdrs = NULL;
-	hdrs = curl_slist_append(hdrs, e2e_fmt("X-Oauth-Token: %s", token));
-	hdrs = curl_slist_append(hdrs, "X-Oauth-Username: " ALICE);
-	hdrs = curl_slist_append(hdrs, "X-Oauth-Scope: widgetcli");
-	for (int i = 0; i < n; i++) {
-		h[i] = curl_easy_init();
-		curl_easy_setopt(h[i], CURLOPT_URL, e2e_fmt("%s/people/" ALICE, e2e_url()));
-		curl_easy_setopt(h[i], CURLOPT_HTTPHEADER, hdrs);
-		curl_easy_setopt(h[i], CURLOPT_WRITEFUNCTION, discard);
-		curl_easy_setopt(h[i], CURLOPT_TIMEOUT, 10L);
-		curl_multi_add_handle(m, h[i]);
-	}
-	int running = 1;
-	while (running) {
-		curl_multi_perform(m, &running);
-		if (running)
-			curl_multi_poll(m, NULL, 0, 100, NULL);
-	}
+	struct e2e_shot s[16] = {{0}};
+	const char *const hdrs[] = {e2e_fmt("X-Oauth-Token: %s", token), "X-Oauth-Username: " ALICE,
+				    "X-Oauth-Scope: widgetcli", NULL};
+	for (int i = 0; i < n; i++)
+		s[i] = (struct e2e_shot){.method = "GET", .path = "/people/" ALICE};
+	e2e_at_once(s, n, hdrs);
 	int matched = 0;
 	for (int i = 0; i < n; i++) {
-		long st = 0;
-		curl_easy_getinfo(h[i], CURLINFO_RESPONSE_CODE, &st);
-		matched += st == status;
-		curl_multi_remove_handle(m, h[i]);
-		curl_easy_cleanup(h[i]);
+		matched += s[i].status == status;
+		free(s[i].answer);
 	}
-	curl_slist_free_all(hdrs);
-	curl_multi_cleanup(m);
 	return matched;
 }
 

@@ -130,6 +130,14 @@ static void insert_key(struct store *st, int k)
 	CU_ASSERT_EQUAL(store_run(q), 0);
 }
 
+/* A request that inserts key k and commits. */
+static void request_inserting(struct store *st, int k)
+{
+	CU_ASSERT_EQUAL(store_begin(st), 0);
+	insert_key(st, k);
+	CU_ASSERT_EQUAL(store_commit(st), 0);
+}
+
 /* Group commit: inside a batch each request is all or nothing on its own
  * (a failed statement or a rollback undoes that request alone), and
  * nothing is seen by others before the batch commits. */
@@ -138,9 +146,7 @@ static void test_batch_keeps_each_request(void)
 	struct tmpdb t;
 	tmp_open(&t);
 	CU_ASSERT_EQUAL_FATAL(store_batch_begin(&t.st), 0);
-	CU_ASSERT_EQUAL(store_begin(&t.st), 0);
-	insert_key(&t.st, 1);
-	CU_ASSERT_EQUAL(store_commit(&t.st), 0);
+	request_inserting(&t.st, 1);
 	CU_ASSERT_EQUAL(store_begin(&t.st), 0);
 	insert_key(&t.st, 2);
 	store_q *q =
@@ -158,9 +164,7 @@ static void test_batch_keeps_each_request(void)
 	CU_ASSERT_EQUAL(store_batch_end(&t.st, 1), 0);
 	CU_ASSERT_EQUAL(committed_keys(&t), 14);
 	/* after the batch, transactions are plain again */
-	CU_ASSERT_EQUAL(store_begin(&t.st), 0);
-	insert_key(&t.st, 5);
-	CU_ASSERT_EQUAL(store_commit(&t.st), 0);
+	request_inserting(&t.st, 5);
 	CU_ASSERT_EQUAL(committed_keys(&t), 145);
 	tmp_close(&t);
 }
@@ -174,23 +178,17 @@ static void test_batch_lost(void)
 	struct tmpdb t;
 	tmp_open(&t);
 	CU_ASSERT_EQUAL_FATAL(store_batch_begin(&t.st), 0);
-	CU_ASSERT_EQUAL(store_begin(&t.st), 0);
-	insert_key(&t.st, 1);
-	CU_ASSERT_EQUAL(store_commit(&t.st), 0);
+	request_inserting(&t.st, 1);
 	CU_ASSERT_EQUAL(store_batch_end(&t.st, 0), -1);
 	CU_ASSERT_EQUAL(committed_keys(&t), 0);
 
 	CU_ASSERT_EQUAL_FATAL(store_batch_begin(&t.st), 0);
-	CU_ASSERT_EQUAL(store_begin(&t.st), 0);
-	insert_key(&t.st, 2);
-	CU_ASSERT_EQUAL(store_commit(&t.st), 0);
+	request_inserting(&t.st, 2);
 	CU_ASSERT_EQUAL(store_exec(&t.st, "ROLLBACK", 0, NULL), 0);
 	CU_ASSERT_EQUAL(store_begin(&t.st), -1);
 	CU_ASSERT_EQUAL(store_batch_end(&t.st, 1), -1);
 	CU_ASSERT_EQUAL(committed_keys(&t), 0);
-	CU_ASSERT_EQUAL(store_begin(&t.st), 0);
-	insert_key(&t.st, 3);
-	CU_ASSERT_EQUAL(store_commit(&t.st), 0);
+	request_inserting(&t.st, 3);
 	CU_ASSERT_EQUAL(committed_keys(&t), 3);
 	tmp_close(&t);
 }
