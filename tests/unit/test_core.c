@@ -2,6 +2,7 @@
  * test_core.c — config parsing, migrations, router matching, ids, date
  * filters, MaxCarrot packing: the pieces under every handler.
  */
+#include "util/busy.h"
 #include "util/carrot.h"
 #include "util/config.h"
 #include "http/filters.h"
@@ -343,8 +344,44 @@ static void test_log_line(void)
 	CU_ASSERT_EQUAL(text[1023], '\n');
 }
 
+/* The load a writer batches under (util/busy.h): the share of the last
+ * tenth of a second or so it spent working, whatever the slices. */
+static void test_busy_share(void)
+{
+	struct busy b = {0, 0};
+	CU_ASSERT_EQUAL(busy_percent(&b), 0);
+	busy_add(&b, 0.5, 1);
+	CU_ASSERT_EQUAL(busy_percent(&b), 100);
+	busy_add(&b, 2.0, 0); /* a quiet two seconds forget the work */
+	CU_ASSERT_EQUAL(busy_percent(&b), 0);
+	/* a burst after quiet: 3 ms of work is not sustained load */
+	busy_add(&b, 0.003, 1);
+	CU_ASSERT(busy_percent(&b) < 10);
+	/* 0.3 ms of work every 3.3 ms (300 posts/s) */
+	for (int i = 0; i < 300; i++) {
+		busy_add(&b, 0.003, 0);
+		busy_add(&b, 0.0003, 1);
+	}
+	CU_ASSERT(busy_percent(&b) >= 7 && busy_percent(&b) <= 11);
+	/* posting without a pause: 0.4 ms of work, 0.02 ms between */
+	for (int i = 0; i < 2000; i++) {
+		busy_add(&b, 0.00002, 0);
+		busy_add(&b, 0.0004, 1);
+	}
+	CU_ASSERT(busy_percent(&b) >= 94);
+	/* the same share from coarse and from fine slices */
+	struct busy fine = {0, 0}, coarse = {0, 0};
+	for (int i = 0; i < 100; i++) {
+		busy_add(&fine, 0.001, i % 2);
+		busy_add(&fine, 0.001, i % 2);
+		busy_add(&coarse, 0.002, i % 2);
+	}
+	CU_ASSERT_EQUAL(busy_percent(&fine), busy_percent(&coarse));
+}
+
 UNIT_SUITE(core, NULL, NULL)
 {
+	UNIT_TEST(s, test_busy_share);
 	UNIT_TEST(s, test_config_parse);
 	UNIT_TEST(s, test_config_rejects_unknown);
 	UNIT_TEST(s, test_cache_ttl_capped);
