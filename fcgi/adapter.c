@@ -10,6 +10,7 @@
 #include "accept_soon.h"
 #include "util/config.h"
 #include "http/http.h"
+#include "util/busy.h"
 #include "util/jsonx.h"
 #include "util/ids.h"
 #include "util/log.h"
@@ -199,6 +200,11 @@ static void new_request_id(char out[17])
 	for (int i = 7; i >= 0; i--, z >>= 8)
 		b[i] = (unsigned char)z;
 	hex_bytes(b, sizeof b, out);
+}
+
+static double seconds_between(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
 }
 
 /* Tenths of a millisecond since t0, rounded (the log shows "12.3ms"). */
@@ -427,14 +433,23 @@ int fcgi_serve_batched(const struct max_config *cfg, fcgi_fn fn, fcgi_idle_fn id
 	max = max < 1 ? 1 : max > FCGI_BATCH_MAX ? FCGI_BATCH_MAX : max;
 	if (!b || !unix_sock || (max > 1 && accept_soon_init() < 0))
 		max = 1;
+	long long gate = config_int(cfg, "store", "group_commit_busy");
+	struct busy load = {0, 0};
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (FCGX_Accept_r(&s[0].fr) >= 0) {
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		busy_add(&load, seconds_between(&t0, &t1), 0);
 		slot_read(cfg, &s[0]);
 		int n = 1;
-		if (max > 1 && s[0].read_all && b->batchable(&s[0].req))
+		if (max > 1 && busy_percent(&load) >= gate && s[0].read_all &&
+		    b->batchable(&s[0].req))
 			n = gather(cfg, s, (int)max);
 		run_slots(s, n, fn, b, arg, unix_sock);
 		if (idle)
 			idle(arg);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		busy_add(&load, seconds_between(&t1, &t0), 1);
 	}
 	for (int i = 0; i < FCGI_BATCH_MAX; i++)
 		FCGX_Free(&s[i].fr, 1);

@@ -20,9 +20,10 @@ typedef void (*fcgi_idle_fn)(void *arg);
  * not delay the client, such as a WAL checkpoint. */
 int fcgi_serve(const struct max_config *cfg, fcgi_fn fn, fcgi_idle_fn idle, void *arg);
 
-/* Group commit. When the request just accepted is batchable and more wait
- * on the socket, the worker takes up to [store] group_commit of them
- * (FCGI_BATCH_MAX at most) and runs
+/* Group commit. When the request just accepted is batchable, more wait on
+ * the socket and the worker has been busy at least [store]
+ * group_commit_busy percent of the recent past (util/busy.h), it takes up
+ * to [store] group_commit of them (FCGI_BATCH_MAX at most) and runs
  * the batchable ones between begin() and end() (one transaction, a
  * savepoint each), answering them only after end(); the others run alone
  * afterwards. When end() fails, nothing of the batch was kept, and

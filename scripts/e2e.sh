@@ -130,6 +130,9 @@ var = $VAR
 path = $VAR/max.db
 files = $VAR/files
 avatars = $VAR/files/avatars
+# requests that meet in a writer's queue are batched however light the
+# load, so that the whole suite runs through group commit
+group_commit_busy = 0
 
 [oauth]
 failure_delay_ms = 50

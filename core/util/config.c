@@ -47,6 +47,7 @@ static const struct config_key keys[] = {
 	{"store", "wal_reset_pages", "4096", 0},      /* WAL pages that call for a reset */
 	{"store", "checkpoint_wait_ms", "5", 0},      /* a reset's longest wait for readers */
 	{"store", "group_commit", "4", 0},            /* posts a worker commits together */
+	{"store", "group_commit_busy", "75", 0},      /* percent busy before it does */
 	/* [oauth]: the token server and the token check */
 	{"oauth", "cache_ttl", "30", 0},      /* seconds, positive answers only */
 	{"oauth", "token_expiry", "0", 0},    /* seconds, 0 = never */

@@ -79,6 +79,9 @@ static const struct key_doc docs[] = {
 	{"store", "group_commit",
 	 "Most write requests a worker takes from its queue and commits "
 	 "in one transaction (1: each alone)."},
+	{"store", "group_commit_busy",
+	 "Percent of the last tenth of a second or so a worker must have "
+	 "been busy before it takes requests together (0: always)."},
 	{"oauth", "cache_ttl",
 	 "Seconds a checked token is trusted without asking the database "
 	 "again (positive answers only; at most 60; 0 disables the cache)."},
