@@ -285,6 +285,10 @@ static void test_global_and_active(void)
 	struct e2e_resp *r = e2e_request("GET", "/messages?limit=3", m, NULL);
 	E2E_STATUS(r, 200);
 	E2E_INT_EQ(e2e_len(r->json), 3);
+	if (e2e_len(r->json) < 1) { /* reported above; don't crash the run on it */
+		e2e_free(r);
+		return;
+	}
 	json_object *m0 = json_object_array_get_idx(r->json, 0);
 	E2E_STR_EQ(e2e_keys(m0), FULL_KEYS);
 	E2E_STR_EQ(e2e_str(e2e_get(m0, "object"), "content"), "zebra #ratlles"); /* newest first */
