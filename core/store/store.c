@@ -304,8 +304,8 @@ static void reset_all(struct store *st)
  * savepoint would silently start a new one: the batch is lost instead. */
 static int batch_savepoint(struct store *st)
 {
-	if (st->batch == 2 || sqlite3_get_autocommit(st->db)) {
-		st->batch = 2;
+	if (st->batch == STORE_BATCH_LOST || sqlite3_get_autocommit(st->db)) {
+		st->batch = STORE_BATCH_LOST;
 		return -1;
 	}
 	return exec_plain(st, "SAVEPOINT request");
@@ -354,10 +354,10 @@ void store_rollback(struct store *st)
 	reset_all(st);
 	if (st->batch) {
 		if (sqlite3_get_autocommit(st->db))
-			st->batch = 2;
+			st->batch = STORE_BATCH_LOST;
 		else if (exec_plain(st, "ROLLBACK TO request") < 0 ||
 			 exec_plain(st, "RELEASE request") < 0)
-			st->batch = 2;
+			st->batch = STORE_BATCH_LOST;
 		return;
 	}
 	st->in_txn = 0;
@@ -368,14 +368,14 @@ void store_rollback(struct store *st)
 int store_batch_begin(struct store *st)
 {
 	int rc = store_begin(st);
-	st->batch = rc == 0;
+	st->batch = rc == 0 ? STORE_BATCH_OPEN : STORE_BATCH_NONE;
 	return rc;
 }
 
 int store_batch_end(struct store *st, int commit)
 {
-	int lost = st->batch == 2;
-	st->batch = 0;
+	int lost = st->batch == STORE_BATCH_LOST;
+	st->batch = STORE_BATCH_NONE;
 	reset_all(st);
 	int rc = -1;
 	if (!lost && commit && !sqlite3_get_autocommit(st->db))

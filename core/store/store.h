@@ -33,8 +33,12 @@ struct store {
 	struct timespec busy_since; /* first try of the current wait */
 	long long waited_us;        /* slept waiting for locks, since store_take_wait */
 	int in_txn;                 /* between store_begin*() and commit/rollback */
-	int batch;                  /* inside store_batch_begin() … store_batch_end() */
+	int batch;                  /* STORE_BATCH_*: between store_batch_begin() and _end() */
 };
+
+/* struct store's batch: no batch, one open, or one whose transaction SQLite
+ * ended by itself (nothing of it will be kept). */
+enum { STORE_BATCH_NONE, STORE_BATCH_OPEN, STORE_BATCH_LOST };
 
 /* The migrations compiled in from schema/NNN_*.sql (build/schema.c). */
 struct store_migration {
