@@ -353,11 +353,11 @@ void store_rollback(struct store *st)
 {
 	reset_all(st);
 	if (st->batch) {
-		if (sqlite3_get_autocommit(st->db))
+		if (sqlite3_get_autocommit(st->db) || exec_plain(st, "ROLLBACK TO request") < 0 ||
+		    exec_plain(st, "RELEASE request") < 0)
 			st->batch = STORE_BATCH_LOST;
-		else if (exec_plain(st, "ROLLBACK TO request") < 0 ||
-			 exec_plain(st, "RELEASE request") < 0)
-			st->batch = STORE_BATCH_LOST;
+		else
+			st->failed = 0; /* the failure went with the request */
 		return;
 	}
 	st->in_txn = 0;
@@ -374,16 +374,12 @@ int store_batch_begin(struct store *st)
 
 int store_batch_end(struct store *st, int commit)
 {
-	int lost = st->batch == STORE_BATCH_LOST;
+	int keep = commit && st->batch == STORE_BATCH_OPEN && !sqlite3_get_autocommit(st->db);
 	st->batch = STORE_BATCH_NONE;
-	reset_all(st);
-	int rc = -1;
-	if (!lost && commit && !sqlite3_get_autocommit(st->db))
-		rc = exec_plain(st, "COMMIT");
-	if (rc < 0 && !sqlite3_get_autocommit(st->db))
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-	st->in_txn = 0;
-	return rc;
+	if (keep)
+		return store_commit(st);
+	store_rollback(st);
+	return -1;
 }
 
 int store_failed(const struct store *st)
