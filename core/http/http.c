@@ -323,21 +323,12 @@ void http_handle(const struct max_config *cfg, struct store *db, const struct ma
 /* The longest body a batch takes: a post's JSON is far smaller. */
 #define BATCH_BODY_MAX 65536
 
-static int has_override(const char *q)
-{
-	static const char word[] = "override";
-	for (; *q; q++)
-		if (!strncasecmp(q, word, sizeof word - 1))
-			return 1;
-	return 0;
-}
-
 int http_batchable(const struct max_req *req)
 {
 	const char *type = req_header(req, "content-type");
 	return (!strcmp(req->method, "POST") || !strcmp(req->method, "PUT")) && type &&
 	       !strncasecmp(type, "application/json", 16) && req->body_len <= BATCH_BODY_MAX &&
-	       !req_header(req, "x-http-method-override") && !has_override(req->query);
+	       !req_header(req, "x-http-method-override") && !strcasestr(req->query, "override");
 }
 
 void http_batch_failed(const struct max_config *cfg, struct max_resp *resp)
