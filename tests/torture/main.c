@@ -435,6 +435,7 @@ static void torture(const struct target *t, enum mode m, long step, int batched)
 {
 	struct digest before, after, want;
 	int hit, fails = 0, absorbed = 0;
+	const char *tag = batched ? " (batch)" : "";
 	fresh_store();
 	digest(&before);
 	int ok = try_once(t, m, 0, &want, &hit, batched);
@@ -445,7 +446,7 @@ static void torture(const struct target *t, enum mode m, long step, int batched)
 		if (!hit) {
 			if (st != ok || !same_counts(&after, &want)) {
 				printf("  %s, %s N=%ld%s: not reached but %d\n", t->name,
-				       mode_name[m], n, batched ? " (batch)" : "", st);
+				       mode_name[m], n, tag, st);
 				bad++;
 			}
 			break;
@@ -454,7 +455,7 @@ static void torture(const struct target *t, enum mode m, long step, int batched)
 			fails++;
 			if (memcmp(&after, &before, sizeof before)) {
 				printf("  %s, %s N=%ld%s: %d but the database changed\n", t->name,
-				       mode_name[m], n, batched ? " (batch)" : "", st);
+				       mode_name[m], n, tag, st);
 				bad++;
 			}
 		} else if (st == ok && same_counts(&after, &want) &&
@@ -462,8 +463,7 @@ static void torture(const struct target *t, enum mode m, long step, int batched)
 			absorbed++;
 		} else {
 			printf("  %s, %s N=%ld%s: answered %d (want %d or 500/503)%s\n", t->name,
-			       mode_name[m], n, batched ? " (batch)" : "", st, ok,
-			       st == ok ? ", change incomplete" : "");
+			       mode_name[m], n, tag, st, ok, st == ok ? ", change incomplete" : "");
 			bad++;
 		}
 	}
