@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,47 +39,164 @@ static void sleep_ms(int ms)
 	nanosleep(&d, NULL);
 }
 
-/* A round; *wal gets the WAL's length in pages before it (0 once reset). */
-static int round_(struct store *st, const struct store_ckpt_conf *conf, int *wal)
+/*
+ * SQLite's WAL-reset race. SQLite before 3.51.3 (3.50.7 and 3.44.6 carry
+ * the fix too; Debian 12 ships 3.40.1) has a race between a checkpoint and
+ * a writer that restarts the WAL. A checkpoint that begins while the WAL
+ * is wholly copied reads the WAL's length; if a writer restarts the WAL
+ * and commits before the checkpoint reads how much of it was copied, the
+ * checkpoint copies stale frames over the new ones and records the old
+ * length as copied. Readers then skip the new frames, reading older pages
+ * from the database file, and no later checkpoint copies them: committed
+ * writes vanish and indexes stop matching their tables. The checkpointer
+ * used to run a pass every few milliseconds whatever the WAL held, which
+ * made this race frequent (a token issued by maxctl unknown to the
+ * writer, uploads answered 201 and then 404: about one end-to-end run in
+ * twenty).
+ *
+ * So a checkpoint starts only while frames are known to be left to copy:
+ * once one left the WAL wholly copied, the next waits for a commit made
+ * after it, another connection's (PRAGMA data_version moves) or this
+ * one's (the WAL hook counts them). That commit appended frames or
+ * restarted the WAL and wrote new ones; either way frames are left, and
+ * they stay left until this connection checkpoints, since nobody else
+ * does (store_open turns SQLite's automatic checkpoint off, and one
+ * thread per database checkpoints). At the start nothing is known, so
+ * only this connection's own commits count until a first checkpoint.
+ * tests/unit/test_walreset.c replays SQLite's regression test for it.
+ */
+static int may_copy(struct store *st)
 {
-	int log = 0, done = 0, rc;
-	/* PASSIVE copies what it can and takes no lock. While the WAL is long,
-	 * a reset follows, which holds the write lock while it copies the
-	 * frames that came in since the last pass began: hundreds at full
-	 * posting speed, while every writer waits. So up to four more passes
-	 * first shrink that to a few frames. */
+	if (!st->ckpt.copied)
+		return 1;
+	int64_t v = store_data_version(st);
+	if (st->ckpt.version < 0)
+		st->ckpt.version = v; /* earlier commits may have been copied */
+	else if (v != st->ckpt.version)
+		return 1;
+	return st->commits != st->ckpt.commits;
+}
+
+/* A checkpoint in mode, recording whether it left the WAL wholly copied
+ * (log <= done: equal, or the race's own mark). SQLITE_OK, SQLITE_BUSY,
+ * or -1 on another error. */
+static int checkpoint(struct store *st, int mode, int *log, int *done)
+{
+	static int race_logged;
+	int rc = sqlite3_wal_checkpoint_v2(st->db, NULL, mode, log, done);
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		return -1;
+	/* the race's mark, which this file's rule should make impossible */
+	if (*log >= 0 && *log < *done && !race_logged++)
+		log_event("-",
+			  "checkpointer: SQLite counts %d frames copied of a %d-frame WAL: "
+			  "SQLite's WAL-reset race happened",
+			  *done, *log);
+	st->ckpt.copied = *log <= *done;
+	if (st->ckpt.copied) {
+		st->ckpt.commits = st->commits;
+		st->ckpt.version = store_data_version(st);
+	}
+	return rc;
+}
+
+static int frames_left(int log, int done)
+{
+	return log > done ? log - done : 0;
+}
+
+/* The WAL file's length in frames. A writer that restarts the WAL
+ * overwrites the file from its start and leaves its length; only a
+ * TRUNCATE shortens it. */
+static int wal_file_frames(struct store *st)
+{
+	sqlite3_file *f = NULL;
+	sqlite3_int64 bytes = 0;
+	store_q *q = store_sql(st, "PRAGMA page_size");
+	int page = q && store_one(q) == 1 ? (int)store_int(q, 0) : 4096;
+	if (q)
+		store_reset(q);
+	if (sqlite3_file_control(st->db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &f) != SQLITE_OK ||
+	    !f || !f->pMethods || f->pMethods->xFileSize(f, &bytes) != SQLITE_OK)
+		return 0;
+	return (int)(bytes / (page + 24));
+}
+
+/* The reset: wait briefly for the readers of old frames, so that the next
+ * commit starts the file from its beginning. That holds the write lock,
+ * and so does cutting the file (freeing 16 MB took 8–17 ms here): the file
+ * is cut only when it grew to twice the limit, else the next commits
+ * overwrite it from the start. Called only while may_copy(): the write
+ * lock, when busy past wait_ms, turns it into a plain pass. */
+static int reset(struct store *st, const struct store_ckpt_conf *conf)
+{
+	int log = 0, done = 0;
+	st->busy_timeout_ms = conf->wait_ms;
+	int mode = wal_file_frames(st) >= 2 * conf->reset_pages ? SQLITE_CHECKPOINT_TRUNCATE
+								: SQLITE_CHECKPOINT_RESTART;
+	int rc = checkpoint(st, mode, &log, &done);
+	if (rc < 0)
+		return -1;
+	if (rc == SQLITE_OK) {
+		st->ckpt.reset_at_once = 0;
+		st->ckpt.frames = 0;
+		return 0;
+	}
+	st->ckpt.frames = log;
+	return frames_left(log, done);
+}
+
+/* A round; st->ckpt.frames gets the WAL's length in pages (0 once reset),
+ * and the pages left to copy are returned (-1 on error). PASSIVE
+ * copies what it can and takes no lock. While the WAL is long, a reset
+ * follows, which holds the write lock while it copies the frames that came
+ * in since the last pass began: hundreds at full posting speed, while
+ * every writer waits. So up to four more passes first shrink that to a
+ * few frames. Under load, commits arrive during the passes and the reset
+ * follows them; when none did, the passes copied everything, and the
+ * reset waits for the next commit and then runs first. */
+static int round_(struct store *st, const struct store_ckpt_conf *conf)
+{
+	if (!may_copy(st))
+		return 0;
+	if (st->ckpt.reset_at_once)
+		return reset(st, conf);
+	int log = 0, done = 0;
 	for (int pass = 0; pass < 5; pass++) {
 		int before = log;
-		rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log,
-					       &done);
-		*wal = log;
-		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		if (pass > 0 && !may_copy(st))
+			break;
+		if (checkpoint(st, SQLITE_CHECKPOINT_PASSIVE, &log, &done) < 0)
 			return -1;
-		if (log < conf->reset_pages) /* short, or a writer restarted it */
-			return log - done;
+		st->ckpt.frames = log;
+		/* short (or a writer restarted it) in a file not grown too long */
+		if (log < conf->reset_pages && wal_file_frames(st) < 2 * conf->reset_pages) {
+			st->ckpt.reset_at_once = 0;
+			return frames_left(log, done);
+		}
 		if (pass > 0 && log - before <= 32)
 			break;
 	}
-	/* Then wait briefly for the readers of old frames, so that the next
-	 * commit starts the file from its beginning. That holds the write
-	 * lock, and so does cutting the file (freeing 16 MB took 8–17 ms
-	 * here): the file is cut only when it grew to twice the limit, else
-	 * the next commits overwrite it from the start. */
-	st->busy_timeout_ms = conf->wait_ms;
-	int mode = log >= 2 * conf->reset_pages ? SQLITE_CHECKPOINT_TRUNCATE
-						: SQLITE_CHECKPOINT_RESTART;
-	rc = sqlite3_wal_checkpoint_v2(st->db, NULL, mode, &log, &done);
-	if (rc == SQLITE_OK) {
-		*wal = 0;
-		return 0;
-	}
-	return rc == SQLITE_BUSY ? log - done : -1;
+	if (may_copy(st))
+		return reset(st, conf);
+	st->ckpt.reset_at_once = 1;
+	return 0;
 }
 
 int store_checkpoint_round(struct store *st, const struct store_ckpt_conf *conf)
 {
-	int wal;
-	return round_(st, conf, &wal);
+	return round_(st, conf);
+}
+
+void store_idle(struct store *st)
+{
+	int log = 0, done = 0;
+	if (!st->db || st->wal_pages < STORE_CHECKPOINT_PAGES || cp.running || !may_copy(st))
+		return;
+	/* PASSIVE: never waits for readers or writers; what it cannot copy
+	 * now is copied by a later call */
+	if (checkpoint(st, SQLITE_CHECKPOINT_PASSIVE, &log, &done) >= 0)
+		st->wal_pages = frames_left(log, done);
 }
 
 /* Merges a few segments of the full-text index (FTS5 is SQLite's own, so
@@ -103,15 +221,6 @@ int store_fts_merge_step(struct store *st, int pages)
 	return -1;
 }
 
-static int data_version(struct store *st)
-{
-	store_q *q = store_sql(st, "PRAGMA data_version");
-	int v = q && store_one(q) == 1 ? (int)store_int(q, 0) : -1;
-	if (q)
-		store_reset(q);
-	return v;
-}
-
 /* The lock file beside the database elects one checkpointer per database;
  * flock() locks die with their process, so another worker takes over. */
 static int open_lock(const char *path)
@@ -126,17 +235,20 @@ static int open_lock(const char *path)
  * round for as long as steps find work, so that a burst of posts is
  * merged in many short steps instead of few long ones (each step holds
  * the write lock, and every request that writes waits for it). None
- * while the WAL waits for its reset (readers hold old frames): the
+ * while the WAL waits for its reset because readers hold old frames: the
  * steps' pages would pile up in it. */
 struct pacing {
-	int rounds, seen, more, failures;
+	int rounds, more, failures;
+	int64_t seen;
 };
 
-static void merge_round(struct checkpointer *c, struct store *st, struct pacing *p, int wal)
+static void merge_round(struct checkpointer *c, struct store *st, struct pacing *p)
 {
-	if (wal >= c->conf.reset_pages || (!p->more && ++p->rounds * c->conf.interval_ms < 250))
+	/* a reset that waits for a commit (round_) may have the step's */
+	int held = st->ckpt.frames >= c->conf.reset_pages && !st->ckpt.reset_at_once;
+	if (held || (!p->more && ++p->rounds * c->conf.interval_ms < 250))
 		return;
-	int v = data_version(st);
+	int64_t v = store_data_version(st);
 	if (p->more || v != p->seen) {
 		st->wal_pages = -1; /* the commit hook sets it: did the step write? */
 		int rc = store_fts_merge_step(st, STORE_FTS_MERGE_PAGES);
@@ -149,7 +261,7 @@ static void merge_round(struct checkpointer *c, struct store *st, struct pacing 
 		 * pace after each left the index with a third more segments. */
 		p->more = st->wal_pages >= 0 || rc == STORE_FTS_MERGE_BUSY;
 	}
-	p->seen = data_version(st);
+	p->seen = store_data_version(st);
 	p->rounds = 0;
 }
 
@@ -169,7 +281,7 @@ static void *run(void *arg)
 	/* the WAL hook records each commit's WAL size: merge_round learns from
 	 * it whether a step wrote, so that steps follow while there is work */
 	store_defer_checkpoints(&st);
-	int leader = 0, failures = 0, wal = 0;
+	int leader = 0, failures = 0;
 	struct pacing pace = {.seen = -1};
 	while (!c->stop) {
 		if (!leader && flock(fd, LOCK_EX | LOCK_NB) < 0) {
@@ -177,8 +289,8 @@ static void *run(void *arg)
 			continue;
 		}
 		leader = 1;
-		merge_round(c, &st, &pace, wal);
-		if (round_(&st, &c->conf, &wal) < 0 && !failures++)
+		merge_round(c, &st, &pace);
+		if (round_(&st, &c->conf) < 0 && !failures++)
 			log_event("-", "checkpointer: %s", sqlite3_errmsg(st.db));
 		sleep_ms(c->conf.interval_ms);
 	}
@@ -201,7 +313,6 @@ int store_checkpointer_start(const char *path, const struct store_ckpt_conf *con
 		return -1;
 	}
 	cp.running = 1;
-	store_checkpoints_elsewhere();
 	return 0;
 }
 

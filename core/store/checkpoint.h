@@ -18,6 +18,11 @@
  * the WAL afresh, overwriting the file from its beginning; only a WAL of
  * twice that is cut to nothing (TRUNCATE: freeing the file's blocks is
  * slow, and every writer waits for it). No request runs a checkpoint.
+ *
+ * That thread is the only connection that checkpoints, and it never
+ * starts a checkpoint on a WAL it knows to be wholly copied: SQLite
+ * before 3.51.3 then loses commits if a writer restarts the WAL at that
+ * moment (checkpoint.c, doc/performance.md).
  */
 #ifndef MAX_STORE_CHECKPOINT_H
 #define MAX_STORE_CHECKPOINT_H
@@ -42,6 +47,14 @@ int store_checkpointer_start_cfg(const struct max_config *cfg);
 void store_checkpointer_stop(void);
 /* Is a checkpointer running in this process? */
 int store_checkpointer_active(void);
+
+/* WAL pages after which store_idle() checkpoints (SQLite's default). */
+#define STORE_CHECKPOINT_PAGES 1000
+/* For a process without a checkpointer thread: after its own commits grew
+ * the WAL past STORE_CHECKPOINT_PAGES, a PASSIVE checkpoint on st (once
+ * store_defer_checkpoints() counts its commits), between requests. Does
+ * nothing while this process runs the thread. */
+void store_idle(struct store *st);
 
 /* One round on st, as the thread does it: returns the pages left in the
  * WAL after it, or -1 on error. For tests and tools. */

@@ -57,41 +57,19 @@ long long store_take_wait(struct store *st)
 	return us;
 }
 
-/* Replaces SQLite's auto-checkpoint, which runs inside the COMMIT of
- * whichever request pushes the WAL past 1000 pages: that request then
- * pays for copying the WAL into the database. Here a commit only notes
- * the WAL size; store_idle() checkpoints after the answer has been sent. */
+/* The WAL hook: a commit by this connection records the WAL's size and
+ * counts itself (checkpoint.c decides from both when to checkpoint). */
 static int wal_note(void *arg, sqlite3 *db, const char *name, int pages)
 {
 	struct store *st = arg;
 	st->wal_pages = pages;
+	st->commits++;
 	return SQLITE_OK;
-}
-
-/* Set once a background checkpointer runs in this process (checkpoint.c):
- * store_idle() then leaves the work to it. */
-static int checkpoints_elsewhere;
-
-void store_checkpoints_elsewhere(void)
-{
-	checkpoints_elsewhere = 1;
 }
 
 void store_defer_checkpoints(struct store *st)
 {
 	sqlite3_wal_hook(st->db, wal_note, st);
-}
-
-void store_idle(struct store *st)
-{
-	if (!st->db || st->wal_pages < STORE_CHECKPOINT_PAGES || checkpoints_elsewhere)
-		return;
-	int log = 0, done = 0;
-	/* PASSIVE: never waits for readers or writers; what it cannot copy
-	 * now is copied by a later call */
-	if (sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done) ==
-	    SQLITE_OK)
-		st->wal_pages = log - done;
 }
 
 /* The stores open in this process, so that a failing statement can mark
@@ -147,6 +125,10 @@ int store_open_vfs(struct store *st, const char *path, const char *vfs, int busy
 	st->busy_timeout_ms = busy_timeout_ms > 0 ? busy_timeout_ms : 5000;
 	sqlite3_busy_handler(st->db, busy_wait, st);
 	sqlite3_extended_result_codes(st->db, 1);
+	/* only the checkpointer checkpoints (checkpoint.h says why) */
+	sqlite3_wal_autocheckpoint(st->db, 0);
+	st->ckpt.copied = 1;
+	st->ckpt.version = -1;
 	/* mmap_size: reads through a map of the file (clamped to what the
 	 * library allows, 2 GB in Debian's build), which the "max-wal" VFS
 	 * keeps across other connections' commits (bulkfile.c) */

@@ -27,9 +27,17 @@ struct store {
 		store_q *stmt;
 	} cache[512];
 	int busy_timeout_ms;
-	int failed;                 /* a statement failed in this transaction */
-	char why[512];              /* text of the last model failure (model_fail) */
-	int wal_pages;              /* WAL size after the last commit */
+	int failed;                /* a statement failed in this transaction */
+	char why[512];             /* text of the last model failure (model_fail) */
+	int wal_pages;             /* WAL size after the last commit */
+	unsigned commits;          /* this connection's commits (the WAL hook counts them) */
+	struct store_ckpt {        /* what the checkpointer knows (checkpoint.c) */
+		int copied;        /* its last checkpoint left the WAL wholly copied, or none ran */
+		unsigned commits;  /* this connection's commits then */
+		int64_t version;   /* PRAGMA data_version then; -1: not read yet */
+		int reset_at_once; /* the next round starts with the reset */
+		int frames;        /* the WAL's length at its last look */
+	} ckpt;
 	struct timespec busy_since; /* first try of the current wait */
 	long long waited_us;        /* slept waiting for locks, since store_take_wait */
 	int in_txn;                 /* between store_begin*() and commit/rollback */
@@ -133,17 +141,11 @@ int64_t store_data_version(struct store *st);
 /* Rowid of the last INSERT on this connection. */
 int64_t store_last_rowid(struct store *st);
 
-/* WAL pages after which store_idle() checkpoints (SQLite's default). */
-#define STORE_CHECKPOINT_PAGES 1000
-/* Servers: commits stop checkpointing inside COMMIT (which delays the
- * request that happens to cross the threshold); the program calls
- * store_idle() between requests instead, after the answer went out. */
+/* No connection checkpoints inside its COMMIT (SQLite's automatic
+ * checkpoint is off, see store/checkpoint.h); this one also records the
+ * WAL's size and counts its commits, for the checkpointer and
+ * store_idle() (store/checkpoint.h). */
 void store_defer_checkpoints(struct store *st);
-/* Checkpoints (PASSIVE) when the WAL has grown past the threshold, unless
- * a background checkpointer runs in this process (store/checkpoint.h). */
-void store_idle(struct store *st);
-/* Called by the background checkpointer when it starts. */
-void store_checkpoints_elsewhere(void);
 
 int store_begin(struct store *st);      /* BEGIN IMMEDIATE */
 int store_begin_read(struct store *st); /* BEGIN (deferred): a consistent snapshot */

@@ -714,6 +714,9 @@ static sqlite3 *db_open(int writable)
 		return NULL;
 	}
 	sqlite3_busy_timeout(db, 5000);
+	/* as every MAX program: only the servers' checkpointer checkpoints
+	 * (core/store/checkpoint.c, SQLite's WAL-reset race) */
+	sqlite3_wal_autocheckpoint(db, 0);
 	return db;
 }
 

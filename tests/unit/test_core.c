@@ -10,6 +10,7 @@
 #include "util/jsonx.h"
 #include "util/log.h"
 #include "http/router.h"
+#include "store/checkpoint.h"
 #include "store/store.h"
 #include "unit.h"
 
