@@ -265,16 +265,35 @@ static void merge_round(struct checkpointer *c, struct store *st, struct pacing 
 	p->rounds = 0;
 }
 
+/* Opens the thread's connection, trying again every half second (another
+ * connection may hold the database while it recovers): 0, or -1 once
+ * stopped. Its statements wait wait_ms at most for a lock. */
+static int open_own(struct checkpointer *c, struct store *st)
+{
+	char err[256];
+	for (int tries = 0; !c->stop; tries++) {
+		if (store_open(st, c->path, 0, err, sizeof err) == 0) {
+			st->busy_timeout_ms = c->conf.wait_ms;
+			return 0;
+		}
+		if (!tries)
+			log_event("-", "checkpointer: cannot open the database yet: %s", err);
+		sleep_ms(500);
+	}
+	return -1;
+}
+
 static void *run(void *arg)
 {
 	struct checkpointer *c = arg;
 	struct store st;
-	char err[256];
 	int fd = open_lock(c->path);
-	if (fd < 0 || store_open(&st, c->path, c->conf.wait_ms, err, sizeof err) < 0) {
-		log_event("-", "checkpointer: cannot start: %s", fd < 0 ? strerror(errno) : err);
-		if (fd >= 0)
-			close(fd);
+	if (fd < 0) {
+		log_event("-", "checkpointer: cannot start: %s", strerror(errno));
+		return NULL;
+	}
+	if (open_own(c, &st) < 0) {
+		close(fd);
 		return NULL;
 	}
 	store_grow_in_steps(&st);
