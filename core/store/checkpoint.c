@@ -146,6 +146,23 @@ static int reset(struct store *st, const struct store_ckpt_conf *conf)
 	return frames_left(log, done);
 }
 
+/* After passes that copied everything, the reset may start once a commit
+ * came in (may_copy). Under load one comes within a millisecond; the
+ * reset then copies that commit's frames alone while it holds the write
+ * lock. Waiting for the next round instead (20 ms) made it copy hundreds:
+ * posting ran 15% slower and its client p99 rose from ~9 to ~12 ms. So
+ * wait up to 2 ms for one; 0 when none came (the next round resets). */
+static int commit_soon(struct store *st)
+{
+	for (int i = 0; i < 20; i++) {
+		if (may_copy(st))
+			return 1;
+		struct timespec d = {0, 100 * 1000};
+		nanosleep(&d, NULL);
+	}
+	return may_copy(st);
+}
+
 /* A round; st->ckpt.frames gets the WAL's length in pages (0 once reset),
  * and the pages left to copy are returned (-1 on error). PASSIVE
  * copies what it can and takes no lock. While the WAL is long, a reset
@@ -177,7 +194,7 @@ static int round_(struct store *st, const struct store_ckpt_conf *conf)
 		if (pass > 0 && log - before <= 32)
 			break;
 	}
-	if (may_copy(st))
+	if (commit_soon(st))
 		return reset(st, conf);
 	st->ckpt.reset_at_once = 1;
 	return 0;
