@@ -50,9 +50,8 @@ static void sleep_ms(int ms)
  * from the database file, and no later checkpoint copies them: committed
  * writes vanish and indexes stop matching their tables. The checkpointer
  * used to run a pass every few milliseconds whatever the WAL held, which
- * made this race frequent (a token issued by maxctl unknown to the
- * writer, uploads answered 201 and then 404: about one end-to-end run in
- * twenty).
+ * made this race common enough to fail CI (a token issued by maxctl
+ * unknown to the writer, uploads answered 201 and then 404).
  *
  * So a checkpoint starts only while frames are known to be left to copy:
  * once one left the WAL wholly copied, the next waits for a commit made
