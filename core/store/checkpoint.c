@@ -77,26 +77,26 @@ static int may_copy(struct store *st)
 }
 
 /* A checkpoint in mode, recording whether it left the WAL wholly copied
- * (log <= done: equal, or the race's own mark). SQLITE_OK, SQLITE_BUSY,
- * or -1 on another error. */
+ * (log <= done: equal, or the race's own mark; after an error it may
+ * have, so that counts as copied too). SQLITE_OK, SQLITE_BUSY, or -1 on
+ * another error. */
 static int checkpoint(struct store *st, int mode, int *log, int *done)
 {
 	static int race_logged;
 	int rc = sqlite3_wal_checkpoint_v2(st->db, NULL, mode, log, done);
-	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
-		return -1;
+	int failed = rc != SQLITE_OK && rc != SQLITE_BUSY;
 	/* the race's mark, which this file's rule should make impossible */
-	if (*log >= 0 && *log < *done && !race_logged++)
+	if (!failed && *log >= 0 && *log < *done && !race_logged++)
 		log_event("-",
 			  "checkpointer: SQLite counts %d frames copied of a %d-frame WAL: "
 			  "SQLite's WAL-reset race happened",
 			  *done, *log);
-	st->ckpt.copied = *log <= *done;
+	st->ckpt.copied = failed || *log <= *done;
 	if (st->ckpt.copied) {
 		st->ckpt.commits = st->commits;
 		st->ckpt.version = store_data_version(st);
 	}
-	return rc;
+	return failed ? -1 : rc;
 }
 
 static int frames_left(int log, int done)
