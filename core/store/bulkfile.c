@@ -8,7 +8,8 @@
  * out (a read, a sync, a size, a lock change, a shared-memory call,
  * closing), so SQLite never sees the file differ from what it wrote,
  * and a sync covers every write before it. 64 KiB because the unix VFS
- * writes at most 128 KiB - 1 per call.
+ * writes at most 128 KiB - 1 per call. A call that gives a lock back goes
+ * on even when that write fails (RELEASED below).
  *
  * The WAL needs two more rules, because other connections read it:
  *  - a transaction's frames must be in the file before the wal-index
@@ -139,6 +140,16 @@ static int b_close(sqlite3_file *p)
 		return rc_ != SQLITE_OK ? rc_ : (call);                                            \
 	} while (0)
 
+/* The methods that give something back (a lock, the shared memory): the
+ * call is passed on even when writing the run out failed, and that error
+ * is returned. A lock kept because of a failed write would stop every
+ * writer of every process until this connection closed. */
+#define RELEASED(call)                                                                             \
+	do {                                                                                       \
+		int rc_ = flush(p), rc2_ = (call);                                                 \
+		return rc_ != SQLITE_OK ? rc_ : rc2_;                                              \
+	} while (0)
+
 static int b_read(sqlite3_file *p, void *data, int n, sqlite3_int64 off)
 {
 	FLUSHED(REALM(p)->xRead(REAL(p), data, n, off));
@@ -161,7 +172,7 @@ static int b_lock(sqlite3_file *p, int level)
 }
 static int b_unlock(sqlite3_file *p, int level)
 {
-	FLUSHED(REALM(p)->xUnlock(REAL(p), level));
+	RELEASED(REALM(p)->xUnlock(REAL(p), level));
 }
 static int b_reserved(sqlite3_file *p, int *out)
 {
@@ -192,6 +203,8 @@ static int b_shm_lock(sqlite3_file *p, int off, int n, int flags)
 {
 	if (REALM(p)->iVersion < 2)
 		return SQLITE_IOERR_SHMLOCK;
+	if (flags & SQLITE_SHM_UNLOCK)
+		RELEASED(REALM(p)->xShmLock(REAL(p), off, n, flags));
 	FLUSHED(REALM(p)->xShmLock(REAL(p), off, n, flags));
 }
 static void b_shm_barrier(sqlite3_file *p)
@@ -204,7 +217,7 @@ static int b_shm_unmap(sqlite3_file *p, int del)
 {
 	if (REALM(p)->iVersion < 2)
 		return SQLITE_OK;
-	FLUSHED(REALM(p)->xShmUnmap(REAL(p), del));
+	RELEASED(REALM(p)->xShmUnmap(REAL(p), del));
 }
 static int b_fetch(sqlite3_file *p, sqlite3_int64 off, int n, void **out)
 {
