@@ -137,14 +137,17 @@ if command -v systemd-socket-activate > /dev/null && command -v lighttpd > /dev/
 	lighttpd -D -f "$T/lighttpd.conf" > "$T/lighttpd.out" 2>&1 &
 	PIDS+=($!)
 	ok=""
-	for _ in $(seq 50); do
+	# up to 30 s: the first request starts the worker, which creates the
+	# database. 5 s was once not enough, in a local run with no other
+	# load (the cause was not found: lighttpd.out is shown now too)
+	for _ in $(seq 300); do
 		if curl -fsS "http://127.0.0.1:$port/info" 2>/dev/null | grep -q '"version"'; then
 			ok=1
 			break
 		fi
 		sleep 0.1
 	done
-	[ -n "$ok" ] || { cat "$T/worker.log" "$T/lighttpd.log" >&2 2>/dev/null || true;
+	[ -n "$ok" ] || { cat "$T/worker.log" "$T/lighttpd.log" "$T/lighttpd.out" >&2 2>/dev/null || true;
 		fail "max.fcgi did not answer on the socket systemd passed"; }
 	# a write goes to max-write.socket's worker: MAX's own JSON error (no
 	# credentials), not lighttpd's 503 for a socket nobody serves
