@@ -11,6 +11,8 @@
  * The POSTs and PUTs run a second time inside a group-commit batch (the
  * request in a savepoint, the batch's own BEGIN and COMMIT around it, the
  * failure counted across all three), as max.fcgi's writer runs them.
+ * Last, one check of the store's own VFS: a lock is given back even when
+ * the write before it fails (torture_release).
  */
 #include "../unit/fixture.h"
 #include "http/auth.h"
