@@ -8,6 +8,7 @@
  * maintenance rebuild (#91) reads every reply.
  */
 #include "model/activities.h"
+#include "model/dupguard.h"
 #include "util/ids.h"
 #include "util/jsonx.h"
 #include "util/text.h"
@@ -290,6 +291,16 @@ int act_may_delete_in(struct store *st, const char *user, const char *hash)
 int act_find_duplicate(struct store *st, const char *actor_kind, const char *actor,
 		       const char *context_hash, const char *content, const char *since,
 		       char id[MAX_ID_LEN + 1])
+{
+	int clear = dupguard_check(st, actor_kind, actor, context_hash, content, since);
+	if (clear != DUPG_MAYBE)
+		return clear == DUPG_NONE ? 0 : -1;
+	return act_lookup_duplicate(st, actor_kind, actor, context_hash, content, since, id);
+}
+
+int act_lookup_duplicate(struct store *st, const char *actor_kind, const char *actor,
+			 const char *context_hash, const char *content, const char *since,
+			 char id[MAX_ID_LEN + 1])
 {
 	store_q *q =
 		store_sql(st,

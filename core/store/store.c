@@ -156,6 +156,8 @@ void store_grow_in_steps(struct store *st)
 
 void store_close(struct store *st)
 {
+	if (st->extra.free_)
+		st->extra.free_(st->extra.data);
 	for (size_t i = 0; i < NSLOTS; i++)
 		if (st->cache[i].stmt)
 			sqlite3_finalize(st->cache[i].stmt);

@@ -42,6 +42,13 @@ struct store {
 	long long waited_us;        /* slept waiting for locks, since store_take_wait */
 	int in_txn;                 /* between store_begin*() and commit/rollback */
 	int batch;                  /* STORE_BATCH_*: between store_batch_begin() and _end() */
+	/* what the model layer keeps beside this connection (the duplicate
+	 * guard's map, model/dupguard.c); store_close frees it with `free_`,
+	 * so that the store needs to know nothing of it */
+	struct store_extra {
+		void *data;
+		void (*free_)(void *data);
+	} extra;
 };
 
 /* struct store's batch: no batch, one open, or one whose transaction SQLite
