@@ -61,7 +61,8 @@
 #define FUTURE_S 60        /* dated further ahead: post_future (schema 014's '+60 seconds') */
 #define BEGIN_ROWS 100000  /* more rows than this to read when beginning: start from now */
 #define REFRESH_ROWS 50000 /* more new rows than this at once: begin again */
-#define MAP_MAX (1 << 19)  /* more posts in the map: begin again, from now */
+#define MAP_MAX (1 << 20)  /* more posts in the map: begin again (16-byte entries) */
+#define PRUNE_S 10         /* drop old entries this often (or when the map doubled) */
 #define RING 32            /* rows remembered, for a rowid that comes back */
 
 struct dup_entry {
@@ -72,6 +73,7 @@ struct dup_entry {
 struct dupguard {
 	struct dup_entry *slots;
 	size_t cap, n, prune_at; /* cap a power of two, n <= cap / 2 */
+	int64_t pruned;          /* when old entries were last dropped */
 	int begun;
 	struct dup_seen { /* the last rows read, newest at ring[head - 1] */
 		int64_t rid;
@@ -243,6 +245,7 @@ static int begin(struct store *st, struct dupguard *g)
 		g->from = now - LOOKBACK_S;
 	}
 	g->prune_at = g->n * 2 > 4096 ? g->n * 2 : 4096;
+	g->pruned = now;
 	g->begun = 1;
 	return 0;
 }
@@ -317,18 +320,19 @@ static int refresh(struct store *st, struct dupguard *g)
 	return rc < 0 ? -1 : 0;
 }
 
-/* Drops the entries too old to matter once the map has doubled. */
+/* Drops the entries too old to matter, every PRUNE_S seconds or once the
+ * map has doubled: it then holds about LOOKBACK_S + PRUNE_S seconds of posts. */
 static int prune(struct store *st, struct dupguard *g)
 {
 	if (g->n > MAP_MAX)
 		return begin(st, g);
-	if (g->n < g->prune_at)
+	int64_t now = (int64_t)time(NULL);
+	if (g->n < g->prune_at && now - g->pruned < PRUNE_S)
 		return 0;
-	int64_t cut = (int64_t)time(NULL) - LOOKBACK_S;
-	if (cut > g->from)
-		g->from = cut;
-	size_t cap = g->cap;
-	if (map_rebuild(g, cap, g->from) < 0)
+	g->pruned = now;
+	if (now - LOOKBACK_S > g->from)
+		g->from = now - LOOKBACK_S;
+	if (g->n && map_rebuild(g, g->cap, g->from) < 0)
 		return begin(st, g);
 	g->prune_at = g->n * 2 > 4096 ? g->n * 2 : 4096;
 	return 0;

@@ -100,6 +100,15 @@ static int ask_alone(struct store *st, const char *actor, const char *ctx, const
 	return g;
 }
 
+static const char *text_of(int i)
+{
+	static char buf[2][32];
+	static int k;
+	k = !k;
+	snprintf(buf[k], sizeof buf[k], "text %d", i);
+	return buf[k];
+}
+
 /* A fresh database per test: the guard's state is per connection, the
  * rows per file. */
 static void fresh(void)
@@ -245,6 +254,29 @@ static void test_dated_in_future(void)
 	done();
 }
 
+/* 5,000 posts dated 100 s ago: the map drops them once it has doubled,
+ * and a new post whose window reaches back to them goes to the index */
+static void test_old_entries_dropped(void)
+{
+	fresh();
+	time_t now = time(NULL);
+	int found;
+	CU_ASSERT_EQUAL(ask_alone(&a, "messi", NULL, "x", now, &found), DUPG_NONE);
+	CU_ASSERT_EQUAL_FATAL(store_begin(&b), 0);
+	for (int i = 0; i < 5000; i++)
+		post_as(&b, NULL, "xavi", NULL, text_of(i), now - 100);
+	CU_ASSERT_EQUAL_FATAL(store_commit(&b), 0);
+	CU_ASSERT_EQUAL(ask_alone(&a, "xavi", NULL, text_of(7), now, &found), DUPG_NONE);
+	CU_ASSERT_EQUAL(found, 0);
+	struct dupguard_stats s;
+	dupguard_stats(&a, &s);
+	CU_ASSERT_EQUAL(s.entries, 0);
+	CU_ASSERT_EQUAL(s.begins, 1);
+	CU_ASSERT_EQUAL(ask_alone(&a, "xavi", NULL, text_of(7), now - 90, &found), DUPG_MAYBE);
+	CU_ASSERT_EQUAL(found, 1);
+	done();
+}
+
 /* Random posts by two connections (some in transactions rolled back,
  * some backdated or dated ahead, some with ids from before the guard
  * began), each followed by questions: a quick "no" is never wrong. */
@@ -310,5 +342,6 @@ UNIT_SUITE(dupguard, suite_init, suite_cleanup)
 	UNIT_TEST(s, test_own_transaction);
 	UNIT_TEST(s, test_rowid_reused);
 	UNIT_TEST(s, test_dated_in_future);
+	UNIT_TEST(s, test_old_entries_dropped);
 	UNIT_TEST(s, test_random_mix);
 }
