@@ -254,6 +254,31 @@ static void test_dated_in_future(void)
 	done();
 }
 
+/* a database that had posts before schema 014: when they were written is
+ * not known, so one dated 30 s ago with a day-old id (which the map,
+ * beginning, would not read) still sends its repeat to the index */
+static void test_posts_before_migration(void)
+{
+	fresh();
+	time_t now = time(NULL);
+	int found;
+	char err[256], old[MAX_ID_LEN + 1];
+	snprintf(old, sizeof old, "%08llx%s", (unsigned long long)(now - 86400),
+		 "0000000000000003");
+	/* back to schema 13 */
+	CU_ASSERT_EQUAL_FATAL(store_exec(&b, "DROP TRIGGER post_future_ai", 0, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(store_exec(&b, "DROP TRIGGER post_future_au", 0, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(store_exec(&b, "DROP TABLE post_future", 0, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(store_exec(&b, "PRAGMA user_version = 13", 0, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(store_begin(&b), 0);
+	post_as(&b, old, "messi", NULL, "migrat", now - 30);
+	CU_ASSERT_EQUAL_FATAL(store_commit(&b), 0);
+	CU_ASSERT_EQUAL_FATAL(store_migrate(&b, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(ask_alone(&a, "messi", NULL, "migrat", now, &found), DUPG_MAYBE);
+	CU_ASSERT_EQUAL(found, 1);
+	done();
+}
+
 /* 5,000 posts dated 100 s ago: the map drops them once it has doubled,
  * and a new post whose window reaches back to them goes to the index */
 static void test_old_entries_dropped(void)
@@ -342,6 +367,7 @@ UNIT_SUITE(dupguard, suite_init, suite_cleanup)
 	UNIT_TEST(s, test_own_transaction);
 	UNIT_TEST(s, test_rowid_reused);
 	UNIT_TEST(s, test_dated_in_future);
+	UNIT_TEST(s, test_posts_before_migration);
 	UNIT_TEST(s, test_old_entries_dropped);
 	UNIT_TEST(s, test_random_mix);
 }
