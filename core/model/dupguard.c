@@ -27,9 +27,12 @@
  *
  * A post that repeats an earlier one within its window is then found:
  *   - the earlier post's published is after since, and since >= from;
- *   - if it was dated over FUTURE_S ahead when written, post_future
- *     (schema 014, a trigger) holds a date at least as late, and the
- *     guard says "maybe" while since is before post_future;
+ *   - if it was dated over FUTURE_S ahead when written, or its actor,
+ *     context or content changed since (a context renamed), post_unseen
+ *     (schema 014, triggers) holds a date at least as late, and the guard
+ *     says "maybe" while since is before post_unseen; the map read the
+ *     row as it was written, and an entry read so is never the only one
+ *     relied on for such a post;
  *   - otherwise it was written at most FUTURE_S before its published, so
  *     after from - FUTURE_S: either after the map began, with a larger rid
  *     than the last row then (SQLite gives a new row the largest rowid + 1),
@@ -58,7 +61,7 @@
 
 #define LOOKBACK_S 75      /* posts backdated by up to 15 s keep the quick answer */
 #define ID_SLACK_S 600     /* an id is made at most this long before its row is written */
-#define FUTURE_S 60        /* dated further ahead: post_future (schema 014's '+60 seconds') */
+#define FUTURE_S 60        /* dated further ahead: post_unseen (schema 014's '+60 seconds') */
 #define BEGIN_ROWS 100000  /* more rows than this to read when beginning: start from now */
 #define REFRESH_ROWS 50000 /* more new rows than this at once: begin again */
 #define MAP_MAX (1 << 20)  /* more posts in the map: begin again (16-byte entries) */
@@ -352,7 +355,7 @@ static struct dupguard *guard_of(struct store *st)
 /* the latest date a post was written ahead of (schema 014): INT64_MIN when none */
 static int future_of(struct store *st, int64_t *out)
 {
-	store_q *q = store_sql(st, "SELECT published FROM post_future WHERE one = 1");
+	store_q *q = store_sql(st, "SELECT published FROM post_unseen WHERE one = 1");
 	if (!q)
 		return -1;
 	int rc = store_one(q);

@@ -242,15 +242,42 @@ static void test_dated_in_future(void)
 	CU_ASSERT_EQUAL(found, 0);
 	/* and an ordinary post leaves the table alone */
 	char before[21];
-	store_q *q = store_sql(&a, "SELECT published FROM post_future");
+	store_q *q = store_sql(&a, "SELECT published FROM post_unseen");
 	CU_ASSERT_EQUAL_FATAL(store_one(q), 1);
 	snprintf(before, sizeof before, "%s", store_text(q, 0));
 	store_reset(q);
 	post(&a, "xavi", NULL, "avui", now);
-	q = store_sql(&a, "SELECT published FROM post_future");
+	q = store_sql(&a, "SELECT published FROM post_unseen");
 	CU_ASSERT_EQUAL_FATAL(store_one(q), 1);
 	CU_ASSERT_STRING_EQUAL(store_text(q, 0), before);
 	store_reset(q);
+	done();
+}
+
+/* a context renamed gives its posts the new hash: the map read them with
+ * the old one, so a repeat in the renamed context goes to the index */
+static void test_context_renamed(void)
+{
+	fresh();
+	time_t now = time(NULL);
+	int found;
+	post(&a, "messi", "c1", "canvi", now);
+	CU_ASSERT_EQUAL(ask_alone(&a, "messi", "c1", "canvi", now, &found), DUPG_MAYBE);
+	CU_ASSERT_EQUAL(ask_alone(&a, "messi", "c9", "canvi", now, &found), DUPG_NONE);
+	CU_ASSERT_EQUAL_FATAL(store_exec(&b,
+					 "UPDATE activities SET context_hash = 'c9'"
+					 " WHERE context_hash = 'c1'",
+					 0, NULL),
+			      0);
+	CU_ASSERT_EQUAL(ask_alone(&a, "messi", "c9", "canvi", now, &found), DUPG_MAYBE);
+	CU_ASSERT_EQUAL(found, 1);
+	/* and the content: an edit (no endpoint does one, an operator might) */
+	CU_ASSERT_EQUAL_FATAL(store_exec(&b,
+					 "UPDATE activities SET object_json ="
+					 " json_set(object_json, '$.content', 'editat')",
+					 0, NULL),
+			      0);
+	CU_ASSERT_EQUAL(ask_alone(&a, "messi", "c9", "editat", now, &found), DUPG_MAYBE);
 	done();
 }
 
@@ -266,9 +293,9 @@ static void test_posts_before_migration(void)
 	snprintf(old, sizeof old, "%08llx%s", (unsigned long long)(now - 86400),
 		 "0000000000000003");
 	/* back to schema 13 */
-	CU_ASSERT_EQUAL_FATAL(store_exec(&b, "DROP TRIGGER post_future_ai", 0, NULL), 0);
-	CU_ASSERT_EQUAL_FATAL(store_exec(&b, "DROP TRIGGER post_future_au", 0, NULL), 0);
-	CU_ASSERT_EQUAL_FATAL(store_exec(&b, "DROP TABLE post_future", 0, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(store_exec(&b, "DROP TRIGGER post_unseen_ai", 0, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(store_exec(&b, "DROP TRIGGER post_unseen_au", 0, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(store_exec(&b, "DROP TABLE post_unseen", 0, NULL), 0);
 	CU_ASSERT_EQUAL_FATAL(store_exec(&b, "PRAGMA user_version = 13", 0, NULL), 0);
 	CU_ASSERT_EQUAL_FATAL(store_begin(&b), 0);
 	post_as(&b, old, "messi", NULL, "migrat", now - 30);
@@ -324,7 +351,7 @@ static void test_random_mix(void)
 		const char *actor = actors[random() % 3], *ctx = ctxs[random() % 3];
 		const char *text = words[random() % 4];
 		/* dated up to a minute ahead, as a client's clock may be; over a
-		 * minute ahead (post_future) only in the last quarter, since from
+		 * minute ahead (post_unseen) only in the last quarter, since from
 		 * then on every answer is a maybe for a while */
 		int ahead = i >= 300 ? 200 : 60;
 		time_t t = now + (random() % 5 == 0 ? (random() % (200 + ahead)) - 200 : 0);
@@ -367,6 +394,7 @@ UNIT_SUITE(dupguard, suite_init, suite_cleanup)
 	UNIT_TEST(s, test_own_transaction);
 	UNIT_TEST(s, test_rowid_reused);
 	UNIT_TEST(s, test_dated_in_future);
+	UNIT_TEST(s, test_context_renamed);
 	UNIT_TEST(s, test_posts_before_migration);
 	UNIT_TEST(s, test_old_entries_dropped);
 	UNIT_TEST(s, test_random_mix);
