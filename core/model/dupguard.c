@@ -204,6 +204,14 @@ static const struct dup_seen *newest(const struct dupguard *g)
 	return g->len ? &g->ring[(g->head + RING - 1) % RING] : NULL;
 }
 
+/* old entries were dropped at now: the next time is PRUNE_S later, or when
+ * the map has doubled */
+static void pruned_at(struct dupguard *g, int64_t now)
+{
+	g->pruned = now;
+	g->prune_at = g->n * 2 > 4096 ? g->n * 2 : 4096;
+}
+
 /* Begins afresh: the last row, and the posts of the LOOKBACK_S seconds
  * before (see the top of the file). */
 static int begin(struct store *st, struct dupguard *g)
@@ -224,8 +232,7 @@ static int begin(struct store *st, struct dupguard *g)
 	}
 	int64_t now = (int64_t)time(NULL);
 	char lo[MAX_ID_LEN + 1];
-	snprintf(lo, sizeof lo, "%08llx",
-		 (unsigned long long)(now - LOOKBACK_S - FUTURE_S - ID_SLACK_S));
+	id_floor((time_t)(now - LOOKBACK_S - FUTURE_S - ID_SLACK_S), lo);
 	q = store_sql(st, "SELECT actor_kind, actor, context_hash,"
 			  " IFNULL(json_extract(object_json, '$.content'), ''), published"
 			  " FROM activities WHERE id >= ?1 AND verb = 'post' LIMIT ?2");
@@ -247,8 +254,7 @@ static int begin(struct store *st, struct dupguard *g)
 	} else {
 		g->from = now - LOOKBACK_S;
 	}
-	g->prune_at = g->n * 2 > 4096 ? g->n * 2 : 4096;
-	g->pruned = now;
+	pruned_at(g, now);
 	g->begun = 1;
 	return 0;
 }
@@ -332,12 +338,11 @@ static int prune(struct store *st, struct dupguard *g)
 	int64_t now = (int64_t)time(NULL);
 	if (g->n < g->prune_at && now - g->pruned < PRUNE_S)
 		return 0;
-	g->pruned = now;
 	if (now - LOOKBACK_S > g->from)
 		g->from = now - LOOKBACK_S;
 	if (g->n && map_rebuild(g, g->cap, g->from) < 0)
 		return begin(st, g);
-	g->prune_at = g->n * 2 > 4096 ? g->n * 2 : 4096;
+	pruned_at(g, now);
 	return 0;
 }
 

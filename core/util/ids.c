@@ -70,6 +70,11 @@ time_t id_time(const char *id)
 	return (time_t)strtoul(h, NULL, 16);
 }
 
+void id_floor(time_t t, char out[25])
+{
+	snprintf(out, 25, "%08lx%016d", (unsigned long)(uint32_t)t, 0);
+}
+
 /* EVP_sha1()/EVP_sha256() make OpenSSL 3 look the algorithm up again on
  * every digest (a fetch through its provider tables); the token check
  * hashes on every request, so each is fetched once per process. */

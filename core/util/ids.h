@@ -14,6 +14,8 @@
 void id_new(char out[25]);
 int id_valid(const char *s);    /* 24 hex digits */
 time_t id_time(const char *id); /* seconds encoded in an id */
+/* The smallest id made in second t: a bound for the ids made since t. */
+void id_floor(time_t t, char out[25]);
 
 /* n bytes as 2n lower-case hex digits and a NUL into out. */
 void hex_bytes(const void *data, size_t n, char *out);

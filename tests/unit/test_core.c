@@ -172,6 +172,14 @@ static void test_ids(void)
 	id_new(b);
 	CU_ASSERT_TRUE(id_valid(a));
 	CU_ASSERT_TRUE(strcmp(a, b) < 0); /* creation order */
+	/* the floor of a second sorts before every id made in it */
+	char f[25];
+	id_floor(id_time(a), f);
+	CU_ASSERT_TRUE(id_valid(f));
+	CU_ASSERT_EQUAL(id_time(f), id_time(a));
+	CU_ASSERT_TRUE(strcmp(f, a) <= 0);
+	id_floor(id_time(a) + 1, f);
+	CU_ASSERT_TRUE(strcmp(a, f) < 0);
 	CU_ASSERT_FALSE(id_valid("zz0000000000000000000000"));
 	CU_ASSERT_FALSE(id_valid("1234"));
 	char h[41];

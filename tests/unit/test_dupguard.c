@@ -42,6 +42,13 @@ static void iso_at(time_t t, char out[21])
 	time_iso(t, out);
 }
 
+/* an id as if made at second t, the n-th of that second (an import's) */
+static void id_at(time_t t, unsigned n, char out[MAX_ID_LEN + 1])
+{
+	id_floor(t, out);
+	snprintf(out + 16, 9, "%08x", n);
+}
+
 /* A post by person `actor` (ctx NULL: the timeline) published at t; id
  * NULL: a new one. */
 static void post_as(struct store *st, const char *id, const char *actor, const char *ctx,
@@ -207,8 +214,7 @@ static void test_rowid_reused(void)
 	long long rid = store_last_rowid(&a);
 	store_rollback(&a);
 	char old[MAX_ID_LEN + 1];
-	snprintf(old, sizeof old, "%08llx%s", (unsigned long long)(now - 86400),
-		 "0000000000000002");
+	id_at(now - 86400, 2, old);
 	CU_ASSERT_EQUAL_FATAL(store_begin(&b), 0);
 	post_as(&b, old, "messi", NULL, "reutilitzat", now);
 	CU_ASSERT_EQUAL(store_last_rowid(&b), rid);
@@ -231,7 +237,7 @@ static void test_dated_in_future(void)
 	time_t now = time(NULL);
 	int found;
 	char old[MAX_ID_LEN + 1];
-	snprintf(old, sizeof old, "%08llx%s", (unsigned long long)(now - 3600), "0000000000000001");
+	id_at(now - 3600, 1, old);
 	CU_ASSERT_EQUAL_FATAL(store_begin(&b), 0);
 	post_as(&b, old, "messi", NULL, "dema", now + 3600);
 	CU_ASSERT_EQUAL_FATAL(store_commit(&b), 0);
@@ -290,8 +296,7 @@ static void test_posts_before_migration(void)
 	time_t now = time(NULL);
 	int found;
 	char err[256], old[MAX_ID_LEN + 1];
-	snprintf(old, sizeof old, "%08llx%s", (unsigned long long)(now - 86400),
-		 "0000000000000003");
+	id_at(now - 86400, 3, old);
 	/* back to schema 13 */
 	CU_ASSERT_EQUAL_FATAL(store_exec(&b, "DROP TRIGGER post_unseen_ai", 0, NULL), 0);
 	CU_ASSERT_EQUAL_FATAL(store_exec(&b, "DROP TRIGGER post_unseen_au", 0, NULL), 0);
@@ -365,8 +370,7 @@ static void test_random_mix(void)
 			store_rollback(w);
 		} else { /* an id from long before, as an import would write */
 			char id[MAX_ID_LEN + 1];
-			snprintf(id, sizeof id, "%08llx%016x", (unsigned long long)(now - 86400),
-				 (unsigned)i);
+			id_at(now - 86400, (unsigned)i, id);
 			CU_ASSERT_EQUAL_FATAL(store_begin(w), 0);
 			post_as(w, id, actor, ctx, text, t);
 			CU_ASSERT_EQUAL_FATAL(store_commit(w), 0);
