@@ -357,8 +357,9 @@ static struct dupguard *guard_of(struct store *st)
 	return st->extra.data;
 }
 
-/* the latest date a post was written ahead of (schema 014): INT64_MIN when none */
-static int future_of(struct store *st, int64_t *out)
+/* the latest date among the posts the map cannot know as they are: dated
+ * ahead, or changed since (schema 014's post_unseen); INT64_MIN when none */
+static int unseen_of(struct store *st, int64_t *out)
 {
 	store_q *q = store_sql(st, "SELECT published FROM post_unseen WHERE one = 1");
 	if (!q)
@@ -380,12 +381,12 @@ int dupguard_check(struct store *st, const char *actor_kind, const char *actor,
 		return DUPG_MAYBE;
 	if ((g->begun ? refresh(st, g) : begin(st, g)) < 0 || prune(st, g) < 0)
 		return DUPG_ERROR;
-	int64_t s = seconds_of(since), future;
+	int64_t s = seconds_of(since), unseen;
 	if (s == INT64_MAX || s - 1 < g->from)
 		return DUPG_MAYBE;
-	if (future_of(st, &future) < 0)
+	if (unseen_of(st, &unseen) < 0)
 		return DUPG_ERROR;
-	if (future != INT64_MIN && s - 1 <= future)
+	if (unseen != INT64_MIN && s - 1 <= unseen)
 		return DUPG_MAYBE;
 	if (!g->n)
 		return DUPG_NONE;
