@@ -121,6 +121,55 @@ static int wal_file_frames(struct store *st)
 	return (int)(bytes / (page + 24));
 }
 
+/*
+ * The pin. The first commit into a restarted WAL writes a new WAL header
+ * and syncs it (with synchronous=NORMAL, the only sync a commit makes),
+ * and SQLite's writer restarts the WAL whenever a checkpoint has copied
+ * all of it and no reader holds a frame. At a few posts a second each
+ * round copies everything, so every post restarted the WAL and waited for
+ * the disk on the request's clock: 1.5 ms at the median in the worker for
+ * a lone post, 0.6 ms without (doc/performance.md, "The WAL's restarts").
+ *
+ * So before its passes the thread takes a read transaction on a second
+ * connection, the pin, which holds the WAL's newest frames. A pass copies
+ * up to them, so the database file is as complete as before; but a writer
+ * that then finds the WAL wholly copied cannot restart it while the pin
+ * holds a frame (SQLite skips the restart when a reader does) and appends
+ * instead. Only the reset, which releases the pin, lets the next commit
+ * start the file afresh: the WAL then restarts once per reset_pages, as
+ * it does under load. The pin stops no writer and no other checkpoint
+ * step, and a pass never copies past it, so it is taken again before each
+ * pass. Without it (the database could not be opened twice) rounds go on
+ * as before.
+ */
+static void pin_release(struct store *st)
+{
+	if (st->ckpt.pinned)
+		sqlite3_exec(st->ckpt.pin, "COMMIT", NULL, NULL, NULL);
+	st->ckpt.pinned = 0;
+}
+
+static void pin_take(struct store *st)
+{
+	pin_release(st);
+	if (!st->ckpt.pin) {
+		const char *path = sqlite3_db_filename(st->db, "main");
+		if (!path || !*path ||
+		    sqlite3_open_v2(path, &st->ckpt.pin, SQLITE_OPEN_READWRITE, NULL) !=
+			    SQLITE_OK) {
+			sqlite3_close(st->ckpt.pin); /* NULL is harmless */
+			st->ckpt.pin = NULL;
+			return;
+		}
+	}
+	/* any read starts the transaction; BEGIN keeps it past the SELECT */
+	if (sqlite3_exec(st->ckpt.pin, "BEGIN; SELECT 1 FROM sqlite_schema LIMIT 1", NULL, NULL,
+			 NULL) == SQLITE_OK)
+		st->ckpt.pinned = 1;
+	else if (!sqlite3_get_autocommit(st->ckpt.pin))
+		sqlite3_exec(st->ckpt.pin, "ROLLBACK", NULL, NULL, NULL);
+}
+
 /* The database file's sync, taken before a reset. A PASSIVE pass that
  * leaves frames behind (under load, nearly every one) writes pages into
  * the database file without syncing it; only a pass that copies the last
@@ -146,6 +195,7 @@ static int reset(struct store *st, const struct store_ckpt_conf *conf)
 {
 	int log = 0, done = 0;
 	st->busy_timeout_ms = conf->wait_ms;
+	pin_release(st); /* a reader the reset would wait for */
 	sync_db(st);
 	int mode = wal_file_frames(st) >= 2 * conf->reset_pages ? SQLITE_CHECKPOINT_TRUNCATE
 								: SQLITE_CHECKPOINT_RESTART;
@@ -198,6 +248,7 @@ static int round_(struct store *st, const struct store_ckpt_conf *conf)
 		int before = log;
 		if (pass > 0 && !may_copy(st))
 			break;
+		pin_take(st); /* a pass copies up to the pin */
 		if (checkpoint(st, SQLITE_CHECKPOINT_PASSIVE, &log, &done) < 0)
 			return -1;
 		st->ckpt.frames = log;

@@ -161,6 +161,8 @@ void store_close(struct store *st)
 	for (size_t i = 0; i < NSLOTS; i++)
 		if (st->cache[i].stmt)
 			sqlite3_finalize(st->cache[i].stmt);
+	if (st->ckpt.pin)
+		sqlite3_close(st->ckpt.pin); /* closing ends its read transaction */
 	if (st->db)
 		sqlite3_close(st->db);
 	register_store(st, 0);

@@ -37,6 +37,8 @@ struct store {
 		int64_t version;   /* PRAGMA data_version then; -1: not read yet */
 		int reset_at_once; /* the next round starts with the reset */
 		int frames;        /* the WAL's length at its last look */
+		struct sqlite3 *pin; /* its second connection (checkpoint.c, pin_take) */
+		int pinned;          /* pin holds a read transaction */
 	} ckpt;
 	struct timespec busy_since; /* first try of the current wait */
 	long long waited_us;        /* slept waiting for locks, since store_take_wait */

@@ -239,6 +239,48 @@ static void test_round_waits_for_reader(void)
 	tmp_close(&t);
 }
 
+/* The WAL header's two salts, which a restart of the WAL changes. */
+static void wal_salts(const struct tmpdb *t, unsigned char salts[8])
+{
+	char wal[80];
+	snprintf(wal, sizeof wal, "%s-wal", t->path);
+	memset(salts, 0, 8);
+	FILE *f = fopen(wal, "rb");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(fseek(f, 16, SEEK_SET), 0);
+	CU_ASSERT_EQUAL(fread(salts, 1, 8, f), 8);
+	fclose(f);
+}
+
+/* A round that copied the whole WAL leaves it for the next commit to
+ * append to: had that commit restarted it, it would have synced the new
+ * header while its request waited (the pin, checkpoint.c). Another
+ * connection reads every commit, and the next round copies the new one. */
+static void test_round_keeps_wal_for_next_commit(void)
+{
+	struct tmpdb t, r;
+	char err[256];
+	unsigned char before[8], after[8];
+	tmp_open(&t);
+	insert_rows(&t.st, 5, 100);
+	CU_ASSERT_EQUAL(store_checkpoint_round(&t.st, &small), 0);
+	wal_salts(&t, before);
+	long long bytes = wal_bytes(&t);
+	insert_rows(&t.st, 1, 100);
+	wal_salts(&t, after);
+	CU_ASSERT_EQUAL(memcmp(before, after, sizeof before), 0);
+	CU_ASSERT(wal_bytes(&t) > bytes);
+	CU_ASSERT_EQUAL(store_checkpoint_round(&t.st, &small), 0);
+	memcpy(&r, &t, sizeof r.dir + sizeof r.path);
+	CU_ASSERT_EQUAL_FATAL(store_open(&r.st, t.path, 1000, err, sizeof err), 0);
+	store_q *q = store_sql(&r.st, "SELECT count(*) FROM t");
+	CU_ASSERT_EQUAL(store_one(q), 1);
+	CU_ASSERT_EQUAL(store_int(q, 0), 6);
+	store_reset(q);
+	store_close(&r.st);
+	tmp_close(&t);
+}
+
 /* The thread: writes with readers in between; the WAL ends up reset
  * without anyone else checkpointing, and store_idle leaves it alone. */
 static void test_thread_keeps_wal_bounded(void)
@@ -459,6 +501,7 @@ UNIT_SUITE(store, NULL, NULL)
 	UNIT_TEST(s, test_batch_lost);
 	UNIT_TEST(s, test_round_truncates);
 	UNIT_TEST(s, test_round_waits_for_reader);
+	UNIT_TEST(s, test_round_keeps_wal_for_next_commit);
 	UNIT_TEST(s, test_thread_keeps_wal_bounded);
 	UNIT_TEST(s, test_fts_merge_step);
 	UNIT_TEST(s, test_fts_merge_step_busy);
