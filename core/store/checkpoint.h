@@ -17,7 +17,10 @@
  * a few milliseconds at most for readers, so that the next writer starts
  * the WAL afresh, overwriting the file from its beginning; only a WAL of
  * twice that is cut to nothing (TRUNCATE: freeing the file's blocks is
- * slow, and every writer waits for it). No request runs a checkpoint.
+ * slow, and every writer waits for it). In between, a read transaction on
+ * a second connection (the pin) keeps a commit that follows a full copy
+ * from restarting the WAL, which would sync the WAL's new header on that
+ * request's clock. No request runs a checkpoint.
  *
  * That thread is the only connection that checkpoints, and it never
  * starts a checkpoint on a WAL it knows to be wholly copied: SQLite
