@@ -147,9 +147,9 @@ static int wal_file_frames(struct store *st)
  */
 static void pin_release(struct store *st)
 {
-	if (st->ckpt.pinned)
+	/* an open transaction on the pin is the read it holds */
+	if (st->ckpt.pin && !sqlite3_get_autocommit(st->ckpt.pin))
 		sqlite3_exec(st->ckpt.pin, "COMMIT", NULL, NULL, NULL);
-	st->ckpt.pinned = 0;
 }
 
 static void pin_take(struct store *st)
@@ -167,9 +167,8 @@ static void pin_take(struct store *st)
 	}
 	/* any read starts the transaction; BEGIN keeps it past the SELECT */
 	if (sqlite3_exec(st->ckpt.pin, "BEGIN; SELECT 1 FROM sqlite_schema LIMIT 1", NULL, NULL,
-			 NULL) == SQLITE_OK)
-		st->ckpt.pinned = 1;
-	else if (!sqlite3_get_autocommit(st->ckpt.pin))
+			 NULL) != SQLITE_OK &&
+	    !sqlite3_get_autocommit(st->ckpt.pin))
 		sqlite3_exec(st->ckpt.pin, "ROLLBACK", NULL, NULL, NULL);
 }
 

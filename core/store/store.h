@@ -38,7 +38,6 @@ struct store {
 		int reset_at_once; /* the next round starts with the reset */
 		int frames;        /* the WAL's length at its last look */
 		struct sqlite3 *pin; /* its second connection (checkpoint.c, pin_take) */
-		int pinned;          /* pin holds a read transaction */
 	} ckpt;
 	struct timespec busy_since; /* first try of the current wait */
 	long long waited_us;        /* slept waiting for locks, since store_take_wait */
