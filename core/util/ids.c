@@ -22,33 +22,52 @@
  * if the clock steps back. */
 static unsigned char id_process[2];
 static uint32_t id_counter;
-static pid_t id_pid;
+static int id_seeded;
 static uint64_t id_last; /* seconds << 20 | microseconds of the last id */
+/* max-bridge's consumers make ids from several threads */
+static pthread_mutex_t id_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* A forked child must never share these bytes with its parent: the fork
+ * handler forgets them (asking getpid() on every id cost a system call
+ * per post). Only the forking thread lives on in the child. */
+static void id_forked(void)
+{
+	pthread_mutex_init(&id_lock, NULL);
+	id_seeded = 0;
+}
+
+static void id_register_fork(void)
+{
+	pthread_atfork(NULL, NULL, id_forked);
+}
 
 static void id_seed(void)
 {
-	/* Re-seed after fork(): two workers must never share these bytes. */
-	if (id_pid == getpid())
-		return;
-	id_pid = getpid();
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, id_register_fork);
 	random_bytes(id_process, sizeof id_process);
 	random_bytes(&id_counter, sizeof id_counter);
 	id_last = 0;
+	id_seeded = 1;
 }
 
 void id_new(char out[25])
 {
-	id_seed();
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	uint64_t now = (uint64_t)ts.tv_sec << 20 | (uint64_t)(ts.tv_nsec / 1000);
+	pthread_mutex_lock(&id_lock);
+	if (!id_seeded)
+		id_seed();
 	if (now < id_last)
 		now = id_last;
 	id_last = now;
-	uint32_t t = (uint32_t)(now >> 20), us = (uint32_t)(now & 0xfffff),
-		 c = ++id_counter & 0xffffff;
-	unsigned char b[12] = {t >> 24, t >> 16,       t >> 8,        t,       us >> 16, us >> 8,
-			       us,      id_process[0], id_process[1], c >> 16, c >> 8,   c};
+	uint32_t c = ++id_counter & 0xffffff;
+	unsigned char p0 = id_process[0], p1 = id_process[1];
+	pthread_mutex_unlock(&id_lock);
+	uint32_t t = (uint32_t)(now >> 20), us = (uint32_t)(now & 0xfffff);
+	unsigned char b[12] = {t >> 24, t >> 16, t >> 8, t,       us >> 16, us >> 8,
+			       us,      p0,      p1,     c >> 16, c >> 8,   c};
 	hex_bytes(b, sizeof b, out);
 }
 
@@ -133,15 +152,54 @@ int random_bytes(void *buf, size_t len)
 	return 0;
 }
 
+/* UUIDs name queue messages, one per post: they are not secrets, so
+ * they come from a per-thread pool of random bytes, refilled 16 UUIDs at
+ * a time, instead of a getrandom() call each. A forked child empties the
+ * pool it inherited (two processes must not hand out the same UUIDs). */
+static _Thread_local unsigned char uuid_pool[256];
+static _Thread_local size_t uuid_used = sizeof uuid_pool;
+
+static void uuid_forked(void)
+{
+	uuid_used = sizeof uuid_pool;
+}
+
+static void uuid_register_fork(void)
+{
+	pthread_atfork(NULL, NULL, uuid_forked);
+}
+
+static void uuid_bytes(unsigned char b[16])
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	if (uuid_used == sizeof uuid_pool) {
+		pthread_once(&once, uuid_register_fork);
+		if (random_bytes(uuid_pool, sizeof uuid_pool) < 0) {
+			random_bytes(b, 16); /* fails too: as before */
+			return;
+		}
+		uuid_used = 0;
+	}
+	memcpy(b, uuid_pool + uuid_used, 16);
+	uuid_used += 16;
+}
+
 void uuid_v4(char out[37])
 {
 	unsigned char b[16];
-	random_bytes(b, sizeof b);
+	uuid_bytes(b);
 	b[6] = (b[6] & 0x0f) | 0x40;
 	b[8] = (b[8] & 0x3f) | 0x80;
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-		 b[13], b[14], b[15]);
+	/* 8-4-4-4-12 hex digits */
+	hex_bytes(b, 4, out);
+	out[8] = '-';
+	hex_bytes(b + 4, 2, out + 9);
+	out[13] = '-';
+	hex_bytes(b + 6, 2, out + 14);
+	out[18] = '-';
+	hex_bytes(b + 8, 2, out + 19);
+	out[23] = '-';
+	hex_bytes(b + 10, 6, out + 24);
 }
 
 void time_iso(time_t t, char out[21])

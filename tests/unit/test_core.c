@@ -319,6 +319,40 @@ static void test_ids_sort_across_processes(void)
 	CU_ASSERT(strcmp(b, c) < 0);
 }
 
+/* UUIDs: version 4 and the RFC 4122 variant, all distinct across the
+ * refills of the pool they come from, and a forked child does not hand
+ * out the ones its parent will (it draws its own). */
+static void test_uuids(void)
+{
+	char u[100][37];
+	for (int i = 0; i < 100; i++) {
+		uuid_v4(u[i]);
+		CU_ASSERT_EQUAL(strlen(u[i]), 36);
+		CU_ASSERT(u[i][8] == '-' && u[i][13] == '-' && u[i][18] == '-' && u[i][23] == '-');
+		CU_ASSERT_EQUAL(u[i][14], '4');
+		CU_ASSERT_PTR_NOT_NULL(strchr("89ab", u[i][19]));
+		CU_ASSERT_EQUAL(strspn(u[i], "0123456789abcdef-"), 36);
+		for (int j = 0; j < i; j++)
+			CU_ASSERT(strcmp(u[i], u[j]) != 0);
+	}
+	int fd[2];
+	CU_ASSERT_EQUAL_FATAL(pipe(fd), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		char c[37];
+		uuid_v4(c);
+		ssize_t w = write(fd[1], c, sizeof c);
+		_exit(w == (ssize_t)sizeof c ? 0 : 1);
+	}
+	char child[37] = "", mine[37];
+	CU_ASSERT_EQUAL(read(fd[0], child, sizeof child), (ssize_t)sizeof child);
+	waitpid(pid, NULL, 0);
+	uuid_v4(mine);
+	close(fd[0]);
+	close(fd[1]);
+	CU_ASSERT_STRING_NOT_EQUAL(child, mine);
+}
+
 /* The log line: "<UTC time> [<pid> <request id>] <text>", one line per
  * event (newlines in the text become spaces), the text cut at 1023 bytes. */
 static void test_log_line(void)
@@ -399,6 +433,7 @@ UNIT_SUITE(core, NULL, NULL)
 	UNIT_TEST(s, test_router);
 	UNIT_TEST(s, test_ids);
 	UNIT_TEST(s, test_ids_sort_across_processes);
+	UNIT_TEST(s, test_uuids);
 	UNIT_TEST(s, test_date_filter);
 	UNIT_TEST(s, test_carrot_roundtrip);
 	UNIT_TEST(s, test_json_strict);
