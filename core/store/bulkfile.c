@@ -290,6 +290,13 @@ static int vfs_register(sqlite3_vfs *vfs, sqlite3_vfs *def, const char *name)
  * fault-injecting VFS, when it installed one before). */
 static void bulk_register(void)
 {
+	/* Every connection of a store asks for one of these VFSes first, so
+	 * this is where the library is set up, before its first use (later,
+	 * sqlite3_config fails and changes nothing). Without this SQLite
+	 * counts every allocation, for sqlite3_memory_used() that nothing
+	 * here reads, under one process-wide mutex: a lock and an unlock per
+	 * malloc and per free, a few hundred per post. */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	sqlite3_vfs *def = sqlite3_vfs_find(NULL);
 	if (def && vfs_register(&bulk_vfs, def, "max-bulk") &&
 	    vfs_register(&wal_vfs, def, "max-wal"))
