@@ -30,7 +30,7 @@ CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/schema.o
 SCHEMA   := $(sort $(wildcard schema/[0-9]*.sql))
 LIB      := $(BUILD)/libmax.a
 
-FCGI_COMMON := $(BUILD)/obj/fcgi/adapter.o $(BUILD)/obj/fcgi/accept_soon.o
+FCGI_COMMON := $(BUILD)/obj/fcgi/adapter.o $(BUILD)/obj/fcgi/acceptor.o
 PROGS := $(BUILD)/max.fcgi $(BUILD)/osiris.fcgi $(BUILD)/maxctl $(BUILD)/hello.fcgi
 PROGS += $(BUILD)/max-bridge
 PROGS += $(BUILD)/max-ldap-sync

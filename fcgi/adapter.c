@@ -7,7 +7,7 @@
  * adapter.h).
  */
 #include "adapter.h"
-#include "accept_soon.h"
+#include "acceptor.h"
 #include "util/config.h"
 #include "http/http.h"
 #include "util/busy.h"
@@ -16,7 +16,6 @@
 #include "util/log.h"
 
 #include <fcgiapp.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -238,7 +237,7 @@ struct slot {
 	struct timespec t0;
 	int read_all; /* the body was read: the request may run */
 	int batch;    /* requests in its batch's transaction; 0: ran alone */
-	int gathered; /* taken by gather(): its connection is not kept */
+	int adopted;  /* accepted by acceptor.c: its connection is not kept */
 };
 
 /* Reads the request's head and body into s->req; a request refused here
@@ -250,7 +249,7 @@ static void slot_read(const struct max_config *cfg, struct slot *s)
 	resp_init(&s->resp);
 	s->read_all = 0;
 	s->batch = 0;
-	s->gathered = 0;
+	s->adopted = 0;
 	struct max_req *req = &s->req;
 	new_request_id(req->id);
 	struct cgi_vars v = {0};
@@ -316,7 +315,7 @@ static void slot_answer(struct slot *s, int unix_sock)
 	 */
 	if (s->read_all && input_drained(s->fr.in) && unix_sock)
 		FCGX_Detach(&s->fr);
-	if (s->gathered)
+	if (s->adopted)
 		s->fr.keepConnection = 0;
 	FCGX_Finish_r(&s->fr);
 	req_free(&s->req);
@@ -347,33 +346,31 @@ static int listen_is_unix(void)
 	return getsockname(0, (struct sockaddr *)&sa, &n) == 0 && sa.ss_family == AF_UNIX;
 }
 
-/* 1 when another connection waits on the listening socket (fd 0). */
-static int listen_ready(void)
+/* Hands libfcgi a connection this worker accepted (acceptor.h): its
+ * FCGX_Accept_r() then reads the request instead of accepting
+ * (keepConnection stops its first step from closing it, and the slot's
+ * listening socket is -1, so that a connection closed before its request
+ * makes it return instead of blocking in accept). Returns 0 when the
+ * request was read into the slot. */
+static int slot_adopt(const struct max_config *cfg, struct slot *s, int fd)
 {
-	struct pollfd p = {.fd = 0, .events = POLLIN};
-	return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
+	s->fr.ipcFd = fd;
+	s->fr.keepConnection = 1;
+	if (FCGX_Accept_r(&s->fr) < 0)
+		return -1;
+	slot_read(cfg, s);
+	s->adopted = 1;
+	return 0;
 }
 
 /* Takes the requests that wait besides s[0] (at most max in all);
- * returns how many slots are read. A connection accept_soon() took is
- * handed to libfcgi open: FCGX_Accept_r() then reads its request instead
- * of accepting (keepConnection stops its first step from closing it, and
- * the slot's listening socket is -1, so that a connection closed before
- * its request makes it return instead of blocking in accept). */
+ * returns how many slots are read. */
 static int gather(const struct max_config *cfg, struct slot *s, int max)
 {
-	int n = 1;
-	while (n < max && listen_ready()) {
-		int fd = accept_soon(0);
-		if (fd < 0)
-			break;
-		s[n].fr.ipcFd = fd;
-		s[n].fr.keepConnection = 1;
-		if (FCGX_Accept_r(&s[n].fr) < 0)
-			break;
-		slot_read(cfg, &s[n]);
-		s[n++].gathered = 1;
-	}
+	int n = 1, fd;
+	while (n < max && (fd = acceptor_take()) >= 0)
+		if (slot_adopt(cfg, &s[n], fd) == 0)
+			n++;
 	return n;
 }
 
@@ -416,6 +413,37 @@ static void run_slots(struct slot *s, int n, fcgi_fn fn, const struct fcgi_batch
 	}
 }
 
+/* Batching settings: the most requests in one transaction (1: none). */
+static int batch_max(const struct max_config *cfg, const struct fcgi_batch *b, int unix_sock)
+{
+	/* batches on a Unix socket only: a TCP connection would want
+	 * libfcgi's address check and TCP_NODELAY, which slot_adopt() skips */
+	long long max = config_int(cfg, "store", "group_commit");
+	max = max < 1 ? 1 : max > FCGI_BATCH_MAX ? FCGI_BATCH_MAX : max;
+	if (!b || !unix_sock || (max > 1 && acceptor_init(0) < 0))
+		max = 1;
+	return (int)max;
+}
+
+/* The next request into s[0]: from libfcgi's accept, or (batching) from
+ * acceptor.c's. Returns 0, or -1 when the worker is to stop. */
+static int next_request(const struct max_config *cfg, struct slot *s, int own)
+{
+	if (!own) {
+		if (FCGX_Accept_r(&s->fr) < 0)
+			return -1;
+		slot_read(cfg, s);
+		return 0;
+	}
+	for (;;) {
+		int fd = acceptor_wait();
+		if (fd < 0)
+			return -1;
+		if (slot_adopt(cfg, s, fd) == 0)
+			return 0;
+	}
+}
+
 int fcgi_serve_batched(const struct max_config *cfg, fcgi_fn fn, fcgi_idle_fn idle,
 		       const struct fcgi_batch *b, void *arg)
 {
@@ -423,28 +451,21 @@ int fcgi_serve_batched(const struct max_config *cfg, fcgi_fn fn, fcgi_idle_fn id
 	adopt_listen_fd();
 	if (FCGX_Init() != 0)
 		return -1;
+	int unix_sock = listen_is_unix(), max = batch_max(cfg, b, unix_sock), own = max > 1;
 	for (int i = 0; i < FCGI_BATCH_MAX; i++)
-		if (FCGX_InitRequest(&s[i].fr, i ? -1 : 0, 0) != 0)
+		if (FCGX_InitRequest(&s[i].fr, i || own ? -1 : 0, 0) != 0)
 			return -1;
-	int unix_sock = listen_is_unix();
-	/* batches on a Unix socket only: a TCP connection would want
-	 * libfcgi's address check and TCP_NODELAY, which gather() skips */
-	long long max = config_int(cfg, "store", "group_commit");
-	max = max < 1 ? 1 : max > FCGI_BATCH_MAX ? FCGI_BATCH_MAX : max;
-	if (!b || !unix_sock || (max > 1 && accept_soon_init() < 0))
-		max = 1;
 	long long gate = config_int(cfg, "store", "group_commit_busy");
 	struct busy load = {0, 0};
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (FCGX_Accept_r(&s[0].fr) >= 0) {
+	while (next_request(cfg, &s[0], own) == 0) {
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		busy_add(&load, seconds_between(&t0, &t1), 0);
-		slot_read(cfg, &s[0]);
 		int n = 1;
 		if (max > 1 && busy_percent(&load) >= gate && s[0].read_all &&
 		    b->batchable(&s[0].req))
-			n = gather(cfg, s, (int)max);
+			n = gather(cfg, s, max);
 		run_slots(s, n, fn, b, arg, unix_sock);
 		if (idle)
 			idle(arg);
@@ -453,6 +474,7 @@ int fcgi_serve_batched(const struct max_config *cfg, fcgi_fn fn, fcgi_idle_fn id
 	}
 	for (int i = 0; i < FCGI_BATCH_MAX; i++)
 		FCGX_Free(&s[i].fr, 1);
+	acceptor_free();
 	return 0;
 }
 

@@ -98,6 +98,7 @@ int main(int argc, char **argv)
 	store_checkpointer_start_cfg(&w.cfg);
 	log_event("-", "max.fcgi ready (schema %d)", store_version(&w.db));
 	int rc = fcgi_serve_batched(&w.cfg, serve, idle, &batch, &w);
+	log_event("-", "max.fcgi stopping");
 	store_checkpointer_stop();
 	store_close(&w.db);
 	config_free(&w.cfg);

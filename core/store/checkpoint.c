@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -373,6 +374,11 @@ static int open_own(struct checkpointer *c, struct store *st)
 static void *run(void *arg)
 {
 	struct checkpointer *c = arg;
+	/* signals are the main thread's: a worker's stop signal must cut
+	 * its wait for a connection short (fcgi/acceptor.c) */
+	sigset_t all;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	struct store st;
 	int fd = open_lock(c->path);
 	if (fd < 0) {

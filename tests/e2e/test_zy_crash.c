@@ -13,6 +13,7 @@
 #include "workers.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -98,7 +99,66 @@ static void test_acknowledged_writes_survive_kills(void)
 		acked, POSTS + 1, failed, stored);
 }
 
+/* Does the log hold a line of pid's that says "max.fcgi stopping"? */
+static int stop_logged(pid_t pid)
+{
+	static const char *const names[] = {"error.log", "lighttpd.out"};
+	char tag[32], line[1024];
+	snprintf(tag, sizeof tag, "[%d ", (int)pid);
+	int found = 0;
+	for (int i = 0; i < 2 && !found; i++) {
+		FILE *f = fopen(e2e_fmt("%s/log/%s", getenv("MAX_TEST_VAR"), names[i]), "r");
+		while (f && !found && fgets(line, sizeof line, f))
+			found = strstr(line, tag) && strstr(line, "max.fcgi stopping");
+		if (f)
+			fclose(f);
+	}
+	return found;
+}
+
+/* How many of w[0..n) are still live workers (not zombies). */
+static int still_running(const pid_t *w, int n)
+{
+	pid_t now[64];
+	int m = e2e_workers(now, 64), left = 0;
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < m; j++)
+			left += w[i] == now[j];
+	return left;
+}
+
+/* SIGTERM (what lighttpd and the Apache spawner send) stops a worker
+ * cleanly, idle or not: it leaves its loop, logs that it stops and
+ * exits; lighttpd starts another and requests go on. */
+static void test_workers_stop_on_sigterm(void)
+{
+	pid_t w[16];
+	int n = e2e_workers(w, 16);
+	if (n <= 0)
+		return; /* the server's workers are not ours to signal (Apache) */
+	for (int i = 0; i < n; i++)
+		kill(w[i], SIGTERM);
+	int gone = 0;
+	for (int t = 0; t < 100 && gone < n; t++) {
+		usleep(50 * 1000);
+		gone = n - still_running(w, n);
+	}
+	E2E_INT_EQ(gone, n);
+	for (int i = 0; i < n; i++)
+		CU_ASSERT(stop_logged(w[i]));
+	int up = 0;
+	for (int i = 0; i < 200 && !up; i++) {
+		struct e2e_resp *r = e2e_request("GET", "/info", NULL, NULL);
+		up = r->status == 200;
+		e2e_free(r);
+		if (!up)
+			usleep(50 * 1000);
+	}
+	CU_ASSERT(up);
+}
+
 E2E_SUITE(crash, init, NULL)
 {
 	E2E_TEST(s, test_acknowledged_writes_survive_kills);
+	E2E_TEST(s, test_workers_stop_on_sigterm);
 }
