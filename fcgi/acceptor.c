@@ -71,8 +71,9 @@ int acceptor_wait(void)
 			return fd;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return -1;
-		/* the timeout bounds how late a stop signal taken by another
-		 * thread (the checkpointer's) is seen */
+		/* the timeout bounds how late a stop signal is seen that came
+		 * between the look at the flag and the wait, or reached
+		 * another thread */
 		struct epoll_event ev;
 		if (epoll_wait(epoll_fd, &ev, 1, 1000) < 0 && errno != EINTR)
 			return -1;

@@ -371,14 +371,24 @@ static int open_own(struct checkpointer *c, struct store *st)
 	return -1;
 }
 
+/* Signals sent to the process are the main thread's: a worker's stop
+ * signal must cut its wait for a connection short (fcgi/acceptor.c).
+ * Those a fault raises in this thread stay deliverable (a sanitizer
+ * reports through them). */
+static void leave_signals_to_main(void)
+{
+	static const int faults[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT, SIGSYS};
+	sigset_t async;
+	sigfillset(&async);
+	for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++)
+		sigdelset(&async, faults[i]);
+	pthread_sigmask(SIG_BLOCK, &async, NULL);
+}
+
 static void *run(void *arg)
 {
 	struct checkpointer *c = arg;
-	/* signals are the main thread's: a worker's stop signal must cut
-	 * its wait for a connection short (fcgi/acceptor.c) */
-	sigset_t all;
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	leave_signals_to_main();
 	struct store st;
 	int fd = open_lock(c->path);
 	if (fd < 0) {
