@@ -45,6 +45,20 @@ static pid_t start_killer(void)
 	}
 }
 
+/* 1 once GET /info answers 200 (lighttpd has new workers), within 10 s. */
+static int server_answers(void)
+{
+	int up = 0;
+	for (int i = 0; i < 200 && !up; i++) {
+		struct e2e_resp *r = e2e_request("GET", "/info", NULL, NULL);
+		up = r->status == 200;
+		e2e_free(r);
+		if (!up)
+			usleep(50 * 1000);
+	}
+	return up;
+}
+
 static void test_acknowledged_writes_survive_kills(void)
 {
 	pid_t probe[16];
@@ -77,15 +91,7 @@ static void test_acknowledged_writes_survive_kills(void)
 	kill(killer, SIGKILL);
 	waitpid(killer, NULL, 0);
 	/* the workers come back; every acknowledged post is there, once */
-	int up = 0;
-	for (int i = 0; i < 200 && !up; i++) {
-		struct e2e_resp *r = e2e_request("GET", "/info", NULL, NULL);
-		up = r->status == 200;
-		e2e_free(r);
-		if (!up)
-			usleep(50 * 1000);
-	}
-	CU_ASSERT(up);
+	CU_ASSERT(server_answers());
 	CU_ASSERT(acked > 0);
 	for (int i = 0; i < acked; i++)
 		E2E_INT_EQ(e2e_db_scalar("SELECT count(*) FROM activities WHERE id = '%s'", ids[i]),
@@ -146,15 +152,7 @@ static void test_workers_stop_on_sigterm(void)
 	E2E_INT_EQ(gone, n);
 	for (int i = 0; i < n; i++)
 		CU_ASSERT(stop_logged(w[i]));
-	int up = 0;
-	for (int i = 0; i < 200 && !up; i++) {
-		struct e2e_resp *r = e2e_request("GET", "/info", NULL, NULL);
-		up = r->status == 200;
-		e2e_free(r);
-		if (!up)
-			usleep(50 * 1000);
-	}
-	CU_ASSERT(up);
+	CU_ASSERT(server_answers());
 }
 
 E2E_SUITE(crash, init, NULL)

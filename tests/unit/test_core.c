@@ -287,6 +287,37 @@ static void test_json_strict(void)
 	CU_ASSERT_PTR_NULL(jx_parse(deep, 200));
 }
 
+/* Runs make(out) in a forked child and copies what it wrote into out
+ * (len bytes): 0, or -1 when the child's answer did not come whole. */
+static int in_child(void (*make)(char *), char *out, size_t len)
+{
+	int fd[2];
+	if (pipe(fd) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		char buf[64] = "";
+		make(buf);
+		_exit(write(fd[1], buf, len) == (ssize_t)len ? 0 : 1);
+	}
+	ssize_t n = pid > 0 ? read(fd[0], out, len) : -1;
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	close(fd[0]);
+	close(fd[1]);
+	return n == (ssize_t)len ? 0 : -1;
+}
+
+static void id_new_any(char *out)
+{
+	id_new(out);
+}
+
+static void uuid_v4_any(char *out)
+{
+	uuid_v4(out);
+}
+
 /* Ids made one after the other sort in that order, also when they come
  * from different processes (workers behind one socket take turns). */
 static void test_ids_sort_across_processes(void)
@@ -299,22 +330,10 @@ static void test_ids_sort_across_processes(void)
 		memcpy(prev, id, sizeof id);
 	}
 	char a[25], c[25];
-	int fd[2];
-	CU_ASSERT_EQUAL_FATAL(pipe(fd), 0);
 	id_new(a);
-	pid_t pid = fork();
-	if (pid == 0) {
-		char b[25];
-		id_new(b);
-		ssize_t w = write(fd[1], b, sizeof b);
-		_exit(w == (ssize_t)sizeof b ? 0 : 1);
-	}
 	char b[25] = "";
-	CU_ASSERT_EQUAL(read(fd[0], b, sizeof b), (ssize_t)sizeof b);
-	waitpid(pid, NULL, 0);
+	CU_ASSERT_EQUAL(in_child(id_new_any, b, sizeof b), 0);
 	id_new(c);
-	close(fd[0]);
-	close(fd[1]);
 	CU_ASSERT(strcmp(a, b) < 0);
 	CU_ASSERT(strcmp(b, c) < 0);
 }
@@ -335,21 +354,9 @@ static void test_uuids(void)
 		for (int j = 0; j < i; j++)
 			CU_ASSERT(strcmp(u[i], u[j]) != 0);
 	}
-	int fd[2];
-	CU_ASSERT_EQUAL_FATAL(pipe(fd), 0);
-	pid_t pid = fork();
-	if (pid == 0) {
-		char c[37];
-		uuid_v4(c);
-		ssize_t w = write(fd[1], c, sizeof c);
-		_exit(w == (ssize_t)sizeof c ? 0 : 1);
-	}
 	char child[37] = "", mine[37];
-	CU_ASSERT_EQUAL(read(fd[0], child, sizeof child), (ssize_t)sizeof child);
-	waitpid(pid, NULL, 0);
+	CU_ASSERT_EQUAL(in_child(uuid_v4_any, child, sizeof child), 0);
 	uuid_v4(mine);
-	close(fd[0]);
-	close(fd[1]);
 	CU_ASSERT_STRING_NOT_EQUAL(child, mine);
 }
 
