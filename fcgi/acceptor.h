@@ -15,8 +15,10 @@
 #define MAX_FCGI_ACCEPTOR_H
 
 /* Makes lfd non-blocking and prepares the wait for it; also catches
- * SIGTERM and SIGUSR1 (what libfcgi's own accept stops on). Returns 0, or
- * -1 with lfd unchanged (then let libfcgi accept). */
+ * SIGUSR1 (which libfcgi's handler turns into a stop of its accept) and
+ * SIGTERM (what web servers and spawners send; it used to kill the worker
+ * outright). Returns 0, or -1 with lfd unchanged (then let libfcgi
+ * accept). */
 int acceptor_init(int lfd);
 /* A connection from lfd, waiting for one; -1 once asked to stop. */
 int acceptor_wait(void);
