@@ -27,24 +27,38 @@ static uint64_t id_last; /* seconds << 20 | microseconds of the last id */
 /* max-bridge's consumers make ids from several threads */
 static pthread_mutex_t id_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* A forked child must never share these bytes with its parent: the fork
- * handler forgets them (asking getpid() on every id cost a system call
- * per post). Only the forking thread lives on in the child. */
-static void id_forked(void)
+/* UUIDs name queue messages, one per post: they are not secrets, so
+ * they come from a per-thread pool of random bytes, refilled 16 UUIDs at
+ * a time, instead of a getrandom() call each. */
+static _Thread_local unsigned char uuid_pool[256];
+static _Thread_local size_t uuid_used = sizeof uuid_pool;
+
+/* A forked child must never hand out its parent's ids or UUIDs: the fork
+ * handler forgets the id seed and empties the UUID pool (asking getpid()
+ * on every id cost a system call per post). Only the forking thread lives
+ * on in the child, so only its pool needs emptying. */
+static void ids_forked(void)
 {
 	pthread_mutex_init(&id_lock, NULL);
 	id_seeded = 0;
+	uuid_used = sizeof uuid_pool;
 }
 
-static void id_register_fork(void)
+static void ids_register_fork(void)
 {
-	pthread_atfork(NULL, NULL, id_forked);
+	pthread_atfork(NULL, NULL, ids_forked);
+}
+
+/* Registers ids_forked once, before the first seed or pool is drawn. */
+static void ids_watch_forks(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, ids_register_fork);
 }
 
 static void id_seed(void)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	pthread_once(&once, id_register_fork);
+	ids_watch_forks();
 	random_bytes(id_process, sizeof id_process);
 	random_bytes(&id_counter, sizeof id_counter);
 	id_last = 0;
@@ -152,28 +166,10 @@ int random_bytes(void *buf, size_t len)
 	return 0;
 }
 
-/* UUIDs name queue messages, one per post: they are not secrets, so
- * they come from a per-thread pool of random bytes, refilled 16 UUIDs at
- * a time, instead of a getrandom() call each. A forked child empties the
- * pool it inherited (two processes must not hand out the same UUIDs). */
-static _Thread_local unsigned char uuid_pool[256];
-static _Thread_local size_t uuid_used = sizeof uuid_pool;
-
-static void uuid_forked(void)
-{
-	uuid_used = sizeof uuid_pool;
-}
-
-static void uuid_register_fork(void)
-{
-	pthread_atfork(NULL, NULL, uuid_forked);
-}
-
 static void uuid_bytes(unsigned char b[16])
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	if (uuid_used == sizeof uuid_pool) {
-		pthread_once(&once, uuid_register_fork);
+		ids_watch_forks();
 		if (random_bytes(uuid_pool, sizeof uuid_pool) < 0) {
 			random_bytes(b, 16); /* fails too: as before */
 			return;
