@@ -38,21 +38,13 @@ static const char *answer_id(const struct e2e_shot *s)
 	return out;
 }
 
-/* Worker lines reach lighttpd's error log or its output: the path of
- * either (i = 0, 1). */
-static const char *worker_log(int i)
-{
-	static const char *const names[] = {"error.log", "lighttpd.out"};
-	return e2e_fmt("%s/log/%s", getenv("MAX_TEST_VAR"), names[i]);
-}
-
-/* Does a worker's log line after byte from[i] of worker_log(i) show a
- * batch? */
+/* Does a worker's log line after byte from[i] of e2e_worker_log(i) show
+ * a batch? */
 static int batch_logged(long from[2])
 {
 	int found = 0;
 	for (int i = 0; i < 2 && !found; i++) {
-		FILE *f = fopen(worker_log(i), "r");
+		FILE *f = fopen(e2e_worker_log(i), "r");
 		if (!f)
 			continue;
 		char line[1024];
@@ -69,7 +61,7 @@ static void log_sizes(long out[2])
 	for (int i = 0; i < 2; i++) {
 		struct stat sb;
 		out[i] = 0;
-		if (getenv("MAX_TEST_VAR") && stat(worker_log(i), &sb) == 0)
+		if (getenv("MAX_TEST_VAR") && stat(e2e_worker_log(i), &sb) == 0)
 			out[i] = (long)sb.st_size;
 	}
 }

@@ -108,12 +108,11 @@ static void test_acknowledged_writes_survive_kills(void)
 /* Does the log hold a line of pid's that says "max.fcgi stopping"? */
 static int stop_logged(pid_t pid)
 {
-	static const char *const names[] = {"error.log", "lighttpd.out"};
 	char tag[32], line[1024];
 	snprintf(tag, sizeof tag, "[%d ", (int)pid);
 	int found = 0;
 	for (int i = 0; i < 2 && !found; i++) {
-		FILE *f = fopen(e2e_fmt("%s/log/%s", getenv("MAX_TEST_VAR"), names[i]), "r");
+		FILE *f = fopen(e2e_worker_log(i), "r");
 		while (f && !found && fgets(line, sizeof line, f))
 			found = strstr(line, tag) && strstr(line, "max.fcgi stopping");
 		if (f)

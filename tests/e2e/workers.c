@@ -100,3 +100,9 @@ int e2e_fresh_workers(void)
 	}
 	return 0;
 }
+
+const char *e2e_worker_log(int i)
+{
+	static const char *const names[] = {"error.log", "lighttpd.out"};
+	return e2e_fmt("%s/log/%s", getenv("MAX_TEST_VAR"), names[i]);
+}

@@ -17,4 +17,8 @@ int e2e_workers(pid_t *out, int max);
  * when the lighttpd pid is not known (the test should then skip). */
 int e2e_fresh_workers(void);
 
+/* Worker lines reach lighttpd's error log or its output: the path of
+ * either (i = 0, 1). */
+const char *e2e_worker_log(int i);
+
 #endif
